@@ -1,0 +1,40 @@
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "dynae/data/npy.h"
+#include "dynae/models/dynae.h"
+
+namespace dynae::cli {
+namespace {
+
+struct EncodeArgs {
+  std::string model, input, output, reconstruction;
+  bool float64 = false;
+};
+
+void run(const EncodeArgs& a) {
+  const DynAEModel model = DynAEModel::load(a.model);
+  const Array x = read_npy(a.input);
+  const Array z = model.encode(x);
+  const NpyDtype dt = a.float64 ? NpyDtype::Float64 : NpyDtype::Float32;
+  write_npy(a.output, z, dt);
+  if (!a.reconstruction.empty()) write_npy(a.reconstruction, model.decode(z), dt);
+  std::printf("encoded %lld frames %s -> latent %s in %s\n", static_cast<long long>(x.frames()),
+              x.shape_string().c_str(), z.shape_string().c_str(), a.output.c_str());
+}
+
+}  // namespace
+
+void add_encode_command(CLI::App& app) {
+  auto args = std::make_shared<EncodeArgs>();
+  CLI::App* cmd = app.add_subcommand("encode", "apply a saved model to new frames");
+  cmd->add_option("--model,-m", args->model, "model checkpoint (model.pt of a run)")->required();
+  cmd->add_option("--input,-i", args->input, "frames .npy, (T, ...)")->required();
+  cmd->add_option("--output,-o", args->output, "latent .npy to write, (T, d)")->required();
+  cmd->add_option("--reconstruction", args->reconstruction, "also write the decoded frames here");
+  cmd->add_flag("--float64", args->float64, "write float64 instead of float32");
+  cmd->callback([args] { run(*args); });
+}
+
+}  // namespace dynae::cli

@@ -1,0 +1,131 @@
+#include <cstdio>
+#include <map>
+#include <memory>
+
+#include "commands.h"
+#include "dynae/config/run_settings.h"
+#include "dynae/errors.h"
+#include "dynae/training/run.h"
+
+namespace dynae::cli {
+namespace {
+
+struct TrainArgs {
+  std::string config;
+  std::string out = "dynae_out";
+  bool quiet = false;
+  std::vector<std::string> inputs, targets;
+  std::map<std::string, std::string> values;  // flag -> text
+};
+
+// Flag name -> configuration key (the reference INI's names).
+const std::pair<const char*, const char*> kFlags[] = {
+    {"d", "d"},
+    {"encoder-hidden", "neuron_num1"},
+    {"decoder-hidden", "neuron_num2"},
+    {"prior-hidden", "prior_neuron_num"},
+    {"encoder-type", "encoder_type"},
+    {"decoder-type", "decoder_type"},
+    {"model", "model"},
+    {"projections", "projection_num"},
+    {"min-dist", "min_dist"},
+    {"bias-factor", "bias_factor"},
+    {"max-centers", "max_centers"},
+    {"learn-diffusion", "learn_diffusion"},
+    {"batch-size", "batch_size"},
+    {"epochs", "max_epochs"},
+    {"lr", "learning_rate"},
+    {"beta", "beta"},
+    {"lr-step-size", "lr_scheduler_step_size"},
+    {"lr-gamma", "lr_scheduler_gamma"},
+    {"log-interval", "log_interval"},
+    {"lag", "lag"},
+    {"test-fraction", "test_fraction"},
+    {"seed", "seed"},
+    {"save-traj-results", "SaveTrajResults"},
+    {"save-progress", "SaveTrainingProgress"},
+    {"threads", "threads"},
+};
+
+const char* help_for(const std::string& key) {
+  static const std::map<std::string, const char*> h = {
+      {"d", "latent dimension d [2]"},
+      {"neuron_num1", "encoder hidden width [32]"},
+      {"neuron_num2", "decoder hidden width [32]"},
+      {"prior_neuron_num", "force/diffusion net hidden width [32]"},
+      {"encoder_type", "fc_encoder [fc_encoder]"},
+      {"decoder_type", "fc_decoder [fc_decoder]"},
+      {"model", "DynamicsAE [DynamicsAE]"},
+      {"projection_num", "sliced-Wasserstein directions L [50]"},
+      {"min_dist", "regular-space clustering d_min, latent units [5]"},
+      {"bias_factor", "well-tempered bias factor (1 = no reweighting) [2]"},
+      {"max_centers", "most cluster centres before 'increase d_min' [200]"},
+      {"learn_diffusion", "learn a diagonal diffusion D(z) (True/False) [False]"},
+      {"batch_size", "pairs per batch B [256]"},
+      {"max_epochs", "epochs, warm-up included [50]"},
+      {"learning_rate", "Adam learning rate [1e-3]"},
+      {"beta", "weight of the sliced-Wasserstein term [10]"},
+      {"lr_scheduler_step_size", "StepLR period in epochs [100]"},
+      {"lr_scheduler_gamma", "StepLR factor (1 = no decay) [1]"},
+      {"log_interval", "epochs between progress snapshots [10]"},
+      {"lag", "lag tau in frames [1]"},
+      {"test_fraction", "held-out fraction of pairs [0.2]"},
+      {"seed", "random seed [0]"},
+      {"SaveTrajResults", "write reconstructions (True/False) [True]"},
+      {"SaveTrainingProgress", "latents + checkpoint every log_interval epochs [False]"},
+      {"threads", "intra-op threads, 0 = all cores [0]"},
+  };
+  auto it = h.find(key);
+  return it == h.end() ? "" : it->second;
+}
+
+void run(const TrainArgs& a) {
+  ConfigSpec spec;
+  if (!a.config.empty()) read_ini_config(a.config, spec);
+  auto join = [](const std::vector<std::string>& v) {
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+    return s + "]";
+  };
+  if (!a.inputs.empty()) spec.set("input_data", join(a.inputs), "--input");
+  if (!a.targets.empty()) spec.set("target_data", join(a.targets), "--target");
+  for (const auto& [flag, key] : kFlags) {
+    auto it = a.values.find(flag);
+    if (it != a.values.end() && !it->second.empty()) spec.set(key, it->second, std::string("--") + flag);
+  }
+  const std::vector<RunSettings> runs = spec.expand();
+  if (runs.size() > 1) std::fprintf(stderr, "%zu runs (one per combination of listed values)\n", runs.size());
+  std::vector<std::pair<std::string, double>> done;
+  for (const auto& r : runs) {
+    const std::string dir = runs.size() > 1 ? a.out + "/" + r.label : a.out;
+    std::fprintf(stderr, "training %s on %zu trajector%s -> %s\n", r.model.c_str(), r.input_paths.size(),
+                 r.input_paths.size() == 1 ? "y" : "ies", dir.c_str());
+    RunResult res = run_training(r, dir, a.quiet ? nullptr : stderr);
+    std::printf("%s: %lld epochs in %.1f s; latents in %s\n", dir.c_str(),
+                static_cast<long long>(res.model.epochs_trained()), res.seconds, dir.c_str());
+    done.emplace_back(dir, res.seconds);
+  }
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* cmd = app.add_subcommand("train", "train a DynAE on .npy trajectories");
+  cmd->add_option("--config,-c", args->config,
+                  "INI config (the reference implementation's format); flags override it");
+  cmd->add_option("--input,-i", args->inputs, "input trajectory .npy (repeat for several)");
+  cmd->add_option("--target", args->targets, "target trajectory .npy per input (default: the input)");
+  cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
+  cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
+  for (const auto& [flag, key] : kFlags) {
+    cmd->add_option(std::string("--") + flag, args->values[flag],
+                    std::string(help_for(key)) + "; a list such as 0,1,2 runs a sweep");
+  }
+  cmd->callback([args] { run(*args); });
+  cmd->footer(
+      "Every run writes config.ini, model.pt, losses.csv, train.log, latent_traj<i>.npy,\n"
+      "reconstruction_traj<i>.npy and cluster_centers.npy into its output directory.");
+}
+
+}  // namespace dynae::cli

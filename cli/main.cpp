@@ -1,0 +1,36 @@
+// dynae: command-line front end. Parses, calls the library, maps errors to
+// exit codes (1 = runtime/data/training error, 2 = usage or configuration).
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "commands.h"
+#include "dynae/errors.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"dynae: dynamics-constrained autoencoders for stochastic time series\n"
+               "(Wang, Wang, Evans, Tiwary, JCTC 2024, arXiv 2209.00905)"};
+  app.set_version_flag("--version", std::string("dynae ") + DYNAE_VERSION);
+  app.require_subcommand(1);
+  dynae::cli::add_train_command(app);
+  dynae::cli::add_encode_command(app);
+  dynae::cli::add_evaluate_command(app);
+  dynae::cli::add_demo_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const dynae::ConfigError& e) {
+    std::fprintf(stderr, "\ndynae: configuration error: %s\n", e.what());
+    return 2;
+  } catch (const dynae::Error& e) {
+    std::fprintf(stderr, "\ndynae: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::string what = e.what();  // LibTorch appends a backtrace: keep the message
+    what = what.substr(0, what.find("\nException raised from"));
+    std::fprintf(stderr, "\ndynae: internal error: %s\n", what.c_str());
+    return 1;
+  }
+  return 0;
+}

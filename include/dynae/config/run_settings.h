@@ -1,0 +1,65 @@
+#pragma once
+// Run configuration: every option of `dynae train`, read from the reference
+// implementation's INI format and/or command-line flags. A key may hold a list
+// of values; every combination of listed values is one run (a sweep).
+#include <map>
+#include <string>
+#include <vector>
+
+#include "dynae/models/dynae_options.h"
+
+namespace dynae {
+
+/// Everything one training run needs.
+struct RunSettings {
+  DynAEOptions options;
+  std::vector<std::string> input_paths;
+  std::vector<std::string> target_paths;  ///< empty: targets = inputs
+  std::string model = "DynamicsAE";
+  std::string prior_dynamics = "Langevin";
+  int64_t log_interval = 10;         ///< epochs between progress snapshots
+  bool save_traj_results = true;     ///< also write reconstructions
+  bool save_training_progress = false;  ///< latents + checkpoint every log_interval epochs
+  int64_t threads = 0;               ///< intra-op threads (0 = LibTorch's default)
+  std::string label;                 ///< "beta=10_seed=1" in a sweep, empty otherwise
+};
+
+/// Raw key -> values, before expansion into runs. Keys are the reference INI
+/// keys (case-insensitive), e.g. "d", "beta", "input_data", "SaveTrajResults".
+class ConfigSpec {
+ public:
+  ConfigSpec();
+
+  /// Sets a key from its textual value (a scalar, "[a, b]" or "a,b"). `origin`
+  /// names where it came from for messages ("cfg.ini [Training Parameters]" or
+  /// "--beta"). Throws ConfigError naming the key for unknown keys and
+  /// malformed values.
+  void set(const std::string& key, const std::string& text, const std::string& origin);
+  /// The INI section a key belongs to; throws ConfigError for unknown keys.
+  static std::string section_of(const std::string& key);
+  /// True when `key` (any case) is a known key.
+  static bool is_known(const std::string& key);
+  /// All known keys in their canonical spelling, section by section.
+  static std::vector<std::string> known_keys();
+
+  /// Expands into one RunSettings per combination of listed values, each
+  /// validated. Throws ConfigError when no input_data was given.
+  std::vector<RunSettings> expand() const;
+
+ private:
+  std::map<std::string, std::vector<std::string>> values_;  // canonical key -> values
+};
+
+/// Reads an INI file (reference sections [Model Parameters], [Training
+/// Parameters], [Data], [Other Controls]) into `spec`. Relative data paths are
+/// taken from the working directory, or else from the config file's folder.
+/// Throws ConfigError naming the file, line, section and key.
+void read_ini_config(const std::string& path, ConfigSpec& spec);
+
+/// The resolved settings of one run as an INI file that read_ini_config accepts.
+std::string to_ini(const RunSettings& settings);
+
+/// Splits "[a, b]" or "a, b" or "a" into trimmed items (quotes removed).
+std::vector<std::string> split_list(const std::string& text);
+
+}  // namespace dynae

@@ -1,0 +1,48 @@
+#pragma once
+// One or more trajectories (inputs and optional targets) that a model trains on.
+#include <string>
+#include <vector>
+
+#include "dynae/array.h"
+
+namespace dynae {
+
+struct Trajectory {
+  std::string name;  ///< where it came from (a path), for messages
+  Array input;       ///< (T, ...) frames the encoder sees
+  Array target;      ///< (T, ...) frames the decoder reconstructs (= input by default)
+};
+
+class TrajectorySet {
+ public:
+  TrajectorySet() = default;
+
+  /// Adds a trajectory whose target is its input (an autoencoder).
+  void add(std::string name, Array input);
+  /// Adds a trajectory with its own target. Throws DataError unless both have
+  /// the same number of frames, every trajectory has the same frame shapes,
+  /// and every value is finite (the message names the frame).
+  void add(std::string name, Array input, Array target);
+
+  const std::vector<Trajectory>& trajectories() const { return trajs_; }
+  size_t size() const { return trajs_.size(); }
+  bool empty() const { return trajs_.empty(); }
+  int64_t total_frames() const;
+  std::vector<int64_t> lengths() const;
+  /// Shape of one input frame, e.g. {2} or {1, 64, 64}.
+  std::vector<int64_t> input_frame_shape() const;
+  std::vector<int64_t> target_frame_shape() const;
+
+ private:
+  std::vector<Trajectory> trajs_;
+};
+
+/// Loads trajectories from .npy files. `target_paths` is empty (targets =
+/// inputs) or has one path per input. Errors name the file.
+TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,
+                                const std::vector<std::string>& target_paths = {});
+
+/// Throws DataError naming `what` and the first frame holding a NaN or Inf.
+void check_finite(const Array& a, const std::string& what);
+
+}  // namespace dynae

@@ -1,0 +1,66 @@
+#pragma once
+// Every hyper-parameter of DynAE, with the reference implementation's defaults
+// (../../METHOD.md). Chainable setters; validate() once before training.
+#include <cstdint>
+#include <string>
+
+namespace dynae {
+
+struct DynAEOptions {
+  // Model
+  int64_t latent_dim = 2;          ///< d, the latent dimension
+  int64_t encoder_hidden = 32;     ///< h of the encoder (reference key neuron_num1)
+  int64_t decoder_hidden = 32;     ///< h of the decoder (reference key neuron_num2)
+  int64_t prior_hidden = 32;       ///< hidden width of the force (and diffusion) nets
+  std::string encoder_type = "fc"; ///< "fc" (vector frames)
+  std::string decoder_type = "fc"; ///< "fc" (vector frames)
+  bool learn_diffusion = false;    ///< learned diagonal D(z) instead of D = 1
+  int64_t projections = 50;        ///< L, sliced-Wasserstein directions per step
+  double min_dist = 5.0;           ///< d_min of regular-space clustering (latent units)
+  double bias_factor = 2.0;        ///< well-tempered exponent: w_k = n_k^(1/bias_factor)
+  int64_t max_centers = 200;       ///< more centres than this is an error ("increase d_min")
+  // Data
+  int64_t lag = 1;                 ///< tau, in frames
+  double test_fraction = 0.2;      ///< fraction of each trajectory's pairs held out
+  // Training
+  int64_t batch_size = 256;        ///< B
+  int64_t epochs = 50;             ///< including the warm-up epoch 0
+  double learning_rate = 1e-3;     ///< Adam, autoencoder (from epoch 1) and prior
+  double beta = 10.0;              ///< weight of the sliced-Wasserstein term
+  int64_t lr_step_size = 100;      ///< StepLR period, in epochs
+  double lr_gamma = 1.0;           ///< StepLR factor (1 = no decay)
+  double warmup_learning_rate = 1e-4;  ///< autoencoder lr in epoch 0
+  double warmup_beta_factor = 0.01;    ///< beta multiplier in epoch 0
+  uint64_t seed = 0;
+
+#define DYNAE_SETTER(type, name) \
+  DynAEOptions& set_##name(type v) { name = v; return *this; }
+  DYNAE_SETTER(int64_t, latent_dim)
+  DYNAE_SETTER(int64_t, encoder_hidden)
+  DYNAE_SETTER(int64_t, decoder_hidden)
+  DYNAE_SETTER(int64_t, prior_hidden)
+  DYNAE_SETTER(const std::string&, encoder_type)
+  DYNAE_SETTER(const std::string&, decoder_type)
+  DYNAE_SETTER(bool, learn_diffusion)
+  DYNAE_SETTER(int64_t, projections)
+  DYNAE_SETTER(double, min_dist)
+  DYNAE_SETTER(double, bias_factor)
+  DYNAE_SETTER(int64_t, max_centers)
+  DYNAE_SETTER(int64_t, lag)
+  DYNAE_SETTER(double, test_fraction)
+  DYNAE_SETTER(int64_t, batch_size)
+  DYNAE_SETTER(int64_t, epochs)
+  DYNAE_SETTER(double, learning_rate)
+  DYNAE_SETTER(double, beta)
+  DYNAE_SETTER(int64_t, lr_step_size)
+  DYNAE_SETTER(double, lr_gamma)
+  DYNAE_SETTER(double, warmup_learning_rate)
+  DYNAE_SETTER(double, warmup_beta_factor)
+  DYNAE_SETTER(uint64_t, seed)
+#undef DYNAE_SETTER
+
+  /// Throws ConfigError naming the first out-of-range option and its value.
+  void validate() const;
+};
+
+}  // namespace dynae

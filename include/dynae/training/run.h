@@ -1,0 +1,38 @@
+#pragma once
+// One complete training run as `dynae train` does it: load the data, fit,
+// and write every output into one directory.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "dynae/config/run_settings.h"
+#include "dynae/models/dynae.h"
+
+namespace dynae {
+
+struct RunResult {
+  DynAEModel model;
+  std::string out_dir;
+  std::vector<std::string> latent_paths;  ///< one per input trajectory
+  std::vector<EpochReport> history;
+  double seconds = 0;                     ///< training wall time
+};
+
+/// Trains per `settings` and writes to `out_dir` (created if needed):
+///   config.ini                  the resolved settings
+///   model.pt                    checkpoint, rewritten atomically after every epoch
+///                               (after a NaN it still holds the last good epoch)
+///   losses.csv                  train/test losses per epoch (loss_csv)
+///   train.log                   the progress lines
+///   latent_traj<i>.npy          (T_i, d) latent of every frame of input i
+///   reconstruction_traj<i>.npy  (T_i, ...) when save_traj_results
+///   cluster_centers.npy         (K, d) centres of the final regular-space clustering
+///   progress/epoch<E>_...       latents and checkpoints every log_interval
+///                               epochs when save_training_progress
+/// Progress lines go to `progress` (nullptr: silent).
+RunResult run_training(const RunSettings& settings, const std::string& out_dir, std::FILE* progress = stderr);
+
+/// Creates a directory and its parents; throws Error naming it on failure.
+void make_directories(const std::string& path);
+
+}  // namespace dynae

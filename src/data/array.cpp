@@ -1,0 +1,55 @@
+#include "dynae/array.h"
+
+#include <sstream>
+
+#include "dynae/errors.h"
+
+namespace dynae {
+
+int64_t shape_product(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  return n;
+}
+
+Array::Array(std::vector<int64_t> shape_, std::vector<double> data_)
+    : shape(std::move(shape_)), data(std::move(data_)) {
+  if (shape_product(shape) != static_cast<int64_t>(data.size())) {
+    throw Error("Array: shape " + shape_string() + " holds " + std::to_string(shape_product(shape)) +
+                " values but " + std::to_string(data.size()) + " were given");
+  }
+}
+
+Array Array::zeros(std::vector<int64_t> shape_) {
+  const int64_t n = shape_product(shape_);
+  return Array(std::move(shape_), std::vector<double>(static_cast<size_t>(n), 0.0));
+}
+
+int64_t Array::frames() const { return shape.empty() ? 0 : shape[0]; }
+
+int64_t Array::frame_size() const {
+  int64_t n = 1;
+  for (size_t i = 1; i < shape.size(); ++i) n *= shape[i];
+  return n;
+}
+
+Array Array::slice_frames(int64_t begin, int64_t end) const {
+  const int64_t fs = frame_size();
+  std::vector<int64_t> s = shape;
+  s[0] = end - begin;
+  return Array(s, std::vector<double>(data.begin() + begin * fs, data.begin() + end * fs));
+}
+
+std::string Array::shape_string() const {
+  std::ostringstream os;
+  os << "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) os << ", ";
+    os << shape[i];
+  }
+  if (shape.size() == 1) os << ",";
+  os << ")";
+  return os.str();
+}
+
+}  // namespace dynae

@@ -1,0 +1,19 @@
+#include "data/tensor_convert.h"
+
+namespace dynae {
+
+torch::Tensor to_tensor(const Array& a, torch::Dtype dtype) {
+  torch::Tensor t = torch::empty(a.shape, torch::kFloat64);
+  std::memcpy(t.data_ptr<double>(), a.data.data(), a.data.size() * sizeof(double));
+  return t.to(dtype);
+}
+
+Array to_array(const torch::Tensor& t) {
+  torch::Tensor d = t.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+  std::vector<int64_t> shape(d.sizes().begin(), d.sizes().end());
+  std::vector<double> v(static_cast<size_t>(d.numel()));
+  std::memcpy(v.data(), d.data_ptr<double>(), v.size() * sizeof(double));
+  return Array(std::move(shape), std::move(v));
+}
+
+}  // namespace dynae

@@ -1,0 +1,17 @@
+#pragma once
+// Sliced Wasserstein distance (p = 2, no square root) between two sample sets.
+#include <torch/torch.h>
+
+namespace dynae {
+
+/// `count` directions uniform on the unit sphere in R^d, (count, d).
+torch::Tensor random_directions(int64_t count, int64_t dim, at::Generator& gen,
+                                const torch::TensorOptions& options = torch::kFloat32);
+
+/// Projects a (B, d) and b (B, d) on each direction (L, d), sorts each projected
+/// column, and returns the mean over the B x L entries of the squared
+/// differences. Differentiable in a and b.
+torch::Tensor sliced_wasserstein(const torch::Tensor& a, const torch::Tensor& b,
+                                 const torch::Tensor& directions);
+
+}  // namespace dynae

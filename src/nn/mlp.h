@@ -1,0 +1,36 @@
+#pragma once
+// Fully connected networks: encoder, decoder (METHOD.md "Networks") and the
+// prior's force/diffusion nets.
+#include <torch/torch.h>
+
+#include "nn/frame_net.h"
+
+namespace dynae {
+
+enum class Activation { ReLU, Tanh };
+
+struct MlpOptions {
+  MlpOptions(int64_t in, int64_t hidden, int64_t out) : in_(in), hidden_(hidden), out_(out) {}
+  TORCH_ARG(int64_t, in);
+  TORCH_ARG(int64_t, hidden);
+  TORCH_ARG(int64_t, out);
+  /// Number of Linear(hidden, hidden) layers between input and output layers.
+  TORCH_ARG(int64_t, inner_layers) = 2;
+  TORCH_ARG(Activation, activation) = Activation::ReLU;
+};
+
+/// Linear(in, h) act, inner_layers x [Linear(h, h) act], Linear(h, out).
+/// Input (N, ...) is flattened to (N, in).
+class MlpImpl : public FrameNetImpl {
+ public:
+  explicit MlpImpl(const MlpOptions& options);
+  torch::Tensor forward(const torch::Tensor& x) override;
+  const MlpOptions& options() const { return options_; }
+
+ private:
+  MlpOptions options_;
+  std::vector<torch::nn::Linear> layers_;
+};
+TORCH_MODULE(Mlp);
+
+}  // namespace dynae

@@ -1,0 +1,90 @@
+#include "dynae/training/progress.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace dynae {
+
+std::string format_duration(double s) {
+  char buf[32];
+  if (!(s >= 0) || !std::isfinite(s)) return "?";
+  if (s < 60) std::snprintf(buf, sizeof buf, "%.1fs", s);
+  else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  else std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s) / 3600, (static_cast<int>(s) % 3600) / 60);
+  return buf;
+}
+
+std::string format_epoch_line(const EpochReport& r) {
+  const double eta = r.epoch + 1 < r.epochs ? r.elapsed / static_cast<double>(r.epoch + 1) *
+                                                  static_cast<double>(r.epochs - r.epoch - 1)
+                                            : 0.0;
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "epoch %3lld/%lld%s  train %.4g (rec %.4g reg %.4g prior %.4g)  test %.4g (rec %.4g reg %.4g prior %.4g)"
+                "  clusters %lld  %s  ETA %s",
+                static_cast<long long>(r.epoch + 1), static_cast<long long>(r.epochs), r.epoch == 0 ? " warm-up" : "",
+                r.train.total, r.train.reconstruction, r.train.regularization, r.train.prior, r.test.total,
+                r.test.reconstruction, r.test.regularization, r.test.prior, static_cast<long long>(r.clusters),
+                format_duration(r.seconds).c_str(), format_duration(eta).c_str());
+  return buf;
+}
+
+}  // namespace dynae
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace dynae {
+
+ConsoleProgress::ConsoleProgress(std::FILE* out, std::string log_path, std::string prefix)
+    : out_(out), log_path_(std::move(log_path)), prefix_(std::move(prefix)), tty_(::isatty(::fileno(out)) == 1) {}
+
+void ConsoleProgress::on_step(int64_t epoch, int64_t step, int64_t steps) {
+  if (!tty_ || steps <= 0) return;
+  const int pct = static_cast<int>(100 * step / steps);
+  if (pct == last_percent_) return;
+  last_percent_ = pct;
+  const int width = 30, filled = pct * width / 100;
+  std::fprintf(out_, "\r%sepoch %lld [%.*s%*s] %3d%%", prefix_.c_str(), static_cast<long long>(epoch + 1), filled,
+               "##############################", width - filled, "", pct);
+  std::fflush(out_);
+}
+
+void ConsoleProgress::on_epoch(const EpochReport& r, const DynAEModel&) {
+  const std::string line = prefix_ + format_epoch_line(r);
+  if (tty_) std::fprintf(out_, "\r\033[K");
+  std::fprintf(out_, "%s\n", line.c_str());
+  std::fflush(out_);
+  last_percent_ = -1;
+  if (!log_path_.empty()) {
+    std::ofstream f(log_path_, std::ios::app);
+    f << line << "\n";
+  }
+}
+
+void ConsoleProgress::on_warning(const std::string& message) {
+  if (tty_) std::fprintf(out_, "\r\033[K");
+  std::fprintf(out_, "%swarning: %s\n", prefix_.c_str(), message.c_str());
+  if (!log_path_.empty()) {
+    std::ofstream f(log_path_, std::ios::app);
+    f << "warning: " << message << "\n";
+  }
+}
+
+std::string loss_csv(const std::vector<EpochReport>& history) {
+  std::ostringstream os;
+  os.precision(9);
+  os << "epoch,seconds,learning_rate,beta,clusters,train_total,train_reconstruction,train_regularization,"
+        "train_prior,test_total,test_reconstruction,test_regularization,test_prior\n";
+  for (const auto& r : history) {
+    os << r.epoch << "," << r.seconds << "," << r.learning_rate << "," << r.beta << "," << r.clusters << ","
+       << r.train.total << "," << r.train.reconstruction << "," << r.train.regularization << "," << r.train.prior
+       << "," << r.test.total << "," << r.test.reconstruction << "," << r.test.regularization << "," << r.test.prior
+       << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace dynae

@@ -1,0 +1,102 @@
+#include "training/resampling.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "dynae/errors.h"
+
+namespace dynae {
+
+torch::Tensor regular_space_centers(const torch::Tensor& z_in, double d_min, int64_t max_centers,
+                                    at::Generator& gen) {
+  if (!(d_min > 0.0) || !std::isfinite(d_min)) {
+    throw ConfigError("min_dist (d_min) must be a positive number of latent units, got " + std::to_string(d_min));
+  }
+  const torch::Tensor z = z_in.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+  const int64_t n = z.size(0), d = z.size(1);
+  TORCH_CHECK(n > 0, "regular_space_centers: no points");
+  const torch::Tensor order = torch::randperm(n, gen, torch::kLong);
+  const int64_t* ord = order.data_ptr<int64_t>();
+  const double* p = z.data_ptr<double>();
+  const double d2 = d_min * d_min;
+  std::vector<double> centers(p + ord[0] * d, p + ord[0] * d + d);
+  for (int64_t i = 1; i < n; ++i) {
+    const double* x = p + ord[i] * d;
+    bool far = true;
+    for (size_t c = 0; far && c < centers.size(); c += d) {
+      double s = 0;
+      for (int64_t k = 0; k < d; ++k) s += (x[k] - centers[c + k]) * (x[k] - centers[c + k]);
+      far = s > d2;
+    }
+    if (far) {
+      centers.insert(centers.end(), x, x + d);
+      if (static_cast<int64_t>(centers.size() / d) > max_centers) {
+        std::ostringstream os;
+        os << "regular-space clustering found more than " << max_centers << " cluster centres with d_min = "
+           << d_min << ": the latent is too spread out for this d_min; increase d_min (min_dist)";
+        throw TrainingError(os.str());
+      }
+    }
+  }
+  const int64_t k = static_cast<int64_t>(centers.size()) / d;
+  return torch::from_blob(centers.data(), {k, d}, torch::kFloat64).clone().to(z_in.scalar_type());
+}
+
+torch::Tensor assign_to_centers(const torch::Tensor& z, const torch::Tensor& centers) {
+  torch::NoGradGuard no_grad;
+  return torch::cdist(z.to(torch::kFloat64), centers.to(torch::kFloat64)).argmin(1);
+}
+
+std::vector<int64_t> cluster_counts(const torch::Tensor& labels, int64_t clusters) {
+  const torch::Tensor c = torch::bincount(labels, {}, clusters).to(torch::kLong);
+  return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + clusters);
+}
+
+std::vector<double> well_tempered_weights(const std::vector<int64_t>& counts, double bias_factor) {
+  if (!(bias_factor >= 1.0)) throw ConfigError("bias_factor must be >= 1, got " + std::to_string(bias_factor));
+  std::vector<double> w;
+  for (int64_t n : counts) w.push_back(std::pow(static_cast<double>(n), 1.0 / bias_factor));
+  return w;
+}
+
+torch::Tensor well_tempered_selection(const torch::Tensor& labels, const std::vector<double>& weights,
+                                      int64_t batch_size, at::Generator& gen, bool require_coverage) {
+  const int64_t n = labels.size(0);
+  const int64_t k_count = static_cast<int64_t>(weights.size());
+  double total_w = 0;
+  for (double w : weights) total_w += w;
+  // Members of each cluster, in label order.
+  const torch::Tensor sorted = std::get<1>(torch::sort(labels, c10::optional<bool>(true), 0, false));
+  const std::vector<int64_t> counts = cluster_counts(labels, k_count);
+  int64_t covered = 0;
+  for (int64_t c : counts) covered += c > batch_size ? c : 0;
+  if (require_coverage && static_cast<double>(covered) < 0.8 * static_cast<double>(n)) {
+    std::ostringstream os;
+    os << "too few samples per bin: clusters with more than one batch (" << batch_size << ") of pairs hold "
+       << (100.0 * covered / n) << " % of the pairs (80 % needed) with " << k_count
+       << " clusters; increase d_min (min_dist)";
+    throw TrainingError(os.str());
+  }
+  std::vector<torch::Tensor> parts;
+  int64_t start = 0;
+  for (int64_t k = 0; k < k_count; ++k) {
+    const int64_t nk = counts[k];
+    const torch::Tensor members = sorted.slice(0, start, start + nk);
+    start += nk;
+    const int64_t target = static_cast<int64_t>(std::floor(static_cast<double>(n) * weights[k] / total_w /
+                                                           static_cast<double>(batch_size)) + 1) * batch_size;
+    if (nk > target) {
+      parts.push_back(members.index_select(0, torch::randperm(nk, gen, torch::kLong).slice(0, 0, target)));
+    } else if (nk > batch_size) {
+      const int64_t cut = nk / batch_size * batch_size;
+      for (int64_t r = 0; r < target / nk; ++r) {
+        parts.push_back(members.index_select(0, torch::randperm(nk, gen, torch::kLong).slice(0, 0, cut)));
+      }
+    }
+  }
+  if (parts.empty()) return torch::empty({0}, torch::kLong);
+  const torch::Tensor batches = torch::cat(parts).reshape({-1, batch_size});
+  return batches.index_select(0, torch::randperm(batches.size(0), gen, torch::kLong)).reshape({-1});
+}
+
+}  // namespace dynae

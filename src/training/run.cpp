@@ -1,0 +1,102 @@
+#include "dynae/training/run.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "dynae/data/npy.h"
+#include "dynae/errors.h"
+#include "dynae/runtime.h"
+#include "util/atomic_file.h"
+
+namespace dynae {
+
+void make_directories(const std::string& path) {
+  if (path.empty()) return;
+  std::string cur;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    cur = path.substr(0, pos);
+    if (cur.empty()) continue;
+    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
+      throw Error("cannot create directory '" + cur + "': " + std::strerror(errno));
+    }
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw Error("'" + path + "' is not a directory");
+}
+
+namespace {
+
+/// Writes the checkpoint and loss table after every epoch, and progress
+/// snapshots every log_interval epochs; forwards to the console printer.
+class RunObserver : public TrainingObserver {
+ public:
+  RunObserver(const RunSettings& s, const std::string& dir, const TrajectorySet& data, std::FILE* progress)
+      : s_(s), dir_(dir), data_(data), console_(progress ? progress : stderr, dir + "/train.log",
+                                                 s.label.empty() ? "" : "[" + s.label + "] "),
+        quiet_(progress == nullptr) {}
+
+  void on_step(int64_t e, int64_t step, int64_t steps) override {
+    if (!quiet_) console_.on_step(e, step, steps);
+  }
+  void on_warning(const std::string& m) override {
+    if (!quiet_) console_.on_warning(m);
+  }
+  void on_epoch(const EpochReport& r, const DynAEModel& snapshot) override {
+    history_.push_back(r);
+    snapshot.save(dir_ + "/model.pt");
+    write_text_atomically(dir_ + "/losses.csv", loss_csv(history_));
+    if (!quiet_) console_.on_epoch(r, snapshot);
+    if (s_.save_training_progress && (r.epoch + 1) % s_.log_interval == 0) {
+      const std::string p = dir_ + "/progress/epoch" + std::to_string(r.epoch + 1);
+      make_directories(dir_ + "/progress");
+      snapshot.save(p + "_model.pt");
+      for (size_t i = 0; i < data_.size(); ++i) {
+        write_npy(p + "_latent_traj" + std::to_string(i) + ".npy", snapshot.encode(data_.trajectories()[i].input));
+      }
+    }
+  }
+
+ private:
+  const RunSettings& s_;
+  std::string dir_;
+  const TrajectorySet& data_;
+  ConsoleProgress console_;
+  bool quiet_;
+  std::vector<EpochReport> history_;
+};
+
+}  // namespace
+
+RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FILE* progress) {
+  s.options.validate();
+  set_num_threads(s.threads);
+  const TrajectorySet data = load_trajectories(s.input_paths, s.target_paths);
+  make_directories(out_dir);
+  write_text_atomically(out_dir + "/config.ini", to_ini(s));
+  std::remove((out_dir + "/train.log").c_str());
+
+  RunObserver observer(s, out_dir, data, progress);
+  DynAE estimator(s.options);
+  const auto t0 = std::chrono::steady_clock::now();
+  DynAEModel model = estimator.fit(data, &observer);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  model.save(out_dir + "/model.pt");
+  RunResult result{model, out_dir, {}, estimator.history(), seconds};
+  for (size_t i = 0; i < data.size(); ++i) {
+    const std::string idx = std::to_string(i);
+    const Array z = model.encode(data.trajectories()[i].input);
+    result.latent_paths.push_back(out_dir + "/latent_traj" + idx + ".npy");
+    write_npy(result.latent_paths.back(), z);
+    if (s.save_traj_results) write_npy(out_dir + "/reconstruction_traj" + idx + ".npy", model.decode(z));
+  }
+  if (model.cluster_centers().size()) write_npy(out_dir + "/cluster_centers.npy", model.cluster_centers());
+  return result;
+}
+
+}  // namespace dynae

@@ -1,0 +1,244 @@
+#include "training/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "data/tensor_convert.h"
+#include "dynae/data/lagged_pairs.h"
+#include "dynae/errors.h"
+#include "losses/reconstruction.h"
+#include "losses/sliced_wasserstein.h"
+#include "models/dynae_impl.h"
+#include "training/resampling.h"
+
+namespace dynae {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+torch::Tensor index_tensor(const std::vector<int64_t>& v) {
+  return torch::tensor(v.empty() ? std::vector<int64_t>{} : v, torch::kLong);
+}
+
+/// Concatenates every trajectory's frames into one (N, ...) float32 tensor.
+torch::Tensor stack_frames(const TrajectorySet& data, bool target) {
+  std::vector<torch::Tensor> parts;
+  for (const auto& t : data.trajectories()) parts.push_back(to_tensor(target ? t.target : t.input));
+  return torch::cat(parts).contiguous();
+}
+
+struct StepValues {
+  torch::Tensor loss, reconstruction, regularization;
+  torch::Tensor z0, z1;
+};
+
+class TrainingLoop {
+ public:
+  TrainingLoop(const DynAEOptions& o, const TrajectorySet& data, TrainingObserver* observer)
+      : o_(o), observer_(observer), gen_(at::make_generator<at::CPUGeneratorImpl>(o.seed)) {
+    x_ = stack_frames(data, false);
+    y_ = stack_frames(data, true);
+    const PairSplit split = split_pairs(data.lengths(), o.lag, o.test_fraction, o.seed);
+    if (static_cast<int64_t>(split.train.size()) < o.batch_size) {
+      throw DataError("only " + std::to_string(split.train.size()) + " training pairs, fewer than one batch (" +
+                      std::to_string(o.batch_size) + "); use more frames or a smaller batch_size");
+    }
+    train_first_ = index_tensor(split.train.first);
+    train_second_ = index_tensor(split.train.second);
+    test_first_ = index_tensor(split.test.first);
+    test_second_ = index_tensor(split.test.second);
+    model_ = std::make_shared<DynAEModel::Impl>(o, data.input_frame_shape(), data.target_frame_shape(), gen_);
+    model_->train(true);
+  }
+
+  DynAEModel run(std::vector<EpochReport>& history) {
+    const auto t_start = Clock::now();
+    auto ae_opt = std::make_unique<torch::optim::Adam>(model_->autoencoder_parameters(),
+                                                       torch::optim::AdamOptions(o_.warmup_learning_rate));
+    torch::optim::Adam prior_opt(model_->prior_parameters(), torch::optim::AdamOptions(o_.learning_rate));
+
+    for (int64_t epoch = 0; epoch < o_.epochs; ++epoch) {
+      const auto t_epoch = Clock::now();
+      EpochReport rep;
+      rep.epoch = epoch;
+      rep.epochs = o_.epochs;
+      torch::Tensor train_order, test_order;
+      if (epoch == 0) {
+        rep.beta = o_.beta * o_.warmup_beta_factor;
+        rep.learning_rate = o_.warmup_learning_rate;
+        train_order = torch::randperm(train_first_.size(0), gen_, torch::kLong);
+        test_order = torch::randperm(test_first_.size(0), gen_, torch::kLong);
+      } else {
+        if (epoch == 1) {
+          ae_opt = std::make_unique<torch::optim::Adam>(model_->autoencoder_parameters(),
+                                                        torch::optim::AdamOptions(o_.learning_rate));
+        }
+        rep.beta = o_.beta;
+        rep.learning_rate = o_.learning_rate * std::pow(o_.lr_gamma, static_cast<double>((epoch - 1) / o_.lr_step_size));
+        static_cast<torch::optim::AdamOptions&>(ae_opt->param_groups()[0].options()).lr(rep.learning_rate);
+        std::tie(train_order, test_order, rep.clusters) = resample();
+      }
+
+      const int64_t steps = train_order.size(0) / o_.batch_size;
+      rep.steps = steps;
+      for (int64_t s = 0; s < steps; ++s) {
+        const torch::Tensor idx = train_order.slice(0, s * o_.batch_size, (s + 1) * o_.batch_size);
+        const torch::Tensor i0 = train_first_.index_select(0, idx);
+        const torch::Tensor i1 = train_second_.index_select(0, idx);
+
+        StepValues v = forward(i0, i1, rep.beta);
+        const double loss = v.loss.item<double>();
+        if (!std::isfinite(loss)) diverged(epoch, s, "autoencoder loss", loss);
+        ae_opt->zero_grad();
+        v.loss.backward();
+        ae_opt->step();
+
+        torch::Tensor prior_loss = model_->prior->nll(v.z0, v.z1).mean();
+        const double pl = prior_loss.item<double>();
+        if (!std::isfinite(pl)) diverged(epoch, s, "prior loss", pl);
+        prior_opt.zero_grad();
+        prior_loss.backward();
+        prior_opt.step();
+
+        accumulate(rep.train, loss, v.reconstruction.item<double>(), v.regularization.item<double>(), pl);
+        if (observer_) observer_->on_step(epoch, s + 1, steps);
+      }
+      average(rep.train);
+      rep.test = evaluate(test_order, rep.beta);
+
+      if (!model_->weights_finite()) diverged(epoch, steps, "network weights", NAN);
+      model_->epochs_trained = epoch + 1;
+      rep.seconds = seconds_since(t_epoch);
+      rep.elapsed = seconds_since(t_start);
+      history.push_back(rep);
+      if (observer_) {
+        auto snapshot = model_->clone();
+        snapshot->centers = last_centers_;
+        observer_->on_epoch(rep, DynAEModel(snapshot));
+      }
+    }
+
+    // Cluster centres of the final latent, as the reference's last resampling.
+    model_->train(false);
+    {
+      torch::NoGradGuard no_grad;
+      const torch::Tensor z = model_->encode_all(x_.index_select(0, train_first_));
+      model_->centers = to_array(regular_space_centers(z, o_.min_dist, o_.max_centers, gen_));
+    }
+    if (model_->centers.frames() == 1 && o_.epochs > 1 && observer_) {
+      std::ostringstream os;
+      os << "regular-space clustering of the final latent found a single cluster: d_min = " << o_.min_dist
+         << " is larger than the latent's extent, so resampling never reweighted the pairs; decrease d_min "
+            "(min_dist)";
+      observer_->on_warning(os.str());
+    }
+    return DynAEModel(model_->clone());
+  }
+
+ private:
+  StepValues forward(const torch::Tensor& i0, const torch::Tensor& i1, double beta) {
+    const int64_t b = i0.size(0);
+    const torch::Tensor x = torch::cat({x_.index_select(0, i0), x_.index_select(0, i1)});
+    const torch::Tensor z = model_->encode(x);
+    const torch::Tensor out = model_->decode(z);
+    StepValues v;
+    v.z0 = z.slice(0, 0, b);
+    v.z1 = z.slice(0, b);
+    v.reconstruction = reconstruction_error(out.slice(0, 0, b), y_.index_select(0, i0)) +
+                       reconstruction_error(out.slice(0, b), y_.index_select(0, i1));
+    const torch::Tensor z0d = v.z0.detach();
+    const torch::Tensor prior_moves = model_->prior->sample(z0d, gen_) - z0d;
+    const torch::Tensor dirs = random_directions(o_.projections, o_.latent_dim, gen_, z.options());
+    v.regularization = sliced_wasserstein(v.z1 - v.z0, prior_moves, dirs);
+    v.loss = v.reconstruction + beta * v.regularization;
+    return v;
+  }
+
+  LossTerms evaluate(const torch::Tensor& order, double beta) {
+    LossTerms t;
+    torch::NoGradGuard no_grad;
+    model_->train(false);
+    for (int64_t s = 0; (s + 1) * o_.batch_size <= order.size(0); ++s) {
+      const torch::Tensor idx = order.slice(0, s * o_.batch_size, (s + 1) * o_.batch_size);
+      const torch::Tensor i0 = test_first_.index_select(0, idx);
+      const torch::Tensor i1 = test_second_.index_select(0, idx);
+      StepValues v = forward(i0, i1, beta);
+      const double pl = model_->prior->nll(v.z0, v.z1).mean().item<double>();
+      accumulate(t, v.loss.item<double>(), v.reconstruction.item<double>(), v.regularization.item<double>(), pl);
+    }
+    model_->train(true);
+    average(t);
+    return t;
+  }
+
+  std::tuple<torch::Tensor, torch::Tensor, int64_t> resample() {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor z_train = model_->encode_all(x_.index_select(0, train_first_));
+    const torch::Tensor centers = regular_space_centers(z_train, o_.min_dist, o_.max_centers, gen_);
+    const int64_t k = centers.size(0);
+    last_centers_ = to_array(centers);
+    const torch::Tensor train_labels = assign_to_centers(z_train, centers);
+    const std::vector<double> w = well_tempered_weights(cluster_counts(train_labels, k), o_.bias_factor);
+    torch::Tensor train_sel = well_tempered_selection(train_labels, w, o_.batch_size, gen_, true);
+    torch::Tensor test_sel = torch::empty({0}, torch::kLong);
+    if (test_first_.size(0) > 0) {
+      const torch::Tensor z_test = model_->encode_all(x_.index_select(0, test_first_));
+      test_sel = well_tempered_selection(assign_to_centers(z_test, centers), w, o_.batch_size, gen_, false);
+    }
+    return {train_sel, test_sel, k};
+  }
+
+  static void accumulate(LossTerms& t, double loss, double rec, double reg, double prior) {
+    t.total += loss;
+    t.reconstruction += rec;
+    t.regularization += reg;
+    t.prior += prior;
+    t.batches += 1;
+  }
+
+  static void average(LossTerms& t) {
+    if (t.batches == 0) return;
+    const double n = static_cast<double>(t.batches);
+    t.total /= n;
+    t.reconstruction /= n;
+    t.regularization /= n;
+    t.prior /= n;
+  }
+
+  [[noreturn]] void diverged(int64_t epoch, int64_t step, const char* what, double value) {
+    std::ostringstream os;
+    os << "training diverged: " << what << " is " << value << " at epoch " << epoch << ", step " << step + 1;
+    if (epoch > 0) {
+      os << "; the model of epoch " << epoch - 1 << " is the last good one";
+    }
+    os << ". Try a smaller learning_rate or beta.";
+    throw TrainingError(os.str());
+  }
+
+  DynAEOptions o_;
+  TrainingObserver* observer_;
+  at::Generator gen_;
+  torch::Tensor x_, y_;
+  torch::Tensor train_first_, train_second_, test_first_, test_second_;
+  std::shared_ptr<DynAEModel::Impl> model_;
+  Array last_centers_;
+};
+
+}  // namespace
+
+DynAEModel train_dynae(const DynAEOptions& options, const TrajectorySet& data, TrainingObserver* observer,
+                       std::vector<EpochReport>& history) {
+  options.validate();
+  if (data.empty()) throw DataError("no trajectories to train on");
+  TrainingLoop loop(options, data, observer);
+  return loop.run(history);
+}
+
+}  // namespace dynae
