@@ -140,6 +140,10 @@ DynAEModel DynAEModel::load(const std::string& path) {
                           std::string(e.what_without_backtrace()).substr(0, 200) + ")");
   } catch (const Error& e) {
     throw CheckpointError("'" + path + "': " + e.what());
+  } catch (const std::exception& e) {  // e.g. torch::jit errors on foreign archives
+    std::string what = e.what();
+    throw CheckpointError("'" + path + "': not a dynae model checkpoint (" +
+                          what.substr(0, std::min<size_t>(what.find('\n'), 200)) + ")");
   }
 }
 

@@ -1,0 +1,90 @@
+// Training speed and memory at the reference defaults on the bundled
+// three-state data. Prints a readable summary and one machine-readable line
+// per figure: "BENCH <name> <value> <unit>".
+//
+//   dynae_bench [--epochs 6] [--threads 1] [--tile 1]
+//
+// Seconds per epoch is the median over the epochs after the warm-up epoch 0
+// (epoch 0 has no resampling, so it is not representative); each epoch's time
+// includes resampling and the test-set evaluation, as a user sees it.
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "dynae/data/npy.h"
+#include "dynae/models/dynae.h"
+#include "dynae/runtime.h"
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n == 0 ? 0.0 : (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]));
+}
+
+double peak_rss_mb() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;
+}
+
+void line(const std::string& name, double value, const char* unit) {
+  std::printf("BENCH %s %.6g %s\n", name.c_str(), value, unit);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"dynae training benchmark (reference defaults, bundled three-state data)"};
+  int64_t epochs = 6, threads = 1, tile = 1;
+  app.add_option("--epochs", epochs, "epochs to run (epoch 0 is the warm-up)")->capture_default_str()->check(CLI::Range(2, 1000));
+  app.add_option("--threads", threads, "intra-op threads (0 = all cores)")->capture_default_str();
+  app.add_option("--tile", tile, "repeat the trajectory this many times (data-size scaling)")->capture_default_str()->check(CLI::Range(1, 100));
+  CLI11_PARSE(app, argc, argv);
+
+  dynae::set_num_threads(threads);
+  const dynae::Array base = dynae::read_npy(std::string(DYNAE_EXAMPLES_DIR) + "/data/three_state_transformed_traj_data200k.npy");
+  dynae::Array x = base;
+  for (int64_t k = 1; k < tile; ++k) {
+    x.data.insert(x.data.end(), base.data.begin(), base.data.end());
+    x.shape[0] += base.shape[0];
+  }
+  dynae::TrajectorySet data;
+  data.add("three_state x" + std::to_string(tile), x);
+
+  const double rss_data = peak_rss_mb();
+  dynae::DynAE estimator(dynae::DynAEOptions().set_epochs(epochs).set_seed(0));
+  const auto t0 = std::chrono::steady_clock::now();
+  const dynae::DynAEModel model = estimator.fit(data);
+  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  std::vector<double> secs;
+  int64_t pairs = 0;
+  for (const auto& r : estimator.history()) {
+    if (r.epoch == 0) continue;
+    secs.push_back(r.seconds);
+    pairs += r.steps * estimator.options().batch_size;
+  }
+  double sum = 0;
+  for (double s : secs) sum += s;
+  const auto te = std::chrono::steady_clock::now();
+  const dynae::Array z = model.encode(x);
+  const double encode_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
+
+  std::printf("dynae benchmark: %lld frames (tile %lld), %lld epochs, %lld thread(s)\n",
+              static_cast<long long>(x.frames()), static_cast<long long>(tile), static_cast<long long>(epochs),
+              static_cast<long long>(dynae::num_threads()));
+  const std::string tag = "_threads" + std::to_string(dynae::num_threads()) + "_tile" + std::to_string(tile);
+  line("seconds_per_epoch_median" + tag, median(secs), "s");
+  line("warmup_epoch_seconds" + tag, estimator.history()[0].seconds, "s");
+  line("pairs_per_second" + tag, static_cast<double>(pairs) / sum, "pairs/s");
+  line("encode_all_frames_seconds" + tag, encode_s, "s");
+  line("total_training_seconds" + tag, total, "s");
+  line("rss_after_loading_data" + tag, rss_data, "MB");
+  line("peak_rss" + tag, peak_rss_mb(), "MB");
+  return z.frames() == x.frames() ? 0 : 1;
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs missing packages, then configures and builds dynae into build/.
+# Extra arguments go to cmake (e.g. -DTorch_DIR=/opt/libtorch/share/cmake/Torch).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "$@"
+cmake --build build -j "$(nproc)"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages dynae builds with, when missing (run as root).
+#   libtorch-dev           LibTorch (CPU), the PyTorch C++ frontend
+#   libopenblas0-pthread   fast BLAS/LAPACK; LibTorch picks it up through Debian's
+#                          alternatives (the default reference BLAS is ~20x slower)
+#   libcli11-dev           command-line parsing;  libinih-dev: INI parsing
+#   libgtest-dev           GoogleTest;  cmake, g++, make: the toolchain
+set -euo pipefail
+PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev libcli11-dev libinih-dev)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: missing packages (${missing[*]}); run this script as root" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" > /tmp/dynae-apt.log 2>&1 || {
+    tail -20 /tmp/dynae-apt.log >&2
+    exit 1
+  }
+fi
+# Make sure OpenBLAS, not the reference BLAS, is what libblas.so.3 points at.
+for alt in libblas.so.3-x86_64-linux-gnu liblapack.so.3-x86_64-linux-gnu; do
+  target=$(update-alternatives --list "$alt" 2>/dev/null | grep openblas-pthread | head -n 1 || true)
+  if [ -n "$target" ] && [ "$(id -u)" -eq 0 ]; then update-alternatives --set "$alt" "$target" > /dev/null; fi
+done

@@ -1,0 +1,86 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "dynae/data/npy.h"
+#include "dynae/errors.h"
+#include "dynae/models/dynae.h"
+#include "models/dynae_impl.h"
+#include "test_util.h"
+
+using namespace dynae;
+
+namespace {
+
+DynAEModel untrained_model(const DynAEOptions& o, uint64_t seed, std::vector<int64_t> in = {3},
+                           std::vector<int64_t> out = {3}) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  auto impl = std::make_shared<DynAEModel::Impl>(o, in, out, gen);
+  impl->centers = Array({2, o.latent_dim}, std::vector<double>(2 * o.latent_dim, 0.5));
+  impl->epochs_trained = 7;
+  return DynAEModel(impl);
+}
+
+Array random_frames(int64_t n, int64_t k, uint64_t seed) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const torch::Tensor t = torch::randn({n, k}, gen, torch::kFloat64);
+  return Array({n, k}, std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + n * k));
+}
+
+}  // namespace
+
+TEST(Checkpoint, SaveLoadGivesIdenticalEncodingsAndSettings) {
+  const std::string dir = test::scratch_dir("ckpt");
+  for (bool learn : {false, true}) {
+    const DynAEOptions o = DynAEOptions().set_latent_dim(2).set_encoder_hidden(8).set_learn_diffusion(learn).set_beta(3.25);
+    const DynAEModel m = untrained_model(o, 42);
+    m.save(dir + "/m.pt");
+    const DynAEModel back = DynAEModel::load(dir + "/m.pt");
+    const Array x = random_frames(50, 3, 1);
+    EXPECT_EQ(back.encode(x).data, m.encode(x).data);
+    const Array z = m.encode(x);
+    EXPECT_EQ(back.decode(z).data, m.decode(z).data);
+    EXPECT_EQ(back.force(z).data, m.force(z).data);
+    EXPECT_EQ(back.diffusion(z).data, m.diffusion(z).data);
+    EXPECT_EQ(back.cluster_centers().data, m.cluster_centers().data);
+    EXPECT_EQ(back.options().encoder_hidden, 8);
+    EXPECT_EQ(back.options().learn_diffusion, learn);
+    EXPECT_DOUBLE_EQ(back.options().beta, 3.25);
+    EXPECT_EQ(back.epochs_trained(), 7);
+    EXPECT_EQ(back.input_frame_shape(), (std::vector<int64_t>{3}));
+  }
+}
+
+TEST(Checkpoint, CorruptAndForeignFilesAreClearErrors) {
+  const std::string dir = test::scratch_dir("ckpt_bad");
+  test::write_file(dir + "/junk.pt", "not a checkpoint at all");
+  try {
+    DynAEModel::load(dir + "/junk.pt");
+    FAIL() << "no error";
+  } catch (const CheckpointError& e) {
+    EXPECT_NE(std::string(e.what()).find("junk.pt"), std::string::npos) << e.what();
+  }
+  // A valid LibTorch archive that is not a dynae model.
+  torch::serialize::OutputArchive ar;
+  ar.write("something", torch::ones({2}));
+  ar.save_to(dir + "/foreign.pt");
+  EXPECT_THROW(DynAEModel::load(dir + "/foreign.pt"), CheckpointError);
+  // A truncated checkpoint.
+  untrained_model(DynAEOptions(), 1).save(dir + "/good.pt");
+  const std::string bytes = test::read_file(dir + "/good.pt");
+  test::write_file(dir + "/cut.pt", bytes.substr(0, bytes.size() / 2));
+  EXPECT_THROW(DynAEModel::load(dir + "/cut.pt"), CheckpointError);
+  EXPECT_THROW(DynAEModel::load(dir + "/missing.pt"), CheckpointError);
+}
+
+TEST(Checkpoint, EncodeChecksFrameShape) {
+  const DynAEModel m = untrained_model(DynAEOptions(), 2);
+  try {
+    m.encode(random_frames(5, 4, 1));
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("expected frames of shape (-1, 3)"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(m.decode(random_frames(5, 3, 1)), DataError);
+}

@@ -1,0 +1,110 @@
+// The `dynae` command line, run as a user runs it.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include "dynae/data/npy.h"
+#include "test_util.h"
+
+using namespace dynae;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string output;
+};
+
+Result run_cli(const std::string& args, const std::string& dir) {
+  const std::string out = dir + "/cli_output.txt";
+  const int status = std::system((std::string(DYNAE_CLI) + " " + args + " > '" + out + "' 2>&1").c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test::read_file(out)};
+}
+
+const std::string kData = std::string(DYNAE_EXAMPLES_DIR) + "/data/";
+
+}  // namespace
+
+TEST(Cli, TrainFromReferenceIniThenEncodeAndEvaluate) {
+  const std::string dir = test::scratch_dir("cli_train");
+  const Array x = read_npy(kData + "three_state_transformed_traj_data200k.npy").slice_frames(0, 4000);
+  write_npy(dir + "/x.npy", x, NpyDtype::Float64);
+  write_npy(dir + "/truth.npy", read_npy(kData + "three_state_traj_data200k.npy").slice_frames(0, 4000));
+  test::write_file(dir + "/run.ini",
+                   "[Model Parameters]\nd = [2]\nencoder_type = fc_encoder\ndecoder_type = fc_decoder\n"
+                   "neuron_num1 = [16]\nneuron_num2 = [16]\nmodel = DynamicsAE\nprojection_num = 50\n"
+                   "min_dist = 5\nbias_factor = 2\nprior_dynamics = Langevin\n\n"
+                   "[Training Parameters]\nbatch_size = 128\nmax_epochs = 3\nlr_scheduler_step_size = 100\n"
+                   "lr_scheduler_gamma = 1\nlog_interval = 1\nlearning_rate = [1e-3]\nbeta = [10]\n\n"
+                   "[Data]\ninput_data = [x.npy]\ntarget_data = [x.npy]\n\n"
+                   "[Other Controls]\nseed = [0]\nSaveTrajResults = True\nSaveTrainingProgress = True\n");
+  Result r = run_cli("train --config " + dir + "/run.ini --threads 1 --out " + dir + "/out", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("epoch   3/3"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ETA"), std::string::npos) << r.output;
+  for (const char* f : {"config.ini", "model.pt", "losses.csv", "train.log", "latent_traj0.npy",
+                        "reconstruction_traj0.npy", "cluster_centers.npy", "progress/epoch2_model.pt",
+                        "progress/epoch3_latent_traj0.npy"}) {
+    EXPECT_TRUE(test::file_exists(dir + "/out/" + f)) << f;
+  }
+  const Array z = read_npy(dir + "/out/latent_traj0.npy");
+  EXPECT_EQ(z.shape, (std::vector<int64_t>{4000, 2}));
+  EXPECT_EQ(read_npy(dir + "/out/reconstruction_traj0.npy").shape, (std::vector<int64_t>{4000, 2}));
+  const std::string csv = test::read_file(dir + "/out/losses.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4) << csv;  // header + 3 epochs
+  EXPECT_NE(test::read_file(dir + "/out/config.ini").find("neuron_num1 = [16]"), std::string::npos);
+
+  r = run_cli("encode --model " + dir + "/out/model.pt --input " + dir + "/x.npy --output " + dir + "/z.npy", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(read_npy(dir + "/z.npy").data, z.data);
+
+  r = run_cli("evaluate --latent " + dir + "/z.npy --truth " + dir + "/truth.npy", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("disparity"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("anisotropy"), std::string::npos) << r.output;
+  r = run_cli("evaluate --latent " + dir + "/z.npy --other " + dir + "/z.npy", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("r2               1"), std::string::npos) << r.output;
+
+  // The resolved config reads back and trains again (flags override it).
+  r = run_cli("train -c " + dir + "/out/config.ini --epochs 1 --seed 0,1 -q --out " + dir + "/again", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(test::file_exists(dir + "/again/seed=0/latent_traj0.npy"));
+  EXPECT_TRUE(test::file_exists(dir + "/again/seed=1/latent_traj0.npy"));
+}
+
+TEST(Cli, BadInputGivesClearErrorsAndNonZeroExit) {
+  const std::string dir = test::scratch_dir("cli_bad");
+  write_npy(dir + "/x.npy", Array({300, 2}, std::vector<double>(600, 1.0)));
+  const std::string full = test::read_file(dir + "/x.npy");
+  test::write_file(dir + "/cut.npy", full.substr(0, full.size() - 100));
+
+  Result r = run_cli("train --input " + dir + "/cut.npy --out " + dir + "/o", dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("cut.npy': truncated data"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("Exception raised from"), std::string::npos) << r.output;
+
+  r = run_cli("train --input " + dir + "/x.npy --beta abc", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("--beta: beta = 'abc' is not a finite number"), std::string::npos) << r.output;
+
+  test::write_file(dir + "/typo.ini", "[Training Parameters]\nbeta = 1\nbetta = 2\n");
+  r = run_cli("train --config " + dir + "/typo.ini --input " + dir + "/x.npy", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("unknown key 'betta'"), std::string::npos) << r.output;
+
+  r = run_cli("train --input " + dir + "/x.npy --lag 400 --out " + dir + "/o2", dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("not more than the lag"), std::string::npos) << r.output;
+
+  r = run_cli("encode --model " + dir + "/x.npy --input " + dir + "/x.npy --output " + dir + "/z.npy", dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("not a readable dynae model"), std::string::npos) << r.output;
+  EXPECT_FALSE(test::file_exists(dir + "/z.npy"));
+
+  r = run_cli("evaluate --latent " + dir + "/x.npy --truth " + dir + "/missing.npy", dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("missing.npy': cannot open"), std::string::npos) << r.output;
+
+  r = run_cli("frobnicate", dir);
+  EXPECT_NE(r.code, 0);
+}

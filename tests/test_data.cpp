@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "dynae/data/lagged_pairs.h"
+#include "dynae/data/npy.h"
+#include "dynae/data/trajectory_set.h"
+#include "dynae/errors.h"
+#include "test_util.h"
+
+using namespace dynae;
+
+TEST(LaggedPairs, NeverCrossTrajectories) {
+  const LaggedPairs p = make_lagged_pairs({5, 3}, 2);
+  // Trajectory 0 (frames 0-4): (0,2) (1,3) (2,4); trajectory 1 (frames 5-7): (5,7).
+  EXPECT_EQ(p.first, (std::vector<int64_t>{0, 1, 2, 5}));
+  EXPECT_EQ(p.second, (std::vector<int64_t>{2, 3, 4, 7}));
+}
+
+TEST(LaggedPairs, RejectsBadLagAndShortTrajectories) {
+  EXPECT_THROW(make_lagged_pairs({10}, 0), ConfigError);
+  try {
+    make_lagged_pairs({10, 3}, 3);
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("trajectory 1 has 3 frames"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SplitPairs, SeededDisjointEightyTwenty) {
+  const std::vector<int64_t> lengths = {1001, 501};
+  const PairSplit a = split_pairs(lengths, 1, 0.2, 7);
+  const PairSplit b = split_pairs(lengths, 1, 0.2, 7);
+  const PairSplit c = split_pairs(lengths, 1, 0.2, 8);
+  EXPECT_EQ(a.train.first, b.train.first);
+  EXPECT_EQ(a.test.first, b.test.first);
+  EXPECT_NE(a.train.first, c.train.first);
+  EXPECT_EQ(a.train.size(), 800u + 400u);
+  EXPECT_EQ(a.test.size(), 200u + 100u);
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < a.train.size(); ++i) {
+    EXPECT_EQ(a.train.second[i], a.train.first[i] + 1);
+    seen.insert(a.train.first[i]);
+  }
+  for (size_t i = 0; i < a.test.size(); ++i) {
+    EXPECT_EQ(a.test.second[i], a.test.first[i] + 1);
+    EXPECT_TRUE(seen.insert(a.test.first[i]).second) << "pair in both train and test";
+  }
+  EXPECT_EQ(seen.size(), 1500u);   // every pair exactly once
+  EXPECT_EQ(seen.count(1000), 0u); // no pair from the last frame of trajectory 0 into trajectory 1
+}
+
+TEST(TrajectorySet, NaNErrorNamesTheFrame) {
+  Array x({4, 2}, {0, 1, 2, 3, 4, NAN, 6, 7});
+  TrajectorySet s;
+  try {
+    s.add("traj.npy", x);
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("traj.npy"), std::string::npos) << m;
+    EXPECT_NE(m.find("NaN value at frame 2"), std::string::npos) << m;
+  }
+  Array y({2, 1}, {1, INFINITY});
+  EXPECT_THROW(s.add("inf.npy", y), DataError);
+}
+
+TEST(TrajectorySet, ShapeMismatchesAreErrors) {
+  TrajectorySet s;
+  EXPECT_THROW(s.add("a", Array({3, 2}, std::vector<double>(6)), Array({4, 2}, std::vector<double>(8))), DataError);
+  s.add("a", Array({3, 2}, std::vector<double>(6)));
+  EXPECT_THROW(s.add("b", Array({3, 3}, std::vector<double>(9))), DataError);
+  EXPECT_THROW(s.add("c", Array({3}, std::vector<double>(3))), DataError);
+  s.add("d", Array({5, 2}, std::vector<double>(10)));
+  EXPECT_EQ(s.total_frames(), 8);
+  EXPECT_EQ(s.lengths(), (std::vector<int64_t>{3, 5}));
+}
+
+TEST(TrajectorySet, LoadsFilesWithTargetsAndChecksLengths) {
+  const std::string dir = test::scratch_dir("trajs");
+  write_npy(dir + "/x.npy", Array({4, 2}, {0, 1, 2, 3, 4, 5, 6, 7}));
+  write_npy(dir + "/y.npy", Array({4, 1}, {9, 8, 7, 6}));
+  write_npy(dir + "/short.npy", Array({3, 1}, {9, 8, 7}));
+  const TrajectorySet s = load_trajectories({dir + "/x.npy"}, {dir + "/y.npy"});
+  EXPECT_EQ(s.target_frame_shape(), (std::vector<int64_t>{1}));
+  EXPECT_EQ(s.trajectories()[0].target.data[0], 9);
+  try {
+    load_trajectories({dir + "/x.npy"}, {dir + "/short.npy"});
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("short.npy"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(load_trajectories({dir + "/x.npy"}, {dir + "/y.npy", dir + "/y.npy"}), ConfigError);
+}

@@ -1,0 +1,77 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "dynae/analysis/metrics.h"
+#include "dynae/errors.h"
+
+using namespace dynae;
+
+namespace {
+
+Array random_walk(int64_t t, int64_t d, double step_sd, uint64_t seed) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> n(0.0, step_sd);
+  Array a = Array::zeros({t, d});
+  for (int64_t i = 1; i < t; ++i) {
+    for (int64_t k = 0; k < d; ++k) a.at(i, k) = a.at(i - 1, k) + n(gen);
+  }
+  return a;
+}
+
+// z = c * x * R(theta) + shift, optionally with different scales per axis.
+Array transform(const Array& x, double sx, double sy, double theta) {
+  Array z = Array::zeros(x.shape);
+  for (int64_t i = 0; i < x.frames(); ++i) {
+    const double a = sx * x.at(i, 0), b = sy * x.at(i, 1);
+    z.at(i, 0) = std::cos(theta) * a - std::sin(theta) * b + 3.0;
+    z.at(i, 1) = std::sin(theta) * a + std::cos(theta) * b - 1.0;
+  }
+  return z;
+}
+
+}  // namespace
+
+TEST(Metrics, RotatedScaledCopyIsPerfect) {
+  const Array x = random_walk(5000, 2, 0.1, 1);
+  const IdentifiabilityMetrics m = compare_latents(x, transform(x, 2.0, 2.0, 0.7));
+  EXPECT_NEAR(m.r2, 1.0, 1e-12);
+  EXPECT_NEAR(m.disparity, 0.0, 1e-12);
+  EXPECT_NEAR(m.anisotropy, 1.0, 1e-9);
+  EXPECT_NEAR(m.scale, 2.0, 1e-9);
+  // Step variance scales with c^2.
+  EXPECT_NEAR(m.step_variance[0] + m.step_variance[1], 4.0 * (m.truth_step_variance[0] + m.truth_step_variance[1]), 1e-9);
+}
+
+TEST(Metrics, AnisotropicScalingIsDetected) {
+  const Array x = random_walk(5000, 2, 0.1, 2);
+  const IdentifiabilityMetrics m = compare_latents(x, transform(x, 3.0, 1.0, 0.3));
+  EXPECT_NEAR(m.r2, 1.0, 1e-12);  // still a linear copy
+  EXPECT_NEAR(m.anisotropy, 3.0, 1e-9);
+  EXPECT_GT(m.disparity, 0.05);  // but not a similarity copy
+  // Known answer for the warp (x, y) -> (x, y + x^2): quadratic, so R^2 < 1.
+  Array w = x;
+  for (int64_t i = 0; i < w.frames(); ++i) w.at(i, 1) += w.at(i, 0) * w.at(i, 0);
+  EXPECT_LT(compare_latents(x, w).r2, 0.999);
+}
+
+TEST(Metrics, StepVarianceOfRandomWalk) {
+  const Array z = random_walk(100000, 2, std::sqrt(2.0), 3);
+  const auto v = step_variance(z);
+  EXPECT_NEAR(v[0], 2.0, 0.05);  // stochastic: 1e5 steps, ~5 standard errors
+  EXPECT_NEAR(v[1], 2.0, 0.05);
+  // With lengths, the step across the trajectory boundary is left out.
+  Array two = Array::zeros({4, 1});
+  two.data = {0, 1, 100, 101};
+  EXPECT_NEAR(step_variance(two, {2, 2})[0], 0.0, 1e-12);
+  EXPECT_GT(step_variance(two)[0], 100.0);
+}
+
+TEST(Metrics, MismatchedInputsAreErrors) {
+  EXPECT_THROW(compare_latents(Array::zeros({10, 2}), Array::zeros({9, 2})), DataError);
+  EXPECT_THROW(compare_latents(Array::zeros({10}), Array::zeros({10, 2})), DataError);
+  Array nan = random_walk(10, 2, 1.0, 4);
+  nan.at(3, 1) = NAN;
+  EXPECT_THROW(compare_latents(random_walk(10, 2, 1.0, 5), nan), DataError);
+}

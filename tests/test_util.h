@@ -1,0 +1,30 @@
+#pragma once
+// Helpers shared by the tests: scratch directories and small files.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace dynae::test {
+
+/// A fresh scratch directory under /tmp, unique per test process and name.
+inline std::string scratch_dir(const std::string& name) {
+  const std::string d = "/tmp/dynae_test_" + std::to_string(::getpid()) + "_" + name;
+  std::system(("rm -rf '" + d + "' && mkdir -p '" + d + "'").c_str());
+  return d;
+}
+
+inline void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream f(path, std::ios::binary);
+  f << bytes;
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+inline bool file_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+}  // namespace dynae::test
