@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "dynae/data/npy.h"
 #include "dynae/models/dynae.h"
+#include "dynae/runtime.h"
 
 namespace dynae::cli {
 namespace {
@@ -11,9 +12,11 @@ namespace {
 struct EncodeArgs {
   std::string model, input, output, reconstruction;
   bool float64 = false;
+  int64_t threads = 1;
 };
 
 void run(const EncodeArgs& a) {
+  set_num_threads(a.threads);  // the thread count of training gives bit-identical latents
   const DynAEModel model = DynAEModel::load(a.model);
   const Array x = read_npy(a.input);
   const Array z = model.encode(x);
@@ -33,6 +36,7 @@ void add_encode_command(CLI::App& app) {
   cmd->add_option("--input,-i", args->input, "frames .npy, (T, ...)")->required();
   cmd->add_option("--output,-o", args->output, "latent .npy to write, (T, d)")->required();
   cmd->add_option("--reconstruction", args->reconstruction, "also write the decoded frames here");
+  cmd->add_option("--threads", args->threads, "threads (0 = one per core) [1]")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--float64", args->float64, "write float64 instead of float32");
   cmd->callback([args] { run(*args); });
 }

@@ -44,8 +44,8 @@ TrajectorySet set_of(const Array& x) {
 
 TEST(Training, ShortRunRecoversTheTruthFarBetterThanUntrained) {
   set_num_threads(1);
-  const Subset& d = subset(60000);
-  const DynAEOptions o = DynAEOptions().set_epochs(12).set_seed(0);
+  const Subset& d = subset(100000);
+  const DynAEOptions o = DynAEOptions().set_epochs(20).set_seed(0);
   DynAE estimator(o);
   const DynAEModel model = estimator.fit(set_of(d.input));
   const IdentifiabilityMetrics trained = compare_latents(d.truth, model.encode(d.input));
@@ -58,25 +58,23 @@ TEST(Training, ShortRunRecoversTheTruthFarBetterThanUntrained) {
               "step variance %.3f %.3f\n",
               before.r2, before.disparity, before.anisotropy, trained.r2, trained.disparity, trained.anisotropy,
               trained.step_variance[0], trained.step_variance[1]);
-  // 12 epochs on 60k frames is far from the 50-epoch result (R^2 0.999,
-  // disparity 0.002), but must already be a clear step from the untrained
-  // encoder (measured here: r2 0.70 -> 0.98, disparity 0.50 -> 0.11,
-  // anisotropy 4.2 -> 1.9).
-  EXPECT_GT(trained.r2, 0.97);
-  EXPECT_GT(trained.r2, before.r2 + 0.15);
-  EXPECT_LT(trained.disparity, 0.2);
-  EXPECT_LT(trained.disparity, before.disparity / 3);
-  EXPECT_LT(trained.anisotropy, 2.5);
-  EXPECT_LT(trained.anisotropy, before.anisotropy / 1.5);
+  // 20 epochs on 100k frames falls short of the 50-epoch result on all
+  // 200k (R^2 0.999, disparity 0.002) but is far from the untrained encoder
+  // (r2 0.70, disparity 0.50, anisotropy 4.2). Measured for seeds 0-2:
+  // r2 >= 0.992, disparity <= 0.019, anisotropy <= 1.24.
+  EXPECT_GT(trained.r2, 0.98);
+  EXPECT_LT(trained.disparity, 0.05);
+  EXPECT_LT(trained.anisotropy, 1.5);
+  EXPECT_LT(trained.disparity, before.disparity / 10);
   for (double v : trained.step_variance) EXPECT_NEAR(v, 2.0, 0.6);
 
   // History: one report per epoch, warm-up at beta/100, resampling after it.
-  ASSERT_EQ(estimator.history().size(), 12u);
+  ASSERT_EQ(estimator.history().size(), 20u);
   EXPECT_DOUBLE_EQ(estimator.history()[0].beta, 0.1);
   EXPECT_DOUBLE_EQ(estimator.history()[0].learning_rate, 1e-4);
   EXPECT_EQ(estimator.history()[0].clusters, 0);
-  EXPECT_GT(estimator.history()[11].clusters, 1);
-  EXPECT_LT(estimator.history()[11].train.reconstruction, estimator.history()[0].train.reconstruction);
+  EXPECT_GT(estimator.history()[19].clusters, 1);
+  EXPECT_LT(estimator.history()[19].train.reconstruction, estimator.history()[0].train.reconstruction);
   EXPECT_GT(model.cluster_centers().frames(), 1);
 }
 

@@ -1,14 +1,25 @@
-#include "dynae/runtime.h"
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <thread>
 
 #include <torch/torch.h>
 
 #include "dynae/errors.h"
+#include "dynae/runtime.h"
 
 namespace dynae {
 
 void set_num_threads(int64_t n) {
-  if (n < 0) throw ConfigError("threads must be >= 0 (0 = LibTorch's default), got " + std::to_string(n));
-  if (n > 0) torch::set_num_threads(static_cast<int>(n));
+  if (n < 0) throw ConfigError("threads must be >= 0 (0 = one per core), got " + std::to_string(n));
+  const int threads = n > 0 ? static_cast<int>(n) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(threads);
+  // OpenBLAS keeps its own thread pool, which LibTorch does not size; left at
+  // one thread per core its idle workers spin and cost ~15 % on one-thread
+  // runs. Debian's libblas.so.3 (OpenBLAS) links libopenblas.so.0, which
+  // exports this setter; with another BLAS the symbol is absent and nothing happens.
+  using SetThreads = void (*)(int);
+  if (auto* set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
 }
 
 int64_t num_threads() { return torch::get_num_threads(); }

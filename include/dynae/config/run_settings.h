@@ -20,7 +20,7 @@ struct RunSettings {
   int64_t log_interval = 10;         ///< epochs between progress snapshots
   bool save_traj_results = true;     ///< also write reconstructions
   bool save_training_progress = false;  ///< latents + checkpoint every log_interval epochs
-  int64_t threads = 0;               ///< intra-op threads (0 = LibTorch's default)
+  int64_t threads = 1;               ///< LibTorch + OpenBLAS threads (0 = one per core)
   std::string label;                 ///< "beta=10_seed=1" in a sweep, empty otherwise
 };
 
