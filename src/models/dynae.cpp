@@ -118,6 +118,12 @@ void check_frames(const Array& x, const std::vector<int64_t>& frame_shape, const
   }
 }
 
+void check_latents(const Array& z, int64_t d, const std::string& what) {
+  if (z.rank() != 2 || z.shape[1] != d) {
+    throw DataError(what + ": expected latents of shape (N, " + std::to_string(d) + "), got " + z.shape_string());
+  }
+}
+
 }  // namespace
 
 Array DynAEModel::encode(const Array& x) const {
@@ -130,10 +136,7 @@ Array DynAEModel::encode(const Array& x) const {
 }
 
 Array DynAEModel::decode(const Array& z) const {
-  if (z.rank() != 2 || z.shape[1] != impl_->options.latent_dim) {
-    throw DataError("decode: expected latents of shape (N, " + std::to_string(impl_->options.latent_dim) +
-                    "), got " + z.shape_string());
-  }
+  check_latents(z, impl_->options.latent_dim, "decode");
   torch::NoGradGuard no_grad;
   const torch::Tensor zt = to_tensor(z);
   std::vector<torch::Tensor> parts;
@@ -144,19 +147,13 @@ Array DynAEModel::decode(const Array& z) const {
 Array DynAEModel::reconstruct(const Array& x) const { return decode(encode(x)); }
 
 Array DynAEModel::force(const Array& z) const {
-  if (z.rank() != 2 || z.shape[1] != impl_->options.latent_dim) {
-    throw DataError("force: expected latents of shape (N, " + std::to_string(impl_->options.latent_dim) + "), got " +
-                    z.shape_string());
-  }
+  check_latents(z, impl_->options.latent_dim, "force");
   torch::NoGradGuard no_grad;
   return to_array(impl_->prior->force(to_tensor(z)));
 }
 
 Array DynAEModel::diffusion(const Array& z) const {
-  if (z.rank() != 2 || z.shape[1] != impl_->options.latent_dim) {
-    throw DataError("diffusion: expected latents of shape (N, " + std::to_string(impl_->options.latent_dim) +
-                    "), got " + z.shape_string());
-  }
+  check_latents(z, impl_->options.latent_dim, "diffusion");
   torch::NoGradGuard no_grad;
   return to_array(torch::exp(impl_->prior->log_diffusion(to_tensor(z))));
 }
