@@ -44,7 +44,15 @@ torch::Tensor regular_space_centers(const torch::Tensor& z_in, double d_min, int
 
 torch::Tensor assign_to_centers(const torch::Tensor& z, const torch::Tensor& centers) {
   torch::NoGradGuard no_grad;
-  return torch::cdist(z.to(torch::kFloat64), centers.to(torch::kFloat64)).argmin(1);
+  // In chunks: the full (N, K) distance matrix would cost N*K*8 bytes.
+  const torch::Tensor c = centers.to(torch::kFloat64);
+  const int64_t n = z.size(0), chunk = 32768;
+  torch::Tensor labels = torch::empty({n}, torch::kLong);
+  for (int64_t i = 0; i < n; i += chunk) {
+    const int64_t e = std::min(n, i + chunk);
+    labels.slice(0, i, e).copy_(torch::cdist(z.slice(0, i, e).to(torch::kFloat64), c).argmin(1));
+  }
+  return labels;
 }
 
 std::vector<int64_t> cluster_counts(const torch::Tensor& labels, int64_t clusters) {

@@ -44,7 +44,9 @@ class TrainingLoop {
   TrainingLoop(const DynAEOptions& o, const TrajectorySet& data, TrainingObserver* observer)
       : o_(o), observer_(observer), gen_(at::make_generator<at::CPUGeneratorImpl>(o.seed)) {
     x_ = stack_frames(data, false);
-    y_ = stack_frames(data, true);
+    bool autoencoder = true;  // targets are the inputs: share one tensor
+    for (const auto& t : data.trajectories()) autoencoder = autoencoder && t.target.data == t.input.data;
+    y_ = autoencoder ? x_ : stack_frames(data, true);
     const PairSplit split = split_pairs(data.lengths(), o.lag, o.test_fraction, o.seed);
     if (static_cast<int64_t>(split.train.size()) < o.batch_size) {
       throw DataError("only " + std::to_string(split.train.size()) + " training pairs, fewer than one batch (" +
