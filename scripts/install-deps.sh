@@ -4,9 +4,10 @@
 #   libopenblas0-pthread   fast BLAS/LAPACK; LibTorch picks it up through Debian's
 #                          alternatives (the default reference BLAS is ~20x slower)
 #   libcli11-dev           command-line parsing;  libinih-dev: INI parsing
+#   libboost-dev           Boost headers (pdqsort for the sliced-Wasserstein sorts)
 #   libgtest-dev           GoogleTest;  cmake, g++, make: the toolchain
 set -euo pipefail
-PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev libcli11-dev libinih-dev)
+PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev libcli11-dev libinih-dev libboost-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

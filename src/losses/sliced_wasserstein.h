@@ -8,6 +8,12 @@ namespace dynae {
 torch::Tensor random_directions(int64_t count, int64_t dim, at::Generator& gen,
                                 const torch::TensorOptions& options = torch::kFloat32);
 
+/// Indices that sort each column of p (B, L) ascending: p.gather(0, result)
+/// is torch::sort(p, 0) exactly. An argsort with Boost's branchless pdqsort on
+/// order-preserving integer keys: LibTorch 1.13's CPU sort of these small
+/// columns took half of a training step. float32 and float64; NaN-free input.
+torch::Tensor argsort_columns(const torch::Tensor& p);
+
 /// Projects a (B, d) and b (B, d) on each direction (L, d), sorts each projected
 /// column, and returns the mean over the B x L entries of the squared
 /// differences. Differentiable in a and b.
