@@ -95,7 +95,6 @@ void run(const TrainArgs& a) {
   }
   const std::vector<RunSettings> runs = spec.expand();
   if (runs.size() > 1) std::fprintf(stderr, "%zu runs (one per combination of listed values)\n", runs.size());
-  std::vector<std::pair<std::string, double>> done;
   for (const auto& r : runs) {
     const std::string dir = runs.size() > 1 ? a.out + "/" + r.label : a.out;
     std::fprintf(stderr, "training %s on %zu trajector%s -> %s\n", r.model.c_str(), r.input_paths.size(),
@@ -103,7 +102,6 @@ void run(const TrainArgs& a) {
     RunResult res = run_training(r, dir, a.quiet ? nullptr : stderr);
     std::printf("%s: %lld epochs in %.1f s; latents in %s\n", dir.c_str(),
                 static_cast<long long>(res.model.epochs_trained()), res.seconds, dir.c_str());
-    done.emplace_back(dir, res.seconds);
   }
 }
 
