@@ -1,8 +1,8 @@
 // Reads the reference implementation's INI files with inih (libinih-dev).
 #include <ini.h>
+#include <strings.h>
 #include <sys/stat.h>
 
-#include <cctype>
 #include <cstdio>
 
 #include "dynae/config/run_settings.h"
@@ -45,11 +45,6 @@ bool file_exists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 void read_ini_config(const std::string& path, ConfigSpec& spec) {
@@ -67,12 +62,11 @@ void read_ini_config(const std::string& path, ConfigSpec& spec) {
     const std::string origin = "'" + path + "' [" + e.section + "]";
     if (!ConfigSpec::is_known(e.key)) spec.set(e.key, e.value, origin);  // throws: unknown key
     const std::string section = ConfigSpec::section_of(e.key);
-    if (lower(section) != lower(e.section)) {
+    if (::strcasecmp(section.c_str(), e.section.c_str()) != 0) {
       throw ConfigError(origin + ": key '" + e.key + "' belongs in section [" + section + "]");
     }
     std::string value = e.value;
-    const std::string k = lower(e.key);
-    if (k == "input_data" || k == "target_data") {
+    if (::strcasecmp(e.key.c_str(), "input_data") == 0 || ::strcasecmp(e.key.c_str(), "target_data") == 0) {
       // Paths as the reference takes them (from the working directory), or
       // else from the config file's folder.
       std::string joined;

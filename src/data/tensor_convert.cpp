@@ -3,9 +3,9 @@
 namespace dynae {
 
 torch::Tensor to_tensor(const Array& a, torch::Dtype dtype) {
-  torch::Tensor t = torch::empty(a.shape, torch::kFloat64);
-  std::memcpy(t.data_ptr<double>(), a.data.data(), a.data.size() * sizeof(double));
-  return t.to(dtype);
+  // A view of the array's storage, then one copy (with the dtype conversion).
+  const torch::Tensor view = torch::from_blob(const_cast<double*>(a.data.data()), a.shape, torch::kFloat64);
+  return view.to(dtype, /*non_blocking=*/false, /*copy=*/true);
 }
 
 Array to_array(const torch::Tensor& t) {

@@ -131,8 +131,7 @@ Array DynAEModel::encode(const Array& x) const {
   check_finite(x, "encode input");
   std::vector<int64_t> shape{x.frames()};
   shape.insert(shape.end(), impl_->input_shape.begin(), impl_->input_shape.end());
-  Array xs(shape, x.data);
-  return to_array(impl_->encode_all(to_tensor(xs)));
+  return to_array(impl_->encode_all(to_tensor(x).reshape(shape)));
 }
 
 Array DynAEModel::decode(const Array& z) const {

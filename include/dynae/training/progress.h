@@ -1,7 +1,9 @@
 #pragma once
 // What training reports while it runs, and how a caller listens to it.
 #include <cstdint>
+#include <cstdio>
 #include <string>
+#include <vector>
 
 namespace dynae {
 
@@ -47,12 +49,6 @@ std::string format_duration(double seconds);
 /// One human-readable line for an epoch: losses, epoch time and ETA.
 std::string format_epoch_line(const EpochReport& r);
 
-}  // namespace dynae
-
-#include <cstdio>
-#include <vector>
-
-namespace dynae {
 
 /// Prints one line per epoch (losses, epoch time, ETA) to `out`, and a
 /// progress bar within the epoch when `out` is a terminal. Also appends each
