@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   dynae::cli::add_encode_command(app);
   dynae::cli::add_evaluate_command(app);
   dynae::cli::add_demo_command(app);
+  dynae::cli::add_simulate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -30,6 +31,9 @@ int main(int argc, char** argv) {
     std::string what = e.what();  // LibTorch appends a backtrace: keep the message
     what = what.substr(0, what.find("\nException raised from"));
     std::fprintf(stderr, "\ndynae: internal error: %s\n", what.c_str());
+    return 1;
+  } catch (...) {
+    std::fprintf(stderr, "\ndynae: internal error: an unknown exception\n");
     return 1;
   }
   return 0;

@@ -5,9 +5,10 @@
 #                          alternatives (the default reference BLAS is ~20x slower)
 #   libcli11-dev           command-line parsing;  libinih-dev: INI parsing
 #   libboost-dev           Boost headers (pdqsort for the sliced-Wasserstein sorts)
+#   libmuparser-dev        muParser, for potentials typed as expressions (dynae simulate)
 #   libgtest-dev           GoogleTest;  cmake, g++, make: the toolchain
 set -euo pipefail
-PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev libcli11-dev libinih-dev libboost-dev)
+PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev libcli11-dev libinih-dev libboost-dev libmuparser-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -108,3 +108,36 @@ TEST(Cli, BadInputGivesClearErrorsAndNonZeroExit) {
   r = run_cli("frobnicate", dir);
   EXPECT_NE(r.code, 0);
 }
+
+TEST(Cli, SimulateWritesTruthObservationsAndMovies) {
+  const std::string dir = test::scratch_dir("cli_simulate");
+  Result r = run_cli("simulate --list", dir);
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.output.find("mueller_brown"), std::string::npos) << r.output;
+
+  r = run_cli("simulate --system mueller_brown --steps 20000 --stride 10 --observe embed --obs-dim 7 --out-truth " +
+                  dir + "/truth.npy --out-obs " + dir + "/obs.npy",
+              dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("time in states: A"), std::string::npos) << r.output;
+  EXPECT_EQ(read_npy(dir + "/truth.npy").shape, (std::vector<int64_t>{2000, 2}));
+  EXPECT_EQ(read_npy(dir + "/obs.npy").shape, (std::vector<int64_t>{2000, 7}));
+
+  r = run_cli("simulate --system double_well_2d --steps 1000 --trajectories 2 --observe spot --frame-size 16 "
+              "--out-truth " + dir + "/dw.npy --out-obs " + dir + "/movie.npy",
+              dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(read_npy(dir + "/movie_1.npy").shape, (std::vector<int64_t>{1000, 1, 16, 16}));
+  EXPECT_EQ(read_npy(dir + "/dw_0.npy").shape, (std::vector<int64_t>{1000, 2}));
+
+  r = run_cli("simulate --system expression --expr '(x^2-1)^2 +* y^2' --out-truth " + dir + "/e.npy", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("position 11"), std::string::npos) << r.output;
+  EXPECT_FALSE(test::file_exists(dir + "/e.npy"));
+  r = run_cli("simulate --system double_well_2d --dt -0.1 --out-truth " + dir + "/e.npy", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("dt = -0.1 is invalid"), std::string::npos) << r.output;
+  r = run_cli("simulate --system nowhere --out-truth " + dir + "/e.npy", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("system 'nowhere' is unknown"), std::string::npos) << r.output;
+}

@@ -1,0 +1,136 @@
+#include "dynae/simulate/movie.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "dynae/errors.h"
+
+namespace dynae {
+
+std::vector<double> movie_box(const std::vector<Array> &truths, const MovieOptions &o) {
+  const int64_t d = truths.empty() || truths[0].rank() != 2 ? 0 : truths[0].shape[1];
+  const size_t want = d == 1 ? 2 : 4;
+  if (!o.box.empty()) {
+    if (o.box.size() != want) {
+      throw ConfigError("movie box has " + std::to_string(o.box.size()) + " values; expected " + std::to_string(want) +
+                        (d == 1 ? " (xmin, xmax)" : " (xmin, xmax, ymin, ymax)"));
+    }
+    for (size_t i = 0; i < want; i += 2) {
+      if (!(o.box[i] < o.box[i + 1])) throw ConfigError("movie box: each minimum must be below its maximum");
+    }
+    std::vector<double> b = o.box;
+    if (d == 1) b.insert(b.end(), {-1.0, 1.0});
+    return b;
+  }
+  // The truth's range plus 3 sprite radii on each side, square pixels.
+  double lo[2] = {1e300, d == 1 ? 0.0 : 1e300}, hi[2] = {-1e300, d == 1 ? 0.0 : -1e300};
+  for (const auto &truth : truths) {
+    for (int64_t t = 0; t < truth.frames(); ++t) {
+      for (int64_t i = 0; i < std::min<int64_t>(d, 2); ++i) {
+        lo[i] = std::min(lo[i], truth.at(t, i));
+        hi[i] = std::max(hi[i], truth.at(t, i));
+      }
+    }
+  }
+  const double span = std::max({hi[0] - lo[0], hi[1] - lo[1], 1e-9});
+  const double radius_px = o.radius > 0 ? o.radius : o.size / 16.0;
+  double max_radius_px = radius_px;
+  if (o.radius_range.size() == 2) max_radius_px = std::max(o.radius_range[0], o.radius_range[1]);
+  // span + 2 * margin maps to size pixels with margin = 3 radii (in truth
+  // units).
+  const double usable = std::max(o.size - 6 * max_radius_px, 1.0);
+  const double per_px = span / usable;
+  const double half = 0.5 * o.size * per_px;
+  const double cx = 0.5 * (lo[0] + hi[0]), cy = 0.5 * (lo[1] + hi[1]);
+  return {cx - half, cx + half, cy - half, cy + half};
+}
+
+Array render_movie(const Array &truth, const MovieOptions &o) { return render_movie(std::vector<Array>{truth}, o)[0]; }
+
+std::vector<Array> render_movie(const std::vector<Array> &truths, const MovieOptions &o) {
+  if (truths.empty()) throw ConfigError("movie: no trajectories given");
+  for (const auto &truth : truths) {
+    if (truth.rank() != 2 || truth.frames() < 1 || truth.shape[1] < 1 || truth.shape[1] > 3 ||
+        truth.shape[1] != truths[0].shape[1]) {
+      throw ConfigError(
+          "movie: expected truth trajectories of shape (T, d) "
+          "with one d = 1, 2 or 3, got " +
+          truth.shape_string());
+    }
+  }
+  if (o.size < 8 || (o.size & (o.size - 1)) != 0) {
+    throw ConfigError("movie frame size = " + std::to_string(o.size) +
+                      " is invalid: expected a power of two >= 8 (32, 64)");
+  }
+  if (o.sprite != "spot" && o.sprite != "disc") {
+    throw ConfigError("movie sprite '" + o.sprite + "' is unknown; expected spot or disc");
+  }
+  if (o.radius < 0 || !std::isfinite(o.radius)) throw ConfigError("movie radius must be a number >= 0 (pixels)");
+  if (!(o.noise >= 0) || !std::isfinite(o.noise)) throw ConfigError("movie pixel noise must be a number >= 0");
+  const int64_t d = truths[0].shape[1], S = o.size;
+  const bool sized = d == 3;
+  if (sized && o.radius_range.size() != 2) {
+    throw ConfigError(
+        "movie of 3-D truth: the third coordinate sets the "
+        "radius; give radius_range (min, max pixels)");
+  }
+  if (!o.radius_range.empty() && (o.radius_range.size() != 2 || !(o.radius_range[0] > 0) || !(o.radius_range[1] > 0))) {
+    throw ConfigError("movie radius_range must be two positive numbers (pixels)");
+  }
+  const std::vector<double> box = movie_box(truths, o);
+  const double r0 = o.radius > 0 ? o.radius : S / 16.0;
+  double zmin = 0, zmax = 1;
+  if (sized) {
+    zmin = zmax = truths[0].at(0, 2);
+    for (const auto &truth : truths) {
+      for (int64_t t = 0; t < truth.frames(); ++t) {
+        zmin = std::min(zmin, truth.at(t, 2));
+        zmax = std::max(zmax, truth.at(t, 2));
+      }
+    }
+  }
+  std::mt19937_64 rng(o.seed ^ 0x6d6f766965ULL);
+  std::normal_distribution<double> normal(0.0, o.noise > 0 ? o.noise : 1.0);
+  std::vector<double> gx(S), gy(S);
+  std::vector<Array> movies;
+  for (const auto &truth : truths) {
+    const int64_t T = truth.frames();
+    Array movie = Array::zeros({T, 1, S, S});
+    for (int64_t t = 0; t < T; ++t) {
+      // Sprite centre in pixel coordinates (column = x, row = y).
+      const double px = (truth.at(t, 0) - box[0]) / (box[1] - box[0]) * S;
+      const double py = d == 1 ? 0.5 * S : (truth.at(t, 1) - box[2]) / (box[3] - box[2]) * S;
+      double r = r0;
+      if (sized) {
+        const double u = zmax > zmin ? (truth.at(t, 2) - zmin) / (zmax - zmin) : 0.5;
+        r = o.radius_range[0] + u * (o.radius_range[1] - o.radius_range[0]);
+      }
+      double *img = movie.data.data() + t * S * S;
+      if (o.sprite == "spot") {
+        for (int64_t j = 0; j < S; ++j) {
+          gx[j] = std::exp(-0.5 * ((j + 0.5 - px) * (j + 0.5 - px)) / (r * r));
+          gy[j] = std::exp(-0.5 * ((j + 0.5 - py) * (j + 0.5 - py)) / (r * r));
+        }
+        for (int64_t i = 0; i < S; ++i) {
+          for (int64_t j = 0; j < S; ++j) img[i * S + j] = gy[i] * gx[j];
+        }
+      } else {
+        // Soft edge a pixel wide: 1 inside, 0 outside, logistic across the rim.
+        for (int64_t i = 0; i < S; ++i) {
+          for (int64_t j = 0; j < S; ++j) {
+            const double dist = std::hypot(j + 0.5 - px, i + 0.5 - py);
+            img[i * S + j] = 1.0 / (1.0 + std::exp((dist - r) / 0.3));
+          }
+        }
+      }
+      if (o.noise > 0) {
+        for (int64_t k = 0; k < S * S; ++k) img[k] += normal(rng);
+      }
+    }
+    movies.push_back(std::move(movie));
+  }
+  return movies;
+}
+
+}  // namespace dynae
