@@ -15,7 +15,7 @@ namespace {
 LangevinPrior make_prior(bool learn_diffusion, uint64_t seed) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   LangevinPrior p(2, 16, learn_diffusion);
-  init_linear_layers(*p, gen);
+  init_layers(*p, gen);
   p->to(torch::kFloat64);
   return p;
 }

@@ -22,8 +22,8 @@ struct KeyDef {
 // The reference implementation's keys, then dynae's own (marked *).
 const KeyDef kKeys[] = {
     {"d", "Model Parameters", Kind::Int, nullptr},
-    {"encoder_type", "Model Parameters", Kind::Choice, "fc_encoder|fc"},
-    {"decoder_type", "Model Parameters", Kind::Choice, "fc_decoder|fc"},
+    {"encoder_type", "Model Parameters", Kind::Choice, "fc_encoder|fc|conv_encoder|conv"},
+    {"decoder_type", "Model Parameters", Kind::Choice, "fc_decoder|fc|deconv_decoder|deconv"},
     {"neuron_num1", "Model Parameters", Kind::Int, nullptr},
     {"neuron_num2", "Model Parameters", Kind::Int, nullptr},
     {"model", "Model Parameters", Kind::Choice, "DynamicsAE|dynae"},
@@ -113,6 +113,17 @@ bool parse_float(const std::string& v, double* out) {
   return false;
 }
 
+/// "a|b|c" -> "a, b or c".
+std::string choice_list(const std::string& choices) {
+  std::string out = choices;
+  const auto last = out.rfind('|');
+  if (last != std::string::npos) out.replace(last, 1, " or ");
+  for (auto& c : out) c = c == '|' ? ',' : c;
+  size_t pos = 0;
+  while ((pos = out.find(',', pos)) != std::string::npos) out.insert(++pos, " ");
+  return out;
+}
+
 std::string choice_canonical(const KeyDef& def, const std::string& v, const std::string& origin) {
   std::stringstream ss(def.choices);
   std::string c;
@@ -120,11 +131,8 @@ std::string choice_canonical(const KeyDef& def, const std::string& v, const std:
     if (lower(c) == lower(v)) return c;
   }
   std::string msg = origin + ": " + def.name + " = '" + v + "' is not supported; expected " +
-                    std::string(def.choices).substr(0, std::string(def.choices).find('|'));
+                    choice_list(def.choices);
   if (std::string(def.name) == "model") msg += " (the baselines VAE, SWAE, SDE-VAE and TICA are not available yet)";
-  if (std::string(def.name) == "encoder_type" || std::string(def.name) == "decoder_type") {
-    msg += " (convolutional networks are not available yet)";
-  }
   throw ConfigError(msg);
 }
 
@@ -162,8 +170,8 @@ void apply(RunSettings& r, const KeyDef& def, const std::string& v) {
   if (def.kind == Kind::Bool) parse_bool(v, &b);
   DynAEOptions& o = r.options;
   if (n == "d") o.latent_dim = i;
-  else if (n == "encoder_type") o.encoder_type = "fc";
-  else if (n == "decoder_type") o.decoder_type = "fc";
+  else if (n == "encoder_type") o.encoder_type = lower(v).rfind("conv", 0) == 0 ? "conv" : "fc";
+  else if (n == "decoder_type") o.decoder_type = lower(v).rfind("deconv", 0) == 0 ? "deconv" : "fc";
   else if (n == "neuron_num1") o.encoder_hidden = i;
   else if (n == "neuron_num2") o.decoder_hidden = i;
   else if (n == "model") r.model = "DynamicsAE";
@@ -300,8 +308,8 @@ std::string to_ini(const RunSettings& r) {
   os << "# Resolved configuration of a dynae run; `dynae train --config` reads it back.\n"
      << "[Model Parameters]\n"
      << "d = [" << o.latent_dim << "]\n"
-     << "encoder_type = fc_encoder\n"
-     << "decoder_type = fc_decoder\n"
+     << "encoder_type = " << o.encoder_type << "_encoder\n"
+     << "decoder_type = " << o.decoder_type << "_decoder\n"
      << "neuron_num1 = [" << o.encoder_hidden << "]\n"
      << "neuron_num2 = [" << o.decoder_hidden << "]\n"
      << "model = " << r.model << "\n"

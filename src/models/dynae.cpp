@@ -5,6 +5,7 @@
 #include "data/tensor_convert.h"
 #include "dynae/errors.h"
 #include "models/dynae_impl.h"
+#include "nn/conv_nets.h"
 #include "nn/mlp.h"
 #include "training/trainer.h"
 
@@ -12,16 +13,12 @@ namespace dynae {
 namespace {
 
 std::shared_ptr<FrameNetImpl> make_encoder(const DynAEOptions& o, const std::vector<int64_t>& in_shape) {
-  if (o.encoder_type != "fc") {
-    throw ConfigError("encoder_type '" + o.encoder_type + "' is not available; supported: fc (fc_encoder)");
-  }
+  if (o.encoder_type == "conv") return std::make_shared<ConvEncoderImpl>(in_shape, o.encoder_hidden, o.latent_dim);
   return std::make_shared<MlpImpl>(MlpOptions(shape_product(in_shape), o.encoder_hidden, o.latent_dim));
 }
 
 std::shared_ptr<FrameNetImpl> make_decoder(const DynAEOptions& o, const std::vector<int64_t>& out_shape) {
-  if (o.decoder_type != "fc") {
-    throw ConfigError("decoder_type '" + o.decoder_type + "' is not available; supported: fc (fc_decoder)");
-  }
+  if (o.decoder_type == "deconv") return std::make_shared<DeconvDecoderImpl>(o.latent_dim, o.decoder_hidden, out_shape);
   return std::make_shared<MlpImpl>(MlpOptions(o.latent_dim, o.decoder_hidden, shape_product(out_shape)));
 }
 
@@ -45,9 +42,9 @@ DynAEModel::Impl::Impl(DynAEOptions options_, std::vector<int64_t> input_shape_,
 DynAEModel::Impl::Impl(DynAEOptions options_, std::vector<int64_t> input_shape_,
                        std::vector<int64_t> target_shape_, at::Generator& gen)
     : Impl(std::move(options_), std::move(input_shape_), std::move(target_shape_)) {
-  init_linear_layers(*encoder, gen);
-  init_linear_layers(*decoder, gen);
-  init_linear_layers(*prior, gen);
+  init_layers(*encoder, gen);
+  init_layers(*decoder, gen);
+  init_layers(*prior, gen);
 }
 
 std::shared_ptr<DynAEModel::Impl> DynAEModel::Impl::clone() const {
@@ -77,6 +74,8 @@ torch::Tensor DynAEModel::Impl::decode(const torch::Tensor& z) const {
 
 torch::Tensor DynAEModel::Impl::encode_all(const torch::Tensor& x, int64_t chunk) const {
   torch::NoGradGuard no_grad;
+  // Image frames: keep the first convolution's activations to about 128 MB.
+  if (options.encoder_type == "conv") chunk = std::max<int64_t>(64, std::min(chunk, (int64_t{1} << 22) / shape_product(input_shape)));
   std::vector<torch::Tensor> parts;
   for (int64_t i = 0; i < x.size(0); i += chunk) parts.push_back(encode(x.slice(0, i, std::min(x.size(0), i + chunk))));
   return parts.empty() ? torch::empty({0, options.latent_dim}) : torch::cat(parts);
@@ -139,7 +138,8 @@ Array DynAEModel::decode(const Array& z) const {
   torch::NoGradGuard no_grad;
   const torch::Tensor zt = to_tensor(z);
   std::vector<torch::Tensor> parts;
-  for (int64_t i = 0; i < zt.size(0); i += 8192) parts.push_back(impl_->decode(zt.slice(0, i, std::min(zt.size(0), i + 8192))));
+  const int64_t chunk = std::max<int64_t>(64, std::min<int64_t>(8192, (int64_t{1} << 22) / shape_product(impl_->target_shape)));
+  for (int64_t i = 0; i < zt.size(0); i += chunk) parts.push_back(impl_->decode(zt.slice(0, i, std::min(zt.size(0), i + chunk))));
   return to_array(torch::cat(parts));
 }
 

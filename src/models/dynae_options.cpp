@@ -24,8 +24,8 @@ void DynAEOptions::validate() const {
   require(encoder_hidden >= 1, "neuron_num1 (encoder_hidden)", encoder_hidden, "an integer >= 1");
   require(decoder_hidden >= 1, "neuron_num2 (decoder_hidden)", decoder_hidden, "an integer >= 1");
   require(prior_hidden >= 1, "prior_neuron_num (prior_hidden)", prior_hidden, "an integer >= 1");
-  require(encoder_type == "fc", "encoder_type", encoder_type, "fc_encoder");
-  require(decoder_type == "fc", "decoder_type", decoder_type, "fc_decoder");
+  require(encoder_type == "fc" || encoder_type == "conv", "encoder_type", encoder_type, "fc or conv (fc_encoder, conv_encoder)");
+  require(decoder_type == "fc" || decoder_type == "deconv", "decoder_type", decoder_type, "fc or deconv (fc_decoder, deconv_decoder)");
   require(projections >= 1, "projection_num", projections, "an integer >= 1");
   require(min_dist > 0 && std::isfinite(min_dist), "min_dist", min_dist, "a positive number (latent units)");
   require(bias_factor >= 1 && std::isfinite(bias_factor), "bias_factor", bias_factor, "a number >= 1");

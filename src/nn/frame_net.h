@@ -11,9 +11,9 @@ class FrameNetImpl : public torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;
 };
 
-/// Re-initialises every Linear layer as torch.nn.Linear does by default
-/// (weights and biases uniform in +-1/sqrt(fan_in)), drawing from `gen` so that
-/// a seed alone fixes the initial weights.
-void init_linear_layers(torch::nn::Module& module, at::Generator& gen);
+/// Re-initialises every Linear, Conv2d and ConvTranspose2d layer as PyTorch
+/// does by default (weights and biases uniform in +-1/sqrt(fan_in)), drawing
+/// from `gen` so that a seed alone fixes the initial weights.
+void init_layers(torch::nn::Module& module, at::Generator& gen);
 
 }  // namespace dynae

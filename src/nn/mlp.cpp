@@ -4,14 +4,20 @@
 
 namespace dynae {
 
-void init_linear_layers(torch::nn::Module& module, at::Generator& gen) {
+void init_layers(torch::nn::Module& module, at::Generator& gen) {
   torch::NoGradGuard no_grad;
+  // fan_in as torch.nn.init computes it: weight.size(1) times the kernel area
+  // (for ConvTranspose2d that is the output channels, as in PyTorch).
+  auto reset = [&](torch::Tensor& w, torch::Tensor& b) {
+    const double fan_in = static_cast<double>(w.numel() / w.size(0));
+    const double bound = 1.0 / std::sqrt(fan_in);
+    w.uniform_(-bound, bound, gen);
+    if (b.defined()) b.uniform_(-bound, bound, gen);
+  };
   for (auto& m : module.modules(/*include_self=*/true)) {
-    if (auto* lin = m->as<torch::nn::Linear>()) {
-      const double bound = 1.0 / std::sqrt(static_cast<double>(lin->weight.size(1)));
-      lin->weight.uniform_(-bound, bound, gen);
-      if (lin->bias.defined()) lin->bias.uniform_(-bound, bound, gen);
-    }
+    if (auto* lin = m->as<torch::nn::Linear>()) reset(lin->weight, lin->bias);
+    if (auto* conv = m->as<torch::nn::Conv2d>()) reset(conv->weight, conv->bias);
+    if (auto* deconv = m->as<torch::nn::ConvTranspose2d>()) reset(deconv->weight, deconv->bias);
   }
 }
 

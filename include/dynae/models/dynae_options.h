@@ -12,8 +12,8 @@ struct DynAEOptions {
   int64_t encoder_hidden = 32;     ///< h of the encoder (reference key neuron_num1)
   int64_t decoder_hidden = 32;     ///< h of the decoder (reference key neuron_num2)
   int64_t prior_hidden = 32;       ///< hidden width of the force (and diffusion) nets
-  std::string encoder_type = "fc"; ///< "fc" (vector frames)
-  std::string decoder_type = "fc"; ///< "fc" (vector frames)
+  std::string encoder_type = "fc"; ///< "fc" (any frames, flattened) or "conv" (image frames)
+  std::string decoder_type = "fc"; ///< "fc" (any frames, flattened) or "deconv" (image frames)
   bool learn_diffusion = false;    ///< learned diagonal D(z) instead of D = 1
   int64_t projections = 50;        ///< L, sliced-Wasserstein directions per step
   double min_dist = 5.0;           ///< d_min of regular-space clustering (latent units)
