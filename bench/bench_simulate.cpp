@@ -72,8 +72,9 @@ int main() {
     line("movie_render_frames_per_s_" + std::to_string(size) + "px", static_cast<double>(movie.frames()) / s,
          "frames/s");
   }
-  std::printf("summary: EM %.1f M steps/s, LM %.1f M steps/s on 1 thread; %.1f M steps/s over %d cores; "
-              "expression potential %.2f M steps/s\n",
-              em / 1e6, lm / 1e6, par / 1e6, cores, expr / 1e6);
+  std::printf(
+      "summary: EM %.1f M steps/s, LM %.1f M steps/s on 1 thread; %.1f M steps/s over %d cores; "
+      "expression potential %.2f M steps/s\n",
+      em / 1e6, lm / 1e6, par / 1e6, cores, expr / 1e6);
   return 0;
 }

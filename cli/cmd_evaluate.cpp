@@ -13,6 +13,7 @@ namespace {
 struct EvalArgs {
   std::string latent, truth, other;
   bool bars = false;
+  MetricBars limits;
 };
 
 void run(const EvalArgs& a) {
@@ -30,9 +31,8 @@ void run(const EvalArgs& a) {
   }
   std::printf("# %s vs %s '%s' (%lld frames)\n", a.latent.c_str(), a.truth.empty() ? "latent" : "truth",
               ref.c_str(), static_cast<long long>(z.frames()));
-  MetricBars bars;
   bool ok = true;
-  std::fputs(metrics_table(m, a.bars ? &bars : nullptr, &ok).c_str(), stdout);
+  std::fputs(metrics_table(m, a.bars ? &a.limits : nullptr, &ok).c_str(), stdout);
   if (a.bars && !ok) throw Error("the latent misses at least one acceptance bar");
 }
 
@@ -48,6 +48,10 @@ void add_evaluate_command(CLI::App& app) {
   cmd->add_flag("--bars", args->bars,
                 "check the acceptance bars (R^2 >= 0.995, disparity <= 0.01, anisotropy <= 1.15, "
                 "step variance 2 +/- 0.3); exit 1 when one is missed");
+  cmd->add_option("--r2-min", args->limits.min_r2, "bar for R^2 [0.995]");
+  cmd->add_option("--disparity-max", args->limits.max_disparity, "bar for the Procrustes disparity [0.01]");
+  cmd->add_option("--anisotropy-max", args->limits.max_anisotropy, "bar for the anisotropy [1.15]");
+  cmd->add_option("--step-variance-tol", args->limits.step_variance_tol, "bar: step variance 2 +/- this [0.3]");
   cmd->footer(
       "r2: linear R^2 of the least-squares map truth -> latent; disparity: similarity-Procrustes\n"
       "disparity (0 = rotated, scaled copy); anisotropy: largest/smallest singular value of that map\n"

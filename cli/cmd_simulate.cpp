@@ -57,10 +57,11 @@ void print_list() {
     }
     std::printf("\n");
   }
-  std::printf("Observation maps (--observe): identity; warp (x, y) -> (x, y + a x^2) (--warp a);\n"
-              "embed, a random smooth injective map into --obs-dim dimensions (--nonlinearity, seeded);\n"
-              "spot or disc, a movie (T, 1, S, S) float32 of a Gaussian spot or a disc (--frame-size S, --radius,\n"
-              "--box, --radius-range for 3-D truth). --noise adds Gaussian noise to every observed value.\n");
+  std::printf(
+      "Observation maps (--observe): identity; warp (x, y) -> (x, y + a x^2) (--warp a);\n"
+      "embed, a random smooth injective map into --obs-dim dimensions (--nonlinearity, seeded);\n"
+      "spot or disc, a movie (T, 1, S, S) float32 of a Gaussian spot or a disc (--frame-size S, --radius,\n"
+      "--box, --radius-range for 3-D truth). --noise adds Gaussian noise to every observed value.\n");
 }
 
 std::map<std::string, double> parse_params(const std::vector<std::string>& items) {
@@ -139,8 +140,8 @@ void run(const SimulateArgs& a) {
   const double steps_total = static_cast<double>(o.steps + o.burn_in) * static_cast<double>(o.trajectories);
   std::printf("  %lld frames per trajectory in %.2f s (%.1f million steps/s)\n",
               static_cast<long long>(truth[0].frames()), secs, steps_total / std::max(secs, 1e-9) / 1e6);
-  if (!spec.states.empty() && (spec.dim != 0 || dim == static_cast<int64_t>(spec.states[0].center.size()) ||
-                               spec.states[0].center.empty())) {
+  if (!spec.states.empty() &&
+      (spec.dim != 0 || dim == static_cast<int64_t>(spec.states[0].center.size()) || spec.states[0].center.empty())) {
     for (size_t t = 0; t < truth.size(); ++t) {
       const std::vector<double> occ = state_occupancy(truth[t].data, dim, spec.states);
       std::printf("  trajectory %zu, time in states:", t);

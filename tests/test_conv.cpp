@@ -1,9 +1,8 @@
 // Convolutional encoder/decoder for movies: architecture, options, save/load,
 // and a short training on a rendered movie.
+#include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-
-#include <ATen/CPUGeneratorImpl.h>
 
 #include "dynae/analysis/metrics.h"
 #include "dynae/config/run_settings.h"
@@ -42,8 +41,7 @@ TEST(ConvNets, ShapesAndLayerCountFollowTheFrameSize) {
     EXPECT_EQ(image_geometry({1, s, s}, "t")[2], s == 8 ? 1 : s == 16 ? 2 : s == 32 ? 3 : 4);
   }
   // (H, W) frames are one channel; several channels work too.
-  EXPECT_EQ(ConvEncoderImpl({16, 16}, 32, 3).forward(torch::rand({2, 16, 16})).sizes(),
-            (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(ConvEncoderImpl({16, 16}, 32, 3).forward(torch::rand({2, 16, 16})).sizes(), (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(DeconvDecoderImpl(2, 32, {3, 16, 16}).forward(torch::rand({4, 2})).sizes(),
             (std::vector<int64_t>{4, 3, 16, 16}));
 }
@@ -99,10 +97,11 @@ TEST(ConvNets, SaveLoadGivesIdenticalEncodings) {
 
 TEST(ConvNets, ShortTrainingOnAMovieFindsThePosition) {
   // A spot (sigma 2 px) diffusing in a 2-D double well, 16 x 16 pixels, 4000
-  // frames, 20 epochs of batches of 128 (about 20 s): the latent is already a
-  // near-isometric copy of the spot's position. Measured: seed 0 r2 0.961,
-  // disparity 0.076, anisotropy 1.55; seed 1 r2 0.987, disparity 0.023.
-  // Untrained, or collapsed (as after 6 epochs), r2 is below 0.1.
+  // frames, 20 epochs of batches of 128, 128 hidden units (about 30 s): the
+  // latent is already a near-isometric copy of the spot's position. Measured:
+  // seed 0 r2 0.932, disparity 0.073, anisotropy 1.16; seed 1 r2 0.960,
+  // disparity 0.041, anisotropy 1.04. Collapsed (as after 6 epochs with 32
+  // hidden units) r2 is below 0.1.
   set_num_threads(1);
   const auto pot = make_system_potential("double_well_2d");
   LangevinOptions so;
@@ -119,14 +118,20 @@ TEST(ConvNets, ShortTrainingOnAMovieFindsThePosition) {
   const Array movie = render_movie(truth, mo);
   TrajectorySet data;
   data.add("movie", movie);
-  DynAE estimator(conv_options().set_epochs(20).set_seed(0).set_batch_size(128).set_min_dist(8));
+  DynAE estimator(conv_options()
+                      .set_epochs(20)
+                      .set_seed(0)
+                      .set_batch_size(128)
+                      .set_min_dist(8)
+                      .set_encoder_hidden(128)
+                      .set_decoder_hidden(128));
   const DynAEModel model = estimator.fit(data);
   const IdentifiabilityMetrics m = compare_latents(truth, model.encode(movie));
   std::printf("conv 16x16, 4000 frames, 20 epochs: r2 %.4f disparity %.4f anisotropy %.3f\n", m.r2, m.disparity,
               m.anisotropy);
   const auto& h = estimator.history();
   EXPECT_LT(h.back().train.reconstruction, 0.25 * h.front().train.reconstruction);
-  EXPECT_GT(m.r2, 0.9);
-  EXPECT_LT(m.disparity, 0.2);
-  EXPECT_LT(m.anisotropy, 2.5);
+  EXPECT_GT(m.r2, 0.88);
+  EXPECT_LT(m.disparity, 0.15);
+  EXPECT_LT(m.anisotropy, 1.5);
 }

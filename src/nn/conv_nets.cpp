@@ -28,8 +28,10 @@ ConvEncoderImpl::ConvEncoderImpl(const std::vector<int64_t>& frame_shape, int64_
   channels_ = g[0];
   size_ = g[1];
   if (hidden % 16 != 0) {
-    throw ConfigError("encoder_type conv_encoder needs neuron_num1 (encoder_hidden) divisible by 16 (the 1x1 "
-                      "convolution has hidden/16 channels on a 4 x 4 grid), got " + std::to_string(hidden));
+    throw ConfigError(
+        "encoder_type conv_encoder needs neuron_num1 (encoder_hidden) divisible by 16 (the 1x1 "
+        "convolution has hidden/16 channels on a 4 x 4 grid), got " +
+        std::to_string(hidden));
   }
   int64_t in = channels_;
   for (int64_t i = 0; i < g[2]; ++i) {

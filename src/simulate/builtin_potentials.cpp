@@ -99,8 +99,7 @@ std::unique_ptr<Potential> make_mueller_brown(const MuellerBrownCoefficients& k,
 
 std::unique_ptr<Potential> make_double_well_1d(double h) {
   return std::make_unique<FunctionPotential>(
-      1, "h (x^2 - 1)^2, h = " + num(h),
-      [h](const double* x) { return h * (x[0] * x[0] - 1) * (x[0] * x[0] - 1); },
+      1, "h (x^2 - 1)^2, h = " + num(h), [h](const double* x) { return h * (x[0] * x[0] - 1) * (x[0] * x[0] - 1); },
       [h](const double* x, double* g) { g[0] = 4 * h * x[0] * (x[0] * x[0] - 1); });
 }
 

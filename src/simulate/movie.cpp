@@ -8,7 +8,7 @@
 
 namespace dynae {
 
-std::vector<double> movie_box(const std::vector<Array> &truths, const MovieOptions &o) {
+std::vector<double> movie_box(const std::vector<Array>& truths, const MovieOptions& o) {
   const int64_t d = truths.empty() || truths[0].rank() != 2 ? 0 : truths[0].shape[1];
   const size_t want = d == 1 ? 2 : 4;
   if (!o.box.empty()) {
@@ -23,9 +23,9 @@ std::vector<double> movie_box(const std::vector<Array> &truths, const MovieOptio
     if (d == 1) b.insert(b.end(), {-1.0, 1.0});
     return b;
   }
-  // The truth's range plus 3 sprite radii on each side, square pixels.
+  // The truth's range plus 2 sprite radii on each side, square pixels.
   double lo[2] = {1e300, d == 1 ? 0.0 : 1e300}, hi[2] = {-1e300, d == 1 ? 0.0 : -1e300};
-  for (const auto &truth : truths) {
+  for (const auto& truth : truths) {
     for (int64_t t = 0; t < truth.frames(); ++t) {
       for (int64_t i = 0; i < std::min<int64_t>(d, 2); ++i) {
         lo[i] = std::min(lo[i], truth.at(t, i));
@@ -37,20 +37,20 @@ std::vector<double> movie_box(const std::vector<Array> &truths, const MovieOptio
   const double radius_px = o.radius > 0 ? o.radius : o.size / 16.0;
   double max_radius_px = radius_px;
   if (o.radius_range.size() == 2) max_radius_px = std::max(o.radius_range[0], o.radius_range[1]);
-  // span + 2 * margin maps to size pixels with margin = 3 radii (in truth
+  // span + 2 * margin maps to size pixels with margin = 2 radii (in truth
   // units).
-  const double usable = std::max(o.size - 6 * max_radius_px, 1.0);
+  const double usable = std::max(o.size - 4 * max_radius_px, 1.0);
   const double per_px = span / usable;
   const double half = 0.5 * o.size * per_px;
   const double cx = 0.5 * (lo[0] + hi[0]), cy = 0.5 * (lo[1] + hi[1]);
   return {cx - half, cx + half, cy - half, cy + half};
 }
 
-Array render_movie(const Array &truth, const MovieOptions &o) { return render_movie(std::vector<Array>{truth}, o)[0]; }
+Array render_movie(const Array& truth, const MovieOptions& o) { return render_movie(std::vector<Array>{truth}, o)[0]; }
 
-std::vector<Array> render_movie(const std::vector<Array> &truths, const MovieOptions &o) {
+std::vector<Array> render_movie(const std::vector<Array>& truths, const MovieOptions& o) {
   if (truths.empty()) throw ConfigError("movie: no trajectories given");
-  for (const auto &truth : truths) {
+  for (const auto& truth : truths) {
     if (truth.rank() != 2 || truth.frames() < 1 || truth.shape[1] < 1 || truth.shape[1] > 3 ||
         truth.shape[1] != truths[0].shape[1]) {
       throw ConfigError(
@@ -83,7 +83,7 @@ std::vector<Array> render_movie(const std::vector<Array> &truths, const MovieOpt
   double zmin = 0, zmax = 1;
   if (sized) {
     zmin = zmax = truths[0].at(0, 2);
-    for (const auto &truth : truths) {
+    for (const auto& truth : truths) {
       for (int64_t t = 0; t < truth.frames(); ++t) {
         zmin = std::min(zmin, truth.at(t, 2));
         zmax = std::max(zmax, truth.at(t, 2));
@@ -94,7 +94,7 @@ std::vector<Array> render_movie(const std::vector<Array> &truths, const MovieOpt
   std::normal_distribution<double> normal(0.0, o.noise > 0 ? o.noise : 1.0);
   std::vector<double> gx(S), gy(S);
   std::vector<Array> movies;
-  for (const auto &truth : truths) {
+  for (const auto& truth : truths) {
     const int64_t T = truth.frames();
     Array movie = Array::zeros({T, 1, S, S});
     for (int64_t t = 0; t < T; ++t) {
@@ -106,7 +106,7 @@ std::vector<Array> render_movie(const std::vector<Array> &truths, const MovieOpt
         const double u = zmax > zmin ? (truth.at(t, 2) - zmin) / (zmax - zmin) : 0.5;
         r = o.radius_range[0] + u * (o.radius_range[1] - o.radius_range[0]);
       }
-      double *img = movie.data.data() + t * S * S;
+      double* img = movie.data.data() + t * S * S;
       if (o.sprite == "spot") {
         for (int64_t j = 0; j < S; ++j) {
           gx[j] = std::exp(-0.5 * ((j + 0.5 - px) * (j + 0.5 - px)) / (r * r));

@@ -14,7 +14,7 @@ struct MovieOptions {
   double radius = 0;            ///< spot sigma / disc radius in pixels (0: size / 16)
   /// Region of truth space mapped onto the image, {xmin, xmax, ymin, ymax}
   /// ({xmin, xmax} for 1-D truth); empty: the truth's range plus a margin of
-  /// 3 radii on every side. Pixel (i, j) has its centre at
+  /// 2 radii on every side. Pixel (i, j) has its centre at
   /// x = xmin + (j + 0.5) / W * (xmax - xmin), y = ymin + (i + 0.5) / H * (ymax - ymin).
   std::vector<double> box;
   /// With 3-D truth, the third coordinate sets the radius, linearly from
