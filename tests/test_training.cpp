@@ -126,3 +126,24 @@ TEST(Training, TooFewPairsIsAnError) {
   s.add("tiny", subset(6000).input.slice_frames(0, 100));
   EXPECT_THROW(DynAE(DynAEOptions()).fit(s), DataError);
 }
+
+TEST(Training, LongerWarmUpKeepsBetaLowAndResamplingOffThatLong) {
+  set_num_threads(1);
+  const Subset& d = subset(6000);
+  DynAE est(DynAEOptions().set_epochs(4).set_warmup_epochs(2).set_beta(10));
+  est.fit(set_of(d.input));
+  const auto& h = est.history();
+  ASSERT_EQ(h.size(), 4u);
+  for (int e : {0, 1}) {
+    EXPECT_DOUBLE_EQ(h[e].beta, 0.1) << e;
+    EXPECT_DOUBLE_EQ(h[e].learning_rate, 1e-4) << e;
+    EXPECT_EQ(h[e].clusters, 0) << e;
+  }
+  for (int e : {2, 3}) {
+    EXPECT_DOUBLE_EQ(h[e].beta, 10) << e;
+    EXPECT_DOUBLE_EQ(h[e].learning_rate, 1e-3) << e;
+    EXPECT_GE(h[e].clusters, 1) << e;
+  }
+  EXPECT_THROW(DynAEOptions().set_warmup_epochs(0).validate(), ConfigError);
+  EXPECT_THROW(DynAEOptions().set_epochs(3).set_warmup_epochs(4).validate(), ConfigError);
+}

@@ -42,6 +42,7 @@ const KeyDef kKeys[] = {
     {"learning_rate", "Training Parameters", Kind::Float, nullptr},
     {"beta", "Training Parameters", Kind::Float, nullptr},
     {"lag", "Training Parameters", Kind::Int, nullptr},                // *
+    {"warmup_epochs", "Training Parameters", Kind::Int, nullptr},      // *
     {"test_fraction", "Training Parameters", Kind::Float, nullptr},    // *
     {"input_data", "Data", Kind::Paths, nullptr},
     {"target_data", "Data", Kind::Paths, nullptr},
@@ -190,6 +191,7 @@ void apply(RunSettings& r, const KeyDef& def, const std::string& v) {
   else if (n == "learning_rate") o.learning_rate = f;
   else if (n == "beta") o.beta = f;
   else if (n == "lag") o.lag = i;
+  else if (n == "warmup_epochs") o.warmup_epochs = i;
   else if (n == "test_fraction") o.test_fraction = f;
   else if (n == "seed") o.seed = static_cast<uint64_t>(i);
   else if (n == "SaveTrajResults") r.save_traj_results = b;
@@ -329,6 +331,7 @@ std::string to_ini(const RunSettings& r) {
      << "learning_rate = [" << num(o.learning_rate) << "]\n"
      << "beta = [" << num(o.beta) << "]\n"
      << "lag = " << o.lag << "\n"
+     << "warmup_epochs = " << o.warmup_epochs << "\n"
      << "test_fraction = " << num(o.test_fraction) << "\n\n"
      << "[Data]\n"
      << "input_data = " << path_list(r.input_paths) << "\n";

@@ -38,6 +38,7 @@ void DynAEOptions::validate() const {
   require(beta >= 0 && std::isfinite(beta), "beta", beta, "a number >= 0");
   require(lr_step_size >= 1, "lr_scheduler_step_size", lr_step_size, "an integer >= 1 (epochs)");
   require(lr_gamma > 0 && std::isfinite(lr_gamma), "lr_scheduler_gamma", lr_gamma, "a positive number");
+  require(warmup_epochs >= 1 && warmup_epochs <= epochs, "warmup_epochs", warmup_epochs, "an integer from 1 to max_epochs");
   require(warmup_learning_rate > 0, "warmup_learning_rate", warmup_learning_rate, "a positive number");
   require(warmup_beta_factor >= 0, "warmup_beta_factor", warmup_beta_factor, "a number >= 0");
 }

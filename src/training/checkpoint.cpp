@@ -24,7 +24,7 @@ std::string options_text(const DynAEOptions& o) {
      << "\nlag=" << o.lag << "\ntest_fraction=" << o.test_fraction << "\nbatch_size=" << o.batch_size
      << "\nepochs=" << o.epochs << "\nlearning_rate=" << o.learning_rate << "\nbeta=" << o.beta
      << "\nlr_step_size=" << o.lr_step_size << "\nlr_gamma=" << o.lr_gamma
-     << "\nwarmup_learning_rate=" << o.warmup_learning_rate << "\nwarmup_beta_factor=" << o.warmup_beta_factor
+     << "\nwarmup_epochs=" << o.warmup_epochs << "\nwarmup_learning_rate=" << o.warmup_learning_rate << "\nwarmup_beta_factor=" << o.warmup_beta_factor
      << "\nseed=" << o.seed << "\n";
   return os.str();
 }
@@ -57,6 +57,7 @@ DynAEOptions parse_options(const std::string& path, const std::string& text) {
       else if (k == "beta") o.beta = std::stod(v);
       else if (k == "lr_step_size") o.lr_step_size = std::stoll(v);
       else if (k == "lr_gamma") o.lr_gamma = std::stod(v);
+      else if (k == "warmup_epochs") o.warmup_epochs = std::stoll(v);
       else if (k == "warmup_learning_rate") o.warmup_learning_rate = std::stod(v);
       else if (k == "warmup_beta_factor") o.warmup_beta_factor = std::stod(v);
       else if (k == "seed") o.seed = std::stoull(v);

@@ -72,18 +72,18 @@ class TrainingLoop {
       rep.epoch = epoch;
       rep.epochs = o_.epochs;
       torch::Tensor train_order, test_order;
-      if (epoch == 0) {
+      if (epoch < o_.warmup_epochs) {
         rep.beta = o_.beta * o_.warmup_beta_factor;
         rep.learning_rate = o_.warmup_learning_rate;
         train_order = torch::randperm(train_first_.size(0), gen_, torch::kLong);
         test_order = torch::randperm(test_first_.size(0), gen_, torch::kLong);
       } else {
-        if (epoch == 1) {
+        if (epoch == o_.warmup_epochs) {
           ae_opt = std::make_unique<torch::optim::Adam>(model_->autoencoder_parameters(),
                                                         torch::optim::AdamOptions(o_.learning_rate));
         }
         rep.beta = o_.beta;
-        rep.learning_rate = o_.learning_rate * std::pow(o_.lr_gamma, static_cast<double>((epoch - 1) / o_.lr_step_size));
+        rep.learning_rate = o_.learning_rate * std::pow(o_.lr_gamma, static_cast<double>((epoch - o_.warmup_epochs) / o_.lr_step_size));
         static_cast<torch::optim::AdamOptions&>(ae_opt->param_groups()[0].options()).lr(rep.learning_rate);
         std::tie(train_order, test_order, rep.clusters) = resample();
       }

@@ -29,8 +29,9 @@ struct DynAEOptions {
   double beta = 10.0;              ///< weight of the sliced-Wasserstein term
   int64_t lr_step_size = 100;      ///< StepLR period, in epochs
   double lr_gamma = 1.0;           ///< StepLR factor (1 = no decay)
-  double warmup_learning_rate = 1e-4;  ///< autoencoder lr in epoch 0
-  double warmup_beta_factor = 0.01;    ///< beta multiplier in epoch 0
+  int64_t warmup_epochs = 1;           ///< epochs of warm-up (reference: epoch 0 only)
+  double warmup_learning_rate = 1e-4;  ///< autoencoder lr during the warm-up
+  double warmup_beta_factor = 0.01;    ///< beta multiplier during the warm-up
   uint64_t seed = 0;
 
 #define DYNAE_SETTER(type, name) \
@@ -54,6 +55,7 @@ struct DynAEOptions {
   DYNAE_SETTER(double, beta)
   DYNAE_SETTER(int64_t, lr_step_size)
   DYNAE_SETTER(double, lr_gamma)
+  DYNAE_SETTER(int64_t, warmup_epochs)
   DYNAE_SETTER(double, warmup_learning_rate)
   DYNAE_SETTER(double, warmup_beta_factor)
   DYNAE_SETTER(uint64_t, seed)
