@@ -22,7 +22,7 @@
 #include <cstdio>
 
 #include "dynae/data/npy.h"
-#include "dynae/models/dynae.h"
+#include "dynae/models/model.h"
 #include "dynae/runtime.h"
 
 namespace {
@@ -81,9 +81,9 @@ int main(int argc, char** argv) {
   data.add("three_state x" + std::to_string(tile), x);
 
   const double rss_data = peak_rss_mb();
-  dynae::DynAE estimator(dynae::DynAEOptions().set_epochs(epochs).set_seed(0));
+  dynae::Estimator estimator(dynae::ModelOptions().set_epochs(epochs).set_seed(0));
   const auto t0 = std::chrono::steady_clock::now();
-  const dynae::DynAEModel model = estimator.fit(data);
+  const dynae::Model model = estimator.fit(data);
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   std::vector<double> secs;

@@ -3,7 +3,7 @@
 
 #include "commands.h"
 #include "dynae/data/npy.h"
-#include "dynae/models/dynae.h"
+#include "dynae/models/model.h"
 #include "dynae/runtime.h"
 
 namespace dynae::cli {
@@ -17,7 +17,7 @@ struct EncodeArgs {
 
 void run(const EncodeArgs& a) {
   set_num_threads(a.threads);  // the thread count of training gives bit-identical latents
-  const DynAEModel model = DynAEModel::load(a.model);
+  const Model model = Model::load(a.model);
   const Array x = read_npy(a.input);
   const Array z = model.encode(x);
   const NpyDtype dt = a.float64 ? NpyDtype::Float64 : NpyDtype::Float32;

@@ -6,6 +6,7 @@
 #include "dynae/config/run_settings.h"
 #include "dynae/errors.h"
 #include "dynae/training/run.h"
+#include "dynae/training/sweep.h"
 
 namespace dynae::cli {
 namespace {
@@ -14,7 +15,7 @@ struct TrainArgs {
   std::string config;
   std::string out = "dynae_out";
   bool quiet = false;
-  std::vector<std::string> inputs, targets;
+  std::vector<std::string> inputs, targets, truth;
   std::map<std::string, std::string> values;  // flag -> text
 };
 
@@ -31,6 +32,8 @@ const std::pair<const char*, const char*> kFlags[] = {
     {"min-dist", "min_dist"},
     {"bias-factor", "bias_factor"},
     {"max-centers", "max_centers"},
+    {"sdevae-nu", "sdevae_nu"},
+    {"tica-ridge", "tica_ridge"},
     {"learn-diffusion", "learn_diffusion"},
     {"batch-size", "batch_size"},
     {"epochs", "max_epochs"},
@@ -56,7 +59,9 @@ const char* help_for(const std::string& key) {
       {"prior_neuron_num", "force/diffusion net hidden width [32]"},
       {"encoder_type", "fc_encoder or conv_encoder (image frames) [fc_encoder]"},
       {"decoder_type", "fc_decoder or deconv_decoder (image frames) [fc_decoder]"},
-      {"model", "DynamicsAE [DynamicsAE]"},
+      {"model", "DynamicsAE (dynae), VAE, SWAE, SDE-VAE (sdevae), TAE (time-lagged autoencoder) or TICA [DynamicsAE]"},
+      {"sdevae_nu", "SDE-VAE: precision nu of the prior N(0, I/nu) of z0 [0.0065]"},
+      {"tica_ridge", "TICA: ridge added to C(0), relative to the mean feature variance [1e-6]"},
       {"projection_num", "sliced-Wasserstein directions L [50]"},
       {"min_dist", "regular-space clustering d_min, latent units [5]"},
       {"bias_factor", "well-tempered bias factor (1 = no reweighting) [2]"},
@@ -97,25 +102,30 @@ void run(const TrainArgs& a) {
   }
   const std::vector<RunSettings> runs = spec.expand();
   if (runs.size() > 1) std::fprintf(stderr, "%zu runs (one per combination of listed values)\n", runs.size());
-  for (const auto& r : runs) {
-    const std::string dir = runs.size() > 1 ? a.out + "/" + r.label : a.out;
-    std::fprintf(stderr, "training %s on %zu trajector%s -> %s\n", r.model.c_str(), r.input_paths.size(),
-                 r.input_paths.size() == 1 ? "y" : "ies", dir.c_str());
-    RunResult res = run_training(r, dir, a.quiet ? nullptr : stderr);
-    std::printf("%s: %lld epochs in %.1f s; latents in %s\n", dir.c_str(),
-                static_cast<long long>(res.model.epochs_trained()), res.seconds, dir.c_str());
+  const std::vector<SweepRun> done = run_sweep(runs, a.out, a.truth, a.quiet ? nullptr : stderr);
+  for (const auto& r : done) {
+    std::printf("%s: %s, %lld epochs in %.1f s", r.dir.c_str(), model_display_name(r.options.model).c_str(),
+                static_cast<long long>(r.epochs), r.seconds);
+    if (r.has_metrics) {
+      std::printf("; R^2 %.4f, disparity %.4f, anisotropy %.3f", r.metrics.r2, r.metrics.disparity,
+                  r.metrics.anisotropy);
+    }
+    std::printf("\n");
   }
+  if (done.size() > 1) std::printf("summary: %s/summary.md and %s/summary.csv\n", a.out.c_str(), a.out.c_str());
 }
 
 }  // namespace
 
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
-  CLI::App* cmd = app.add_subcommand("train", "train a DynAE on .npy trajectories");
+  CLI::App* cmd = app.add_subcommand("train", "train a DynAE (or a baseline) on .npy trajectories");
   cmd->add_option("--config,-c", args->config,
                   "INI config (the reference implementation's format); flags override it");
   cmd->add_option("--input,-i", args->inputs, "input trajectory .npy (repeat for several)");
   cmd->add_option("--target", args->targets, "target trajectory .npy per input (default: the input)");
+  cmd->add_option("--truth", args->truth,
+                  "ground-truth .npy per input: each run is scored (R^2, disparity, anisotropy) in the summary");
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
   for (const auto& [flag, key] : kFlags) {
@@ -125,7 +135,9 @@ void add_train_command(CLI::App& app) {
   cmd->callback([args] { run(*args); });
   cmd->footer(
       "Every run writes config.ini, model.pt, losses.csv, train.log, latent_traj<i>.npy,\n"
-      "reconstruction_traj<i>.npy and cluster_centers.npy into its output directory.");
+      "reconstruction_traj<i>.npy and cluster_centers.npy into its output directory (VAE, SDE-VAE:\n"
+      "also latent_logvar_traj<i>.npy; TICA: tica_eigenvalues.npy). Listed values run a sweep: one\n"
+      "sub-directory per combination, and summary.md / summary.csv in the output directory.");
 }
 
 }  // namespace dynae::cli

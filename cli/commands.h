@@ -9,5 +9,6 @@ void add_encode_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
 
 }  // namespace dynae::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   dynae::cli::add_evaluate_command(app);
   dynae::cli::add_demo_command(app);
   dynae::cli::add_simulate_command(app);
+  dynae::cli::add_compare_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

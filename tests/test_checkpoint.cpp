@@ -5,21 +5,21 @@
 
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
-#include "dynae/models/dynae.h"
-#include "models/dynae_impl.h"
+#include "dynae/models/model.h"
+#include "models/model_impl.h"
 #include "test_util.h"
 
 using namespace dynae;
 
 namespace {
 
-DynAEModel untrained_model(const DynAEOptions& o, uint64_t seed, std::vector<int64_t> in = {3},
+Model untrained_model(const ModelOptions& o, uint64_t seed, std::vector<int64_t> in = {3},
                            std::vector<int64_t> out = {3}) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  auto impl = std::make_shared<DynAEModel::Impl>(o, in, out, gen);
+  auto impl = std::make_shared<Model::Impl>(o, in, out, gen);
   impl->centers = Array({2, o.latent_dim}, std::vector<double>(2 * o.latent_dim, 0.5));
   impl->epochs_trained = 7;
-  return DynAEModel(impl);
+  return Model(impl);
 }
 
 Array random_frames(int64_t n, int64_t k, uint64_t seed) {
@@ -33,10 +33,10 @@ Array random_frames(int64_t n, int64_t k, uint64_t seed) {
 TEST(Checkpoint, SaveLoadGivesIdenticalEncodingsAndSettings) {
   const std::string dir = test::scratch_dir("ckpt");
   for (bool learn : {false, true}) {
-    const DynAEOptions o = DynAEOptions().set_latent_dim(2).set_encoder_hidden(8).set_learn_diffusion(learn).set_beta(3.25);
-    const DynAEModel m = untrained_model(o, 42);
+    const ModelOptions o = ModelOptions().set_latent_dim(2).set_encoder_hidden(8).set_learn_diffusion(learn).set_beta(3.25);
+    const Model m = untrained_model(o, 42);
     m.save(dir + "/m.pt");
-    const DynAEModel back = DynAEModel::load(dir + "/m.pt");
+    const Model back = Model::load(dir + "/m.pt");
     const Array x = random_frames(50, 3, 1);
     EXPECT_EQ(back.encode(x).data, m.encode(x).data);
     const Array z = m.encode(x);
@@ -56,7 +56,7 @@ TEST(Checkpoint, CorruptAndForeignFilesAreClearErrors) {
   const std::string dir = test::scratch_dir("ckpt_bad");
   test::write_file(dir + "/junk.pt", "not a checkpoint at all");
   try {
-    DynAEModel::load(dir + "/junk.pt");
+    Model::load(dir + "/junk.pt");
     FAIL() << "no error";
   } catch (const CheckpointError& e) {
     EXPECT_NE(std::string(e.what()).find("junk.pt"), std::string::npos) << e.what();
@@ -65,17 +65,17 @@ TEST(Checkpoint, CorruptAndForeignFilesAreClearErrors) {
   torch::serialize::OutputArchive ar;
   ar.write("something", torch::ones({2}));
   ar.save_to(dir + "/foreign.pt");
-  EXPECT_THROW(DynAEModel::load(dir + "/foreign.pt"), CheckpointError);
+  EXPECT_THROW(Model::load(dir + "/foreign.pt"), CheckpointError);
   // A truncated checkpoint.
-  untrained_model(DynAEOptions(), 1).save(dir + "/good.pt");
+  untrained_model(ModelOptions(), 1).save(dir + "/good.pt");
   const std::string bytes = test::read_file(dir + "/good.pt");
   test::write_file(dir + "/cut.pt", bytes.substr(0, bytes.size() / 2));
-  EXPECT_THROW(DynAEModel::load(dir + "/cut.pt"), CheckpointError);
-  EXPECT_THROW(DynAEModel::load(dir + "/missing.pt"), CheckpointError);
+  EXPECT_THROW(Model::load(dir + "/cut.pt"), CheckpointError);
+  EXPECT_THROW(Model::load(dir + "/missing.pt"), CheckpointError);
 }
 
 TEST(Checkpoint, EncodeChecksFrameShape) {
-  const DynAEModel m = untrained_model(DynAEOptions(), 2);
+  const Model m = untrained_model(ModelOptions(), 2);
   try {
     m.encode(random_frames(5, 4, 1));
     FAIL() << "no error";

@@ -79,8 +79,8 @@ TEST(Config, UnknownKeysAndMalformedValuesNameTheKey) {
   EXPECT_NE(e.find("'beta' belongs in section [Training Parameters]"), std::string::npos) << e;
   e = config_error(head + "[Other Controls]\nSaveTrajResults = maybe\n");
   EXPECT_NE(e.find("SaveTrajResults = 'maybe' is not a boolean"), std::string::npos) << e;
-  e = config_error(head + "[Model Parameters]\nmodel = VAE\n");
-  EXPECT_NE(e.find("model = 'VAE' is not supported"), std::string::npos) << e;
+  e = config_error(head + "[Model Parameters]\nmodel = GAN\n");
+  EXPECT_NE(e.find("model = 'GAN' is not supported; expected DynamicsAE, dynae, VAE"), std::string::npos) << e;
   e = config_error(head + "[Model Parameters]\nmin_dist = -1\n");
   EXPECT_NE(e.find("min_dist = -1 is invalid"), std::string::npos) << e;
   e = config_error("[Model Parameters]\nd = 2\n");
@@ -108,6 +108,34 @@ TEST(Config, ResolvedIniReadsBackToTheSameSettings) {
   EXPECT_TRUE(b.options.learn_diffusion);
   EXPECT_EQ(b.options.seed, 17u);
   EXPECT_EQ(b.target_paths, (std::vector<std::string>{"c.npy", "d.npy"}));
+}
+
+TEST(Config, ModelKeyTakesEveryModelAndReadsBack) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"DynamicsAE", "dynae"}, {"VAE", "vae"},     {"swae", "swae"}, {"SDE-VAE", "sdevae"},
+      {"sdevae", "sdevae"},    {"TAE", "tae"},     {"TICA", "tica"}};
+  for (const auto& [text, canonical] : cases) {
+    ConfigSpec spec;
+    spec.set("input_data", "a.npy", "test");
+    spec.set("model", text, "test");
+    const RunSettings r = spec.expand().at(0);
+    EXPECT_EQ(r.options.model, canonical) << text;
+    const std::string dir = test::scratch_dir("cfg_model");
+    test::write_file(dir + "/r.ini", to_ini(r));
+    ConfigSpec back;
+    read_ini_config(dir + "/r.ini", back);
+    EXPECT_EQ(back.expand().at(0).options.model, canonical) << to_ini(r);
+  }
+  ConfigSpec sweep;
+  sweep.set("input_data", "a.npy", "test");
+  sweep.set("model", "[dynae, VAE]", "test");
+  sweep.set("sdevae_nu", "0.01", "test");
+  const auto runs = sweep.expand();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[1].label, "model=VAE");
+  EXPECT_DOUBLE_EQ(runs[1].options.sdevae_nu, 0.01);
+  sweep.set("tica_ridge", "-1", "test");
+  EXPECT_THROW(sweep.expand(), ConfigError);
 }
 
 TEST(Config, SplitList) {

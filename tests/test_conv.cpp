@@ -7,12 +7,12 @@
 #include "dynae/analysis/metrics.h"
 #include "dynae/config/run_settings.h"
 #include "dynae/errors.h"
-#include "dynae/models/dynae.h"
+#include "dynae/models/model.h"
 #include "dynae/runtime.h"
 #include "dynae/simulate/integrator.h"
 #include "dynae/simulate/movie.h"
 #include "dynae/simulate/systems.h"
-#include "models/dynae_impl.h"
+#include "models/model_impl.h"
 #include "nn/conv_nets.h"
 #include "test_util.h"
 
@@ -26,7 +26,7 @@ int64_t parameter_count(const torch::nn::Module& m) {
   return n;
 }
 
-DynAEOptions conv_options() { return DynAEOptions().set_encoder_type("conv").set_decoder_type("deconv"); }
+ModelOptions conv_options() { return ModelOptions().set_encoder_type("conv").set_decoder_type("deconv"); }
 
 }  // namespace
 
@@ -82,10 +82,10 @@ TEST(ConvNets, ReferenceIniKeysSelectThem) {
 TEST(ConvNets, SaveLoadGivesIdenticalEncodings) {
   const std::string dir = test::scratch_dir("conv_ckpt");
   auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
-  const DynAEModel m(std::make_shared<DynAEModel::Impl>(conv_options(), std::vector<int64_t>{1, 16, 16},
+  const Model m(std::make_shared<Model::Impl>(conv_options(), std::vector<int64_t>{1, 16, 16},
                                                         std::vector<int64_t>{1, 16, 16}, gen));
   m.save(dir + "/m.pt");
-  const DynAEModel back = DynAEModel::load(dir + "/m.pt");
+  const Model back = Model::load(dir + "/m.pt");
   Array x = Array::zeros({20, 1, 16, 16});
   for (size_t i = 0; i < x.data.size(); ++i) x.data[i] = std::sin(0.37 * static_cast<double>(i));
   EXPECT_EQ(back.encode(x).data, m.encode(x).data);
@@ -118,14 +118,14 @@ TEST(ConvNets, ShortTrainingOnAMovieFindsThePosition) {
   const Array movie = render_movie(truth, mo);
   TrajectorySet data;
   data.add("movie", movie);
-  DynAE estimator(conv_options()
+  Estimator estimator(conv_options()
                       .set_epochs(20)
                       .set_seed(0)
                       .set_batch_size(128)
                       .set_min_dist(8)
                       .set_encoder_hidden(128)
                       .set_decoder_hidden(128));
-  const DynAEModel model = estimator.fit(data);
+  const Model model = estimator.fit(data);
   const IdentifiabilityMetrics m = compare_latents(truth, model.encode(movie));
   std::printf("conv 16x16, 4000 frames, 20 epochs: r2 %.4f disparity %.4f anisotropy %.3f\n", m.r2, m.disparity,
               m.anisotropy);

@@ -7,10 +7,10 @@
 #include "dynae/analysis/metrics.h"
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
-#include "dynae/models/dynae.h"
+#include "dynae/models/model.h"
 #include "dynae/runtime.h"
 #include "dynae/training/run.h"
-#include "models/dynae_impl.h"
+#include "models/model_impl.h"
 #include "test_util.h"
 
 using namespace dynae;
@@ -45,13 +45,13 @@ TrajectorySet set_of(const Array& x) {
 TEST(Training, ShortRunRecoversTheTruthFarBetterThanUntrained) {
   set_num_threads(1);
   const Subset& d = subset(100000);
-  const DynAEOptions o = DynAEOptions().set_epochs(20).set_seed(0);
-  DynAE estimator(o);
-  const DynAEModel model = estimator.fit(set_of(d.input));
+  const ModelOptions o = ModelOptions().set_epochs(20).set_seed(0);
+  Estimator estimator(o);
+  const Model model = estimator.fit(set_of(d.input));
   const IdentifiabilityMetrics trained = compare_latents(d.truth, model.encode(d.input));
 
   auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
-  const DynAEModel untrained(std::make_shared<DynAEModel::Impl>(o, std::vector<int64_t>{2}, std::vector<int64_t>{2}, gen));
+  const Model untrained(std::make_shared<Model::Impl>(o, std::vector<int64_t>{2}, std::vector<int64_t>{2}, gen));
   const IdentifiabilityMetrics before = compare_latents(d.truth, untrained.encode(d.input));
 
   std::printf("untrained: r2 %.4f disparity %.4f anisotropy %.3f | trained: r2 %.4f disparity %.4f anisotropy %.3f "
@@ -81,19 +81,19 @@ TEST(Training, ShortRunRecoversTheTruthFarBetterThanUntrained) {
 TEST(Training, SameSeedSameThreadsBitIdentical) {
   set_num_threads(1);
   const Subset& d = subset(6000);
-  const DynAEOptions o = DynAEOptions().set_epochs(3).set_seed(5);
-  const Array z1 = DynAE(o).fit(set_of(d.input)).encode(d.input);
-  const Array z2 = DynAE(o).fit(set_of(d.input)).encode(d.input);
+  const ModelOptions o = ModelOptions().set_epochs(3).set_seed(5);
+  const Array z1 = Estimator(o).fit(set_of(d.input)).encode(d.input);
+  const Array z2 = Estimator(o).fit(set_of(d.input)).encode(d.input);
   EXPECT_EQ(z1.data, z2.data);
-  const Array z3 = DynAE(DynAEOptions(o).set_seed(6)).fit(set_of(d.input)).encode(d.input);
+  const Array z3 = Estimator(ModelOptions(o).set_seed(6)).fit(set_of(d.input)).encode(d.input);
   EXPECT_NE(z1.data, z3.data);
 }
 
 TEST(Training, LearnedDiffusionTrains) {
   set_num_threads(1);
   const Subset& d = subset(6000);
-  DynAE est(DynAEOptions().set_epochs(3).set_learn_diffusion(true));
-  const DynAEModel m = est.fit(set_of(d.input));
+  Estimator est(ModelOptions().set_epochs(3).set_learn_diffusion(true));
+  const Model m = est.fit(set_of(d.input));
   const Array dz = m.diffusion(m.encode(d.input.slice_frames(0, 10)));
   for (double v : dz.data) EXPECT_TRUE(v > 0 && std::isfinite(v));
   EXPECT_TRUE(std::isfinite(est.history().back().train.prior));
@@ -115,7 +115,7 @@ TEST(Training, DivergenceStopsClearlyAndKeepsTheLastGoodCheckpoint) {
     EXPECT_NE(m.find("epoch 0 is the last good one"), std::string::npos) << m;
   }
   // model.pt holds the warm-up epoch and loads.
-  const DynAEModel last = DynAEModel::load(dir + "/out/model.pt");
+  const Model last = Model::load(dir + "/out/model.pt");
   EXPECT_EQ(last.epochs_trained(), 1);
   const Array z = last.encode(subset(6000).input.slice_frames(0, 100));
   for (double v : z.data) EXPECT_TRUE(std::isfinite(v));
@@ -124,13 +124,13 @@ TEST(Training, DivergenceStopsClearlyAndKeepsTheLastGoodCheckpoint) {
 TEST(Training, TooFewPairsIsAnError) {
   TrajectorySet s;
   s.add("tiny", subset(6000).input.slice_frames(0, 100));
-  EXPECT_THROW(DynAE(DynAEOptions()).fit(s), DataError);
+  EXPECT_THROW(Estimator(ModelOptions()).fit(s), DataError);
 }
 
 TEST(Training, LongerWarmUpKeepsBetaLowAndResamplingOffThatLong) {
   set_num_threads(1);
   const Subset& d = subset(6000);
-  DynAE est(DynAEOptions().set_epochs(4).set_warmup_epochs(2).set_beta(10));
+  Estimator est(ModelOptions().set_epochs(4).set_warmup_epochs(2).set_beta(10));
   est.fit(set_of(d.input));
   const auto& h = est.history();
   ASSERT_EQ(h.size(), 4u);
@@ -144,6 +144,6 @@ TEST(Training, LongerWarmUpKeepsBetaLowAndResamplingOffThatLong) {
     EXPECT_DOUBLE_EQ(h[e].learning_rate, 1e-3) << e;
     EXPECT_GE(h[e].clusters, 1) << e;
   }
-  EXPECT_THROW(DynAEOptions().set_warmup_epochs(0).validate(), ConfigError);
-  EXPECT_THROW(DynAEOptions().set_epochs(3).set_warmup_epochs(4).validate(), ConfigError);
+  EXPECT_THROW(ModelOptions().set_warmup_epochs(0).validate(), ConfigError);
+  EXPECT_THROW(ModelOptions().set_epochs(3).set_warmup_epochs(4).validate(), ConfigError);
 }

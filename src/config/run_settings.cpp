@@ -26,7 +26,7 @@ const KeyDef kKeys[] = {
     {"decoder_type", "Model Parameters", Kind::Choice, "fc_decoder|fc|deconv_decoder|deconv"},
     {"neuron_num1", "Model Parameters", Kind::Int, nullptr},
     {"neuron_num2", "Model Parameters", Kind::Int, nullptr},
-    {"model", "Model Parameters", Kind::Choice, "DynamicsAE|dynae"},
+    {"model", "Model Parameters", Kind::Choice, "DynamicsAE|dynae|VAE|SWAE|SDE-VAE|sdevae|TAE|TICA"},
     {"projection_num", "Model Parameters", Kind::Int, nullptr},
     {"min_dist", "Model Parameters", Kind::Float, nullptr},
     {"bias_factor", "Model Parameters", Kind::Float, nullptr},
@@ -34,6 +34,8 @@ const KeyDef kKeys[] = {
     {"learn_diffusion", "Model Parameters", Kind::Bool, nullptr},      // *
     {"prior_neuron_num", "Model Parameters", Kind::Int, nullptr},      // *
     {"max_centers", "Model Parameters", Kind::Int, nullptr},           // *
+    {"sdevae_nu", "Model Parameters", Kind::Float, nullptr},           // *
+    {"tica_ridge", "Model Parameters", Kind::Float, nullptr},          // *
     {"batch_size", "Training Parameters", Kind::Int, nullptr},
     {"max_epochs", "Training Parameters", Kind::Int, nullptr},
     {"lr_scheduler_step_size", "Training Parameters", Kind::Int, nullptr},
@@ -126,15 +128,16 @@ std::string choice_list(const std::string& choices) {
 }
 
 std::string choice_canonical(const KeyDef& def, const std::string& v, const std::string& origin) {
+  if (std::string(def.name) == "model") {
+    const std::string c = canonical_model_name(v);
+    if (!c.empty()) return c;
+  }
   std::stringstream ss(def.choices);
   std::string c;
   while (std::getline(ss, c, '|')) {
     if (lower(c) == lower(v)) return c;
   }
-  std::string msg = origin + ": " + def.name + " = '" + v + "' is not supported; expected " +
-                    choice_list(def.choices);
-  if (std::string(def.name) == "model") msg += " (the baselines VAE, SWAE, SDE-VAE and TICA are not available yet)";
-  throw ConfigError(msg);
+  throw ConfigError(origin + ": " + def.name + " = '" + v + "' is not supported; expected " + choice_list(def.choices));
 }
 
 void check_value(const KeyDef& def, const std::string& v, const std::string& origin) {
@@ -169,13 +172,13 @@ void apply(RunSettings& r, const KeyDef& def, const std::string& v) {
   if (def.kind == Kind::Int) parse_int(v, &i);
   if (def.kind == Kind::Float) parse_float(v, &f);
   if (def.kind == Kind::Bool) parse_bool(v, &b);
-  DynAEOptions& o = r.options;
+  ModelOptions& o = r.options;
   if (n == "d") o.latent_dim = i;
   else if (n == "encoder_type") o.encoder_type = lower(v).rfind("conv", 0) == 0 ? "conv" : "fc";
   else if (n == "decoder_type") o.decoder_type = lower(v).rfind("deconv", 0) == 0 ? "deconv" : "fc";
   else if (n == "neuron_num1") o.encoder_hidden = i;
   else if (n == "neuron_num2") o.decoder_hidden = i;
-  else if (n == "model") r.model = "DynamicsAE";
+  else if (n == "model") o.model = canonical_model_name(v);
   else if (n == "projection_num") o.projections = i;
   else if (n == "min_dist") o.min_dist = f;
   else if (n == "bias_factor") o.bias_factor = f;
@@ -183,6 +186,8 @@ void apply(RunSettings& r, const KeyDef& def, const std::string& v) {
   else if (n == "learn_diffusion") o.learn_diffusion = b;
   else if (n == "prior_neuron_num") o.prior_hidden = i;
   else if (n == "max_centers") o.max_centers = i;
+  else if (n == "sdevae_nu") o.sdevae_nu = f;
+  else if (n == "tica_ridge") o.tica_ridge = f;
   else if (n == "batch_size") o.batch_size = i;
   else if (n == "max_epochs") o.epochs = i;
   else if (n == "lr_scheduler_step_size") o.lr_step_size = i;
@@ -305,7 +310,7 @@ std::string path_list(const std::vector<std::string>& p) {
 }  // namespace
 
 std::string to_ini(const RunSettings& r) {
-  const DynAEOptions& o = r.options;
+  const ModelOptions& o = r.options;
   std::ostringstream os;
   os << "# Resolved configuration of a dynae run; `dynae train --config` reads it back.\n"
      << "[Model Parameters]\n"
@@ -314,14 +319,16 @@ std::string to_ini(const RunSettings& r) {
      << "decoder_type = " << o.decoder_type << "_decoder\n"
      << "neuron_num1 = [" << o.encoder_hidden << "]\n"
      << "neuron_num2 = [" << o.decoder_hidden << "]\n"
-     << "model = " << r.model << "\n"
+     << "model = " << (o.model == "dynae" ? std::string("DynamicsAE") : model_display_name(o.model)) << "\n"
      << "projection_num = " << o.projections << "\n"
      << "min_dist = " << num(o.min_dist) << "\n"
      << "bias_factor = " << num(o.bias_factor) << "\n"
      << "prior_dynamics = " << r.prior_dynamics << "\n"
      << "learn_diffusion = " << (o.learn_diffusion ? "True" : "False") << "\n"
      << "prior_neuron_num = " << o.prior_hidden << "\n"
-     << "max_centers = " << o.max_centers << "\n\n"
+     << "max_centers = " << o.max_centers << "\n"
+     << "sdevae_nu = " << num(o.sdevae_nu) << "\n"
+     << "tica_ridge = " << num(o.tica_ridge) << "\n\n"
      << "[Training Parameters]\n"
      << "batch_size = " << o.batch_size << "\n"
      << "max_epochs = " << o.epochs << "\n"

@@ -1,22 +1,26 @@
-// DynAEModel::save / load: a LibTorch archive holding a format tag, the
+// Model::save / load: a LibTorch archive holding a format tag, the
 // options as key=value text, frame shapes, cluster centres and the weights of
 // each network. Written to a temporary file and renamed.
 #include <sstream>
 
 #include "data/tensor_convert.h"
 #include "dynae/errors.h"
-#include "models/dynae_impl.h"
+#include "models/model_impl.h"
 #include "util/atomic_file.h"
 
 namespace dynae {
 namespace {
 
-const char kFormat[] = "dynae-dynae-model-v1";
+// v2 added the model name (baselines) and TICA's eigenvalues; v1 files are
+// DynAE models and still load.
+const char kFormat[] = "dynae-model-v2";
+const char kFormatV1[] = "dynae-dynae-model-v1";
 
-std::string options_text(const DynAEOptions& o) {
+std::string options_text(const ModelOptions& o) {
   std::ostringstream os;
   os.precision(17);
-  os << "latent_dim=" << o.latent_dim << "\nencoder_hidden=" << o.encoder_hidden
+  os << "model=" << o.model << "\nsdevae_nu=" << o.sdevae_nu << "\ntica_ridge=" << o.tica_ridge
+     << "\nlatent_dim=" << o.latent_dim << "\nencoder_hidden=" << o.encoder_hidden
      << "\ndecoder_hidden=" << o.decoder_hidden << "\nprior_hidden=" << o.prior_hidden
      << "\nencoder_type=" << o.encoder_type << "\ndecoder_type=" << o.decoder_type
      << "\nlearn_diffusion=" << o.learn_diffusion << "\nprojections=" << o.projections
@@ -29,8 +33,8 @@ std::string options_text(const DynAEOptions& o) {
   return os.str();
 }
 
-DynAEOptions parse_options(const std::string& path, const std::string& text) {
-  DynAEOptions o;
+ModelOptions parse_options(const std::string& path, const std::string& text) {
+  ModelOptions o;
   std::istringstream is(text);
   std::string line;
   while (std::getline(is, line)) {
@@ -38,7 +42,10 @@ DynAEOptions parse_options(const std::string& path, const std::string& text) {
     if (eq == std::string::npos) continue;
     const std::string k = line.substr(0, eq), v = line.substr(eq + 1);
     try {
-      if (k == "latent_dim") o.latent_dim = std::stoll(v);
+      if (k == "model") o.model = v;
+      else if (k == "sdevae_nu") o.sdevae_nu = std::stod(v);
+      else if (k == "tica_ridge") o.tica_ridge = std::stod(v);
+      else if (k == "latent_dim") o.latent_dim = std::stoll(v);
       else if (k == "encoder_hidden") o.encoder_hidden = std::stoll(v);
       else if (k == "decoder_hidden") o.decoder_hidden = std::stoll(v);
       else if (k == "prior_hidden") o.prior_hidden = std::stoll(v);
@@ -76,7 +83,7 @@ std::vector<int64_t> shape_vector(const torch::Tensor& t) {
 
 }  // namespace
 
-void DynAEModel::save(const std::string& path) const {
+void Model::save(const std::string& path) const {
   const Impl& m = *impl_;
   torch::serialize::OutputArchive ar;
   ar.write("format", c10::IValue(std::string(kFormat)));
@@ -85,6 +92,7 @@ void DynAEModel::save(const std::string& path) const {
   ar.write("target_shape", shape_tensor(m.target_shape));
   ar.write("epochs_trained", c10::IValue(m.epochs_trained));
   ar.write("centers", m.centers.size() ? to_tensor(m.centers, torch::kFloat64) : torch::empty({0, m.options.latent_dim}, torch::kFloat64));
+  ar.write("eigenvalues", m.eigenvalues.size() ? to_tensor(m.eigenvalues, torch::kFloat64) : torch::empty({0}, torch::kFloat64));
   torch::serialize::OutputArchive enc, dec, pri;
   m.encoder->save(enc);
   m.decoder->save(dec);
@@ -101,7 +109,7 @@ void DynAEModel::save(const std::string& path) const {
   });
 }
 
-DynAEModel DynAEModel::load(const std::string& path) {
+Model Model::load(const std::string& path) {
   torch::serialize::InputArchive ar;
   try {
     ar.load_from(path);
@@ -112,11 +120,12 @@ DynAEModel DynAEModel::load(const std::string& path) {
   try {
     c10::IValue format, opts, epochs;
     ar.read("format", format);
-    if (!format.isString() || format.toStringRef() != kFormat) {
-      throw CheckpointError("'" + path + "': not a dynae DynAE model (format tag is missing or differs)");
+    const bool v1 = format.isString() && format.toStringRef() == kFormatV1;
+    if (!format.isString() || (format.toStringRef() != kFormat && !v1)) {
+      throw CheckpointError("'" + path + "': not a dynae model (format tag is missing or differs)");
     }
     ar.read("options", opts);
-    DynAEOptions o = parse_options(path, opts.toStringRef());
+    ModelOptions o = parse_options(path, opts.toStringRef());
     torch::Tensor in_shape, out_shape, centers;
     ar.read("input_shape", in_shape);
     ar.read("target_shape", out_shape);
@@ -131,9 +140,14 @@ DynAEModel DynAEModel::load(const std::string& path) {
     impl->decoder->load(dec);
     impl->prior->load(pri);
     impl->centers = centers.numel() ? to_array(centers) : Array();
+    if (!v1) {
+      torch::Tensor eig;
+      ar.read("eigenvalues", eig);
+      impl->eigenvalues = eig.numel() ? to_array(eig) : Array();
+    }
     impl->epochs_trained = epochs.toInt();
     impl->train(false);
-    return DynAEModel(impl);
+    return Model(impl);
   } catch (const CheckpointError&) {
     throw;
   } catch (const c10::Error& e) {

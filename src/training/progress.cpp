@@ -52,7 +52,7 @@ void ConsoleProgress::on_step(int64_t epoch, int64_t step, int64_t steps) {
   std::fflush(out_);
 }
 
-void ConsoleProgress::on_epoch(const EpochReport& r, const DynAEModel&) {
+void ConsoleProgress::on_epoch(const EpochReport& r, const Model&) {
   const std::string line = prefix_ + format_epoch_line(r);
   if (tty_) std::fprintf(out_, "\r\033[K");
   std::fprintf(out_, "%s\n", line.c_str());

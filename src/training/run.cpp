@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 
 #include "dynae/data/npy.h"
@@ -46,7 +48,7 @@ class RunObserver : public TrainingObserver {
   void on_warning(const std::string& m) override {
     if (!quiet_) console_.on_warning(m);
   }
-  void on_epoch(const EpochReport& r, const DynAEModel& snapshot) override {
+  void on_epoch(const EpochReport& r, const Model& snapshot) override {
     history_.push_back(r);
     snapshot.save(dir_ + "/model.pt");
     write_text_atomically(dir_ + "/losses.csv", loss_csv(history_));
@@ -81,18 +83,33 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   std::remove((out_dir + "/train.log").c_str());
 
   RunObserver observer(s, out_dir, data, progress);
-  DynAE estimator(s.options);
+  Estimator estimator(s.options);
   const auto t0 = std::chrono::steady_clock::now();
-  DynAEModel model = estimator.fit(data, &observer);
+  Model model = estimator.fit(data, &observer);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   model.save(out_dir + "/model.pt");
+  if (model.model_name() == "tica") {
+    write_npy(out_dir + "/tica_eigenvalues.npy", model.eigenvalues());
+    if (progress) {
+      std::fprintf(progress, "TICA at lag %lld: components scaled to unit variance; eigenvalues (implied timescales, frames):",
+                   static_cast<long long>(s.options.lag));
+      for (int64_t i = 0; i < std::min<int64_t>(model.eigenvalues().size(), s.options.latent_dim + 2); ++i) {
+        const double l = model.eigenvalues().data[i];
+        std::fprintf(progress, " %.6g (%.4g)", l, l > 0 && l < 1 ? -static_cast<double>(s.options.lag) / std::log(l) : NAN);
+      }
+      std::fprintf(progress, "\n");
+    }
+  }
   RunResult result{model, out_dir, {}, estimator.history(), seconds};
   for (size_t i = 0; i < data.size(); ++i) {
     const std::string idx = std::to_string(i);
     const Array z = model.encode(data.trajectories()[i].input);
     result.latent_paths.push_back(out_dir + "/latent_traj" + idx + ".npy");
     write_npy(result.latent_paths.back(), z);
+    if (model.is_variational()) {
+      write_npy(out_dir + "/latent_logvar_traj" + idx + ".npy", model.log_variance(data.trajectories()[i].input));
+    }
     if (s.save_traj_results) write_npy(out_dir + "/reconstruction_traj" + idx + ".npy", model.decode(z));
   }
   if (model.cluster_centers().size()) write_npy(out_dir + "/cluster_centers.npy", model.cluster_centers());

@@ -9,9 +9,8 @@
 #include "data/tensor_convert.h"
 #include "dynae/data/lagged_pairs.h"
 #include "dynae/errors.h"
-#include "losses/reconstruction.h"
-#include "losses/sliced_wasserstein.h"
-#include "models/dynae_impl.h"
+#include "models/model_impl.h"
+#include "models/objective.h"
 #include "training/resampling.h"
 
 namespace dynae {
@@ -34,15 +33,11 @@ torch::Tensor stack_frames(const TrajectorySet& data, bool target) {
   return torch::cat(parts).contiguous();
 }
 
-struct StepValues {
-  torch::Tensor loss, reconstruction, regularization;
-  torch::Tensor z0, z1;
-};
-
 class TrainingLoop {
  public:
-  TrainingLoop(const DynAEOptions& o, const TrajectorySet& data, TrainingObserver* observer)
-      : o_(o), observer_(observer), gen_(at::make_generator<at::CPUGeneratorImpl>(o.seed)) {
+  TrainingLoop(const ModelOptions& o, const TrajectorySet& data, TrainingObserver* observer)
+      : o_(o), observer_(observer), gen_(at::make_generator<at::CPUGeneratorImpl>(o.seed)),
+        objective_(make_objective(o.model)) {
     x_ = stack_frames(data, false);
     bool autoencoder = true;  // targets are the inputs: share one tensor
     for (const auto& t : data.trajectories()) autoencoder = autoencoder && t.target.data == t.input.data;
@@ -56,15 +51,19 @@ class TrainingLoop {
     train_second_ = index_tensor(split.train.second);
     test_first_ = index_tensor(split.test.first);
     test_second_ = index_tensor(split.test.second);
-    model_ = std::make_shared<DynAEModel::Impl>(o, data.input_frame_shape(), data.target_frame_shape(), gen_);
+    model_ = std::make_shared<Model::Impl>(o, data.input_frame_shape(), data.target_frame_shape(), gen_);
     model_->train(true);
   }
 
-  DynAEModel run(std::vector<EpochReport>& history) {
+  Model run(std::vector<EpochReport>& history) {
     const auto t_start = Clock::now();
-    auto ae_opt = std::make_unique<torch::optim::Adam>(model_->autoencoder_parameters(),
-                                                       torch::optim::AdamOptions(o_.warmup_learning_rate));
-    torch::optim::Adam prior_opt(model_->prior_parameters(), torch::optim::AdamOptions(o_.learning_rate));
+    const std::vector<ParameterGroup> groups = model_->parameter_groups();
+    const std::vector<torch::Tensor>& ae_params = groups.at(0).parameters;
+    auto ae_opt = std::make_unique<torch::optim::Adam>(ae_params, torch::optim::AdamOptions(o_.warmup_learning_rate));
+    std::unique_ptr<torch::optim::Adam> prior_opt;
+    if (groups.size() > 1) {
+      prior_opt = std::make_unique<torch::optim::Adam>(groups[1].parameters, torch::optim::AdamOptions(o_.learning_rate));
+    }
 
     for (int64_t epoch = 0; epoch < o_.epochs; ++epoch) {
       const auto t_epoch = Clock::now();
@@ -79,13 +78,17 @@ class TrainingLoop {
         test_order = torch::randperm(test_first_.size(0), gen_, torch::kLong);
       } else {
         if (epoch == o_.warmup_epochs) {
-          ae_opt = std::make_unique<torch::optim::Adam>(model_->autoencoder_parameters(),
-                                                        torch::optim::AdamOptions(o_.learning_rate));
+          ae_opt = std::make_unique<torch::optim::Adam>(ae_params, torch::optim::AdamOptions(o_.learning_rate));
         }
         rep.beta = o_.beta;
         rep.learning_rate = o_.learning_rate * std::pow(o_.lr_gamma, static_cast<double>((epoch - o_.warmup_epochs) / o_.lr_step_size));
         static_cast<torch::optim::AdamOptions&>(ae_opt->param_groups()[0].options()).lr(rep.learning_rate);
-        std::tie(train_order, test_order, rep.clusters) = resample();
+        if (objective_->resamples()) {
+          std::tie(train_order, test_order, rep.clusters) = resample();
+        } else {
+          train_order = torch::randperm(train_first_.size(0), gen_, torch::kLong);
+          test_order = torch::randperm(test_first_.size(0), gen_, torch::kLong);
+        }
       }
 
       const int64_t steps = train_order.size(0) / o_.batch_size;
@@ -95,19 +98,22 @@ class TrainingLoop {
         const torch::Tensor i0 = train_first_.index_select(0, idx);
         const torch::Tensor i1 = train_second_.index_select(0, idx);
 
-        StepValues v = forward(i0, i1, rep.beta);
+        BatchLoss v = objective_->loss(*model_, batch(i0, i1), rep.beta, gen_);
         const double loss = v.loss.item<double>();
         if (!std::isfinite(loss)) diverged(epoch, s, "autoencoder loss", loss);
         ae_opt->zero_grad();
         v.loss.backward();
         ae_opt->step();
 
-        torch::Tensor prior_loss = model_->prior->nll(v.z0, v.z1).mean();
-        const double pl = prior_loss.item<double>();
-        if (!std::isfinite(pl)) diverged(epoch, s, "prior loss", pl);
-        prior_opt.zero_grad();
-        prior_loss.backward();
-        prior_opt.step();
+        double pl = 0;
+        if (prior_opt) {
+          torch::Tensor prior_loss = objective_->prior_loss(*model_, v);
+          pl = prior_loss.item<double>();
+          if (!std::isfinite(pl)) diverged(epoch, s, "prior loss", pl);
+          prior_opt->zero_grad();
+          prior_loss.backward();
+          prior_opt->step();
+        }
 
         accumulate(rep.train, loss, v.reconstruction.item<double>(), v.regularization.item<double>(), pl);
         if (observer_) observer_->on_step(epoch, s + 1, steps);
@@ -123,44 +129,30 @@ class TrainingLoop {
       if (observer_) {
         auto snapshot = model_->clone();
         snapshot->centers = last_centers_;
-        observer_->on_epoch(rep, DynAEModel(snapshot));
+        observer_->on_epoch(rep, Model(snapshot));
       }
     }
 
     // Cluster centres of the final latent, as the reference's last resampling.
     model_->train(false);
-    {
+    if (objective_->resamples()) {
       torch::NoGradGuard no_grad;
       const torch::Tensor z = model_->encode_all(x_.index_select(0, train_first_));
       model_->centers = to_array(regular_space_centers(z, o_.min_dist, o_.max_centers, gen_));
     }
-    if (model_->centers.frames() == 1 && o_.epochs > 1 && observer_) {
+    if (objective_->resamples() && model_->centers.frames() == 1 && o_.epochs > 1 && observer_) {
       std::ostringstream os;
       os << "regular-space clustering of the final latent found a single cluster: d_min = " << o_.min_dist
          << " is larger than the latent's extent, so resampling never reweighted the pairs; decrease d_min "
             "(min_dist)";
       observer_->on_warning(os.str());
     }
-    return DynAEModel(model_->clone());
+    return Model(model_->clone());
   }
 
  private:
-  StepValues forward(const torch::Tensor& i0, const torch::Tensor& i1, double beta) {
-    const int64_t b = i0.size(0);
-    const torch::Tensor x = torch::cat({x_.index_select(0, i0), x_.index_select(0, i1)});
-    const torch::Tensor z = model_->encode(x);
-    const torch::Tensor out = model_->decode(z);
-    StepValues v;
-    v.z0 = z.slice(0, 0, b);
-    v.z1 = z.slice(0, b);
-    v.reconstruction = reconstruction_error(out.slice(0, 0, b), y_.index_select(0, i0)) +
-                       reconstruction_error(out.slice(0, b), y_.index_select(0, i1));
-    const torch::Tensor z0d = v.z0.detach();
-    const torch::Tensor prior_moves = model_->prior->sample(z0d, gen_) - z0d;
-    const torch::Tensor dirs = random_directions(o_.projections, o_.latent_dim, gen_, z.options());
-    v.regularization = sliced_wasserstein(v.z1 - v.z0, prior_moves, dirs);
-    v.loss = v.reconstruction + beta * v.regularization;
-    return v;
+  PairBatch batch(const torch::Tensor& i0, const torch::Tensor& i1) const {
+    return {x_.index_select(0, i0), x_.index_select(0, i1), y_.index_select(0, i0), y_.index_select(0, i1)};
   }
 
   LossTerms evaluate(const torch::Tensor& order, double beta) {
@@ -171,8 +163,9 @@ class TrainingLoop {
       const torch::Tensor idx = order.slice(0, s * o_.batch_size, (s + 1) * o_.batch_size);
       const torch::Tensor i0 = test_first_.index_select(0, idx);
       const torch::Tensor i1 = test_second_.index_select(0, idx);
-      StepValues v = forward(i0, i1, beta);
-      const double pl = model_->prior->nll(v.z0, v.z1).mean().item<double>();
+      BatchLoss v = objective_->loss(*model_, batch(i0, i1), beta, gen_);
+      const torch::Tensor prior = objective_->prior_loss(*model_, v);
+      const double pl = prior.defined() ? prior.item<double>() : 0.0;
       accumulate(t, v.loss.item<double>(), v.reconstruction.item<double>(), v.regularization.item<double>(), pl);
     }
     model_->train(true);
@@ -224,19 +217,20 @@ class TrainingLoop {
     throw TrainingError(os.str());
   }
 
-  DynAEOptions o_;
+  ModelOptions o_;
   TrainingObserver* observer_;
   at::Generator gen_;
   torch::Tensor x_, y_;
   torch::Tensor train_first_, train_second_, test_first_, test_second_;
-  std::shared_ptr<DynAEModel::Impl> model_;
+  std::unique_ptr<Objective> objective_;
+  std::shared_ptr<Model::Impl> model_;
   Array last_centers_;
 };
 
 }  // namespace
 
-DynAEModel train_dynae(const DynAEOptions& options, const TrajectorySet& data, TrainingObserver* observer,
-                       std::vector<EpochReport>& history) {
+Model train_model(const ModelOptions& options, const TrajectorySet& data, TrainingObserver* observer,
+                  std::vector<EpochReport>& history) {
   options.validate();
   if (data.empty()) throw DataError("no trajectories to train on");
   TrainingLoop loop(options, data, observer);

@@ -1,13 +1,14 @@
 #pragma once
-// The DynAE training loop (METHOD.md "Losses" and "Training schedule").
+// The training loop of every neural model (METHOD.md "Losses" and "Training
+// schedule"); the model's Objective supplies the loss of a minibatch.
 #include <vector>
 
-#include "dynae/models/dynae.h"
+#include "dynae/models/model.h"
 
 namespace dynae {
 
 /// Trains a new model on `data`; fills `history` with one report per epoch.
-DynAEModel train_dynae(const DynAEOptions& options, const TrajectorySet& data, TrainingObserver* observer,
-                       std::vector<EpochReport>& history);
+Model train_model(const ModelOptions& options, const TrajectorySet& data, TrainingObserver* observer,
+                  std::vector<EpochReport>& history);
 
 }  // namespace dynae

@@ -6,16 +6,15 @@
 #include <string>
 #include <vector>
 
-#include "dynae/models/dynae_options.h"
+#include "dynae/models/model_options.h"
 
 namespace dynae {
 
 /// Everything one training run needs.
 struct RunSettings {
-  DynAEOptions options;
+  ModelOptions options;
   std::vector<std::string> input_paths;
   std::vector<std::string> target_paths;  ///< empty: targets = inputs
-  std::string model = "DynamicsAE";
   std::string prior_dynamics = "Langevin";
   int64_t log_interval = 10;         ///< epochs between progress snapshots
   bool save_traj_results = true;     ///< also write reconstructions

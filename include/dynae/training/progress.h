@@ -7,7 +7,7 @@
 
 namespace dynae {
 
-class DynAEModel;
+class Model;
 
 /// Mean losses over a set of batches.
 struct LossTerms {
@@ -38,7 +38,7 @@ class TrainingObserver {
   /// After each optimizer step of an epoch (step is 1-based).
   virtual void on_step(int64_t /*epoch*/, int64_t /*step*/, int64_t /*steps*/) {}
   /// After each epoch, with a snapshot of the model as it is now.
-  virtual void on_epoch(const EpochReport& /*report*/, const DynAEModel& /*snapshot*/) {}
+  virtual void on_epoch(const EpochReport& /*report*/, const Model& /*snapshot*/) {}
   /// A warning worth showing a user (e.g. resampling found a single cluster).
   virtual void on_warning(const std::string& /*message*/) {}
 };
@@ -57,7 +57,7 @@ class ConsoleProgress : public TrainingObserver {
  public:
   explicit ConsoleProgress(std::FILE* out = stderr, std::string log_path = "", std::string prefix = "");
   void on_step(int64_t epoch, int64_t step, int64_t steps) override;
-  void on_epoch(const EpochReport& report, const DynAEModel& snapshot) override;
+  void on_epoch(const EpochReport& report, const Model& snapshot) override;
   void on_warning(const std::string& message) override;
 
  private:

@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "dynae/config/run_settings.h"
-#include "dynae/models/dynae.h"
+#include "dynae/models/model.h"
 
 namespace dynae {
 
 struct RunResult {
-  DynAEModel model;
+  Model model;
   std::string out_dir;
   std::vector<std::string> latent_paths;  ///< one per input trajectory
   std::vector<EpochReport> history;
@@ -25,8 +25,11 @@ struct RunResult {
 ///   losses.csv                  train/test losses per epoch (loss_csv)
 ///   train.log                   the progress lines
 ///   latent_traj<i>.npy          (T_i, d) latent of every frame of input i
+///                               (VAE, SDE-VAE: the posterior mean)
+///   latent_logvar_traj<i>.npy   (T_i, d) posterior log-variance (VAE, SDE-VAE)
+///   tica_eigenvalues.npy        every TICA eigenvalue, descending (TICA)
 ///   reconstruction_traj<i>.npy  (T_i, ...) when save_traj_results
-///   cluster_centers.npy         (K, d) centres of the final regular-space clustering
+///   cluster_centers.npy         (K, d) centres of the final regular-space clustering (DynAE)
 ///   progress/epoch<E>_...       latents and checkpoints every log_interval
 ///                               epochs when save_training_progress
 /// Progress lines go to `progress` (nullptr: silent).

@@ -1,5 +1,6 @@
-#include "dynae/models/dynae_options.h"
+#include "dynae/models/model_options.h"
 
+#include <cctype>
 #include <cmath>
 #include <sstream>
 
@@ -17,9 +18,44 @@ void require(bool ok, const char* name, T value, const char* expected) {
   }
 }
 
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 }  // namespace
 
-void DynAEOptions::validate() const {
+const std::vector<std::string>& model_names() {
+  static const std::vector<std::string> names{"dynae", "vae", "swae", "sdevae", "tae", "tica"};
+  return names;
+}
+
+std::string canonical_model_name(const std::string& name) {
+  std::string l;
+  for (char c : lower(name)) {
+    if (c != '-' && c != '_' && c != ' ') l += c;
+  }
+  if (l == "dynae" || l == "dynamicsae") return "dynae";
+  if (l == "vae") return "vae";
+  if (l == "swae") return "swae";
+  if (l == "sdevae") return "sdevae";
+  if (l == "tae" || l == "timelaggedae" || l == "timelaggedautoencoder") return "tae";
+  if (l == "tica") return "tica";
+  return "";
+}
+
+std::string model_display_name(const std::string& model) {
+  const std::string c = canonical_model_name(model);
+  if (c == "dynae") return "DynAE";
+  if (c == "sdevae") return "SDE-VAE";
+  std::string u = c.empty() ? model : c;
+  for (char& ch : u) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return u;
+}
+
+void ModelOptions::validate() const {
+  require(canonical_model_name(model) == model, "model", model,
+          "one of dynae (DynamicsAE), vae, swae, sdevae (SDE-VAE), tae (time-lagged autoencoder), tica");
   require(latent_dim >= 1, "d (latent_dim)", latent_dim, "an integer >= 1");
   require(encoder_hidden >= 1, "neuron_num1 (encoder_hidden)", encoder_hidden, "an integer >= 1");
   require(decoder_hidden >= 1, "neuron_num2 (decoder_hidden)", decoder_hidden, "an integer >= 1");
@@ -30,6 +66,8 @@ void DynAEOptions::validate() const {
   require(min_dist > 0 && std::isfinite(min_dist), "min_dist", min_dist, "a positive number (latent units)");
   require(bias_factor >= 1 && std::isfinite(bias_factor), "bias_factor", bias_factor, "a number >= 1");
   require(max_centers >= 1, "max_centers", max_centers, "an integer >= 1");
+  require(sdevae_nu > 0 && std::isfinite(sdevae_nu), "sdevae_nu", sdevae_nu, "a positive number");
+  require(tica_ridge >= 0 && std::isfinite(tica_ridge), "tica_ridge", tica_ridge, "a number >= 0");
   require(lag >= 1, "lag", lag, "an integer >= 1 (frames)");
   require(test_fraction >= 0 && test_fraction < 1, "test_fraction", test_fraction, "a number in [0, 1)");
   require(batch_size >= 2, "batch_size", batch_size, "an integer >= 2");

@@ -1,13 +1,18 @@
 #pragma once
-// Every hyper-parameter of DynAE, with the reference implementation's defaults
-// (../../METHOD.md). Chainable setters; validate() once before training.
+// Every hyper-parameter of a model (DynAE and the baselines), with the
+// reference implementation's defaults (METHOD.md). Options a model does not use
+// are ignored by it. Chainable setters; validate() once before training.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace dynae {
 
-struct DynAEOptions {
+struct ModelOptions {
   // Model
+  /// "dynae" (DynamicsAE), or a baseline: "vae", "swae", "sdevae", "tae"
+  /// (time-lagged autoencoder), "tica" (linear, closed form).
+  std::string model = "dynae";
   int64_t latent_dim = 2;          ///< d, the latent dimension
   int64_t encoder_hidden = 32;     ///< h of the encoder (reference key neuron_num1)
   int64_t decoder_hidden = 32;     ///< h of the decoder (reference key neuron_num2)
@@ -19,6 +24,8 @@ struct DynAEOptions {
   double min_dist = 5.0;           ///< d_min of regular-space clustering (latent units)
   double bias_factor = 2.0;        ///< well-tempered exponent: w_k = n_k^(1/bias_factor)
   int64_t max_centers = 200;       ///< more centres than this is an error ("increase d_min")
+  double sdevae_nu = 0.0065;       ///< SDE-VAE: precision of the stationary prior N(0, I / nu) of z0
+  double tica_ridge = 1e-6;        ///< TICA: ridge added to C(0), relative to the mean feature variance
   // Data
   int64_t lag = 1;                 ///< tau, in frames
   double test_fraction = 0.2;      ///< fraction of each trajectory's pairs held out
@@ -35,7 +42,8 @@ struct DynAEOptions {
   uint64_t seed = 0;
 
 #define DYNAE_SETTER(type, name) \
-  DynAEOptions& set_##name(type v) { name = v; return *this; }
+  ModelOptions& set_##name(type v) { name = v; return *this; }
+  DYNAE_SETTER(const std::string&, model)
   DYNAE_SETTER(int64_t, latent_dim)
   DYNAE_SETTER(int64_t, encoder_hidden)
   DYNAE_SETTER(int64_t, decoder_hidden)
@@ -47,6 +55,8 @@ struct DynAEOptions {
   DYNAE_SETTER(double, min_dist)
   DYNAE_SETTER(double, bias_factor)
   DYNAE_SETTER(int64_t, max_centers)
+  DYNAE_SETTER(double, sdevae_nu)
+  DYNAE_SETTER(double, tica_ridge)
   DYNAE_SETTER(int64_t, lag)
   DYNAE_SETTER(double, test_fraction)
   DYNAE_SETTER(int64_t, batch_size)
@@ -64,5 +74,12 @@ struct DynAEOptions {
   /// Throws ConfigError naming the first out-of-range option and its value.
   void validate() const;
 };
+
+/// The canonical model names, in the order of the comparison table.
+const std::vector<std::string>& model_names();
+/// "DynamicsAE", "SDE-VAE", "TAE", "vae", ... -> the canonical name; empty when unknown.
+std::string canonical_model_name(const std::string& name);
+/// A display name: "DynAE", "VAE", "SWAE", "SDE-VAE", "TAE", "TICA".
+std::string model_display_name(const std::string& model);
 
 }  // namespace dynae

@@ -1,38 +1,50 @@
 #pragma once
 // The dynamics-constrained autoencoder: an estimator (DynAE) that holds
-// options and trains, and the fitted model (DynAEModel) that it hands back.
+// options and trains, and the fitted model (Model) that it hands back.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "dynae/array.h"
 #include "dynae/data/trajectory_set.h"
-#include "dynae/models/dynae_options.h"
+#include "dynae/models/model_options.h"
 #include "dynae/training/progress.h"
 
 namespace dynae {
 
-/// A trained DynAE. Immutable: training further never changes a model that
+/// A fitted model. Immutable: training further never changes a model that
 /// was handed out. Cheap to copy (shares its weights).
-class DynAEModel {
+class Model {
  public:
   struct Impl;
 
-  /// Latents of frames x (N, ...) -> (N, d).
+  /// Latents of frames x (N, ...) -> (N, d); for the VAE and SDE-VAE the
+  /// posterior mean.
   Array encode(const Array& x) const;
+  /// Posterior log-variances (N, d) of the VAE and SDE-VAE; throws Error for
+  /// deterministic models (see is_variational()).
+  Array log_variance(const Array& x) const;
   /// Reconstructions of latents z (N, d) -> (N, ...target frame shape).
   Array decode(const Array& z) const;
   /// Encode then decode.
   Array reconstruct(const Array& x) const;
 
   /// Force f(z) of the learned latent dynamics at z (N, d) -> (N, d).
+  /// DynAE and SDE-VAE only (see has_dynamics()); others throw Error.
   Array force(const Array& z) const;
   /// Diagonal diffusion D(z) (N, d); ones when diffusion is not learned.
   Array diffusion(const Array& z) const;
 
+  /// The canonical model name: "dynae", "vae", "swae", "sdevae", "tae", "tica".
+  const std::string& model_name() const;
+  bool is_variational() const;
+  bool has_dynamics() const;
+  /// TICA: all eigenvalues of the generalized problem, descending (empty otherwise).
+  const Array& eigenvalues() const;
+
   /// Cluster centres (K, d) of the last resampling (empty before epoch 1).
   const Array& cluster_centers() const;
-  const DynAEOptions& options() const;
+  const ModelOptions& options() const;
   const std::vector<int64_t>& input_frame_shape() const;
   const std::vector<int64_t>& target_frame_shape() const;
   /// Epochs this model was trained for.
@@ -41,31 +53,33 @@ class DynAEModel {
   /// Writes a checkpoint atomically (temporary file, then rename).
   void save(const std::string& path) const;
   /// Reads a checkpoint; throws CheckpointError naming the file.
-  static DynAEModel load(const std::string& path);
+  static Model load(const std::string& path);
 
-  explicit DynAEModel(std::shared_ptr<const Impl> impl);
+  explicit Model(std::shared_ptr<const Impl> impl);
   const Impl& impl() const { return *impl_; }
 
  private:
   std::shared_ptr<const Impl> impl_;
 };
 
-/// The estimator: holds hyper-parameters; fit() trains and returns a model.
-class DynAE {
+/// The estimator: holds hyper-parameters; fit() trains (or, for TICA, solves)
+/// and returns a model.
+class Estimator {
  public:
-  explicit DynAE(DynAEOptions options);
-  const DynAEOptions& options() const { return options_; }
+  explicit Estimator(ModelOptions options);
+  const ModelOptions& options() const { return options_; }
 
-  /// Trains on `data` per METHOD.md. Throws TrainingError on a NaN loss (the
+  /// Trains on `data` per METHOD.md. TICA is solved in closed form (no
+  /// epochs, no history). Throws TrainingError on a NaN loss (the
   /// observer has already received the last good epoch's snapshot), on a
   /// resampling that cannot be done, or DataError/ConfigError on bad input.
-  DynAEModel fit(const TrajectorySet& data, TrainingObserver* observer = nullptr) const;
+  Model fit(const TrajectorySet& data, TrainingObserver* observer = nullptr) const;
 
   /// Loss history of the last fit (one report per epoch).
   const std::vector<EpochReport>& history() const { return history_; }
 
  private:
-  DynAEOptions options_;
+  ModelOptions options_;
   mutable std::vector<EpochReport> history_;
 };
 

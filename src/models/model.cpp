@@ -1,0 +1,229 @@
+#include "dynae/models/model.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "data/tensor_convert.h"
+#include "dynae/errors.h"
+#include "models/model_impl.h"
+#include "nn/conv_nets.h"
+#include "nn/linear_map.h"
+#include "nn/mlp.h"
+#include "models/tica.h"
+#include "training/trainer.h"
+
+namespace dynae {
+namespace {
+
+std::shared_ptr<FrameNetImpl> make_encoder(const ModelOptions& o, const std::vector<int64_t>& in_shape) {
+  const bool variational = o.model == "vae" || o.model == "sdevae";
+  const int64_t out = variational ? 2 * o.latent_dim : o.latent_dim;
+  if (o.model == "tica") return std::make_shared<LinearMapImpl>(shape_product(in_shape), o.latent_dim);
+  if (o.encoder_type == "conv") return std::make_shared<ConvEncoderImpl>(in_shape, o.encoder_hidden, out);
+  return std::make_shared<MlpImpl>(MlpOptions(shape_product(in_shape), o.encoder_hidden, out));
+}
+
+std::shared_ptr<FrameNetImpl> make_decoder(const ModelOptions& o, const std::vector<int64_t>& out_shape) {
+  if (o.model == "tica") return std::make_shared<LinearMapImpl>(o.latent_dim, shape_product(out_shape));
+  if (o.decoder_type == "deconv") return std::make_shared<DeconvDecoderImpl>(o.latent_dim, o.decoder_hidden, out_shape);
+  return std::make_shared<MlpImpl>(MlpOptions(o.latent_dim, o.decoder_hidden, shape_product(out_shape)));
+}
+
+void copy_weights(const torch::nn::Module& from, torch::nn::Module& to) {
+  torch::NoGradGuard no_grad;
+  const auto src = from.named_parameters();
+  for (auto& p : to.named_parameters()) p.value().copy_(src[p.key()]);
+  const auto bufs = from.named_buffers();
+  for (auto& b : to.named_buffers()) b.value().copy_(bufs[b.key()]);
+}
+
+}  // namespace
+
+Model::Impl::Impl(ModelOptions options_, std::vector<int64_t> input_shape_,
+                       std::vector<int64_t> target_shape_)
+    : options(std::move(options_)), input_shape(std::move(input_shape_)), target_shape(std::move(target_shape_)) {
+  options.validate();
+  encoder = make_encoder(options, input_shape);
+  decoder = make_decoder(options, target_shape);
+  prior = LangevinPrior(options.latent_dim, options.prior_hidden, options.learn_diffusion);
+}
+
+Model::Impl::Impl(ModelOptions options_, std::vector<int64_t> input_shape_,
+                       std::vector<int64_t> target_shape_, at::Generator& gen)
+    : Impl(std::move(options_), std::move(input_shape_), std::move(target_shape_)) {
+  init_layers(*encoder, gen);
+  init_layers(*decoder, gen);
+  init_layers(*prior, gen);
+}
+
+std::shared_ptr<Model::Impl> Model::Impl::clone() const {
+  auto c = std::make_shared<Impl>(options, input_shape, target_shape);
+  copy_weights(*encoder, *c->encoder);
+  copy_weights(*decoder, *c->decoder);
+  copy_weights(*prior, *c->prior);
+  c->centers = centers;
+  c->eigenvalues = eigenvalues;
+  c->epochs_trained = epochs_trained;
+  c->train(false);
+  return c;
+}
+
+void Model::Impl::train(bool on) const {
+  encoder->train(on);
+  decoder->train(on);
+  prior->train(on);
+}
+
+torch::Tensor Model::Impl::encode(const torch::Tensor& x) const {
+  const torch::Tensor out = encoder->forward(x);
+  return variational() ? out.slice(1, 0, options.latent_dim) : out;
+}
+
+std::pair<torch::Tensor, torch::Tensor> Model::Impl::posterior(const torch::Tensor& x) const {
+  TORCH_CHECK(variational(), "posterior: model '", options.model, "' is deterministic");
+  const torch::Tensor out = encoder->forward(x);
+  return {out.slice(1, 0, options.latent_dim), out.slice(1, options.latent_dim)};
+}
+
+torch::Tensor Model::Impl::decode(const torch::Tensor& z) const {
+  std::vector<int64_t> shape{z.size(0)};
+  shape.insert(shape.end(), target_shape.begin(), target_shape.end());
+  return decoder->forward(z).reshape(shape);
+}
+
+torch::Tensor Model::Impl::encode_all(const torch::Tensor& x, bool log_variance, int64_t chunk) const {
+  torch::NoGradGuard no_grad;
+  // Image frames: keep the first convolution's activations to about 128 MB.
+  if (options.encoder_type == "conv") chunk = std::max<int64_t>(64, std::min(chunk, (int64_t{1} << 22) / shape_product(input_shape)));
+  std::vector<torch::Tensor> parts;
+  for (int64_t i = 0; i < x.size(0); i += chunk) {
+    const torch::Tensor xi = x.slice(0, i, std::min(x.size(0), i + chunk));
+    parts.push_back(log_variance ? posterior(xi).second : encode(xi));
+  }
+  return parts.empty() ? torch::empty({0, options.latent_dim}) : torch::cat(parts);
+}
+
+std::vector<ParameterGroup> Model::Impl::parameter_groups() const {
+  if (options.model == "tica") return {};
+  ParameterGroup ae{"autoencoder", encoder->parameters()};
+  for (auto& t : decoder->parameters()) ae.parameters.push_back(t);
+  if (options.model == "sdevae") {
+    for (auto& t : prior->parameters()) ae.parameters.push_back(t);
+  }
+  std::vector<ParameterGroup> groups{ae};
+  if (options.model == "dynae") groups.push_back({"prior", prior->parameters()});
+  return groups;
+}
+
+bool Model::Impl::weights_finite() const {
+  for (const auto* m : {static_cast<const torch::nn::Module*>(encoder.get()),
+                        static_cast<const torch::nn::Module*>(decoder.get()),
+                        static_cast<const torch::nn::Module*>(prior.get())}) {
+    for (const auto& p : m->parameters()) {
+      if (!torch::isfinite(p).all().item<bool>()) return false;
+    }
+  }
+  return true;
+}
+
+// ---- Model ----
+
+Model::Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+
+namespace {
+
+void check_frames(const Array& x, const std::vector<int64_t>& frame_shape, const std::string& what) {
+  std::vector<int64_t> got(x.shape.begin() + (x.shape.empty() ? 0 : 1), x.shape.end());
+  if (x.rank() < 1 || shape_product(got) != shape_product(frame_shape) || (got.size() > 1 && got != frame_shape)) {
+    Array expect;
+    expect.shape = {-1};
+    expect.shape.insert(expect.shape.end(), frame_shape.begin(), frame_shape.end());
+    throw DataError(what + ": expected frames of shape " + expect.shape_string() + " (first axis = frames), got " +
+                    x.shape_string());
+  }
+}
+
+void check_latents(const Array& z, int64_t d, const std::string& what) {
+  if (z.rank() != 2 || z.shape[1] != d) {
+    throw DataError(what + ": expected latents of shape (N, " + std::to_string(d) + "), got " + z.shape_string());
+  }
+}
+
+}  // namespace
+
+Array Model::encode(const Array& x) const {
+  check_frames(x, impl_->input_shape, "encode");
+  check_finite(x, "encode input");
+  std::vector<int64_t> shape{x.frames()};
+  shape.insert(shape.end(), impl_->input_shape.begin(), impl_->input_shape.end());
+  return to_array(impl_->encode_all(to_tensor(x).reshape(shape)));
+}
+
+Array Model::log_variance(const Array& x) const {
+  if (!impl_->variational()) {
+    throw Error("log_variance: model '" + impl_->options.model + "' is deterministic (only vae and sdevae have one)");
+  }
+  check_frames(x, impl_->input_shape, "log_variance");
+  check_finite(x, "log_variance input");
+  std::vector<int64_t> shape{x.frames()};
+  shape.insert(shape.end(), impl_->input_shape.begin(), impl_->input_shape.end());
+  return to_array(impl_->encode_all(to_tensor(x).reshape(shape), /*log_variance=*/true));
+}
+
+Array Model::decode(const Array& z) const {
+  check_latents(z, impl_->options.latent_dim, "decode");
+  torch::NoGradGuard no_grad;
+  const torch::Tensor zt = to_tensor(z);
+  std::vector<torch::Tensor> parts;
+  const int64_t chunk = std::max<int64_t>(64, std::min<int64_t>(8192, (int64_t{1} << 22) / shape_product(impl_->target_shape)));
+  for (int64_t i = 0; i < zt.size(0); i += chunk) parts.push_back(impl_->decode(zt.slice(0, i, std::min(zt.size(0), i + chunk))));
+  return to_array(torch::cat(parts));
+}
+
+Array Model::reconstruct(const Array& x) const { return decode(encode(x)); }
+
+namespace {
+
+void require_dynamics(const Model::Impl& m, const char* what) {
+  if (!m.has_dynamics()) {
+    throw Error(std::string(what) + ": model '" + m.options.model +
+                "' has no learned latent dynamics (only dynae and sdevae do)");
+  }
+}
+
+}  // namespace
+
+Array Model::force(const Array& z) const {
+  require_dynamics(*impl_, "force");
+  check_latents(z, impl_->options.latent_dim, "force");
+  torch::NoGradGuard no_grad;
+  return to_array(impl_->prior->force(to_tensor(z)));
+}
+
+Array Model::diffusion(const Array& z) const {
+  require_dynamics(*impl_, "diffusion");
+  check_latents(z, impl_->options.latent_dim, "diffusion");
+  torch::NoGradGuard no_grad;
+  return to_array(torch::exp(impl_->prior->log_diffusion(to_tensor(z))));
+}
+
+const Array& Model::cluster_centers() const { return impl_->centers; }
+const std::string& Model::model_name() const { return impl_->options.model; }
+bool Model::is_variational() const { return impl_->variational(); }
+bool Model::has_dynamics() const { return impl_->has_dynamics(); }
+const Array& Model::eigenvalues() const { return impl_->eigenvalues; }
+const ModelOptions& Model::options() const { return impl_->options; }
+const std::vector<int64_t>& Model::input_frame_shape() const { return impl_->input_shape; }
+const std::vector<int64_t>& Model::target_frame_shape() const { return impl_->target_shape; }
+int64_t Model::epochs_trained() const { return impl_->epochs_trained; }
+
+// ---- Estimator ----
+
+Estimator::Estimator(ModelOptions options) : options_(std::move(options)) { options_.validate(); }
+
+Model Estimator::fit(const TrajectorySet& data, TrainingObserver* observer) const {
+  history_.clear();
+  if (options_.model == "tica") return fit_tica(options_, data);
+  return train_model(options_, data, observer, history_);
+}
+
+}  // namespace dynae

@@ -1,0 +1,51 @@
+#pragma once
+// What differs between the neural models: how a minibatch of lagged pairs
+// becomes a loss. The trainer owns the loop, the optimizers and the schedule;
+// an Objective owns the mathematics (METHOD.md "Losses" and "Baselines").
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "models/model_impl.h"
+
+namespace dynae {
+
+/// B lagged pairs: inputs and targets at t and t + tau.
+struct PairBatch {
+  torch::Tensor x0, x1, y0, y1;
+};
+
+/// One minibatch's loss and its parts (scalars), plus the latents the prior
+/// step needs.
+struct BatchLoss {
+  torch::Tensor loss;            ///< minimised by the autoencoder optimizer
+  torch::Tensor reconstruction;  ///< reconstruction error
+  torch::Tensor regularization;  ///< the model's regulariser (SWD, KL, ...), before beta
+  torch::Tensor z0, z1;          ///< latents of x0 and x1 (posterior means); z1 may be undefined
+};
+
+class Objective {
+ public:
+  virtual ~Objective() = default;
+  /// The loss of one minibatch; `beta` weights the regulariser.
+  virtual BatchLoss loss(const Model::Impl& model, const PairBatch& batch, double beta, at::Generator& gen) const = 0;
+  /// The DynAE's separate prior step: loss on the detached latents of `v`.
+  /// Undefined tensor when the model has none.
+  virtual torch::Tensor prior_loss(const Model::Impl& /*model*/, const BatchLoss& /*v*/) const { return {}; }
+  /// Resample training pairs by regular-space clustering of the latent every
+  /// epoch after the warm-up (DynAE only: d_min is in its latent units).
+  virtual bool resamples() const { return false; }
+};
+
+/// The objective of a canonical model name (not "tica", which has none).
+std::unique_ptr<Objective> make_objective(const std::string& model);
+
+// Factories, one per file in models/objectives/.
+std::unique_ptr<Objective> make_dynae_objective();
+std::unique_ptr<Objective> make_vae_objective();
+std::unique_ptr<Objective> make_swae_objective();
+std::unique_ptr<Objective> make_sdevae_objective();
+std::unique_ptr<Objective> make_tae_objective();
+
+}  // namespace dynae

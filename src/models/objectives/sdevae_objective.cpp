@@ -1,0 +1,45 @@
+// SDE-VAE baseline (METHOD.md "Baselines"). Both frames are encoded to
+// diagonal Gaussians q0, q1 and sampled by reparameterisation; the prior over
+// the pair is r(z0) r(z1 | z0) with r(z0) = N(0, I / nu) and
+// r(z1 | z0) = N(z0 + f(z0), I), f the learned force net. The regulariser is
+// the one-sample estimate of KL(q0 q1 || r), entropies analytic:
+//   0.5 nu |z0|^2 - (d/2) log nu + 0.5 |z1 - z0 - f(z0)|^2
+//     - 0.5 sum(logvar0) - 0.5 sum(logvar1) - d,
+// averaged over the batch. The force net is trained by the same loss.
+#include <cmath>
+
+#include "losses/gaussian.h"
+#include "losses/reconstruction.h"
+#include "models/objective.h"
+
+namespace dynae {
+namespace {
+
+class SDEVAEObjective : public Objective {
+ public:
+  BatchLoss loss(const Model::Impl& m, const PairBatch& b, double beta, at::Generator& gen) const override {
+    const int64_t n = b.x0.size(0);
+    const double d = static_cast<double>(m.options.latent_dim);
+    const double nu = m.options.sdevae_nu;
+    const auto [mean, logvar] = m.posterior(torch::cat({b.x0, b.x1}));
+    const torch::Tensor z = reparameterize(mean, logvar, gen);
+    const torch::Tensor out = m.decode(z);
+    BatchLoss v;
+    v.z0 = mean.slice(0, 0, n);
+    v.z1 = mean.slice(0, n);
+    v.reconstruction = reconstruction_error(out.slice(0, 0, n), b.y0) + reconstruction_error(out.slice(0, n), b.y1);
+    const torch::Tensor z0 = z.slice(0, 0, n), z1 = z.slice(0, n);
+    const torch::Tensor move = z1 - z0 - m.prior->force(z0);
+    const torch::Tensor kl = 0.5 * nu * z0.pow(2).sum(1) - 0.5 * d * std::log(nu) + 0.5 * move.pow(2).sum(1) -
+                             gaussian_log_volume(logvar.slice(0, 0, n)) - gaussian_log_volume(logvar.slice(0, n)) - d;
+    v.regularization = kl.mean();
+    v.loss = v.reconstruction + beta * v.regularization;
+    return v;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Objective> make_sdevae_objective() { return std::make_unique<SDEVAEObjective>(); }
+
+}  // namespace dynae

@@ -1,0 +1,37 @@
+// SWAE baseline (METHOD.md "Baselines"): a deterministic autoencoder whose
+// latents are pulled by the sliced Wasserstein distance towards samples of the
+// uniform distribution on [-1, 1]^d, as many as there are latents.
+#include "losses/reconstruction.h"
+#include "losses/sliced_wasserstein.h"
+#include "models/objective.h"
+
+namespace dynae {
+namespace {
+
+class SWAEObjective : public Objective {
+ public:
+  BatchLoss loss(const Model::Impl& m, const PairBatch& b, double beta, at::Generator& gen) const override {
+    const int64_t n = b.x0.size(0);
+    const torch::Tensor z = m.encode(torch::cat({b.x0, b.x1}));
+    const torch::Tensor out = m.decode(z);
+    BatchLoss v;
+    v.z0 = z.slice(0, 0, n);
+    v.z1 = z.slice(0, n);
+    v.reconstruction = reconstruction_error(out.slice(0, 0, n), b.y0) + reconstruction_error(out.slice(0, n), b.y1);
+    torch::Tensor samples;
+    {
+      torch::NoGradGuard no_grad;
+      samples = torch::rand(z.sizes(), gen, z.options()) * 2 - 1;
+    }
+    const torch::Tensor dirs = random_directions(m.options.projections, m.options.latent_dim, gen, z.options());
+    v.regularization = sliced_wasserstein(z, samples, dirs);
+    v.loss = v.reconstruction + beta * v.regularization;
+    return v;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Objective> make_swae_objective() { return std::make_unique<SWAEObjective>(); }
+
+}  // namespace dynae

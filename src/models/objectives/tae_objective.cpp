@@ -1,0 +1,25 @@
+// Time-lagged autoencoder baseline: encode x_t, decode the target at t + tau;
+// the loss is that reconstruction alone (no regulariser, beta unused).
+#include "losses/reconstruction.h"
+#include "models/objective.h"
+
+namespace dynae {
+namespace {
+
+class TAEObjective : public Objective {
+ public:
+  BatchLoss loss(const Model::Impl& m, const PairBatch& b, double /*beta*/, at::Generator& /*gen*/) const override {
+    BatchLoss v;
+    v.z0 = m.encode(b.x0);
+    v.reconstruction = reconstruction_error(m.decode(v.z0), b.y1);
+    v.regularization = torch::zeros({}, v.reconstruction.options());
+    v.loss = v.reconstruction;
+    return v;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Objective> make_tae_objective() { return std::make_unique<TAEObjective>(); }
+
+}  // namespace dynae

@@ -1,0 +1,33 @@
+// VAE baseline (METHOD.md "Baselines"): both frames of a pair are encoded to a
+// diagonal Gaussian, a reparameterised sample is decoded, and the loss is the
+// reconstruction plus beta times KL(q(z|x) || N(0, I)), each frame's KL
+// averaged over the batch and the two frames' added, as the reconstruction is.
+#include "losses/gaussian.h"
+#include "losses/reconstruction.h"
+#include "models/objective.h"
+
+namespace dynae {
+namespace {
+
+class VAEObjective : public Objective {
+ public:
+  BatchLoss loss(const Model::Impl& m, const PairBatch& b, double beta, at::Generator& gen) const override {
+    const int64_t n = b.x0.size(0);
+    const auto [mean, logvar] = m.posterior(torch::cat({b.x0, b.x1}));
+    const torch::Tensor out = m.decode(reparameterize(mean, logvar, gen));
+    BatchLoss v;
+    v.z0 = mean.slice(0, 0, n);
+    v.z1 = mean.slice(0, n);
+    v.reconstruction = reconstruction_error(out.slice(0, 0, n), b.y0) + reconstruction_error(out.slice(0, n), b.y1);
+    const torch::Tensor kl = kl_to_standard_normal(mean, logvar);
+    v.regularization = kl.slice(0, 0, n).mean() + kl.slice(0, n).mean();
+    v.loss = v.reconstruction + beta * v.regularization;
+    return v;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Objective> make_vae_objective() { return std::make_unique<VAEObjective>(); }
+
+}  // namespace dynae

@@ -1,0 +1,133 @@
+#include "dynae/training/sweep.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "dynae/data/npy.h"
+#include "dynae/errors.h"
+#include "dynae/training/run.h"
+#include "util/atomic_file.h"
+
+namespace dynae {
+namespace {
+
+Array concat_frames(const std::vector<Array>& parts) {
+  Array out;
+  if (parts.empty()) return out;
+  out.shape = parts[0].shape;
+  out.shape[0] = 0;
+  for (const auto& p : parts) {
+    out.shape[0] += p.frames();
+    out.data.insert(out.data.end(), p.data.begin(), p.data.end());
+  }
+  return out;
+}
+
+std::string fmt(double v, const char* f = "%.4g") {
+  if (!std::isfinite(v)) return "";
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+}  // namespace
+
+Array load_truth(const std::vector<std::string>& truth_paths, const std::vector<int64_t>& lengths) {
+  if (truth_paths.size() != lengths.size()) {
+    throw ConfigError("give one truth file per input trajectory: " + std::to_string(lengths.size()) + " input(s), " +
+                      std::to_string(truth_paths.size()) + " truth file(s)");
+  }
+  std::vector<Array> parts;
+  for (size_t i = 0; i < truth_paths.size(); ++i) {
+    Array t = read_npy(truth_paths[i]);
+    if (t.rank() == 1) t.shape = {t.shape[0], 1};
+    if (t.rank() != 2) throw DataError("'" + truth_paths[i] + "': truth must be (T, k), got " + t.shape_string());
+    if (t.frames() != lengths[i]) {
+      throw DataError("'" + truth_paths[i] + "': " + std::to_string(t.frames()) + " frames, but its trajectory has " +
+                      std::to_string(lengths[i]));
+    }
+    check_finite(t, "'" + truth_paths[i] + "'");
+    parts.push_back(std::move(t));
+  }
+  return concat_frames(parts);
+}
+
+std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std::string& out,
+                                const std::vector<std::string>& truth_paths, std::FILE* progress) {
+  std::vector<SweepRun> done;
+  if (runs.size() > 1) make_directories(out);
+  for (const auto& r : runs) {
+    SweepRun s;
+    s.label = r.label;
+    s.dir = runs.size() > 1 ? out + "/" + r.label : out;
+    s.options = r.options;
+    if (progress) {
+      std::fprintf(progress, "training %s on %zu trajector%s -> %s\n", model_display_name(r.options.model).c_str(),
+                   r.input_paths.size(), r.input_paths.size() == 1 ? "y" : "ies", s.dir.c_str());
+    }
+    RunResult res = run_training(r, s.dir, progress);
+    s.epochs = res.model.epochs_trained();
+    s.seconds = res.seconds;
+    if (!res.history.empty()) {
+      s.train = res.history.back().train;
+      s.test = res.history.back().test;
+    }
+    std::vector<Array> latents;
+    std::vector<int64_t> lengths;
+    for (const auto& p : res.latent_paths) {
+      latents.push_back(read_npy(p));
+      lengths.push_back(latents.back().frames());
+    }
+    s.latent = concat_frames(latents);
+    if (!truth_paths.empty()) {
+      s.metrics = compare_latents(load_truth(truth_paths, lengths), s.latent, lengths);
+      s.has_metrics = true;
+    }
+    done.push_back(std::move(s));
+    if (runs.size() > 1) {
+      write_text_atomically(out + "/summary.md", sweep_summary_markdown(done));
+      write_text_atomically(out + "/summary.csv", sweep_summary_csv(done));
+    }
+  }
+  return done;
+}
+
+std::string sweep_summary_markdown(const std::vector<SweepRun>& runs) {
+  const bool metrics = !runs.empty() && runs[0].has_metrics;
+  std::ostringstream os;
+  os << "| run | model | epochs | seconds | train loss | test loss | test reconstruction |"
+     << (metrics ? " R^2 | disparity | anisotropy |" : "") << "\n|---|---|---|---|---|---|---|"
+     << (metrics ? "---|---|---|" : "") << "\n";
+  for (const auto& r : runs) {
+    os << "| " << (r.label.empty() ? r.dir : r.label) << " | " << model_display_name(r.options.model) << " | "
+       << r.epochs << " | " << fmt(r.seconds, "%.1f") << " | " << fmt(r.train.total) << " | " << fmt(r.test.total)
+       << " | " << fmt(r.test.reconstruction) << " |";
+    if (metrics) {
+      os << " " << fmt(r.metrics.r2, "%.4f") << " | " << fmt(r.metrics.disparity, "%.4f") << " | "
+         << fmt(r.metrics.anisotropy, "%.3f") << " |";
+    }
+    os << "\n";
+  }
+  return os.str();
+}
+
+std::string sweep_summary_csv(const std::vector<SweepRun>& runs) {
+  std::ostringstream os;
+  os.precision(8);
+  os << "run,dir,model,seed,beta,epochs,seconds,train_total,test_total,test_reconstruction,test_regularization,"
+        "r2,disparity,anisotropy,scale\n";
+  for (const auto& r : runs) {
+    os << r.label << "," << r.dir << "," << r.options.model << "," << r.options.seed << "," << r.options.beta << ","
+       << r.epochs << "," << r.seconds << "," << r.train.total << "," << r.test.total << "," << r.test.reconstruction
+       << "," << r.test.regularization << ",";
+    if (r.has_metrics) {
+      os << r.metrics.r2 << "," << r.metrics.disparity << "," << r.metrics.anisotropy << "," << r.metrics.scale;
+    } else {
+      os << ",,,";
+    }
+    os << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace dynae
