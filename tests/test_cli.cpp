@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+
 #include "dynae/data/npy.h"
 #include "test_util.h"
 
@@ -140,4 +142,33 @@ TEST(Cli, SimulateWritesTruthObservationsAndMovies) {
   r = run_cli("simulate --system nowhere --out-truth " + dir + "/e.npy", dir);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.output.find("system 'nowhere' is unknown"), std::string::npos) << r.output;
+}
+
+TEST(Cli, CompareTrainsEachModelPerSeedAndWritesTheTable) {
+  const std::string dir = test::scratch_dir("cli_compare");
+  write_npy(dir + "/x.npy", read_npy(kData + "three_state_transformed_traj_data200k.npy").slice_frames(0, 4000));
+  write_npy(dir + "/t.npy", read_npy(kData + "three_state_traj_data200k.npy").slice_frames(0, 4000));
+  write_npy(dir + "/short.npy", read_npy(kData + "three_state_traj_data200k.npy").slice_frames(0, 3000));
+  Result r = run_cli("compare -i " + dir + "/x.npy -t " + dir + "/t.npy --models tica,tae:beta=1 --seeds 0,1 "
+                     "--epochs 2 --set batch_size=128 -q -o " + dir + "/out", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string md = test::read_file(dir + "/out/comparison.md");
+  EXPECT_NE(md.find("| TICA | 2 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| TAE (beta=1) | 2 |"), std::string::npos) << md;
+  EXPECT_NE(r.output.find("| TICA | 2 |"), std::string::npos) << r.output;
+  const std::string csv = test::read_file(dir + "/out/comparison.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3) << csv;
+  for (const char* f : {"tica/seed0/model.pt", "tica/seed1/tica_eigenvalues.npy", "tae_beta=1/seed1/latent_traj0.npy",
+                        "summary.md", "summary.csv"}) {
+    EXPECT_TRUE(test::file_exists(dir + "/out/" + f)) << f;
+  }
+  // TICA does not depend on the seed: its seed-to-seed disparity is 0.
+  EXPECT_NE(csv.find("TICA,2,"), std::string::npos) << csv;
+
+  r = run_cli("compare -i " + dir + "/x.npy -t " + dir + "/t.npy --models tica,gan -o " + dir + "/bad", dir);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("unknown model 'gan'"), std::string::npos) << r.output;
+  r = run_cli("compare -i " + dir + "/x.npy -t " + dir + "/short.npy --models tica -o " + dir + "/bad2", dir);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("short.npy': 3000 frames, but its trajectory has 4000"), std::string::npos) << r.output;
 }

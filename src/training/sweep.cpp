@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "dynae/data/npy.h"
+#include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
 #include "dynae/training/run.h"
 #include "util/atomic_file.h"
@@ -55,6 +56,13 @@ Array load_truth(const std::vector<std::string>& truth_paths, const std::vector<
 std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std::string& out,
                                 const std::vector<std::string>& truth_paths, std::FILE* progress) {
   std::vector<SweepRun> done;
+  // Check the truth against the data before any training starts.
+  Array truth;
+  std::vector<int64_t> truth_lengths;
+  if (!truth_paths.empty() && !runs.empty()) {
+    truth_lengths = load_trajectories(runs[0].input_paths, runs[0].target_paths).lengths();
+    truth = load_truth(truth_paths, truth_lengths);
+  }
   if (runs.size() > 1) make_directories(out);
   for (const auto& r : runs) {
     SweepRun s;
@@ -80,7 +88,7 @@ std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std:
     }
     s.latent = concat_frames(latents);
     if (!truth_paths.empty()) {
-      s.metrics = compare_latents(load_truth(truth_paths, lengths), s.latent, lengths);
+      s.metrics = compare_latents(lengths == truth_lengths ? truth : load_truth(truth_paths, lengths), s.latent, lengths);
       s.has_metrics = true;
     }
     done.push_back(std::move(s));
