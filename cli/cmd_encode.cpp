@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "dynae/data/npy.h"
+#include "dynae/errors.h"
 #include "dynae/models/model.h"
 #include "dynae/runtime.h"
 
@@ -10,7 +11,7 @@ namespace dynae::cli {
 namespace {
 
 struct EncodeArgs {
-  std::string model, input, output, reconstruction;
+  std::string model, input, output, reconstruction, log_variance;
   bool float64 = false;
   int64_t threads = 1;
 };
@@ -18,11 +19,16 @@ struct EncodeArgs {
 void run(const EncodeArgs& a) {
   set_num_threads(a.threads);  // the thread count of training gives bit-identical latents
   const Model model = Model::load(a.model);
+  if (!a.log_variance.empty() && !model.is_variational()) {
+    throw ConfigError("--log-variance: model '" + a.model + "' is a " + model_display_name(model.model_name()) +
+                      ", which has no posterior variance (only VAE and SDE-VAE)");
+  }
   const Array x = read_npy(a.input);
   const Array z = model.encode(x);
   const NpyDtype dt = a.float64 ? NpyDtype::Float64 : NpyDtype::Float32;
   write_npy(a.output, z, dt);
   if (!a.reconstruction.empty()) write_npy(a.reconstruction, model.decode(z), dt);
+  if (!a.log_variance.empty()) write_npy(a.log_variance, model.log_variance(x), dt);
   std::printf("encoded %lld frames %s -> latent %s in %s\n", static_cast<long long>(x.frames()),
               x.shape_string().c_str(), z.shape_string().c_str(), a.output.c_str());
 }
@@ -36,6 +42,8 @@ void add_encode_command(CLI::App& app) {
   cmd->add_option("--input,-i", args->input, "frames .npy, (T, ...)")->required();
   cmd->add_option("--output,-o", args->output, "latent .npy to write, (T, d)")->required();
   cmd->add_option("--reconstruction", args->reconstruction, "also write the decoded frames here");
+  cmd->add_option("--log-variance", args->log_variance,
+                  "VAE, SDE-VAE: also write the posterior log-variance here (the latent is the posterior mean)");
   cmd->add_option("--threads", args->threads, "threads (0 = one per core) [1]")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--float64", args->float64, "write float64 instead of float32");
   cmd->callback([args] { run(*args); });

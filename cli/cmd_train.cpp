@@ -14,7 +14,7 @@ namespace {
 struct TrainArgs {
   std::string config;
   std::string out = "dynae_out";
-  bool quiet = false;
+  bool quiet = false, reuse = false;
   std::vector<std::string> inputs, targets, truth;
   std::map<std::string, std::string> values;  // flag -> text
 };
@@ -102,7 +102,7 @@ void run(const TrainArgs& a) {
   }
   const std::vector<RunSettings> runs = spec.expand();
   if (runs.size() > 1) std::fprintf(stderr, "%zu runs (one per combination of listed values)\n", runs.size());
-  const std::vector<SweepRun> done = run_sweep(runs, a.out, a.truth, a.quiet ? nullptr : stderr);
+  const std::vector<SweepRun> done = run_sweep(runs, a.out, a.truth, a.quiet ? nullptr : stderr, a.reuse);
   for (const auto& r : done) {
     std::printf("%s: %s, %lld epochs in %.1f s", r.dir.c_str(), model_display_name(r.options.model).c_str(),
                 static_cast<long long>(r.epochs), r.seconds);
@@ -128,6 +128,8 @@ void add_train_command(CLI::App& app) {
                   "ground-truth .npy per input: each run is scored (R^2, disparity, anisotropy) in the summary");
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
+  cmd->add_flag("--reuse", args->reuse,
+                "skip runs whose directory holds a finished run with the same configuration (resume a sweep)");
   for (const auto& [flag, key] : kFlags) {
     cmd->add_option(std::string("--") + flag, args->values[flag],
                     std::string(help_for(key)) + "; a list such as 0,1,2 runs a sweep");

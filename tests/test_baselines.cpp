@@ -241,6 +241,20 @@ TEST(Sweep, TwoBetasGiveTwoRunsAndATable) {
   EXPECT_TRUE(done[0].has_metrics);
   EXPECT_GT(done[1].metrics.r2, 0.0);
   EXPECT_NE(done[0].latent.data, done[1].latent.data);
+
+  // reuse: finished runs with the same settings are read back, not retrained.
+  const std::vector<SweepRun> again = run_sweep(runs, dir + "/out", {dir + "/t.npy"}, nullptr, /*reuse=*/true);
+  ASSERT_EQ(again.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_NEAR(again[i].seconds, done[i].seconds, 1e-5);
+    EXPECT_EQ(again[i].latent.data, done[i].latent.data);
+    EXPECT_NEAR(again[i].test.total, done[i].test.total, 1e-7 * std::fabs(done[i].test.total));  // 9 digits in losses.csv
+    EXPECT_DOUBLE_EQ(again[i].metrics.r2, done[i].metrics.r2);
+  }
+  // Changed settings are trained afresh.
+  spec.set("max_epochs", "3", "test");
+  const std::vector<SweepRun> changed = run_sweep(spec.expand(), dir + "/out", {}, nullptr, /*reuse=*/true);
+  EXPECT_EQ(changed[0].epochs, 3);
 }
 
 TEST(Comparison, SpreadAndSeedToSeedDisparityKnownAnswers) {

@@ -165,6 +165,12 @@ TEST(Cli, CompareTrainsEachModelPerSeedAndWritesTheTable) {
   // TICA does not depend on the seed: its seed-to-seed disparity is 0.
   EXPECT_NE(csv.find("TICA,2,"), std::string::npos) << csv;
 
+  r = run_cli("encode -m " + dir + "/out/tica/seed0/model.pt -i " + dir + "/x.npy -o " + dir + "/z.npy --log-variance " +
+                  dir + "/lv.npy", dir);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("is a TICA, which has no posterior variance"), std::string::npos) << r.output;
+  EXPECT_FALSE(test::file_exists(dir + "/lv.npy"));
+
   r = run_cli("compare -i " + dir + "/x.npy -t " + dir + "/t.npy --models tica,gan -o " + dir + "/bad", dir);
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("unknown model 'gan'"), std::string::npos) << r.output;

@@ -81,6 +81,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   make_directories(out_dir);
   write_text_atomically(out_dir + "/config.ini", to_ini(s));
   std::remove((out_dir + "/train.log").c_str());
+  std::remove((out_dir + "/finished.txt").c_str());
 
   RunObserver observer(s, out_dir, data, progress);
   Estimator estimator(s.options);
@@ -113,6 +114,10 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
     if (s.save_traj_results) write_npy(out_dir + "/reconstruction_traj" + idx + ".npy", model.decode(z));
   }
   if (model.cluster_centers().size()) write_npy(out_dir + "/cluster_centers.npy", model.cluster_centers());
+  // Written last: its presence marks a finished run (see run_sweep's reuse).
+  char done[128];
+  std::snprintf(done, sizeof done, "training_seconds = %.6f\ntrajectories = %zu\n", seconds, data.size());
+  write_text_atomically(out_dir + "/finished.txt", done);
   return result;
 }
 

@@ -1,6 +1,8 @@
 #include "dynae/training/sweep.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 #include "dynae/data/npy.h"
@@ -53,8 +55,47 @@ Array load_truth(const std::vector<std::string>& truth_paths, const std::vector<
   return concat_frames(parts);
 }
 
+namespace {
+
+/// A finished run in `dir` with exactly these settings: fills `s` and returns true.
+bool read_finished_run(const RunSettings& r, const std::string& dir, SweepRun& s, std::vector<std::string>& latents) {
+  std::ifstream cfg(dir + "/config.ini"), fin(dir + "/finished.txt");
+  if (!cfg || !fin) return false;
+  std::stringstream text;
+  text << cfg.rdbuf();
+  if (text.str() != to_ini(r)) return false;
+  std::string key, eq;
+  double seconds = -1;
+  size_t trajectories = 0;
+  while (fin >> key >> eq) {
+    if (key == "training_seconds") fin >> seconds;
+    else if (key == "trajectories") fin >> trajectories;
+  }
+  if (seconds < 0 || trajectories != r.input_paths.size()) return false;
+  const Model m = Model::load(dir + "/model.pt");
+  s.seconds = seconds;
+  s.epochs = m.epochs_trained();
+  for (size_t i = 0; i < trajectories; ++i) latents.push_back(dir + "/latent_traj" + std::to_string(i) + ".npy");
+  // Final losses: the last row of losses.csv (none for TICA).
+  std::ifstream csv(dir + "/losses.csv");
+  std::string line, last;
+  while (std::getline(csv, line)) {
+    if (!line.empty()) last = line;
+  }
+  std::vector<double> v;
+  std::stringstream row(last);
+  for (std::string cell; std::getline(row, cell, ',');) v.push_back(std::atof(cell.c_str()));
+  if (v.size() == 13 && last.rfind("epoch", 0) != 0) {
+    s.train = {v[5], v[6], v[7], v[8], 1};
+    s.test = {v[9], v[10], v[11], v[12], 1};
+  }
+  return true;
+}
+
+}  // namespace
+
 std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std::string& out,
-                                const std::vector<std::string>& truth_paths, std::FILE* progress) {
+                                const std::vector<std::string>& truth_paths, std::FILE* progress, bool reuse) {
   std::vector<SweepRun> done;
   // Check the truth against the data before any training starts.
   Array truth;
@@ -69,20 +110,26 @@ std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std:
     s.label = r.label;
     s.dir = runs.size() > 1 ? out + "/" + r.label : out;
     s.options = r.options;
-    if (progress) {
-      std::fprintf(progress, "training %s on %zu trajector%s -> %s\n", model_display_name(r.options.model).c_str(),
-                   r.input_paths.size(), r.input_paths.size() == 1 ? "y" : "ies", s.dir.c_str());
-    }
-    RunResult res = run_training(r, s.dir, progress);
-    s.epochs = res.model.epochs_trained();
-    s.seconds = res.seconds;
-    if (!res.history.empty()) {
-      s.train = res.history.back().train;
-      s.test = res.history.back().test;
+    std::vector<std::string> latent_paths;
+    if (reuse && read_finished_run(r, s.dir, s, latent_paths)) {
+      if (progress) std::fprintf(progress, "reusing the finished run in %s\n", s.dir.c_str());
+    } else {
+      if (progress) {
+        std::fprintf(progress, "training %s on %zu trajector%s -> %s\n", model_display_name(r.options.model).c_str(),
+                     r.input_paths.size(), r.input_paths.size() == 1 ? "y" : "ies", s.dir.c_str());
+      }
+      RunResult res = run_training(r, s.dir, progress);
+      s.epochs = res.model.epochs_trained();
+      s.seconds = res.seconds;
+      if (!res.history.empty()) {
+        s.train = res.history.back().train;
+        s.test = res.history.back().test;
+      }
+      latent_paths = res.latent_paths;
     }
     std::vector<Array> latents;
     std::vector<int64_t> lengths;
-    for (const auto& p : res.latent_paths) {
+    for (const auto& p : latent_paths) {
       latents.push_back(read_npy(p));
       lengths.push_back(latents.back().frames());
     }

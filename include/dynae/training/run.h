@@ -30,6 +30,7 @@ struct RunResult {
 ///   tica_eigenvalues.npy        every TICA eigenvalue, descending (TICA)
 ///   reconstruction_traj<i>.npy  (T_i, ...) when save_traj_results
 ///   cluster_centers.npy         (K, d) centres of the final regular-space clustering (DynAE)
+///   finished.txt                training time; written last, so it marks a complete run
 ///   progress/epoch<E>_...       latents and checkpoints every log_interval
 ///                               epochs when save_training_progress
 /// Progress lines go to `progress` (nullptr: silent).

@@ -28,8 +28,13 @@ struct SweepRun {
 /// when `truth_paths` are given (one per input trajectory), evaluates each
 /// latent against the truth. With several runs it writes `out`/summary.md and
 /// `out`/summary.csv after every run, so a sweep cut short keeps its table.
+/// With `reuse`, a run whose directory holds a finished run (finished.txt)
+/// with the same resolved config.ini is not trained again: its latents and
+/// time are read back (to resume a cut-off sweep, or to assemble one table
+/// from runs done by several processes).
 std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std::string& out,
-                                const std::vector<std::string>& truth_paths = {}, std::FILE* progress = stderr);
+                                const std::vector<std::string>& truth_paths = {}, std::FILE* progress = stderr,
+                                bool reuse = false);
 
 /// One row per run: label, model, epochs, seconds, final losses, metrics.
 std::string sweep_summary_markdown(const std::vector<SweepRun>& runs);
