@@ -17,6 +17,7 @@ struct Spread {
 struct ComparisonRow {
   std::string name;        ///< e.g. "DynAE", "VAE (beta=1)"
   int64_t seeds = 0;
+  bool seed_independent = false;  ///< TICA: the seed changes nothing, so seeds agree by construction
   Spread r2, disparity, anisotropy, scale;
   Spread step_variance;    ///< mean over latent coordinates, then over seeds
   Spread seed_disparity;   ///< Procrustes disparity between two seeds' latents, over all pairs
