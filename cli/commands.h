@@ -10,5 +10,7 @@ void add_evaluate_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
+void add_landscape_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
 
 }  // namespace dynae::cli

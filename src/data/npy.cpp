@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -262,6 +263,19 @@ void write_npy(const std::string& path, const Array& a, NpyDtype dtype) {
       std::memcpy(p, &a.data[i], 8);
       if (!le) std::reverse(p, p + 8);
     }
+  } else if (dtype == NpyDtype::Int64) {
+    bytes.resize(a.data.size() * 8);
+    for (size_t i = 0; i < a.data.size(); ++i) {
+      const double v = a.data[i];
+      if (!(std::fabs(v) < 9.2e18) || std::floor(v) != v) {
+        throw DataError("'" + path + "': value " + std::to_string(v) + " at index " + std::to_string(i) +
+                        " is not an integer; cannot write int64");
+      }
+      const int64_t w = static_cast<int64_t>(v);
+      char* p = &bytes[i * 8];
+      std::memcpy(p, &w, 8);
+      if (!le) std::reverse(p, p + 8);
+    }
   } else {
     bytes.resize(a.data.size() * 4);
     for (size_t i = 0; i < a.data.size(); ++i) {
@@ -271,7 +285,7 @@ void write_npy(const std::string& path, const Array& a, NpyDtype dtype) {
       if (!le) std::reverse(p, p + 4);
     }
   }
-  write_file(path, dtype == NpyDtype::Float64 ? "<f8" : "<f4", false, a.shape, bytes);
+  write_file(path, dtype == NpyDtype::Float64 ? "<f8" : dtype == NpyDtype::Int64 ? "<i8" : "<f4", false, a.shape, bytes);
 }
 
 void write_npy_raw(const std::string& path, const std::string& descr, bool fortran_order,

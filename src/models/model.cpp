@@ -206,6 +206,34 @@ Array Model::diffusion(const Array& z) const {
   return to_array(torch::exp(impl_->prior->log_diffusion(to_tensor(z))));
 }
 
+Array Model::simulate_latent(const Array& z0, int64_t steps, uint64_t seed) const {
+  require_dynamics(*impl_, "simulate_latent");
+  check_latents(z0, impl_->options.latent_dim, "simulate_latent start");
+  if (steps < 0) throw ConfigError("simulate_latent: steps must be >= 0, got " + std::to_string(steps));
+  const int64_t m = z0.frames(), d = impl_->options.latent_dim;
+  torch::NoGradGuard no_grad;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  torch::Tensor out = torch::empty({steps + 1, m, d}, torch::kFloat64);
+  torch::Tensor z = to_tensor(z0);
+  out[0].copy_(z);
+  const bool sdevae = impl_->options.model == "sdevae";
+  for (int64_t s = 1; s <= steps; ++s) {
+    if (sdevae) {
+      z = z + impl_->prior->force(z) + torch::randn(z.sizes(), gen, z.options());
+    } else {
+      z = impl_->prior->sample(z, gen);
+    }
+    out[s].copy_(z);
+    if (s % 1000 == 0 || s == steps) {
+      if (!torch::isfinite(z).all().item<bool>()) {
+        throw Error("the learned latent dynamics left the finite numbers by step " + std::to_string(s) +
+                    ": the force is not confining there");
+      }
+    }
+  }
+  return to_array(out);
+}
+
 const Array& Model::cluster_centers() const { return impl_->centers; }
 const std::string& Model::model_name() const { return impl_->options.model; }
 bool Model::is_variational() const { return impl_->variational(); }

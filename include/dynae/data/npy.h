@@ -8,7 +8,7 @@
 namespace dynae {
 
 /// Storage type used when writing.
-enum class NpyDtype { Float32, Float64 };
+enum class NpyDtype { Float32, Float64, Int64 };  ///< Int64: values must be integers
 
 /// Reads a .npy file into doubles. Accepts float16/32/64, signed and unsigned
 /// integers of 1-8 bytes and bool, little or big endian, C or Fortran order,

@@ -35,6 +35,13 @@ class Model {
   /// Diagonal diffusion D(z) (N, d); ones when diffusion is not learned.
   Array diffusion(const Array& z) const;
 
+  /// Runs the learned latent dynamics, the model's own transition density
+  /// (DynAE: z' = z + D f + div D + sqrt(2 D) xi; SDE-VAE: z' = z + f + xi),
+  /// one step per lag, from each row of z0 (M, d) for `steps` steps, with
+  /// noise from `seed`. Returns (steps + 1, M, d); row 0 is z0. Throws Error
+  /// for models without dynamics and when the trajectory leaves the finite numbers.
+  Array simulate_latent(const Array& z0, int64_t steps, uint64_t seed) const;
+
   /// The canonical model name: "dynae", "vae", "swae", "sdevae", "tae", "tica".
   const std::string& model_name() const;
   bool is_variational() const;

@@ -1,0 +1,62 @@
+// dynae landscape: free energy, basins and force field of a trained model's latent.
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "dynae/analysis/model_landscape.h"
+#include "dynae/runtime.h"
+
+namespace dynae::cli {
+namespace {
+
+struct LandscapeArgs {
+  std::string model, out = "landscape";
+  std::vector<std::string> inputs;
+  LandscapeOptions options;
+  int64_t threads = 1;
+};
+
+void run(const LandscapeArgs& a) {
+  set_num_threads(a.threads);
+  a.options.validate();
+  const Model model = Model::load(a.model);
+  const ModelLandscape m = model_landscape(model, load_trajectories(a.inputs), a.options);
+  write_landscape(a.out, m);
+  std::printf("%s", landscape_summary(m.landscape).c_str());
+  std::printf("written to %s: free_energy.npy, axis_*.npy, counts.npy, basins.npy, cluster_centers.npy, states.csv, "
+              "states_traj*.npy%s\n",
+              a.out.c_str(), m.force.size() ? ", force.npy" : " (no force field: the model has no dynamics)");
+}
+
+}  // namespace
+
+void add_landscape_options(CLI::App* cmd, LandscapeOptions& o) {
+  cmd->add_option("--grid", o.bins, "bins per axis")->capture_default_str();
+  cmd->add_option("--coords", o.coordinates, "latent coordinates on the axes (1 or 2) [0 for d = 1, else 0 1]")
+      ->delimiter(',');
+  cmd->add_option("--smoothing", o.smoothing, "Gaussian smoothing (bins) before finding basins")
+      ->capture_default_str();
+  cmd->add_option("--min-barrier", o.min_barrier, "merge basins separated by a lower barrier (kT)")
+      ->capture_default_str();
+  cmd->add_option("--min-population", o.min_population, "merge basins holding a smaller fraction of the frames")
+      ->capture_default_str();
+}
+
+void add_landscape_command(CLI::App& app) {
+  auto args = std::make_shared<LandscapeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "landscape", "free energy, metastable states and force field of a trained model's latent");
+  cmd->add_option("--model,-m", args->model, "model checkpoint (model.pt of a run)")->required();
+  cmd->add_option("--input,-i", args->inputs, "frames .npy to encode (repeat for several trajectories)")->required();
+  cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "threads")->capture_default_str();
+  add_landscape_options(cmd, args->options);
+  cmd->footer(
+      "F = -ln p of the encoded frames in kT, zero at its minimum, NaN where no frame fell. Basins:\n"
+      "steepest descent on the smoothed F, merged across barriers below --min-barrier. For d > 2 the\n"
+      "landscape is the projection on --coords and the force is evaluated with the other coordinates\n"
+      "at their mean.");
+  cmd->callback([args] { run(*args); });
+}
+
+}  // namespace dynae::cli
