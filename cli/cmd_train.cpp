@@ -7,6 +7,7 @@
 #include "dynae/errors.h"
 #include "dynae/training/run.h"
 #include "dynae/training/sweep.h"
+#include "dynae/analysis/report.h"
 
 namespace dynae::cli {
 namespace {
@@ -14,7 +15,7 @@ namespace {
 struct TrainArgs {
   std::string config;
   std::string out = "dynae_out";
-  bool quiet = false, reuse = false;
+  bool quiet = false, reuse = false, report = false;
   std::vector<std::string> inputs, targets, truth;
   std::map<std::string, std::string> values;  // flag -> text
 };
@@ -44,6 +45,7 @@ const std::pair<const char*, const char*> kFlags[] = {
     {"log-interval", "log_interval"},
     {"lag", "lag"},
     {"warmup-epochs", "warmup_epochs"},
+    {"prior-refit-steps", "prior_refit_steps"},
     {"test-fraction", "test_fraction"},
     {"seed", "seed"},
     {"save-traj-results", "SaveTrajResults"},
@@ -77,6 +79,7 @@ const char* help_for(const std::string& key) {
       {"lag", "lag tau in frames [1]"},
       {"warmup_epochs", "epochs at beta/100 and lr 1e-4 before the full loss and resampling [1]"},
       {"test_fraction", "held-out fraction of pairs [0.2]"},
+      {"prior_refit_steps", "DynAE: Adam steps (batches of 4096, decaying lr) refitting the force to the final latent; 0 = off [2000]"},
       {"seed", "random seed [0]"},
       {"SaveTrajResults", "write reconstructions (True/False) [True]"},
       {"SaveTrainingProgress", "latents + checkpoint every log_interval epochs [False]"},
@@ -113,6 +116,11 @@ void run(const TrainArgs& a) {
     std::printf("\n");
   }
   if (done.size() > 1) std::printf("summary: %s/summary.md and %s/summary.csv\n", a.out.c_str(), a.out.c_str());
+  if (a.report) {
+    ReportOptions ro;
+    ro.truth_paths = a.truth;
+    for (const auto& r : done) std::printf("report: %s\n", write_report(r.dir, ro).c_str());
+  }
 }
 
 }  // namespace
@@ -128,6 +136,8 @@ void add_train_command(CLI::App& app) {
                   "ground-truth .npy per input: each run is scored (R^2, disparity, anisotropy) in the summary");
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
+  cmd->add_flag("--report", args->report,
+                "write report.html (figures, metrics with --truth, generated dynamics) into each run directory");
   cmd->add_flag("--reuse", args->reuse,
                 "skip runs whose directory holds a finished run with the same configuration (resume a sweep)");
   for (const auto& [flag, key] : kFlags) {

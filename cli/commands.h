@@ -12,5 +12,6 @@ void add_simulate_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_landscape_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 }  // namespace dynae::cli

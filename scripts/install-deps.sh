@@ -6,9 +6,10 @@
 #   libcli11-dev           command-line parsing;  libinih-dev: INI parsing
 #   libboost-dev           Boost headers (pdqsort for the sliced-Wasserstein sorts)
 #   libmuparser-dev        muParser, for potentials typed as expressions (dynae simulate)
+#   gnuplot-nox            gnuplot (png/svg terminals), drives the pictures (dynae report)
 #   libgtest-dev           GoogleTest;  cmake, g++, make: the toolchain
 set -euo pipefail
-PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev libcli11-dev libinih-dev libboost-dev libmuparser-dev)
+PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev libcli11-dev libinih-dev libboost-dev libmuparser-dev gnuplot-nox)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

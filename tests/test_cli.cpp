@@ -178,3 +178,45 @@ TEST(Cli, CompareTrainsEachModelPerSeedAndWritesTheTable) {
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("short.npy': 3000 frames, but its trajectory has 4000"), std::string::npos) << r.output;
 }
+
+TEST(Cli, LandscapeGenerateAndReportOnATrainedRun) {
+  const std::string dir = test::scratch_dir("cli_report");
+  write_npy(dir + "/x.npy", read_npy(kData + "three_state_transformed_traj_data200k.npy").slice_frames(0, 20000));
+  write_npy(dir + "/t.npy", read_npy(kData + "three_state_traj_data200k.npy").slice_frames(0, 20000));
+  Result r = run_cli("train -i " + dir + "/x.npy --truth " + dir + "/t.npy --epochs 4 --report -q -o " + dir + "/run", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string html = test::read_file(dir + "/run/report.html");
+  EXPECT_EQ(std::count(html.begin(), html.end(), '\n') > 20, true);
+  size_t svgs = 0;
+  for (size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++svgs;
+  EXPECT_EQ(svgs, 4u) << "latent vs truth, free energy, generated vs encoded, losses";
+  for (const char* s : {"Latent against the ground truth", "Free energy and metastable states", "Learned dynamics",
+                        "Jensen-Shannon", "Training", "Configuration"}) {
+    EXPECT_NE(html.find(s), std::string::npos) << s;
+  }
+  for (const char* f : {"free_energy.png", "losses.svg", "generated_vs_encoded.png", "latent_vs_truth.png",
+                        "landscape/free_energy.npy", "landscape/force.npy"}) {
+    EXPECT_TRUE(test::file_exists(dir + "/run/report/" + f)) << f;
+  }
+
+  r = run_cli("landscape -m " + dir + "/run/model.pt -i " + dir + "/x.npy --grid 32 -o " + dir + "/land", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("basin(s) of the free energy"), std::string::npos) << r.output;
+  EXPECT_EQ(read_npy(dir + "/land/free_energy.npy").shape, (std::vector<int64_t>{32, 32}));
+  EXPECT_EQ(read_npy(dir + "/land/force.npy").shape, (std::vector<int64_t>{32, 32, 2}));
+  EXPECT_EQ(read_npy(dir + "/land/states_traj0.npy").shape, (std::vector<int64_t>{20000}));
+
+  r = run_cli("generate -m " + dir + "/run/model.pt --from " + dir + "/x.npy --steps 999 --trajectories 2 -o " + dir +
+                  "/gen", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("Jensen-Shannon divergence"), std::string::npos) << r.output;
+  EXPECT_EQ(read_npy(dir + "/gen/latent_gen1.npy").shape, (std::vector<int64_t>{1000, 2}));
+  EXPECT_EQ(read_npy(dir + "/gen/decoded_gen0.npy").shape, (std::vector<int64_t>{1000, 2}));
+  EXPECT_TRUE(test::file_exists(dir + "/gen/generate_report.md"));
+
+  r = run_cli("train -i " + dir + "/x.npy --model tica -q -o " + dir + "/tica", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run_cli("generate -m " + dir + "/tica/model.pt --from " + dir + "/x.npy --steps 10 -o " + dir + "/gen2", dir);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("has no learned latent dynamics"), std::string::npos) << r.output;
+}

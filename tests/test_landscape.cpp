@@ -10,6 +10,7 @@
 
 #include "dynae/analysis/landscape.h"
 #include "dynae/analysis/model_landscape.h"
+#include "dynae/data/npy.h"
 #include "dynae/errors.h"
 #include "dynae/models/model.h"
 #include "models/model_impl.h"
@@ -209,4 +210,31 @@ TEST(Generate, HarmonicForceGivesTheAnalyticStationaryVariance) {
   const Model vae(std::make_shared<Model::Impl>(ModelOptions().set_model("vae"), std::vector<int64_t>{2},
                                                 std::vector<int64_t>{2}));
   EXPECT_THROW(vae.simulate_latent(Array({1, 2}, {0, 0}), 10, 0), Error);
+}
+
+TEST(Generate, PriorRefitLowersTheFinalNllAndLeavesTheLatentAlone) {
+  const Array x = read_npy(std::string(DYNAE_EXAMPLES_DIR) + "/data/three_state_transformed_traj_data200k.npy")
+                      .slice_frames(0, 20000);
+  TrajectorySet data;
+  data.add("x", x);
+  const ModelOptions o = ModelOptions().set_epochs(3).set_seed(1);
+  const Model plain = Estimator(ModelOptions(o).set_prior_refit_steps(0)).fit(data);
+  const Model refit = Estimator(ModelOptions(o).set_prior_refit_steps(400)).fit(data);
+  const Array z = plain.encode(x);
+  EXPECT_EQ(refit.encode(x).data, z.data);
+  // Mean transition NLL of every consecutive pair of the final latent under each prior.
+  auto nll = [&](const Model& m) {
+    const Array f = m.force(z);
+    double s = 0;
+    for (int64_t t = 0; t + 1 < z.frames(); ++t) {
+      for (int64_t j = 0; j < 2; ++j) {
+        const double r = z.at(t + 1, j) - z.at(t, j) - f.at(t, j);
+        s += 0.25 * r * r;
+      }
+    }
+    return s / static_cast<double>(z.frames() - 1);
+  };
+  const double before = nll(plain), after = nll(refit);
+  std::printf("transition NLL of the final latent: %.5f without refit, %.5f with\n", before, after);
+  EXPECT_LT(after, before - 1e-3);
 }

@@ -77,6 +77,7 @@ void ModelOptions::validate() const {
   require(lr_step_size >= 1, "lr_scheduler_step_size", lr_step_size, "an integer >= 1 (epochs)");
   require(lr_gamma > 0 && std::isfinite(lr_gamma), "lr_scheduler_gamma", lr_gamma, "a positive number");
   require(warmup_epochs >= 1 && warmup_epochs <= epochs, "warmup_epochs", warmup_epochs, "an integer from 1 to max_epochs");
+  require(prior_refit_steps >= 0, "prior_refit_steps", prior_refit_steps, "an integer >= 0 (0 = no refit)");
   require(warmup_learning_rate > 0, "warmup_learning_rate", warmup_learning_rate, "a positive number");
   require(warmup_beta_factor >= 0, "warmup_beta_factor", warmup_beta_factor, "a number >= 0");
 }

@@ -29,7 +29,7 @@ std::string options_text(const ModelOptions& o) {
      << "\nepochs=" << o.epochs << "\nlearning_rate=" << o.learning_rate << "\nbeta=" << o.beta
      << "\nlr_step_size=" << o.lr_step_size << "\nlr_gamma=" << o.lr_gamma
      << "\nwarmup_epochs=" << o.warmup_epochs << "\nwarmup_learning_rate=" << o.warmup_learning_rate << "\nwarmup_beta_factor=" << o.warmup_beta_factor
-     << "\nseed=" << o.seed << "\n";
+     << "\nprior_refit_steps=" << o.prior_refit_steps << "\nseed=" << o.seed << "\n";
   return os.str();
 }
 
@@ -67,6 +67,7 @@ ModelOptions parse_options(const std::string& path, const std::string& text) {
       else if (k == "warmup_epochs") o.warmup_epochs = std::stoll(v);
       else if (k == "warmup_learning_rate") o.warmup_learning_rate = std::stod(v);
       else if (k == "warmup_beta_factor") o.warmup_beta_factor = std::stod(v);
+      else if (k == "prior_refit_steps") o.prior_refit_steps = std::stoll(v);
       else if (k == "seed") o.seed = std::stoull(v);
     } catch (const std::exception&) {
       throw CheckpointError("'" + path + "': corrupt option '" + k + "' = '" + v + "'");

@@ -133,8 +133,9 @@ class TrainingLoop {
       }
     }
 
-    // Cluster centres of the final latent, as the reference's last resampling.
     model_->train(false);
+    if (prior_opt && o_.prior_refit_steps > 0) refit_prior();
+    // Cluster centres of the final latent, as the reference's last resampling.
     if (objective_->resamples()) {
       torch::NoGradGuard no_grad;
       const torch::Tensor z = model_->encode_all(x_.index_select(0, train_first_));
@@ -153,6 +154,33 @@ class TrainingLoop {
  private:
   PairBatch batch(const torch::Tensor& i0, const torch::Tensor& i1) const {
     return {x_.index_select(0, i0), x_.index_select(0, i1), y_.index_select(0, i0), y_.index_select(0, i1)};
+  }
+
+  /// The prior is trained alongside a moving encoder on resampled pairs, with
+  /// minibatch noise; its last iterate is what generation would use. Refit it
+  /// to the final latent: every training pair with equal weight, Adam on
+  /// batches of 4096 with the learning rate decaying (cosine) to 1 % of its
+  /// value. The latent itself does not change.
+  void refit_prior() {
+    torch::Tensor z0, z1;
+    {
+      torch::NoGradGuard no_grad;
+      z0 = model_->encode_all(x_.index_select(0, train_first_));
+      z1 = model_->encode_all(x_.index_select(0, train_second_));
+    }
+    const int64_t n = z0.size(0), batch = std::min<int64_t>(4096, n);
+    torch::optim::Adam opt(model_->prior->parameters(), torch::optim::AdamOptions(o_.learning_rate));
+    for (int64_t s = 0; s < o_.prior_refit_steps; ++s) {
+      const double lr = o_.learning_rate * (0.01 + 0.99 * 0.5 * (1 + std::cos(M_PI * s / o_.prior_refit_steps)));
+      static_cast<torch::optim::AdamOptions&>(opt.param_groups()[0].options()).lr(lr);
+      const torch::Tensor idx = torch::randint(n, {batch}, gen_, torch::kLong);
+      torch::Tensor loss = model_->prior->nll(z0.index_select(0, idx), z1.index_select(0, idx)).mean();
+      const double l = loss.item<double>();
+      if (!std::isfinite(l)) diverged(o_.epochs - 1, s, "prior loss while refitting the prior", l);
+      opt.zero_grad();
+      loss.backward();
+      opt.step();
+    }
   }
 
   LossTerms evaluate(const torch::Tensor& order, double beta) {

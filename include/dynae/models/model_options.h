@@ -39,6 +39,7 @@ struct ModelOptions {
   int64_t warmup_epochs = 1;           ///< epochs of warm-up (reference: epoch 0 only)
   double warmup_learning_rate = 1e-4;  ///< autoencoder lr during the warm-up
   double warmup_beta_factor = 0.01;    ///< beta multiplier during the warm-up
+  int64_t prior_refit_steps = 2000;    ///< DynAE: Adam steps refitting the prior to the final latent (0 = off)
   uint64_t seed = 0;
 
 #define DYNAE_SETTER(type, name) \
@@ -68,6 +69,7 @@ struct ModelOptions {
   DYNAE_SETTER(int64_t, warmup_epochs)
   DYNAE_SETTER(double, warmup_learning_rate)
   DYNAE_SETTER(double, warmup_beta_factor)
+  DYNAE_SETTER(int64_t, prior_refit_steps)
   DYNAE_SETTER(uint64_t, seed)
 #undef DYNAE_SETTER
 

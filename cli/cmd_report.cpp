@@ -1,0 +1,40 @@
+// dynae report: one self-contained HTML page for a training run.
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "dynae/analysis/report.h"
+#include "dynae/runtime.h"
+
+namespace dynae::cli {
+namespace {
+
+struct ReportArgs {
+  std::string run;
+  ReportOptions options;
+  int64_t threads = 1;
+};
+
+}  // namespace
+
+void add_landscape_options(CLI::App* cmd, LandscapeOptions& o);
+
+void add_report_command(CLI::App& app) {
+  auto args = std::make_shared<ReportArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "report", "write RUN_DIR/report.html: metrics, free energy, force field, generated dynamics, training curves");
+  cmd->add_option("run_dir", args->run, "a training run's output directory")->required();
+  cmd->add_option("--truth,-t", args->options.truth_paths, "ground truth .npy per input: metrics and latent-vs-truth figure");
+  cmd->add_option("--steps", args->options.generate_steps, "learned-dynamics steps [as many as the data has frames]");
+  cmd->add_option("--seed", args->options.seed, "noise seed of the generated dynamics")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "threads")->capture_default_str();
+  add_landscape_options(cmd, args->options.landscape);
+  cmd->footer("Figures (PNG and SVG) go to RUN_DIR/report/; the page embeds the SVGs, so it opens on its own.");
+  cmd->callback([args] {
+    set_num_threads(args->threads);
+    const std::string path = write_report(args->run, args->options);
+    std::printf("report: %s (figures in %s/report/)\n", path.c_str(), args->run.c_str());
+  });
+}
+
+}  // namespace dynae::cli

@@ -1,0 +1,32 @@
+#pragma once
+// Pictures, drawn by gnuplot (Debian package gnuplot-nox; png via cairo, svg).
+// Each function writes STEM.png and STEM.svg and throws Error naming the
+// figure when gnuplot is missing or fails.
+#include <string>
+#include <vector>
+
+#include "dynae/analysis/landscape.h"
+#include "dynae/training/progress.h"
+
+namespace dynae {
+
+/// Size of every PNG, in pixels (the SVGs have the same nominal size).
+constexpr int kFigureWidth = 800, kFigureHeight = 600;
+
+/// Free energy as a filled (banded) map with the basin minima, and the force
+/// field as arrows over it when `force` is given ((n, n, d) on the grid).
+void plot_free_energy(const Landscape& l, const Array& force, const std::string& stem);
+/// Train and test total and reconstruction losses per epoch, log scale.
+void plot_losses(const std::vector<EpochReport>& history, const std::string& stem);
+/// Each latent coordinate, similarity-Procrustes aligned to the truth (T, k),
+/// against the matching true coordinate (at most 2000 points).
+void plot_latent_vs_truth(const Array& latent, const Array& truth, const std::string& stem);
+/// Free energy of the generated and the encoded latents along each landscape
+/// axis (marginals of the grid histograms).
+void plot_generated_vs_encoded(const Landscape& l, const std::vector<double>& encoded_histogram,
+                               const std::vector<double>& generated_histogram, const std::string& stem);
+
+/// Runs `script` through gnuplot; `what` names the figure in errors.
+void run_gnuplot(const std::string& script, const std::string& what);
+
+}  // namespace dynae

@@ -1,0 +1,209 @@
+#include "dynae/analysis/plots.h"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "data/tensor_convert.h"
+#include "dynae/errors.h"
+
+namespace dynae {
+namespace {
+
+/// "set terminal ...; set output ...; <body>" once for png and once for svg.
+std::string both_terminals(const std::string& stem, const std::string& data, const std::string& body) {
+  std::ostringstream s;
+  s << data;
+  s << "set terminal pngcairo size " << kFigureWidth << "," << kFigureHeight << " font 'sans,11'\n"
+    << "set output '" << stem << ".png'\n"
+    << body << "\nset terminal svg size " << kFigureWidth << "," << kFigureHeight << " font 'sans,11' background '#ffffff'\n"
+    << "set output '" << stem << ".svg'\n"
+    << body << "\nset output\n";
+  return s.str();
+}
+
+std::string num(double v) {
+  if (!std::isfinite(v)) return "NaN";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.6g", v);
+  return b;
+}
+
+}  // namespace
+
+void run_gnuplot(const std::string& script, const std::string& what) {
+  std::FILE* p = ::popen("gnuplot 2>&1", "w");
+  if (!p) throw Error(what + ": cannot start gnuplot");
+  std::fwrite(script.data(), 1, script.size(), p);
+  const int status = ::pclose(p);
+  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw Error(what + ": gnuplot failed (exit status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+                "); is it installed? Debian package: gnuplot-nox");
+  }
+}
+
+void plot_free_energy(const Landscape& l, const Array& force, const std::string& stem) {
+  std::ostringstream data, body;
+  const int64_t n = static_cast<int64_t>(l.axes[0].size());
+  const std::string xl = "latent z" + std::to_string(l.coordinates[0]) + " (latent units)";
+  double fmax = 0;
+  std::vector<double> fv;
+  for (double f : l.free_energy.data) {
+    if (std::isfinite(f)) fv.push_back(f);
+  }
+  std::sort(fv.begin(), fv.end());
+  fmax = fv.empty() ? 1 : std::max(1.0, fv[static_cast<size_t>(0.98 * (fv.size() - 1))]);
+  data << "$C << EOD\n";
+  for (int64_t k = 0; k < l.basins(); ++k) {
+    data << num(l.centers.at(k, 0)) << " " << (l.dims() == 2 ? num(l.centers.at(k, 1)) : num(l.basin_free_energy[k]))
+         << " " << k << "\n";
+  }
+  data << "EOD\n";
+  if (l.dims() == 1) {
+    data << "$F << EOD\n";
+    for (int64_t i = 0; i < n; ++i) data << num(l.axes[0][i]) << " " << num(l.free_energy.data[i]) << "\n";
+    data << "EOD\n";
+    body << "set title 'Free energy of the encoded frames'\nset xlabel '" << xl << "'\nset ylabel 'F (kT)'\n"
+         << "set key top right\nplot $F using 1:2 with lines lw 2 title 'F = -ln p', $C using 1:2 with points pt 7 ps 1.5 "
+            "title 'basin minima'";
+    run_gnuplot(both_terminals(stem, data.str(), body.str()), "free-energy figure");
+    return;
+  }
+  const std::string yl = "latent z" + std::to_string(l.coordinates[1]) + " (latent units)";
+  data << "$F << EOD\n";
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      data << num(l.axes[0][i]) << " " << num(l.axes[1][j]) << " " << num(l.free_energy.data[i * n + j]) << "\n";
+    }
+  }
+  data << "EOD\n";
+  const bool arrows = force.size() > 0;
+  if (arrows) {
+    // Every 4th bin where frames fell; arrow length proportional to |f|, the longest 3 bins.
+    const int64_t d = force.shape.back(), step = std::max<int64_t>(1, n / 16);
+    double fmag = 0;
+    for (int64_t i = 0; i < n; i += step) {
+      for (int64_t j = 0; j < n; j += step) {
+        if (!std::isfinite(l.free_energy.data[i * n + j])) continue;
+        const double a = force.data[(i * n + j) * d + l.coordinates[0]], b = force.data[(i * n + j) * d + l.coordinates[1]];
+        fmag = std::max(fmag, std::hypot(a, b));
+      }
+    }
+    const double dx = l.axes[0][1] - l.axes[0][0], dy = l.axes[1][1] - l.axes[1][0];
+    const double scale = fmag > 0 ? 3.0 / fmag : 0;
+    data << "$V << EOD\n";
+    for (int64_t i = 0; i < n; i += step) {
+      for (int64_t j = 0; j < n; j += step) {
+        if (!std::isfinite(l.free_energy.data[i * n + j])) continue;
+        const double a = force.data[(i * n + j) * d + l.coordinates[0]], b = force.data[(i * n + j) * d + l.coordinates[1]];
+        data << num(l.axes[0][i]) << " " << num(l.axes[1][j]) << " " << num(a * scale * dx) << " " << num(b * scale * dy)
+             << "\n";
+      }
+    }
+    data << "EOD\n";
+  }
+  body << "set title '" << (arrows ? "Free energy and learned force field" : "Free energy of the encoded frames") << "'\n"
+       << "set xlabel '" << xl << "'\nset ylabel '" << yl << "'\nset cblabel 'F (kT)'\n"
+       << "set cbrange [0:" << num(fmax) << "]\nset palette defined (0 '#08306b', 0.35 '#4292c6', 0.65 '#c6dbef', 1 '#fff5eb') maxcolors 10\n"
+       << "set xrange [" << num(l.lower[0]) << ":" << num(l.upper[0]) << "]\nset yrange [" << num(l.lower[1]) << ":"
+       << num(l.upper[1]) << "]\nset key top right box opaque\nset size ratio -1\n"
+       << "plot $F using 1:2:3 with image notitle";
+  if (arrows) body << ", $V using 1:2:3:4 with vectors head size 0.8,20 filled lc rgb '#d62728' title 'learned force'";
+  body << ", $C using 1:2 with points pt 7 ps 1.6 lc rgb '#000000' title 'basin minima'";
+  run_gnuplot(both_terminals(stem, data.str(), body.str()), "free-energy figure");
+}
+
+void plot_losses(const std::vector<EpochReport>& h, const std::string& stem) {
+  if (h.empty()) throw Error("loss figure: no epochs to plot");
+  std::ostringstream data, body;
+  data << "$L << EOD\n";
+  for (const auto& r : h) {
+    data << r.epoch << " " << num(r.train.total) << " " << num(r.test.total) << " " << num(r.train.reconstruction) << " "
+         << num(r.test.reconstruction) << "\n";
+  }
+  data << "EOD\n";
+  body << "set title 'Training curves'\nset xlabel 'epoch'\nset ylabel 'loss (log scale)'\nset logscale y\n"
+       << "set key top right\nset grid\n"
+       << "plot $L using 1:2 with linespoints pt 7 ps 0.6 lw 2 title 'train total', "
+       << "$L using 1:3 with linespoints pt 5 ps 0.6 lw 2 title 'test total', "
+       << "$L using 1:4 with lines dt 2 lw 2 title 'train reconstruction', "
+       << "$L using 1:5 with lines dt 3 lw 2 title 'test reconstruction'";
+  run_gnuplot(both_terminals(stem, data.str(), body.str()), "loss figure");
+}
+
+void plot_latent_vs_truth(const Array& latent, const Array& truth, const std::string& stem) {
+  if (latent.frames() != truth.frames() || latent.rank() != 2 || truth.rank() != 2) {
+    throw DataError("latent-vs-truth figure: latent " + latent.shape_string() + " and truth " + truth.shape_string() +
+                    " must be (T, d) and (T, k) with the same T");
+  }
+  // Similarity Procrustes of the centred latent onto the centred truth (columns padded to the larger count).
+  torch::Tensor z = to_tensor(latent, torch::kFloat64), x = to_tensor(truth, torch::kFloat64);
+  const torch::Tensor zm = z.mean(0), xm = x.mean(0);
+  z = z - zm;
+  x = x - xm;
+  const int64_t cols = std::max(z.size(1), x.size(1));
+  auto pad = [&](const torch::Tensor& t) {
+    return t.size(1) == cols ? t : torch::cat({t, torch::zeros({t.size(0), cols - t.size(1)}, t.options())}, 1);
+  };
+  const torch::Tensor zp = pad(z), xp = pad(x);
+  const auto [u, s, vh] = torch::linalg::svd(zp.t().mm(xp), false, c10::nullopt);
+  const torch::Tensor q = u.mm(vh);  // rotation taking z onto x
+  const double c = s.sum().item<double>() / zp.pow(2).sum().item<double>();
+  const torch::Tensor aligned = (c * zp.mm(q)).slice(1, 0, x.size(1)) + xm;
+  const torch::Tensor truth_t = x + xm;
+  const int64_t k = x.size(1), t = x.size(0), stride = std::max<int64_t>(1, t / 2000);
+  std::ostringstream data, body;
+  data << "$P << EOD\n";
+  for (int64_t i = 0; i < t; i += stride) {
+    for (int64_t j = 0; j < k; ++j) data << num(truth_t[i][j].item<double>()) << " " << num(aligned[i][j].item<double>()) << " ";
+    data << "\n";
+  }
+  data << "EOD\n";
+  body << "set multiplot layout 1," << k << " title 'Latent against ground truth (similarity-Procrustes aligned)'\n"
+       << "set key top left\nset grid\nset size ratio -1\n";
+  for (int64_t j = 0; j < k; ++j) {
+    body << "set title 'coordinate " << j << "'\nset xlabel 'true x" << j << " (truth units)'\nset ylabel 'aligned latent (truth units)'\n"
+         << "plot $P using " << 2 * j + 1 << ":" << 2 * j + 2 << " with dots lc rgb '#1f77b4' title 'frames', x with lines lw 2 "
+            "lc rgb '#d62728' title 'identity'\n";
+  }
+  body << "unset multiplot";
+  run_gnuplot(both_terminals(stem, data.str(), body.str()), "latent-vs-truth figure");
+}
+
+void plot_generated_vs_encoded(const Landscape& l, const std::vector<double>& enc, const std::vector<double>& gen,
+                               const std::string& stem) {
+  const int64_t n = static_cast<int64_t>(l.axes[0].size());
+  const int64_t cells = l.dims() == 1 ? n : n * n;
+  if (static_cast<int64_t>(enc.size()) < cells || static_cast<int64_t>(gen.size()) < cells) {
+    throw Error("generated-vs-encoded figure: histograms smaller than the grid");
+  }
+  std::ostringstream data, body;
+  body << "set multiplot layout 1," << l.dims() << " title 'Stationary distribution: generated vs encoded'\n"
+       << "set key top center\nset grid\n";
+  for (int64_t a = 0; a < l.dims(); ++a) {
+    std::vector<double> pe(n, 0.0), pg(n, 0.0);
+    for (int64_t b = 0; b < cells; ++b) {
+      const int64_t i = l.dims() == 1 ? b : (a == 0 ? b / n : b % n);
+      pe[i] += enc[b];
+      pg[i] += gen[b];
+    }
+    const double me = *std::max_element(pe.begin(), pe.end()), mg = *std::max_element(pg.begin(), pg.end());
+    data << "$H" << a << " << EOD\n";
+    for (int64_t i = 0; i < n; ++i) {
+      data << num(l.axes[a][i]) << " " << num(pe[i] > 0 ? -std::log(pe[i] / me) : NAN) << " "
+           << num(pg[i] > 0 ? -std::log(pg[i] / mg) : NAN) << "\n";
+    }
+    data << "EOD\n";
+    body << "set title 'along z" << l.coordinates[a] << "'\nset xlabel 'latent z" << l.coordinates[a]
+         << " (latent units)'\nset ylabel 'F = -ln p (kT)'\n"
+         << "plot $H" << a << " using 1:2 with lines lw 2 title 'encoded data', $H" << a
+         << " using 1:3 with lines lw 2 dt 2 title 'generated'\n";
+  }
+  body << "unset multiplot";
+  run_gnuplot(both_terminals(stem, data.str(), body.str()), "generated-vs-encoded figure");
+}
+
+}  // namespace dynae

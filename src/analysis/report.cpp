@@ -1,0 +1,177 @@
+#include "dynae/analysis/report.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "dynae/analysis/metrics.h"
+#include "dynae/analysis/model_landscape.h"
+#include "dynae/analysis/plots.h"
+#include "dynae/config/run_settings.h"
+#include "dynae/errors.h"
+#include "dynae/training/run.h"
+#include "dynae/training/sweep.h"
+#include "util/atomic_file.h"
+
+namespace dynae {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("report: cannot read '" + path + "'");
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::string escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '<') o += "&lt;";
+    else if (c == '>') o += "&gt;";
+    else if (c == '&') o += "&amp;";
+    else o += c;
+  }
+  return o;
+}
+
+/// The SVG element of a file written by gnuplot, without its XML prolog.
+std::string inline_svg(const std::string& path) {
+  const std::string s = slurp(path);
+  const size_t start = s.find("<svg");
+  return start == std::string::npos ? "" : s.substr(start);
+}
+
+std::vector<EpochReport> read_losses(const std::string& path) {
+  std::vector<EpochReport> h;
+  std::ifstream f(path);
+  std::string line;
+  std::getline(f, line);  // header
+  while (std::getline(f, line)) {
+    std::vector<double> v;
+    std::stringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) v.push_back(std::atof(cell.c_str()));
+    if (v.size() < 13) continue;
+    EpochReport r;
+    r.epoch = static_cast<int64_t>(v[0]);
+    r.seconds = v[1];
+    r.learning_rate = v[2];
+    r.beta = v[3];
+    r.clusters = static_cast<int64_t>(v[4]);
+    r.train = {v[5], v[6], v[7], v[8], 1};
+    r.test = {v[9], v[10], v[11], v[12], 1};
+    h.push_back(r);
+  }
+  return h;
+}
+
+std::string fmt(double v, const char* f = "%.4g") {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+std::string figure(const std::string& dir, const std::string& name, const std::string& caption) {
+  return "<figure>" + inline_svg(dir + "/" + name + ".svg") + "<figcaption>" + caption + " (<a href=\"report/" + name +
+         ".png\">PNG</a>, <a href=\"report/" + name + ".svg\">SVG</a>)</figcaption></figure>\n";
+}
+
+}  // namespace
+
+std::string write_report(const std::string& run, const ReportOptions& o) {
+  ConfigSpec spec;
+  read_ini_config(run + "/config.ini", spec);
+  const RunSettings settings = spec.expand().at(0);
+  const Model model = Model::load(run + "/model.pt");
+  const TrajectorySet data = load_trajectories(settings.input_paths, settings.target_paths);
+  const std::string dir = run + "/report";
+  make_directories(dir);
+
+  std::ostringstream html;
+  html << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>dynae report: " << escape(run)
+       << "</title>\n<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
+          "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
+          "th{background:#eee}figure{margin:1.5em 0}svg{max-width:100%;height:auto}pre{background:#f6f6f6;padding:1em;"
+          "overflow:auto}</style></head><body>\n"
+       << "<h1>dynae run report</h1>\n<p>Run directory <code>" << escape(run) << "</code>: "
+       << model_display_name(model.model_name()) << ", latent dimension " << model.options().latent_dim << ", "
+       << model.epochs_trained() << " epochs, " << data.size() << " trajector" << (data.size() == 1 ? "y" : "ies") << ", "
+       << data.total_frames() << " frames.</p>\n";
+
+  // Metrics against the truth.
+  const ModelLandscape m = model_landscape(model, data, o.landscape);
+  if (!o.truth_paths.empty()) {
+    const Array truth = load_truth(o.truth_paths, m.lengths);
+    const IdentifiabilityMetrics im = compare_latents(truth, m.latent, m.lengths);
+    html << "<h2>Latent against the ground truth</h2>\n<table><tr><th>R^2</th><th>Procrustes disparity</th>"
+            "<th>anisotropy</th><th>scale (latent units per truth unit)</th><th>step variance</th></tr><tr><td>"
+         << fmt(im.r2, "%.5f") << "</td><td>" << fmt(im.disparity, "%.5f") << "</td><td>" << fmt(im.anisotropy, "%.4f")
+         << "</td><td>" << fmt(im.scale) << "</td><td>";
+    for (double v : im.step_variance) html << fmt(v, "%.3f") << " ";
+    html << "</td></tr></table>\n";
+    plot_latent_vs_truth(m.latent, truth, dir + "/latent_vs_truth");
+    html << figure(dir, "latent_vs_truth", "Each latent coordinate, similarity-Procrustes aligned, against the true one");
+  }
+
+  // Landscape.
+  write_landscape(dir + "/landscape", m);
+  plot_free_energy(m.landscape, m.force, dir + "/free_energy");
+  html << "<h2>Free energy and metastable states</h2>\n<p>F = -ln p of the encoded frames, in kT, zero at its minimum; "
+          "blank where no frame fell. Basins: steepest descent on the smoothed F, merged across barriers below "
+       << o.landscape.min_barrier << " kT.</p>\n"
+       << figure(dir, "free_energy", m.force.size() ? "Free energy with the learned force field" : "Free energy")
+       << "<table><tr><th>state</th><th>centre</th><th>F (kT)</th><th>population</th></tr>\n";
+  for (int64_t k = 0; k < m.landscape.basins(); ++k) {
+    html << "<tr><td>" << k << "</td><td>(" << fmt(m.landscape.centers.at(k, 0));
+    if (m.landscape.dims() == 2) html << ", " << fmt(m.landscape.centers.at(k, 1));
+    html << ")</td><td>" << fmt(m.landscape.basin_free_energy[k], "%.2f") << "</td><td>"
+         << fmt(m.landscape.populations[k], "%.4f") << "</td></tr>\n";
+  }
+  html << "</table>\n";
+
+  // Generated dynamics.
+  if (model.has_dynamics()) {
+    const int64_t steps = o.generate_steps > 0 ? o.generate_steps : m.latent.frames() - 1;
+    const int64_t d = model.options().latent_dim;
+    const Array start({1, d}, std::vector<double>(m.latent.data.begin(), m.latent.data.begin() + d));
+    Array gen = model.simulate_latent(start, steps, o.seed);
+    gen.shape = {steps + 1, d};
+    const DynamicsCheck c = compare_dynamics(m.landscape, m.latent, m.lengths, gen, {steps + 1});
+    plot_generated_vs_encoded(m.landscape, c.reference_histogram, c.generated_histogram, dir + "/generated_vs_encoded");
+    html << "<h2>Learned dynamics</h2>\n<p>One trajectory of " << steps
+         << " steps of the model's own transition density, from the first frame's latent. Jensen-Shannon divergence "
+            "of the stationary histograms: <b>"
+         << fmt(c.js_divergence, "%.4f") << "</b>.</p>\n"
+         << figure(dir, "generated_vs_encoded", "Free energy along each axis, generated vs encoded")
+         << "<table><tr><th>state</th><th>population, encoded</th><th>population, generated</th><th>mean lifetime "
+            "(frames), encoded</th><th>mean lifetime (frames), generated</th></tr>\n";
+    for (int64_t k = 0; k < m.landscape.basins(); ++k) {
+      html << "<tr><td>" << k << "</td><td>" << fmt(c.reference.populations[k], "%.4f") << "</td><td>"
+           << fmt(c.generated.populations[k], "%.4f") << "</td><td>" << fmt(c.reference.lifetimes[k], "%.1f")
+           << "</td><td>" << fmt(c.generated.lifetimes[k], "%.1f") << "</td></tr>\n";
+    }
+    html << "</table>\n";
+  }
+
+  // Training curves and loss table.
+  const std::vector<EpochReport> h = read_losses(run + "/losses.csv");
+  if (!h.empty()) {
+    plot_losses(h, dir + "/losses");
+    html << "<h2>Training</h2>\n" << figure(dir, "losses", "Train and test losses per epoch")
+         << "<table><tr><th>epoch</th><th>seconds</th><th>beta</th><th>clusters</th><th>train total</th><th>test total</th>"
+            "<th>train reconstruction</th><th>test reconstruction</th><th>test regularization</th><th>test prior</th></tr>\n";
+    for (const auto& r : h) {
+      html << "<tr><td>" << r.epoch << "</td><td>" << fmt(r.seconds, "%.2f") << "</td><td>" << fmt(r.beta) << "</td><td>"
+           << r.clusters << "</td><td>" << fmt(r.train.total) << "</td><td>" << fmt(r.test.total) << "</td><td>"
+           << fmt(r.train.reconstruction) << "</td><td>" << fmt(r.test.reconstruction) << "</td><td>"
+           << fmt(r.test.regularization) << "</td><td>" << fmt(r.test.prior) << "</td></tr>\n";
+    }
+    html << "</table>\n";
+  }
+  html << "<h2>Configuration</h2>\n<pre>" << escape(slurp(run + "/config.ini")) << "</pre>\n</body></html>\n";
+  const std::string path = run + "/report.html";
+  write_text_atomically(path, html.str());
+  return path;
+}
+
+}  // namespace dynae
