@@ -1,6 +1,7 @@
 #pragma once
 // Time-lagged pairs (x_t, x_{t+lag}) within trajectories, and their split.
 #include <cstdint>
+#include <cstddef>
 #include <vector>
 
 namespace dynae {
