@@ -77,12 +77,7 @@ void run(const CompareArgs& a) {
   if (a.truth.empty()) throw ConfigError("--truth is required: the comparison scores each latent against it");
   ConfigSpec base;
   if (!a.config.empty()) read_ini_config(a.config, base);
-  auto join = [](const std::vector<std::string>& v) {
-    std::string s = "[";
-    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-    return s + "]";
-  };
-  if (!a.inputs.empty()) base.set("input_data", join(a.inputs), "--input");
+  if (!a.inputs.empty()) base.set("input_data", a.inputs, "--input");
   if (a.epochs > 0) base.set("max_epochs", std::to_string(a.epochs), "--epochs");
   base.set("threads", std::to_string(a.threads), "--threads");
   base.set("SaveTrajResults", "False", "compare");

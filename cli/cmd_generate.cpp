@@ -64,7 +64,7 @@ void run(const GenerateArgs& a) {
                static_cast<long long>(a.trajectories), a.trajectories == 1 ? "y" : "ies", static_cast<long long>(a.steps));
   const Array z = model.simulate_latent(Array({a.trajectories, d}, start), a.steps, a.seed);  // (steps+1, M, d)
   make_directories(a.out);
-  std::vector<double> all;
+  std::vector<Array> generated;
   std::vector<int64_t> lengths;
   for (int64_t i = 0; i < a.trajectories; ++i) {
     std::vector<double> zi;
@@ -75,10 +75,10 @@ void run(const GenerateArgs& a) {
     const Array traj({a.steps + 1, d}, zi);
     write_npy(a.out + "/latent_gen" + std::to_string(i) + ".npy", traj);
     if (!a.no_decode) write_npy(a.out + "/decoded_gen" + std::to_string(i) + ".npy", model.decode(traj));
-    all.insert(all.end(), zi.begin(), zi.end());
+    generated.push_back(traj);
     lengths.push_back(a.steps + 1);
   }
-  const Array gen({static_cast<int64_t>(all.size()) / d, d}, all);
+  const Array gen = Array::concat_frames(generated);
   const DynamicsCheck c = compare_dynamics(m.landscape, m.latent, m.lengths, gen, lengths);
   const int64_t cells = static_cast<int64_t>(c.reference_histogram.size()) - 1;
   write_npy(a.out + "/histogram_encoded.npy",

@@ -92,13 +92,8 @@ const char* help_for(const std::string& key) {
 void run(const TrainArgs& a) {
   ConfigSpec spec;
   if (!a.config.empty()) read_ini_config(a.config, spec);
-  auto join = [](const std::vector<std::string>& v) {
-    std::string s = "[";
-    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-    return s + "]";
-  };
-  if (!a.inputs.empty()) spec.set("input_data", join(a.inputs), "--input");
-  if (!a.targets.empty()) spec.set("target_data", join(a.targets), "--target");
+  if (!a.inputs.empty()) spec.set("input_data", a.inputs, "--input");
+  if (!a.targets.empty()) spec.set("target_data", a.targets, "--target");
   for (const auto& [flag, key] : kFlags) {
     auto it = a.values.find(flag);
     if (it != a.values.end() && !it->second.empty()) spec.set(key, it->second, std::string("--") + flag);

@@ -7,6 +7,7 @@
 #include "dynae/data/npy.h"
 #include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
+#include "dynae/training/progress.h"
 #include "test_util.h"
 
 using namespace dynae;
@@ -92,4 +93,33 @@ TEST(TrajectorySet, LoadsFilesWithTargetsAndChecksLengths) {
     EXPECT_NE(std::string(e.what()).find("short.npy"), std::string::npos) << e.what();
   }
   EXPECT_THROW(load_trajectories({dir + "/x.npy"}, {dir + "/y.npy", dir + "/y.npy"}), ConfigError);
+}
+
+TEST(ArrayConcat, FramesOneAfterAnotherAndShapesChecked) {
+  const Array a({2, 2}, {1, 2, 3, 4}), b({1, 2}, {5, 6});
+  const Array c = Array::concat_frames({a, b});
+  EXPECT_EQ(c.shape, (std::vector<int64_t>{3, 2}));
+  EXPECT_EQ(c.data, (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(Array::concat_frames({}).size(), 0);
+  EXPECT_THROW(Array::concat_frames({a, Array({1, 3}, {0, 0, 0})}), DataError);
+}
+
+TEST(LossCsv, ReadsBackWhatWasWritten) {
+  std::vector<EpochReport> h(2);
+  h[1].epoch = 1;
+  h[1].seconds = 0.25;
+  h[1].beta = 10;
+  h[1].clusters = 3;
+  h[1].train = {1.5, 0.5, 0.1, -2.25, 7};
+  h[1].test = {1.75, 0.625, 0.1125, -2.5, 3};
+  const std::string dir = test::scratch_dir("loss_csv");
+  test::write_file(dir + "/losses.csv", loss_csv(h));
+  const std::vector<EpochReport> back = read_loss_csv(dir + "/losses.csv");
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].epoch, 1);
+  EXPECT_EQ(back[1].clusters, 3);
+  EXPECT_DOUBLE_EQ(back[1].seconds, 0.25);
+  EXPECT_DOUBLE_EQ(back[1].train.prior, -2.25);
+  EXPECT_DOUBLE_EQ(back[1].test.regularization, 0.1125);
+  EXPECT_TRUE(read_loss_csv(dir + "/missing.csv").empty());
 }

@@ -26,6 +26,9 @@ struct Array {
   double at(int64_t frame, int64_t k) const { return data[frame * frame_size() + k]; }
   /// Frames [begin, end) as a new array.
   Array slice_frames(int64_t begin, int64_t end) const;
+  /// Frames of several arrays one after another; every array must have the
+  /// same frame shape (empty input: an empty array).
+  static Array concat_frames(const std::vector<Array>& parts);
   /// "(199999, 2)"
   std::string shape_string() const;
 };

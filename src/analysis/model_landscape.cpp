@@ -12,13 +12,12 @@ namespace dynae {
 ModelLandscape model_landscape(const Model& model, const TrajectorySet& data, const LandscapeOptions& options) {
   ModelLandscape m;
   const int64_t d = model.options().latent_dim;
-  std::vector<double> all;
+  std::vector<Array> latents;
   for (const auto& t : data.trajectories()) {
-    const Array z = model.encode(t.input);
-    all.insert(all.end(), z.data.begin(), z.data.end());
-    m.lengths.push_back(z.frames());
+    latents.push_back(model.encode(t.input));
+    m.lengths.push_back(latents.back().frames());
   }
-  m.latent = Array({static_cast<int64_t>(all.size()) / d, d}, all);
+  m.latent = Array::concat_frames(latents);
   m.landscape = compute_landscape(m.latent, options);
   m.states = assign_basins(m.landscape, m.latent);
   m.slice.assign(d, 0.0);

@@ -42,29 +42,6 @@ std::string inline_svg(const std::string& path) {
   return start == std::string::npos ? "" : s.substr(start);
 }
 
-std::vector<EpochReport> read_losses(const std::string& path) {
-  std::vector<EpochReport> h;
-  std::ifstream f(path);
-  std::string line;
-  std::getline(f, line);  // header
-  while (std::getline(f, line)) {
-    std::vector<double> v;
-    std::stringstream row(line);
-    for (std::string cell; std::getline(row, cell, ',');) v.push_back(std::atof(cell.c_str()));
-    if (v.size() < 13) continue;
-    EpochReport r;
-    r.epoch = static_cast<int64_t>(v[0]);
-    r.seconds = v[1];
-    r.learning_rate = v[2];
-    r.beta = v[3];
-    r.clusters = static_cast<int64_t>(v[4]);
-    r.train = {v[5], v[6], v[7], v[8], 1};
-    r.test = {v[9], v[10], v[11], v[12], 1};
-    h.push_back(r);
-  }
-  return h;
-}
-
 std::string fmt(double v, const char* f = "%.4g") {
   char b[64];
   std::snprintf(b, sizeof b, f, v);
@@ -154,7 +131,7 @@ std::string write_report(const std::string& run, const ReportOptions& o) {
   }
 
   // Training curves and loss table.
-  const std::vector<EpochReport> h = read_losses(run + "/losses.csv");
+  const std::vector<EpochReport> h = read_loss_csv(run + "/losses.csv");
   if (!h.empty()) {
     plot_losses(h, dir + "/losses");
     html << "<h2>Training</h2>\n" << figure(dir, "losses", "Train and test losses per epoch")

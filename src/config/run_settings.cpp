@@ -251,6 +251,11 @@ void ConfigSpec::set(const std::string& key, const std::string& text, const std:
   } catch (const ConfigError& e) {
     throw ConfigError(origin + ": " + def.name + ": " + e.what());
   }
+  set(key, items, origin);
+}
+
+void ConfigSpec::set(const std::string& key, const std::vector<std::string>& items, const std::string& origin) {
+  const KeyDef& def = key_or_throw(key, origin);
   if (items.empty()) throw ConfigError(origin + ": " + def.name + " has no value");
   for (const auto& v : items) check_value(def, v, origin);
   values_[def.name] = items;

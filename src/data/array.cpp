@@ -1,5 +1,6 @@
 #include "dynae/array.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "dynae/errors.h"
@@ -38,6 +39,21 @@ Array Array::slice_frames(int64_t begin, int64_t end) const {
   std::vector<int64_t> s = shape;
   s[0] = end - begin;
   return Array(s, std::vector<double>(data.begin() + begin * fs, data.begin() + end * fs));
+}
+
+Array Array::concat_frames(const std::vector<Array>& parts) {
+  Array out;
+  if (parts.empty()) return out;
+  out.shape = parts[0].shape;
+  out.shape[0] = 0;
+  for (const auto& p : parts) {
+    if (p.rank() != out.rank() || !std::equal(p.shape.begin() + 1, p.shape.end(), out.shape.begin() + 1)) {
+      throw DataError("concat_frames: frame shapes differ, " + parts[0].shape_string() + " and " + p.shape_string());
+    }
+    out.shape[0] += p.frames();
+    out.data.insert(out.data.end(), p.data.begin(), p.data.end());
+  }
+  return out;
 }
 
 std::string Array::shape_string() const {

@@ -15,8 +15,7 @@ namespace dynae {
 namespace {
 
 std::shared_ptr<FrameNetImpl> make_encoder(const ModelOptions& o, const std::vector<int64_t>& in_shape) {
-  const bool variational = o.model == "vae" || o.model == "sdevae";
-  const int64_t out = variational ? 2 * o.latent_dim : o.latent_dim;
+  const int64_t out = o.variational() ? 2 * o.latent_dim : o.latent_dim;
   if (o.model == "tica") return std::make_shared<LinearMapImpl>(shape_product(in_shape), o.latent_dim);
   if (o.encoder_type == "conv") return std::make_shared<ConvEncoderImpl>(in_shape, o.encoder_hidden, out);
   return std::make_shared<MlpImpl>(MlpOptions(shape_product(in_shape), o.encoder_hidden, out));

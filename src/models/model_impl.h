@@ -39,10 +39,8 @@ struct Model::Impl {
   /// (to be overwritten by a checkpoint or a copy).
   Impl(ModelOptions options, std::vector<int64_t> input_shape, std::vector<int64_t> target_shape);
 
-  /// VAE and SDE-VAE: the encoder gives a mean and a log-variance.
-  bool variational() const { return options.model == "vae" || options.model == "sdevae"; }
-  /// DynAE and SDE-VAE: a learned force field of the latent dynamics.
-  bool has_dynamics() const { return options.model == "dynae" || options.model == "sdevae"; }
+  bool variational() const { return options.variational(); }
+  bool has_dynamics() const { return options.has_dynamics(); }
 
   /// A deep copy (weights and buffers copied, no shared storage).
   std::shared_ptr<Impl> clone() const;

@@ -18,11 +18,6 @@ void require(bool ok, const char* name, T value, const char* expected) {
   }
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 const std::vector<std::string>& model_names() {
@@ -32,8 +27,8 @@ const std::vector<std::string>& model_names() {
 
 std::string canonical_model_name(const std::string& name) {
   std::string l;
-  for (char c : lower(name)) {
-    if (c != '-' && c != '_' && c != ' ') l += c;
+  for (char c : name) {
+    if (c != '-' && c != '_' && c != ' ') l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   if (l == "dynae" || l == "dynamicsae") return "dynae";
   if (l == "vae") return "vae";

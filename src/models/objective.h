@@ -38,6 +38,10 @@ class Objective {
   virtual bool resamples() const { return false; }
 };
 
+/// Reconstruction error of a pair batch: `out` holds the decoded frames of x0
+/// then of x1 (2B, ...); the errors against y0 and y1 are added.
+torch::Tensor pair_reconstruction(const torch::Tensor& out, const PairBatch& batch);
+
 /// The objective of a canonical model name (not "tica", which has none).
 std::unique_ptr<Objective> make_objective(const std::string& model);
 

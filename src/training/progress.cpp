@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace dynae {
 
@@ -85,6 +86,29 @@ std::string loss_csv(const std::vector<EpochReport>& history) {
        << "\n";
   }
   return os.str();
+}
+
+std::vector<EpochReport> read_loss_csv(const std::string& path) {
+  std::vector<EpochReport> h;
+  std::ifstream f(path);
+  std::string line;
+  std::getline(f, line);  // header
+  while (std::getline(f, line)) {
+    std::vector<double> v;
+    std::stringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) v.push_back(std::atof(cell.c_str()));
+    if (v.size() != 13) continue;
+    EpochReport r;
+    r.epoch = static_cast<int64_t>(v[0]);
+    r.seconds = v[1];
+    r.learning_rate = v[2];
+    r.beta = v[3];
+    r.clusters = static_cast<int64_t>(v[4]);
+    r.train = {v[5], v[6], v[7], v[8], 1};
+    r.test = {v[9], v[10], v[11], v[12], 1};
+    h.push_back(r);
+  }
+  return h;
 }
 
 }  // namespace dynae

@@ -1,7 +1,6 @@
 #include "dynae/training/sweep.h"
 
 #include <cmath>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -13,18 +12,6 @@
 
 namespace dynae {
 namespace {
-
-Array concat_frames(const std::vector<Array>& parts) {
-  Array out;
-  if (parts.empty()) return out;
-  out.shape = parts[0].shape;
-  out.shape[0] = 0;
-  for (const auto& p : parts) {
-    out.shape[0] += p.frames();
-    out.data.insert(out.data.end(), p.data.begin(), p.data.end());
-  }
-  return out;
-}
 
 std::string fmt(double v, const char* f = "%.4g") {
   if (!std::isfinite(v)) return "";
@@ -52,7 +39,7 @@ Array load_truth(const std::vector<std::string>& truth_paths, const std::vector<
     check_finite(t, "'" + truth_paths[i] + "'");
     parts.push_back(std::move(t));
   }
-  return concat_frames(parts);
+  return Array::concat_frames(parts);
 }
 
 namespace {
@@ -76,18 +63,10 @@ bool read_finished_run(const RunSettings& r, const std::string& dir, SweepRun& s
   s.seconds = seconds;
   s.epochs = m.epochs_trained();
   for (size_t i = 0; i < trajectories; ++i) latents.push_back(dir + "/latent_traj" + std::to_string(i) + ".npy");
-  // Final losses: the last row of losses.csv (none for TICA).
-  std::ifstream csv(dir + "/losses.csv");
-  std::string line, last;
-  while (std::getline(csv, line)) {
-    if (!line.empty()) last = line;
-  }
-  std::vector<double> v;
-  std::stringstream row(last);
-  for (std::string cell; std::getline(row, cell, ',');) v.push_back(std::atof(cell.c_str()));
-  if (v.size() == 13 && last.rfind("epoch", 0) != 0) {
-    s.train = {v[5], v[6], v[7], v[8], 1};
-    s.test = {v[9], v[10], v[11], v[12], 1};
+  const std::vector<EpochReport> history = read_loss_csv(dir + "/losses.csv");  // none for TICA
+  if (!history.empty()) {
+    s.train = history.back().train;
+    s.test = history.back().test;
   }
   return true;
 }
@@ -133,7 +112,7 @@ std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std:
       latents.push_back(read_npy(p));
       lengths.push_back(latents.back().frames());
     }
-    s.latent = concat_frames(latents);
+    s.latent = Array::concat_frames(latents);
     if (!truth_paths.empty()) {
       s.metrics = compare_latents(lengths == truth_lengths ? truth : load_truth(truth_paths, lengths), s.latent, lengths);
       s.has_metrics = true;

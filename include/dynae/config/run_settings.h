@@ -34,6 +34,8 @@ class ConfigSpec {
   /// "--beta"). Throws ConfigError naming the key for unknown keys and
   /// malformed values.
   void set(const std::string& key, const std::string& text, const std::string& origin);
+  /// The same with the values already split (e.g. repeated --input flags).
+  void set(const std::string& key, const std::vector<std::string>& items, const std::string& origin);
   /// The INI section a key belongs to; throws ConfigError for unknown keys.
   static std::string section_of(const std::string& key);
   /// True when `key` (any case) is a known key.

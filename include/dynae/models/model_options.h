@@ -73,6 +73,11 @@ struct ModelOptions {
   DYNAE_SETTER(uint64_t, seed)
 #undef DYNAE_SETTER
 
+  /// VAE and SDE-VAE: the encoder gives a mean and a log-variance.
+  bool variational() const { return model == "vae" || model == "sdevae"; }
+  /// DynAE and SDE-VAE: a learned force field of the latent dynamics.
+  bool has_dynamics() const { return model == "dynae" || model == "sdevae"; }
+
   /// Throws ConfigError naming the first out-of-range option and its value.
   void validate() const;
 };

@@ -72,4 +72,9 @@ class ConsoleProgress : public TrainingObserver {
 /// clusters, then train_ and test_ total, reconstruction, regularization, prior).
 std::string loss_csv(const std::vector<EpochReport>& history);
 
+/// Reads a file written from loss_csv back (epochs, seconds, lr, beta,
+/// clusters and both loss sets; epochs_planned and elapsed are not stored).
+/// A missing file or one without rows gives an empty history.
+std::vector<EpochReport> read_loss_csv(const std::string& path);
+
 }  // namespace dynae

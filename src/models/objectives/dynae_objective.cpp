@@ -2,7 +2,6 @@
 // Wasserstein distance between encoded moves and moves sampled from the
 // learned Langevin prior; the prior is fitted in its own step by the
 // transition likelihood of the detached latents.
-#include "losses/reconstruction.h"
 #include "losses/sliced_wasserstein.h"
 #include "models/objective.h"
 
@@ -18,7 +17,7 @@ class DynAEObjective : public Objective {
     BatchLoss v;
     v.z0 = z.slice(0, 0, n);
     v.z1 = z.slice(0, n);
-    v.reconstruction = reconstruction_error(out.slice(0, 0, n), b.y0) + reconstruction_error(out.slice(0, n), b.y1);
+    v.reconstruction = pair_reconstruction(out, b);
     const torch::Tensor z0d = v.z0.detach();
     const torch::Tensor prior_moves = m.prior->sample(z0d, gen) - z0d;
     const torch::Tensor dirs = random_directions(m.options.projections, m.options.latent_dim, gen, z.options());

@@ -9,7 +9,6 @@
 #include <cmath>
 
 #include "losses/gaussian.h"
-#include "losses/reconstruction.h"
 #include "models/objective.h"
 
 namespace dynae {
@@ -27,7 +26,7 @@ class SDEVAEObjective : public Objective {
     BatchLoss v;
     v.z0 = mean.slice(0, 0, n);
     v.z1 = mean.slice(0, n);
-    v.reconstruction = reconstruction_error(out.slice(0, 0, n), b.y0) + reconstruction_error(out.slice(0, n), b.y1);
+    v.reconstruction = pair_reconstruction(out, b);
     const torch::Tensor z0 = z.slice(0, 0, n), z1 = z.slice(0, n);
     const torch::Tensor move = z1 - z0 - m.prior->force(z0);
     const torch::Tensor kl = 0.5 * nu * z0.pow(2).sum(1) - 0.5 * d * std::log(nu) + 0.5 * move.pow(2).sum(1) -

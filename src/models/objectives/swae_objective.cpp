@@ -1,7 +1,6 @@
 // SWAE baseline (METHOD.md "Baselines"): a deterministic autoencoder whose
 // latents are pulled by the sliced Wasserstein distance towards samples of the
 // uniform distribution on [-1, 1]^d, as many as there are latents.
-#include "losses/reconstruction.h"
 #include "losses/sliced_wasserstein.h"
 #include "models/objective.h"
 
@@ -17,7 +16,7 @@ class SWAEObjective : public Objective {
     BatchLoss v;
     v.z0 = z.slice(0, 0, n);
     v.z1 = z.slice(0, n);
-    v.reconstruction = reconstruction_error(out.slice(0, 0, n), b.y0) + reconstruction_error(out.slice(0, n), b.y1);
+    v.reconstruction = pair_reconstruction(out, b);
     torch::Tensor samples;
     {
       torch::NoGradGuard no_grad;

@@ -3,7 +3,6 @@
 // reconstruction plus beta times KL(q(z|x) || N(0, I)), each frame's KL
 // averaged over the batch and the two frames' added, as the reconstruction is.
 #include "losses/gaussian.h"
-#include "losses/reconstruction.h"
 #include "models/objective.h"
 
 namespace dynae {
@@ -18,7 +17,7 @@ class VAEObjective : public Objective {
     BatchLoss v;
     v.z0 = mean.slice(0, 0, n);
     v.z1 = mean.slice(0, n);
-    v.reconstruction = reconstruction_error(out.slice(0, 0, n), b.y0) + reconstruction_error(out.slice(0, n), b.y1);
+    v.reconstruction = pair_reconstruction(out, b);
     const torch::Tensor kl = kl_to_standard_normal(mean, logvar);
     v.regularization = kl.slice(0, 0, n).mean() + kl.slice(0, n).mean();
     v.loss = v.reconstruction + beta * v.regularization;
