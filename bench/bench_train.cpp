@@ -3,10 +3,13 @@
 // per figure: "BENCH <name> <value> <unit>".
 //
 //   dynae_bench                 all configurations below, each in its own process
-//   dynae_bench --threads 1 --tile 1 [--epochs 6]   one configuration
+//   dynae_bench --threads 1 --tile 1 [--epochs 6] [--fused 0]   one configuration
 //
 // Configurations: 1 thread and one thread per core on the data as it is, and
-// 1 thread on the trajectory tiled 10 times (cost growth with data size).
+// 1 thread on the trajectory tiled 10 times (cost growth with data size), all
+// on the fused kernels (the default); then 1 thread on the plain LibTorch
+// autograd path (fused_kernels = False) for comparison, its figures tagged
+// "_plain".
 // Each runs in a child process so that its peak resident memory is its own.
 //
 // Seconds per epoch is the median over the epochs after the warm-up epoch 0
@@ -20,6 +23,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <tuple>
 
 #include "dynae/data/npy.h"
 #include "dynae/models/model.h"
@@ -48,21 +52,24 @@ void line(const std::string& name, double value, const char* unit) {
 int main(int argc, char** argv) {
   CLI::App app{"dynae training benchmark (reference defaults, bundled three-state data)"};
   int64_t epochs = 6, threads = -1, tile = 1;
+  int fused = 1;
   app.add_option("--epochs", epochs, "epochs to run (epoch 0 is the warm-up)")->capture_default_str()->check(CLI::Range(2, 1000));
   app.add_option("--threads", threads, "intra-op threads (0 = all cores)")->capture_default_str();
   app.add_option("--tile", tile, "repeat the trajectory this many times (data-size scaling)")->capture_default_str()->check(CLI::Range(1, 100));
+  app.add_option("--fused", fused, "1: fused kernels (default), 0: the plain LibTorch path")->capture_default_str()->check(CLI::Range(0, 1));
   CLI11_PARSE(app, argc, argv);
 
   if (threads < 0) {  // every configuration, one child process each
-    const std::vector<std::pair<int64_t, int64_t>> configs = {{1, 1}, {0, 1}, {1, 10}};
+    const std::vector<std::tuple<int64_t, int64_t, int>> configs = {{1, 1, 1}, {0, 1, 1}, {1, 10, 1}, {1, 1, 0}};
     char self[4096];
     const ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
     if (len <= 0) return 1;
     self[len] = '\0';
     int failures = 0;
-    for (const auto& [t, k] : configs) {
+    for (const auto& [t, k, f] : configs) {
       const std::string cmd = std::string(self) + " --epochs " + std::to_string(k > 1 ? std::min<int64_t>(epochs, 4) : epochs) +
-                              " --threads " + std::to_string(t) + " --tile " + std::to_string(k);
+                              " --threads " + std::to_string(t) + " --tile " + std::to_string(k) +
+                              " --fused " + std::to_string(f);
       std::fflush(stdout);
       const int status = std::system(cmd.c_str());
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failures;
@@ -81,7 +88,7 @@ int main(int argc, char** argv) {
   data.add("three_state x" + std::to_string(tile), x);
 
   const double rss_data = peak_rss_mb();
-  dynae::Estimator estimator(dynae::ModelOptions().set_epochs(epochs).set_seed(0));
+  dynae::Estimator estimator(dynae::ModelOptions().set_epochs(epochs).set_seed(0).set_fused_kernels(fused == 1));
   const auto t0 = std::chrono::steady_clock::now();
   const dynae::Model model = estimator.fit(data);
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -99,10 +106,11 @@ int main(int argc, char** argv) {
   const dynae::Array z = model.encode(x);
   const double encode_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
 
-  std::printf("dynae benchmark: %lld frames (tile %lld), %lld epochs, %lld thread(s)\n",
+  std::printf("dynae benchmark: %lld frames (tile %lld), %lld epochs, %lld thread(s), %s path\n",
               static_cast<long long>(x.frames()), static_cast<long long>(tile), static_cast<long long>(epochs),
-              static_cast<long long>(dynae::num_threads()));
-  const std::string tag = "_threads" + std::to_string(dynae::num_threads()) + "_tile" + std::to_string(tile);
+              static_cast<long long>(dynae::num_threads()), fused ? "fused" : "plain LibTorch");
+  const std::string tag = "_threads" + std::to_string(dynae::num_threads()) + "_tile" + std::to_string(tile) +
+                          (fused ? "" : "_plain");
   line("seconds_per_epoch_median" + tag, median(secs), "s");
   line("warmup_epoch_seconds" + tag, estimator.history()[0].seconds, "s");
   line("pairs_per_second" + tag, static_cast<double>(pairs) / sum, "pairs/s");

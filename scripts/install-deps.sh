@@ -3,13 +3,15 @@
 #   libtorch-dev           LibTorch (CPU), the PyTorch C++ frontend
 #   libopenblas0-pthread   fast BLAS/LAPACK; LibTorch picks it up through Debian's
 #                          alternatives (the default reference BLAS is ~20x slower)
+#   libblas-dev            CBLAS header and link library (cblas_sgemm of the fused kernels)
+#   libeigen3-dev          Eigen (header-only): vectorised tanh of the fused kernels
 #   libcli11-dev           command-line parsing;  libinih-dev: INI parsing
 #   libboost-dev           Boost headers (pdqsort for the sliced-Wasserstein sorts)
 #   libmuparser-dev        muParser, for potentials typed as expressions (dynae simulate)
 #   gnuplot-nox            gnuplot (png/svg terminals), drives the pictures (dynae report)
 #   libgtest-dev           GoogleTest;  cmake, g++, make: the toolchain
 set -euo pipefail
-PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev libcli11-dev libinih-dev libboost-dev libmuparser-dev gnuplot-nox)
+PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libblas-dev libeigen3-dev libgtest-dev libcli11-dev libinih-dev libboost-dev libmuparser-dev gnuplot-nox)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -46,6 +46,7 @@ const KeyDef kKeys[] = {
     {"lag", "Training Parameters", Kind::Int, nullptr},                // *
     {"warmup_epochs", "Training Parameters", Kind::Int, nullptr},      // *
     {"prior_refit_steps", "Training Parameters", Kind::Int, nullptr},  // *
+    {"fused_kernels", "Training Parameters", Kind::Bool, nullptr},     // *
     {"test_fraction", "Training Parameters", Kind::Float, nullptr},    // *
     {"input_data", "Data", Kind::Paths, nullptr},
     {"target_data", "Data", Kind::Paths, nullptr},
@@ -199,6 +200,7 @@ void apply(RunSettings& r, const KeyDef& def, const std::string& v) {
   else if (n == "lag") o.lag = i;
   else if (n == "warmup_epochs") o.warmup_epochs = i;
   else if (n == "prior_refit_steps") o.prior_refit_steps = i;
+  else if (n == "fused_kernels") o.fused_kernels = b;
   else if (n == "test_fraction") o.test_fraction = f;
   else if (n == "seed") o.seed = static_cast<uint64_t>(i);
   else if (n == "SaveTrajResults") r.save_traj_results = b;
@@ -347,6 +349,7 @@ std::string to_ini(const RunSettings& r) {
      << "lag = " << o.lag << "\n"
      << "warmup_epochs = " << o.warmup_epochs << "\n"
      << "prior_refit_steps = " << o.prior_refit_steps << "\n"
+     << "fused_kernels = " << (o.fused_kernels ? "True" : "False") << "\n"
      << "test_fraction = " << num(o.test_fraction) << "\n\n"
      << "[Data]\n"
      << "input_data = " << path_list(r.input_paths) << "\n";

@@ -3,11 +3,10 @@
 // prior's force/diffusion nets.
 #include <torch/torch.h>
 
+#include "nn/activation.h"
 #include "nn/frame_net.h"
 
 namespace dynae {
-
-enum class Activation { ReLU, Tanh };
 
 struct MlpOptions {
   MlpOptions(int64_t in, int64_t hidden, int64_t out) : in_(in), hidden_(hidden), out_(out) {}
@@ -26,6 +25,8 @@ class MlpImpl : public FrameNetImpl {
   explicit MlpImpl(const MlpOptions& options);
   torch::Tensor forward(const torch::Tensor& x) override;
   const MlpOptions& options() const { return options_; }
+  /// The Linear layers, input first (for the fused kernels).
+  const std::vector<torch::nn::Linear>& layers() const { return layers_; }
 
  private:
   MlpOptions options_;

@@ -31,6 +31,8 @@ class LangevinPriorImpl : public torch::nn::Module {
 
   bool learns_diffusion() const { return learn_diffusion_; }
   int64_t latent_dim() const { return latent_dim_; }
+  /// The force net f (for the fused training path, which reads its weights).
+  const Mlp& force_net() const { return force_net_; }
 
  private:
   int64_t latent_dim_;

@@ -10,7 +10,9 @@
 #include "dynae/data/lagged_pairs.h"
 #include "dynae/errors.h"
 #include "models/model_impl.h"
+#include "losses/sliced_wasserstein.h"
 #include "models/objective.h"
+#include "training/fused_binding.h"
 #include "training/resampling.h"
 
 namespace dynae {
@@ -59,10 +61,15 @@ class TrainingLoop {
     const auto t_start = Clock::now();
     const std::vector<ParameterGroup> groups = model_->parameter_groups();
     const std::vector<torch::Tensor>& ae_params = groups.at(0).parameters;
-    auto ae_opt = std::make_unique<torch::optim::Adam>(ae_params, torch::optim::AdamOptions(o_.warmup_learning_rate));
-    std::unique_ptr<torch::optim::Adam> prior_opt;
-    if (groups.size() > 1) {
-      prior_opt = std::make_unique<torch::optim::Adam>(groups[1].parameters, torch::optim::AdamOptions(o_.learning_rate));
+    const bool has_prior = groups.size() > 1;
+    // The fused path (when it applies) owns its own flat Adam optimizers.
+    fused_ = bind_fused_step(*model_, o_.warmup_learning_rate, o_.learning_rate);
+    std::unique_ptr<torch::optim::Adam> ae_opt, prior_opt;
+    if (!fused_) {
+      ae_opt = std::make_unique<torch::optim::Adam>(ae_params, torch::optim::AdamOptions(o_.warmup_learning_rate));
+      if (has_prior) {
+        prior_opt = std::make_unique<torch::optim::Adam>(groups[1].parameters, torch::optim::AdamOptions(o_.learning_rate));
+      }
     }
 
     for (int64_t epoch = 0; epoch < o_.epochs; ++epoch) {
@@ -77,12 +84,17 @@ class TrainingLoop {
         train_order = torch::randperm(train_first_.size(0), gen_, torch::kLong);
         test_order = torch::randperm(test_first_.size(0), gen_, torch::kLong);
       } else {
-        if (epoch == o_.warmup_epochs) {
-          ae_opt = std::make_unique<torch::optim::Adam>(ae_params, torch::optim::AdamOptions(o_.learning_rate));
-        }
         rep.beta = o_.beta;
         rep.learning_rate = o_.learning_rate * std::pow(o_.lr_gamma, static_cast<double>((epoch - o_.warmup_epochs) / o_.lr_step_size));
-        static_cast<torch::optim::AdamOptions&>(ae_opt->param_groups()[0].options()).lr(rep.learning_rate);
+        if (fused_) {
+          if (epoch == o_.warmup_epochs) fused_->autoencoder_optimizer().reset();
+          fused_->autoencoder_optimizer().set_learning_rate(rep.learning_rate);
+        } else {
+          if (epoch == o_.warmup_epochs) {
+            ae_opt = std::make_unique<torch::optim::Adam>(ae_params, torch::optim::AdamOptions(o_.learning_rate));
+          }
+          static_cast<torch::optim::AdamOptions&>(ae_opt->param_groups()[0].options()).lr(rep.learning_rate);
+        }
         if (objective_->resamples()) {
           std::tie(train_order, test_order, rep.clusters) = resample();
         } else {
@@ -94,6 +106,14 @@ class TrainingLoop {
       const int64_t steps = train_order.size(0) / o_.batch_size;
       rep.steps = steps;
       for (int64_t s = 0; s < steps; ++s) {
+        if (fused_) {
+          const FusedLosses f = fused_batch(train_first_, train_second_, train_order, s, rep.beta, true);
+          if (!std::isfinite(f.loss)) diverged(epoch, s, "autoencoder loss", f.loss);
+          if (!std::isfinite(f.prior)) diverged(epoch, s, "prior loss", f.prior);
+          accumulate(rep.train, f.loss, f.reconstruction, f.regularization, f.prior);
+          if (observer_) observer_->on_step(epoch, s + 1, steps);
+          continue;
+        }
         const torch::Tensor idx = train_order.slice(0, s * o_.batch_size, (s + 1) * o_.batch_size);
         const torch::Tensor i0 = train_first_.index_select(0, idx);
         const torch::Tensor i1 = train_second_.index_select(0, idx);
@@ -134,7 +154,7 @@ class TrainingLoop {
     }
 
     model_->train(false);
-    if (prior_opt && o_.prior_refit_steps > 0) refit_prior();
+    if (has_prior && o_.prior_refit_steps > 0) refit_prior();
     // Cluster centres of the final latent, as the reference's last resampling.
     if (objective_->resamples()) {
       torch::NoGradGuard no_grad;
@@ -156,6 +176,27 @@ class TrainingLoop {
     return {x_.index_select(0, i0), x_.index_select(0, i1), y_.index_select(0, i0), y_.index_select(0, i1)};
   }
 
+  /// Batch `s` of `order` through the fused step. Draws the prior noise and
+  /// the directions from gen_ exactly as DynAEObjective::loss does, so both
+  /// paths consume the generator identically.
+  FusedLosses fused_batch(const torch::Tensor& first, const torch::Tensor& second, const torch::Tensor& order,
+                          int64_t s, double beta, bool train) {
+    const int64_t b = o_.batch_size;
+    const int64_t* ord = order.data_ptr<int64_t>() + s * b;
+    const int64_t* f = first.data_ptr<int64_t>();
+    const int64_t* g = second.data_ptr<int64_t>();
+    i0_.resize(static_cast<size_t>(b));
+    i1_.resize(static_cast<size_t>(b));
+    for (int64_t k = 0; k < b; ++k) {
+      i0_[k] = f[ord[k]];
+      i1_[k] = g[ord[k]];
+    }
+    const torch::Tensor noise = torch::randn({b, o_.latent_dim}, gen_, torch::kFloat32);
+    const torch::Tensor dirs = random_directions(o_.projections, o_.latent_dim, gen_, torch::kFloat32).contiguous();
+    return fused_->run(x_.data_ptr<float>(), y_.data_ptr<float>(), i0_.data(), i1_.data(), b,
+                       noise.data_ptr<float>(), dirs.data_ptr<float>(), o_.projections, beta, train);
+  }
+
   /// The prior is trained alongside a moving encoder on resampled pairs, with
   /// minibatch noise; its last iterate is what generation would use. Refit it
   /// to the final latent: every training pair with equal weight, Adam on
@@ -169,6 +210,30 @@ class TrainingLoop {
       z1 = model_->encode_all(x_.index_select(0, train_second_));
     }
     const int64_t n = z0.size(0), batch = std::min<int64_t>(4096, n);
+    if (fused_) {
+      z0 = z0.contiguous();
+      z1 = z1.contiguous();
+      const int64_t d = z0.size(1);
+      std::vector<float> b0(static_cast<size_t>(batch * d)), b1(b0.size());
+      const float* p0 = z0.data_ptr<float>();
+      const float* p1 = z1.data_ptr<float>();
+      FlatAdam& opt = fused_->prior_optimizer();
+      opt.reset();
+      for (int64_t s = 0; s < o_.prior_refit_steps; ++s) {
+        opt.set_learning_rate(o_.learning_rate * (0.01 + 0.99 * 0.5 * (1 + std::cos(M_PI * s / o_.prior_refit_steps))));
+        const torch::Tensor idx = torch::randint(n, {batch}, gen_, torch::kLong);
+        const int64_t* ix = idx.data_ptr<int64_t>();
+        for (int64_t k = 0; k < batch; ++k) {
+          for (int64_t j = 0; j < d; ++j) {
+            b0[k * d + j] = p0[ix[k] * d + j];
+            b1[k * d + j] = p1[ix[k] * d + j];
+          }
+        }
+        const double l = fused_->prior_step(b0.data(), b1.data(), batch, true);
+        if (!std::isfinite(l)) diverged(o_.epochs - 1, s, "prior loss while refitting the prior", l);
+      }
+      return;
+    }
     torch::optim::Adam opt(model_->prior->parameters(), torch::optim::AdamOptions(o_.learning_rate));
     for (int64_t s = 0; s < o_.prior_refit_steps; ++s) {
       const double lr = o_.learning_rate * (0.01 + 0.99 * 0.5 * (1 + std::cos(M_PI * s / o_.prior_refit_steps)));
@@ -188,6 +253,11 @@ class TrainingLoop {
     torch::NoGradGuard no_grad;
     model_->train(false);
     for (int64_t s = 0; (s + 1) * o_.batch_size <= order.size(0); ++s) {
+      if (fused_) {
+        const FusedLosses f = fused_batch(test_first_, test_second_, order, s, beta, false);
+        accumulate(t, f.loss, f.reconstruction, f.regularization, f.prior);
+        continue;
+      }
       const torch::Tensor idx = order.slice(0, s * o_.batch_size, (s + 1) * o_.batch_size);
       const torch::Tensor i0 = test_first_.index_select(0, idx);
       const torch::Tensor i1 = test_second_.index_select(0, idx);
@@ -252,6 +322,8 @@ class TrainingLoop {
   torch::Tensor train_first_, train_second_, test_first_, test_second_;
   std::unique_ptr<Objective> objective_;
   std::shared_ptr<Model::Impl> model_;
+  std::unique_ptr<FusedDynAEStep> fused_;  // null: the LibTorch path
+  std::vector<int64_t> i0_, i1_;           // the fused path's row indices
   Array last_centers_;
 };
 

@@ -41,6 +41,11 @@ struct ModelOptions {
   double warmup_beta_factor = 0.01;    ///< beta multiplier during the warm-up
   int64_t prior_refit_steps = 2000;    ///< DynAE: Adam steps refitting the prior to the final latent (0 = off)
   uint64_t seed = 0;
+  /// Train the vector-data DynAE with fixed diffusion through the fused
+  /// kernels (hand-written forward/backward, one flat Adam); false = the plain
+  /// LibTorch autograd path, which gives the same numbers to float rounding.
+  /// Other models and configurations always take the LibTorch path.
+  bool fused_kernels = true;
 
 #define DYNAE_SETTER(type, name) \
   ModelOptions& set_##name(type v) { name = v; return *this; }
@@ -71,6 +76,7 @@ struct ModelOptions {
   DYNAE_SETTER(double, warmup_beta_factor)
   DYNAE_SETTER(int64_t, prior_refit_steps)
   DYNAE_SETTER(uint64_t, seed)
+  DYNAE_SETTER(bool, fused_kernels)
 #undef DYNAE_SETTER
 
   /// VAE and SDE-VAE: the encoder gives a mean and a log-variance.

@@ -1,0 +1,32 @@
+#pragma once
+// The sliced Wasserstein distance (METHOD.md "Losses", step 4) and its
+// gradient in one pass over plain float buffers: the fused training path's
+// version of losses/sliced_wasserstein.h (LibTorch autograd), tested to give
+// the same value and gradient. Torch-free.
+#include <cstdint>
+#include <vector>
+
+namespace dynae {
+
+/// Scratch space reused across calls (no allocation per step).
+struct SlicedWassersteinScratch {
+  std::vector<float> projected;   // (L, n): both sets' projections, one direction per row
+  std::vector<uint32_t> order;    // (n): a column's argsort
+  std::vector<uint32_t> count, bucket;  // the bucket sort's counts and buckets
+  std::vector<float> sorted_a, sorted_b;  // (n) each
+  std::vector<float> grad_proj;   // (L, n)
+  std::vector<float> grad_column; // (n)
+};
+
+/// Mean over n x L entries of (sorted a.w_l - sorted b.w_l)^2 for the n
+/// samples a and b (n, d) and the L directions (L, d), all row-major. When
+/// grad_a is not null it receives dSWD/da (n, d); b gets no gradient.
+/// Accumulates in double.
+double sliced_wasserstein_fused(const float* a, const float* b, const float* directions, int64_t n, int64_t d,
+                                int64_t L, float* grad_a, SlicedWassersteinScratch& scratch);
+
+/// Maps a float to an unsigned integer of the same order (floats are sorted
+/// as integers).
+uint32_t float_order_key(float f);
+
+}  // namespace dynae

@@ -1,0 +1,53 @@
+#include "training/flat_adam.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace dynae {
+
+FlatAdam::FlatAdam(std::vector<Segment> parameters, double learning_rate, double beta1, double beta2, double eps)
+    : params_(std::move(parameters)), lr_(learning_rate), beta1_(beta1), beta2_(beta2), eps_(eps) {
+  int64_t total = 0;
+  for (const Segment& s : params_) {
+    offsets_.push_back(total);
+    total += s.size;
+  }
+  grad_.assign(static_cast<size_t>(total), 0.0f);
+  m_.assign(grad_.size(), 0.0f);
+  v_.assign(grad_.size(), 0.0f);
+}
+
+void FlatAdam::zero_grad() { std::fill(grad_.begin(), grad_.end(), 0.0f); }
+
+void FlatAdam::reset() {
+  std::fill(m_.begin(), m_.end(), 0.0f);
+  std::fill(v_.begin(), v_.end(), 0.0f);
+  steps_ = 0;
+}
+
+void FlatAdam::step() {
+  ++steps_;
+  // As torch::optim::Adam: m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g^2;
+  // p <- p - lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)
+  const double bc1 = 1.0 - std::pow(beta1_, static_cast<double>(steps_));
+  const double bc2 = 1.0 - std::pow(beta2_, static_cast<double>(steps_));
+  const float step_size = static_cast<float>(lr_ / bc1);
+  const float inv_sqrt_bc2 = static_cast<float>(1.0 / std::sqrt(bc2));
+  const float b1 = static_cast<float>(beta1_), b2 = static_cast<float>(beta2_);
+  const float c1 = static_cast<float>(1.0 - beta1_), c2 = static_cast<float>(1.0 - beta2_);
+  const float eps = static_cast<float>(eps_);
+  for (size_t s = 0; s < params_.size(); ++s) {
+    float* p = params_[s].data;
+    const int64_t off = offsets_[s];
+    const float* g = grad_.data() + off;
+    float* m = m_.data() + off;
+    float* v = v_.data() + off;
+    for (int64_t i = 0; i < params_[s].size; ++i) {
+      m[i] = m[i] * b1 + c1 * g[i];
+      v[i] = v[i] * b2 + c2 * g[i] * g[i];
+      p[i] -= step_size * m[i] / (std::sqrt(v[i]) * inv_sqrt_bc2 + eps);
+    }
+  }
+}
+
+}  // namespace dynae

@@ -1,0 +1,41 @@
+#pragma once
+// Adam over a group of parameter buffers with one flat gradient buffer: the
+// update of torch::optim::Adam (no weight decay, no AMSGrad) in one loop, in
+// place of ~10 LibTorch ops per parameter tensor. Used by the fused training
+// path; tested against torch::optim::Adam. Torch-free.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace dynae {
+
+class FlatAdam {
+ public:
+  /// A parameter buffer the optimizer updates in place (owned elsewhere).
+  struct Segment {
+    float* data;
+    int64_t size;
+  };
+
+  FlatAdam(std::vector<Segment> parameters, double learning_rate, double beta1 = 0.9, double beta2 = 0.999,
+           double eps = 1e-8);
+
+  /// The gradient of segment i (its size), inside the flat gradient buffer.
+  float* grad(size_t segment) { return grad_.data() + offsets_.at(segment); }
+  void zero_grad();
+  /// One Adam update of every segment from the flat gradient.
+  void step();
+  void set_learning_rate(double lr) { lr_ = lr; }
+  double learning_rate() const { return lr_; }
+  /// Forgets the moments and the step count (as a newly created optimizer).
+  void reset();
+
+ private:
+  std::vector<Segment> params_;
+  std::vector<int64_t> offsets_;
+  std::vector<float> grad_, m_, v_;
+  double lr_, beta1_, beta2_, eps_;
+  int64_t steps_ = 0;
+};
+
+}  // namespace dynae

@@ -1,0 +1,57 @@
+#pragma once
+// One DynAE training (or evaluation) step on a minibatch of lagged pairs,
+// fused: the arithmetic of DynAEObjective::loss, the autoencoder's Adam step,
+// DynAEObjective::prior_loss and the prior's Adam step (METHOD.md "Losses"),
+// done over plain float buffers with hand-written backward passes
+// (nn/fused_mlp.h, losses/sliced_wasserstein_kernel.h, training/flat_adam.h).
+// It applies to the vector-data DynAE with fixed diffusion, the reference
+// configuration; the trainer uses the LibTorch path for everything else, and
+// tests check that both paths give the same numbers. Torch-free: the random
+// draws (prior noise, directions) come from the caller, so both paths consume
+// the generator identically.
+#include <cstdint>
+#include <vector>
+
+#include "losses/sliced_wasserstein_kernel.h"
+#include "nn/fused_mlp.h"
+#include "training/flat_adam.h"
+
+namespace dynae {
+
+/// The loss terms of one minibatch, as the LibTorch path reports them.
+struct FusedLosses {
+  double loss = 0, reconstruction = 0, regularization = 0, prior = 0;
+};
+
+class FusedDynAEStep {
+ public:
+  /// The networks' gradient pointers must lie in the optimizers' buffers:
+  /// encoder and decoder in `autoencoder`, the force net in `prior`.
+  FusedDynAEStep(FusedMlp encoder, FusedMlp decoder, FusedMlp force, FlatAdam autoencoder, FlatAdam prior);
+
+  /// Pairs (x[i0[k]], x[i1[k]]) for k < batch, x (N, in) and y (N, out)
+  /// row-major (y may be x). `noise` (batch, d) are the prior's standard
+  /// normal draws, `directions` (L, d) unit vectors. With `train`, one Adam
+  /// step of the autoencoder, then one of the prior, as the trainer does;
+  /// without, only the loss terms.
+  FusedLosses run(const float* x, const float* y, const int64_t* i0, const int64_t* i1, int64_t batch,
+                  const float* noise, const float* directions, int64_t L, double beta, bool train);
+
+  /// Mean transition negative log-likelihood of (z0, z1) rows (row-major,
+  /// (rows, d)) under the force net with unit diffusion; with `train`, one
+  /// Adam step of the prior on it (the refit at the end of training).
+  double prior_step(const float* z0, const float* z1, int64_t rows, bool train);
+
+  FlatAdam& autoencoder_optimizer() { return ae_opt_; }
+  FlatAdam& prior_optimizer() { return prior_opt_; }
+  FusedMlp& force() { return force_; }
+
+ private:
+  FusedMlp encoder_, decoder_, force_;
+  FlatAdam ae_opt_, prior_opt_;
+  int64_t d_;
+  std::vector<float> x_, y_, moves_, prior_moves_, grad_moves_, grad_out_, grad_z_, residual_;
+  SlicedWassersteinScratch swd_;
+};
+
+}  // namespace dynae
