@@ -15,69 +15,93 @@ uint32_t float_order_key(float f) {
 namespace {
 
 // Sorts the n values v ascending into `sorted` and, when `order` is not
-// null, writes their argsort (ties in index order) into it. A bucket sort:
-// values are spread over 4n buckets by a monotone map of their range,
-// scattered stably with their row, and one insertion pass orders each
-// bucket's few members. Exact, and for the n = 256 columns of a minibatch
-// several times faster than a comparison sort, whose branches on fresh data
-// mispredict (Boost's spreadsort falls back to std::sort at these sizes).
-// Non-finite values take a comparison sort in float_order_key order.
-void bucket_sort(const float* v, int64_t n, float* sorted, uint32_t* order, SlicedWassersteinScratch& s) {
-  float lo = v[0], hi = v[0];
-  for (int64_t i = 0; i < n; ++i) {
-    lo = std::min(lo, v[i]);
-    hi = std::max(hi, v[i]);
+// null, writes their argsort (ties in index order) into it. Exact, and for
+// the n = 256 columns of a minibatch 3-4x faster than a comparison sort,
+// whose branches on fresh data mispredict (Boost's spreadsort falls back to
+// std::sort at these sizes):
+//  1. each value is mapped to a 16-bit key by a monotone map of the range,
+//     fl((v - lo) * scale), packed above its row (n <= 65536);
+//  2. a two-pass (byte) LSD radix sort of those 32-bit words orders the keys
+//     stably;
+//  3. one insertion pass over the exact values reorders the rare values that
+//     shared a key (almost never moves anything: predictable branches).
+// Non-finite values, or n > 65536, take a comparison sort in float_order_key
+// order.
+void sort_column(const float* v, int64_t n, float* sorted, uint32_t* order, SlicedWassersteinScratch& s) {
+  // Range, over 8 independent lanes (one running min/max is a latency chain)
+  float lo8[8], hi8[8];
+  for (int k = 0; k < 8; ++k) lo8[k] = hi8[k] = v[0];
+  int64_t i8 = 0;
+  for (; i8 + 8 <= n; i8 += 8) {
+    for (int k = 0; k < 8; ++k) {
+      lo8[k] = v[i8 + k] < lo8[k] ? v[i8 + k] : lo8[k];
+      hi8[k] = v[i8 + k] > hi8[k] ? v[i8 + k] : hi8[k];
+    }
   }
+  for (; i8 < n; ++i8) {
+    lo8[0] = std::min(lo8[0], v[i8]);
+    hi8[0] = std::max(hi8[0], v[i8]);
+  }
+  float lo = lo8[0], hi = hi8[0];
+  for (int k = 1; k < 8; ++k) {
+    lo = std::min(lo, lo8[k]);
+    hi = std::max(hi, hi8[k]);
+  }
+  s.words.resize(static_cast<size_t>(2 * n));
+  uint32_t* w = s.words.data();
   const bool finite = std::isfinite(lo) && std::isfinite(hi) && !std::isnan(v[0]);
-  if (!finite || !(hi > lo)) {  // (a NaN anywhere makes the comparisons false, caught below)
-    std::vector<uint32_t>& idx = s.bucket;
-    idx.resize(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) idx[i] = static_cast<uint32_t>(i);
-    std::stable_sort(idx.begin(), idx.begin() + n,
-                     [v](uint32_t a, uint32_t b) { return float_order_key(v[a]) < float_order_key(v[b]); });
+  if (!finite || !(hi > lo) || n > 65536) {  // (a NaN anywhere makes min/max miss it; v[0] or the sums catch it)
+    for (int64_t i = 0; i < n; ++i) w[i] = static_cast<uint32_t>(i);
+    std::stable_sort(w, w + n, [v](uint32_t a, uint32_t b) { return float_order_key(v[a]) < float_order_key(v[b]); });
     for (int64_t j = 0; j < n; ++j) {
-      sorted[j] = v[idx[j]];
-      if (order) order[j] = idx[j];
+      sorted[j] = v[w[j]];
+      if (order) order[j] = w[j];
     }
     return;
   }
-  const int64_t buckets = 4 * n;
-  const float scale = static_cast<float>(buckets - 1) / (hi - lo);
-  s.count.assign(static_cast<size_t>(buckets + 1), 0u);
-  s.bucket.resize(static_cast<size_t>(n));
-  uint32_t* count = s.count.data();
-  uint32_t* bucket = s.bucket.data();
+  const float scale = 65535.0f / (hi - lo);
+  uint32_t count[2][256];
+  std::memset(count, 0, sizeof count);
   for (int64_t i = 0; i < n; ++i) {  // fl(v - lo) and fl(. * scale) are monotone in v
-    const int64_t b = std::min<int64_t>(static_cast<int64_t>((v[i] - lo) * scale), buckets - 1);
-    bucket[i] = static_cast<uint32_t>(b);
-    ++count[b + 1];
+    float t = (v[i] - lo) * scale;
+    t = t > 0.0f ? t : 0.0f;  // (a NaN maps to 0 and reaches the sum, which is then NaN)
+    t = t < 65535.0f ? t : 65535.0f;
+    const uint32_t q = static_cast<uint32_t>(t);
+    w[i] = (q << 16) | static_cast<uint32_t>(i);
+    ++count[0][q & 0xff];
+    ++count[1][q >> 8];
   }
-  for (int64_t b = 1; b <= buckets; ++b) count[b] += count[b - 1];
-  if (!order) {
-    for (int64_t i = 0; i < n; ++i) sorted[count[bucket[i]]++] = v[i];
-    for (int64_t j = 1; j < n; ++j) {  // only members of one bucket can be out of order
-      const float x = sorted[j];
-      int64_t k = j;
-      for (; k > 0 && sorted[k - 1] > x; --k) sorted[k] = sorted[k - 1];
-      sorted[k] = x;
+  uint32_t* src = w;
+  uint32_t* dst = w + n;
+  for (int pass = 0; pass < 2; ++pass) {
+    uint32_t* c = count[pass];
+    uint32_t sum = 0;
+    for (int b = 0; b < 256; ++b) {
+      const uint32_t k = c[b];
+      c[b] = sum;
+      sum += k;
     }
-    return;
+    const int shift = 16 + 8 * pass;
+    for (int64_t i = 0; i < n; ++i) dst[c[(src[i] >> shift) & 0xff]++] = src[i];
+    std::swap(src, dst);
   }
-  for (int64_t i = 0; i < n; ++i) {
-    const uint32_t p = count[bucket[i]]++;
-    sorted[p] = v[i];
-    order[p] = static_cast<uint32_t>(i);
+  // src == w again (two passes)
+  for (int64_t j = 0; j < n; ++j) {
+    const uint32_t row = w[j] & 0xffffu;
+    sorted[j] = v[row];
+    if (order) order[j] = row;
   }
-  for (int64_t j = 1; j < n; ++j) {
+  for (int64_t j = 1; j < n; ++j) {  // only values that shared a key can be out of order
+    if (!(sorted[j - 1] > sorted[j])) continue;
     const float x = sorted[j];
-    const uint32_t r = order[j];
+    const uint32_t r = order ? order[j] : 0;
     int64_t k = j;
     for (; k > 0 && sorted[k - 1] > x; --k) {
       sorted[k] = sorted[k - 1];
-      order[k] = order[k - 1];
+      if (order) order[k] = order[k - 1];
     }
     sorted[k] = x;
-    order[k] = r;
+    if (order) order[k] = r;
   }
 }
 
@@ -119,8 +143,8 @@ double sliced_wasserstein_fused(const float* a, const float* b, const float* dir
   float* sa = s.sorted_a.data();
   float* sb = s.sorted_b.data();
   for (int64_t l = 0; l < L; ++l) {
-    bucket_sort(pb + l * n, n, sb, nullptr, s);
-    bucket_sort(pa + l * n, n, sa, order, s);
+    sort_column(pb + l * n, n, sb, nullptr, s);
+    sort_column(pa + l * n, n, sa, order, s);
     float* gl = grad_a ? s.grad_proj.data() + l * n : nullptr;
     for (int64_t j = 0; j < n; ++j) {
       const double diff = static_cast<double>(sa[j]) - static_cast<double>(sb[j]);

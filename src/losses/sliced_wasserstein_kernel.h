@@ -12,7 +12,7 @@ namespace dynae {
 struct SlicedWassersteinScratch {
   std::vector<float> projected;   // (L, n): both sets' projections, one direction per row
   std::vector<uint32_t> order;    // (n): a column's argsort
-  std::vector<uint32_t> count, bucket;  // the bucket sort's counts and buckets
+  std::vector<uint32_t> words;    // (2n): packed keys and rows, and the radix sort's buffer
   std::vector<float> sorted_a, sorted_b;  // (n) each
   std::vector<float> grad_proj;   // (L, n)
   std::vector<float> grad_column; // (n)
