@@ -1,6 +1,7 @@
 #include "training/resampling.h"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "dynae/errors.h"
@@ -44,13 +45,29 @@ torch::Tensor regular_space_centers(const torch::Tensor& z_in, double d_min, int
 
 torch::Tensor assign_to_centers(const torch::Tensor& z, const torch::Tensor& centers) {
   torch::NoGradGuard no_grad;
-  // In chunks: the full (N, K) distance matrix would cost N*K*8 bytes.
-  const torch::Tensor c = centers.to(torch::kFloat64);
-  const int64_t n = z.size(0), chunk = 32768;
+  // Squared distances in double, point by point: no (N, K) matrix, and no
+  // per-chunk tensor work (this runs on every training pair every epoch).
+  const torch::Tensor p = z.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+  const torch::Tensor c = centers.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+  const int64_t n = p.size(0), d = p.size(1), k = c.size(0);
+  TORCH_CHECK(c.size(1) == d, "assign_to_centers: centres of dimension ", c.size(1), " for points of ", d);
   torch::Tensor labels = torch::empty({n}, torch::kLong);
-  for (int64_t i = 0; i < n; i += chunk) {
-    const int64_t e = std::min(n, i + chunk);
-    labels.slice(0, i, e).copy_(torch::cdist(z.slice(0, i, e).to(torch::kFloat64), c).argmin(1));
+  const double* x = p.data_ptr<double>();
+  const double* cc = c.data_ptr<double>();
+  int64_t* out = labels.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    const double* xi = x + i * d;
+    double best = std::numeric_limits<double>::infinity();
+    int64_t arg = 0;
+    for (int64_t j = 0; j < k; ++j) {
+      double s = 0;
+      for (int64_t m = 0; m < d; ++m) s += (xi[m] - cc[j * d + m]) * (xi[m] - cc[j * d + m]);
+      if (s < best) {  // the first of equal distances, as argmin
+        best = s;
+        arg = j;
+      }
+    }
+    out[i] = arg;
   }
   return labels;
 }
@@ -73,9 +90,17 @@ torch::Tensor well_tempered_selection(const torch::Tensor& labels, const std::ve
   const int64_t k_count = static_cast<int64_t>(weights.size());
   double total_w = 0;
   for (double w : weights) total_w += w;
-  // Members of each cluster, in label order.
-  const torch::Tensor sorted = std::get<1>(torch::sort(labels, c10::optional<bool>(true), 0, false));
+  // Members of each cluster, in label order (a stable counting sort).
   const std::vector<int64_t> counts = cluster_counts(labels, k_count);
+  torch::Tensor sorted = torch::empty({n}, torch::kLong);
+  {
+    const torch::Tensor lab = labels.contiguous();
+    const int64_t* l = lab.data_ptr<int64_t>();
+    std::vector<int64_t> next(static_cast<size_t>(k_count), 0);
+    for (int64_t k = 1; k < k_count; ++k) next[k] = next[k - 1] + counts[k - 1];
+    int64_t* out = sorted.data_ptr<int64_t>();
+    for (int64_t i = 0; i < n; ++i) out[next[l[i]]++] = i;
+  }
   int64_t covered = 0;
   for (int64_t c : counts) covered += c > batch_size ? c : 0;
   if (require_coverage && static_cast<double>(covered) < 0.8 * static_cast<double>(n)) {

@@ -273,7 +273,10 @@ class TrainingLoop {
 
   std::tuple<torch::Tensor, torch::Tensor, int64_t> resample() {
     torch::NoGradGuard no_grad;
-    const torch::Tensor z_train = model_->encode_all(x_.index_select(0, train_first_));
+    // Every frame once (train and test first frames are all but each
+    // trajectory's last lag frames), then the latents are picked.
+    const torch::Tensor z_all = model_->encode_all(x_);
+    const torch::Tensor z_train = z_all.index_select(0, train_first_);
     const torch::Tensor centers = regular_space_centers(z_train, o_.min_dist, o_.max_centers, gen_);
     const int64_t k = centers.size(0);
     last_centers_ = to_array(centers);
@@ -282,7 +285,7 @@ class TrainingLoop {
     torch::Tensor train_sel = well_tempered_selection(train_labels, w, o_.batch_size, gen_, true);
     torch::Tensor test_sel = torch::empty({0}, torch::kLong);
     if (test_first_.size(0) > 0) {
-      const torch::Tensor z_test = model_->encode_all(x_.index_select(0, test_first_));
+      const torch::Tensor z_test = z_all.index_select(0, test_first_);
       test_sel = well_tempered_selection(assign_to_centers(z_test, centers), w, o_.batch_size, gen_, false);
     }
     return {train_sel, test_sel, k};
