@@ -1,5 +1,6 @@
 #include "dynae/data/lagged_pairs.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
 
@@ -33,18 +34,28 @@ PairSplit split_pairs(const std::vector<int64_t>& lengths, int64_t lag, double t
   // differs between standard libraries; ours must not).
   std::mt19937_64 gen(seed * 0x9E3779B97F4A7C15ULL + 0x5DEECE66DULL);
   PairSplit s;
+  int64_t total = 0;
+  for (int64_t len : lengths) total += std::max<int64_t>(0, len - lag);
+  const int64_t test_total_bound = static_cast<int64_t>(static_cast<double>(total) * test_fraction) +
+                                   static_cast<int64_t>(lengths.size());
+  s.train.first.reserve(static_cast<size_t>(total));
+  s.train.second.reserve(static_cast<size_t>(total));
+  s.test.first.reserve(static_cast<size_t>(test_total_bound));
+  s.test.second.reserve(static_cast<size_t>(test_total_bound));
   int64_t offset = 0;
+  std::vector<int64_t> perm;
   for (size_t k = 0; k < lengths.size(); ++k) {
-    const LaggedPairs p = make_lagged_pairs({lengths[k]}, lag);
-    const int64_t n = static_cast<int64_t>(p.size());
-    std::vector<int64_t> perm(n);
+    if (lengths[k] <= lag) make_lagged_pairs({lengths[k]}, lag);  // throws the clear error
+    // The pairs of one trajectory are (t, t + lag), t < n: shuffled by index.
+    const int64_t n = lengths[k] - lag;
+    perm.resize(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) perm[i] = i;
     for (int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[gen() % static_cast<uint64_t>(i + 1)]);
     const int64_t n_train = n - static_cast<int64_t>(static_cast<double>(n) * test_fraction);
     for (int64_t i = 0; i < n; ++i) {
       LaggedPairs& dst = i < n_train ? s.train : s.test;
-      dst.first.push_back(offset + p.first[perm[i]]);
-      dst.second.push_back(offset + p.second[perm[i]]);
+      dst.first.push_back(offset + perm[i]);
+      dst.second.push_back(offset + perm[i] + lag);
     }
     offset += lengths[k];
   }

@@ -93,12 +93,17 @@ torch::Tensor Model::Impl::encode_all(const torch::Tensor& x, bool log_variance,
   torch::NoGradGuard no_grad;
   // Image frames: keep the first convolution's activations to about 128 MB.
   if (options.encoder_type == "conv") chunk = std::max<int64_t>(64, std::min(chunk, (int64_t{1} << 22) / shape_product(input_shape)));
-  std::vector<torch::Tensor> parts;
+  // Written chunk by chunk into one (N, d) result (no list of parts to concatenate).
+  if (x.size(0) == 0) return torch::empty({0, options.latent_dim});
+  torch::Tensor out;
   for (int64_t i = 0; i < x.size(0); i += chunk) {
-    const torch::Tensor xi = x.slice(0, i, std::min(x.size(0), i + chunk));
-    parts.push_back(log_variance ? posterior(xi).second : encode(xi));
+    const int64_t e = std::min(x.size(0), i + chunk);
+    const torch::Tensor xi = x.slice(0, i, e);
+    const torch::Tensor r = log_variance ? posterior(xi).second : encode(xi);
+    if (!out.defined()) out = torch::empty({x.size(0), r.size(1)}, r.options());
+    out.slice(0, i, e).copy_(r);
   }
-  return parts.empty() ? torch::empty({0, options.latent_dim}) : torch::cat(parts);
+  return out;
 }
 
 std::vector<ParameterGroup> Model::Impl::parameter_groups() const {

@@ -13,16 +13,28 @@ torch::Tensor regular_space_centers(const torch::Tensor& z_in, double d_min, int
   if (!(d_min > 0.0) || !std::isfinite(d_min)) {
     throw ConfigError("min_dist (d_min) must be a positive number of latent units, got " + std::to_string(d_min));
   }
-  const torch::Tensor z = z_in.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+  // Float latents are read as they are (no double copy of every point);
+  // distances are taken in double.
+  const torch::Tensor z = z_in.detach().to(torch::kCPU).contiguous();
+  TORCH_CHECK(z.scalar_type() == torch::kFloat32 || z.scalar_type() == torch::kFloat64,
+              "regular_space_centers: float32 or float64 latents expected");
   const int64_t n = z.size(0), d = z.size(1);
   TORCH_CHECK(n > 0, "regular_space_centers: no points");
   const torch::Tensor order = torch::randperm(n, gen, torch::kLong);
   const int64_t* ord = order.data_ptr<int64_t>();
-  const double* p = z.data_ptr<double>();
+  const bool single = z.scalar_type() == torch::kFloat32;
+  const float* pf = single ? z.data_ptr<float>() : nullptr;
+  const double* pd = single ? nullptr : z.data_ptr<double>();
+  std::vector<double> point(static_cast<size_t>(d));
+  auto load = [&](int64_t row) {
+    for (int64_t k = 0; k < d; ++k) point[k] = single ? pf[row * d + k] : pd[row * d + k];
+    return point.data();
+  };
   const double d2 = d_min * d_min;
-  std::vector<double> centers(p + ord[0] * d, p + ord[0] * d + d);
+  const double* first = load(ord[0]);
+  std::vector<double> centers(first, first + d);
   for (int64_t i = 1; i < n; ++i) {
-    const double* x = p + ord[i] * d;
+    const double* x = load(ord[i]);
     bool far = true;
     for (size_t c = 0; far && c < centers.size(); c += d) {
       double s = 0;
@@ -47,16 +59,22 @@ torch::Tensor assign_to_centers(const torch::Tensor& z, const torch::Tensor& cen
   torch::NoGradGuard no_grad;
   // Squared distances in double, point by point: no (N, K) matrix, and no
   // per-chunk tensor work (this runs on every training pair every epoch).
-  const torch::Tensor p = z.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+  const torch::Tensor p = z.detach().to(torch::kCPU).contiguous();
+  TORCH_CHECK(p.scalar_type() == torch::kFloat32 || p.scalar_type() == torch::kFloat64,
+              "assign_to_centers: float32 or float64 latents expected");
   const torch::Tensor c = centers.detach().to(torch::kCPU, torch::kFloat64).contiguous();
   const int64_t n = p.size(0), d = p.size(1), k = c.size(0);
   TORCH_CHECK(c.size(1) == d, "assign_to_centers: centres of dimension ", c.size(1), " for points of ", d);
   torch::Tensor labels = torch::empty({n}, torch::kLong);
-  const double* x = p.data_ptr<double>();
+  const bool single = p.scalar_type() == torch::kFloat32;
+  const float* xf = single ? p.data_ptr<float>() : nullptr;
+  const double* xd = single ? nullptr : p.data_ptr<double>();
   const double* cc = c.data_ptr<double>();
   int64_t* out = labels.data_ptr<int64_t>();
+  std::vector<double> point(static_cast<size_t>(d));
   for (int64_t i = 0; i < n; ++i) {
-    const double* xi = x + i * d;
+    for (int64_t m = 0; m < d; ++m) point[m] = single ? xf[i * d + m] : xd[i * d + m];
+    const double* xi = point.data();
     double best = std::numeric_limits<double>::infinity();
     int64_t arg = 0;
     for (int64_t j = 0; j < k; ++j) {

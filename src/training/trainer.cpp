@@ -32,7 +32,7 @@ torch::Tensor index_tensor(const std::vector<int64_t>& v) {
 torch::Tensor stack_frames(const TrajectorySet& data, bool target) {
   std::vector<torch::Tensor> parts;
   for (const auto& t : data.trajectories()) parts.push_back(to_tensor(target ? t.target : t.input));
-  return torch::cat(parts).contiguous();
+  return parts.size() == 1 ? parts[0].contiguous() : torch::cat(parts).contiguous();  // one: no copy
 }
 
 class TrainingLoop {
@@ -50,9 +50,7 @@ class TrainingLoop {
                       std::to_string(o.batch_size) + "); use more frames or a smaller batch_size");
     }
     train_first_ = index_tensor(split.train.first);
-    train_second_ = index_tensor(split.train.second);
     test_first_ = index_tensor(split.test.first);
-    test_second_ = index_tensor(split.test.second);
     model_ = std::make_shared<Model::Impl>(o, data.input_frame_shape(), data.target_frame_shape(), gen_);
     model_->train(true);
   }
@@ -107,7 +105,7 @@ class TrainingLoop {
       rep.steps = steps;
       for (int64_t s = 0; s < steps; ++s) {
         if (fused_) {
-          const FusedLosses f = fused_batch(train_first_, train_second_, train_order, s, rep.beta, true);
+          const FusedLosses f = fused_batch(train_first_, train_order, s, rep.beta, true);
           if (!std::isfinite(f.loss)) diverged(epoch, s, "autoencoder loss", f.loss);
           if (!std::isfinite(f.prior)) diverged(epoch, s, "prior loss", f.prior);
           accumulate(rep.train, f.loss, f.reconstruction, f.regularization, f.prior);
@@ -116,7 +114,7 @@ class TrainingLoop {
         }
         const torch::Tensor idx = train_order.slice(0, s * o_.batch_size, (s + 1) * o_.batch_size);
         const torch::Tensor i0 = train_first_.index_select(0, idx);
-        const torch::Tensor i1 = train_second_.index_select(0, idx);
+        const torch::Tensor i1 = i0 + o_.lag;  // pairs are (t, t + lag) within a trajectory
 
         BatchLoss v = objective_->loss(*model_, batch(i0, i1), rep.beta, gen_);
         const double loss = v.loss.item<double>();
@@ -179,17 +177,15 @@ class TrainingLoop {
   /// Batch `s` of `order` through the fused step. Draws the prior noise and
   /// the directions from gen_ exactly as DynAEObjective::loss does, so both
   /// paths consume the generator identically.
-  FusedLosses fused_batch(const torch::Tensor& first, const torch::Tensor& second, const torch::Tensor& order,
-                          int64_t s, double beta, bool train) {
+  FusedLosses fused_batch(const torch::Tensor& first, const torch::Tensor& order, int64_t s, double beta, bool train) {
     const int64_t b = o_.batch_size;
     const int64_t* ord = order.data_ptr<int64_t>() + s * b;
     const int64_t* f = first.data_ptr<int64_t>();
-    const int64_t* g = second.data_ptr<int64_t>();
     i0_.resize(static_cast<size_t>(b));
     i1_.resize(static_cast<size_t>(b));
     for (int64_t k = 0; k < b; ++k) {
       i0_[k] = f[ord[k]];
-      i1_[k] = g[ord[k]];
+      i1_[k] = f[ord[k]] + o_.lag;
     }
     const torch::Tensor noise = torch::randn({b, o_.latent_dim}, gen_, torch::kFloat32);
     const torch::Tensor dirs = random_directions(o_.projections, o_.latent_dim, gen_, torch::kFloat32).contiguous();
@@ -206,8 +202,9 @@ class TrainingLoop {
     torch::Tensor z0, z1;
     {
       torch::NoGradGuard no_grad;
-      z0 = model_->encode_all(x_.index_select(0, train_first_));
-      z1 = model_->encode_all(x_.index_select(0, train_second_));
+      const torch::Tensor z = model_->encode_all(x_);
+      z0 = z.index_select(0, train_first_);
+      z1 = z.index_select(0, train_first_ + o_.lag);
     }
     const int64_t n = z0.size(0), batch = std::min<int64_t>(4096, n);
     if (fused_) {
@@ -254,13 +251,13 @@ class TrainingLoop {
     model_->train(false);
     for (int64_t s = 0; (s + 1) * o_.batch_size <= order.size(0); ++s) {
       if (fused_) {
-        const FusedLosses f = fused_batch(test_first_, test_second_, order, s, beta, false);
+        const FusedLosses f = fused_batch(test_first_, order, s, beta, false);
         accumulate(t, f.loss, f.reconstruction, f.regularization, f.prior);
         continue;
       }
       const torch::Tensor idx = order.slice(0, s * o_.batch_size, (s + 1) * o_.batch_size);
       const torch::Tensor i0 = test_first_.index_select(0, idx);
-      const torch::Tensor i1 = test_second_.index_select(0, idx);
+      const torch::Tensor i1 = i0 + o_.lag;
       BatchLoss v = objective_->loss(*model_, batch(i0, i1), beta, gen_);
       const torch::Tensor prior = objective_->prior_loss(*model_, v);
       const double pl = prior.defined() ? prior.item<double>() : 0.0;
@@ -275,8 +272,10 @@ class TrainingLoop {
     torch::NoGradGuard no_grad;
     // Every frame once (train and test first frames are all but each
     // trajectory's last lag frames), then the latents are picked.
-    const torch::Tensor z_all = model_->encode_all(x_);
+    torch::Tensor z_all = model_->encode_all(x_);
     const torch::Tensor z_train = z_all.index_select(0, train_first_);
+    const torch::Tensor z_test = test_first_.size(0) > 0 ? z_all.index_select(0, test_first_) : torch::Tensor();
+    z_all = torch::Tensor();  // only the picked latents are kept
     const torch::Tensor centers = regular_space_centers(z_train, o_.min_dist, o_.max_centers, gen_);
     const int64_t k = centers.size(0);
     last_centers_ = to_array(centers);
@@ -285,7 +284,6 @@ class TrainingLoop {
     torch::Tensor train_sel = well_tempered_selection(train_labels, w, o_.batch_size, gen_, true);
     torch::Tensor test_sel = torch::empty({0}, torch::kLong);
     if (test_first_.size(0) > 0) {
-      const torch::Tensor z_test = z_all.index_select(0, test_first_);
       test_sel = well_tempered_selection(assign_to_centers(z_test, centers), w, o_.batch_size, gen_, false);
     }
     return {train_sel, test_sel, k};
@@ -322,7 +320,7 @@ class TrainingLoop {
   TrainingObserver* observer_;
   at::Generator gen_;
   torch::Tensor x_, y_;
-  torch::Tensor train_first_, train_second_, test_first_, test_second_;
+  torch::Tensor train_first_, test_first_;  // first frames of the pairs (t, t + lag)
   std::unique_ptr<Objective> objective_;
   std::shared_ptr<Model::Impl> model_;
   std::unique_ptr<FusedDynAEStep> fused_;  // null: the LibTorch path
