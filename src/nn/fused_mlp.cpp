@@ -45,6 +45,36 @@ DYNAE_CPU_CLONES void dense_forward(const DenseLayer& l, const float* x, int64_t
               static_cast<int>(l.out));
 }
 
+// gw (out, in) += ga (rows, out)^T x (rows, in) for a thin layer (in or out
+// <= 4), accumulated in `acc` as (in, out) when the input is thin so that the
+// inner loop runs over the wide side.
+DYNAE_CPU_CLONES void thin_weight_grad(float* gw, const float* ga, const float* x, int64_t rows, int64_t in,
+                                       int64_t out, float* acc) {
+  if (out <= 4) {  // rows of gw are wide (in)
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* xr = x + r * in;
+      for (int64_t o = 0; o < out; ++o) {
+        const float g = ga[r * out + o];
+        float* row = gw + o * in;
+        for (int64_t k = 0; k < in; ++k) row[k] += g * xr[k];
+      }
+    }
+    return;
+  }
+  for (int64_t j = 0; j < in * out; ++j) acc[j] = 0.0f;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* gr = ga + r * out;
+    for (int64_t k = 0; k < in; ++k) {
+      const float xk = x[r * in + k];
+      float* a = acc + k * out;
+      for (int64_t o = 0; o < out; ++o) a[o] += xk * gr[o];
+    }
+  }
+  for (int64_t o = 0; o < out; ++o) {
+    for (int64_t k = 0; k < in; ++k) gw[o * in + k] += acc[k * out + o];
+  }
+}
+
 // v (rows, out) += b per row, then the activation unless `last`
 DYNAE_CPU_CLONES void bias_activation(float* v, const float* b, int64_t rows, int64_t out, bool last,
                                       Activation act) {
@@ -136,7 +166,10 @@ const float* FusedMlp::backward(const float* grad_out, bool input_grad) {
       ga = buf.data();
     }
     if (l.grad_bias) column_sums(l.grad_bias, ga, rows, l.out);
-    if (l.grad_weight) {  // dW += ga^T in
+    if (l.grad_weight && (l.in <= 4 || l.out <= 4)) {
+      wt_.resize(static_cast<size_t>(l.in * l.out));
+      thin_weight_grad(l.grad_weight, ga, in, rows, l.in, l.out, wt_.data());
+    } else if (l.grad_weight) {  // dW += ga^T in
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(l.out), static_cast<int>(l.in),
                   static_cast<int>(rows), 1.0f, ga, static_cast<int>(l.out), in, static_cast<int>(l.in), 1.0f,
                   l.grad_weight, static_cast<int>(l.in));
