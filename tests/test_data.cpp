@@ -85,7 +85,7 @@ TEST(TrajectorySet, LoadsFilesWithTargetsAndChecksLengths) {
   write_npy(dir + "/short.npy", Array({3, 1}, {9, 8, 7}));
   const TrajectorySet s = load_trajectories({dir + "/x.npy"}, {dir + "/y.npy"});
   EXPECT_EQ(s.target_frame_shape(), (std::vector<int64_t>{1}));
-  EXPECT_EQ(s.trajectories()[0].target.data[0], 9);
+  EXPECT_EQ(s.trajectories()[0].target().data[0], 9);
   try {
     load_trajectories({dir + "/x.npy"}, {dir + "/short.npy"});
     FAIL() << "no error";

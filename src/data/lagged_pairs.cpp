@@ -26,22 +26,20 @@ LaggedPairs make_lagged_pairs(const std::vector<int64_t>& lengths, int64_t lag) 
   return p;
 }
 
-PairSplit split_pairs(const std::vector<int64_t>& lengths, int64_t lag, double test_fraction, uint64_t seed) {
+PairStartSplit split_pair_starts(const std::vector<int64_t>& lengths, int64_t lag, double test_fraction,
+                                 uint64_t seed) {
   if (!(test_fraction >= 0.0 && test_fraction < 1.0)) {
     throw ConfigError("test_fraction must be in [0, 1), got " + std::to_string(test_fraction));
   }
   // A portable Fisher-Yates shuffle on mt19937_64 (std::shuffle's result
   // differs between standard libraries; ours must not).
   std::mt19937_64 gen(seed * 0x9E3779B97F4A7C15ULL + 0x5DEECE66DULL);
-  PairSplit s;
+  make_lagged_pairs({}, lag);  // throws the clear error for lag < 1
+  PairStartSplit s;
   int64_t total = 0;
   for (int64_t len : lengths) total += std::max<int64_t>(0, len - lag);
-  const int64_t test_total_bound = static_cast<int64_t>(static_cast<double>(total) * test_fraction) +
-                                   static_cast<int64_t>(lengths.size());
-  s.train.first.reserve(static_cast<size_t>(total));
-  s.train.second.reserve(static_cast<size_t>(total));
-  s.test.first.reserve(static_cast<size_t>(test_total_bound));
-  s.test.second.reserve(static_cast<size_t>(test_total_bound));
+  s.train.reserve(static_cast<size_t>(total));
+  s.test.reserve(static_cast<size_t>(static_cast<double>(total) * test_fraction) + lengths.size());
   int64_t offset = 0;
   std::vector<int64_t> perm;
   for (size_t k = 0; k < lengths.size(); ++k) {
@@ -52,12 +50,19 @@ PairSplit split_pairs(const std::vector<int64_t>& lengths, int64_t lag, double t
     for (int64_t i = 0; i < n; ++i) perm[i] = i;
     for (int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[gen() % static_cast<uint64_t>(i + 1)]);
     const int64_t n_train = n - static_cast<int64_t>(static_cast<double>(n) * test_fraction);
-    for (int64_t i = 0; i < n; ++i) {
-      LaggedPairs& dst = i < n_train ? s.train : s.test;
-      dst.first.push_back(offset + perm[i]);
-      dst.second.push_back(offset + perm[i] + lag);
-    }
+    for (int64_t i = 0; i < n; ++i) (i < n_train ? s.train : s.test).push_back(offset + perm[i]);
     offset += lengths[k];
+  }
+  return s;
+}
+
+PairSplit split_pairs(const std::vector<int64_t>& lengths, int64_t lag, double test_fraction, uint64_t seed) {
+  PairStartSplit starts = split_pair_starts(lengths, lag, test_fraction, seed);
+  PairSplit s;
+  for (auto [src, dst] : {std::pair{&starts.train, &s.train}, std::pair{&starts.test, &s.test}}) {
+    dst->second.reserve(src->size());
+    for (int64_t f : *src) dst->second.push_back(f + lag);
+    dst->first = std::move(*src);
   }
   return s;
 }

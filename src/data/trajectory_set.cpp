@@ -31,12 +31,11 @@ void check_finite(const Array& a, const std::string& what) {
   }
 }
 
-void TrajectorySet::add(std::string name, Array input) {
-  Array target = input;
-  add(std::move(name), std::move(input), std::move(target));
-}
+void TrajectorySet::add(std::string name, Array input) { add(std::move(name), std::move(input), Array()); }
 
-void TrajectorySet::add(std::string name, Array input, Array target) {
+void TrajectorySet::add(std::string name, Array input, Array own_target) {
+  const bool autoencoder = own_target.shape.empty();
+  const Array& target = autoencoder ? input : own_target;
   if (input.rank() < 2) {
     throw DataError("'" + name + "': expected frames first with at least 2 dimensions (T, features), got shape " +
                     input.shape_string());
@@ -63,8 +62,8 @@ void TrajectorySet::add(std::string name, Array input, Array target) {
     }
   }
   check_finite(input, name);
-  check_finite(target, name + "' target '");
-  trajs_.push_back(Trajectory{std::move(name), std::move(input), std::move(target)});
+  if (!autoencoder) check_finite(own_target, name + "' target '");
+  trajs_.push_back(Trajectory{std::move(name), std::move(input), std::move(own_target)});
 }
 
 int64_t TrajectorySet::total_frames() const {
@@ -84,7 +83,7 @@ std::vector<int64_t> TrajectorySet::input_frame_shape() const {
 }
 
 std::vector<int64_t> TrajectorySet::target_frame_shape() const {
-  return trajs_.empty() ? std::vector<int64_t>{} : frame_shape(trajs_.front().target);
+  return trajs_.empty() ? std::vector<int64_t>{} : frame_shape(trajs_.front().target());
 }
 
 TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,

@@ -94,7 +94,7 @@ Model fit_tica(const ModelOptions& o, const TrajectorySet& data) {
   std::vector<torch::Tensor> zs, ys;
   for (const auto& t : data.trajectories()) {
     zs.push_back((flat_frames(t.input) - mean).mm(w));
-    ys.push_back(flat_frames(t.target));
+    ys.push_back(flat_frames(t.target()));
   }
   const torch::Tensor z = torch::cat(zs), y = torch::cat(ys);
   const torch::Tensor z_mean = z.mean(0), y_mean = y.mean(0);

@@ -128,25 +128,38 @@ torch::Tensor well_tempered_selection(const torch::Tensor& labels, const std::ve
        << " clusters; increase d_min (min_dist)";
     throw TrainingError(os.str());
   }
-  std::vector<torch::Tensor> parts;
-  int64_t start = 0;
+  // The selection, written cluster by cluster into one buffer.
+  std::vector<int64_t> targets(static_cast<size_t>(k_count)), sizes(static_cast<size_t>(k_count), 0);
+  int64_t total = 0;
+  for (int64_t k = 0; k < k_count; ++k) {
+    const int64_t nk = counts[k];
+    targets[k] = static_cast<int64_t>(std::floor(static_cast<double>(n) * weights[k] / total_w /
+                                                 static_cast<double>(batch_size)) + 1) * batch_size;
+    if (nk > targets[k]) sizes[k] = targets[k];
+    else if (nk > batch_size) sizes[k] = (targets[k] / nk) * (nk / batch_size * batch_size);
+    total += sizes[k];
+  }
+  if (total == 0) return torch::empty({0}, torch::kLong);
+  torch::Tensor selected = torch::empty({total}, torch::kLong);
+  int64_t start = 0, written = 0;
   for (int64_t k = 0; k < k_count; ++k) {
     const int64_t nk = counts[k];
     const torch::Tensor members = sorted.slice(0, start, start + nk);
     start += nk;
-    const int64_t target = static_cast<int64_t>(std::floor(static_cast<double>(n) * weights[k] / total_w /
-                                                           static_cast<double>(batch_size)) + 1) * batch_size;
-    if (nk > target) {
-      parts.push_back(members.index_select(0, torch::randperm(nk, gen, torch::kLong).slice(0, 0, target)));
+    if (nk > targets[k]) {
+      selected.slice(0, written, written + targets[k])
+          .copy_(members.index_select(0, torch::randperm(nk, gen, torch::kLong).slice(0, 0, targets[k])));
+      written += targets[k];
     } else if (nk > batch_size) {
       const int64_t cut = nk / batch_size * batch_size;
-      for (int64_t r = 0; r < target / nk; ++r) {
-        parts.push_back(members.index_select(0, torch::randperm(nk, gen, torch::kLong).slice(0, 0, cut)));
+      for (int64_t r = 0; r < targets[k] / nk; ++r) {
+        selected.slice(0, written, written + cut)
+            .copy_(members.index_select(0, torch::randperm(nk, gen, torch::kLong).slice(0, 0, cut)));
+        written += cut;
       }
     }
   }
-  if (parts.empty()) return torch::empty({0}, torch::kLong);
-  const torch::Tensor batches = torch::cat(parts).reshape({-1, batch_size});
+  const torch::Tensor batches = selected.reshape({-1, batch_size});
   return batches.index_select(0, torch::randperm(batches.size(0), gen, torch::kLong)).reshape({-1});
 }
 

@@ -24,14 +24,17 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-torch::Tensor index_tensor(const std::vector<int64_t>& v) {
-  return torch::tensor(v.empty() ? std::vector<int64_t>{} : v, torch::kLong);
+/// An int64 tensor that takes over the vector's buffer (no copy).
+torch::Tensor index_tensor(std::vector<int64_t>&& v) {
+  auto* owned = new std::vector<int64_t>(std::move(v));
+  return torch::from_blob(owned->data(), {static_cast<int64_t>(owned->size())},
+                          [owned](void*) { delete owned; }, torch::kLong);
 }
 
 /// Concatenates every trajectory's frames into one (N, ...) float32 tensor.
 torch::Tensor stack_frames(const TrajectorySet& data, bool target) {
   std::vector<torch::Tensor> parts;
-  for (const auto& t : data.trajectories()) parts.push_back(to_tensor(target ? t.target : t.input));
+  for (const auto& t : data.trajectories()) parts.push_back(to_tensor(target ? t.target() : t.input));
   return parts.size() == 1 ? parts[0].contiguous() : torch::cat(parts).contiguous();  // one: no copy
 }
 
@@ -42,15 +45,15 @@ class TrainingLoop {
         objective_(make_objective(o.model)) {
     x_ = stack_frames(data, false);
     bool autoencoder = true;  // targets are the inputs: share one tensor
-    for (const auto& t : data.trajectories()) autoencoder = autoencoder && t.target.data == t.input.data;
+    for (const auto& t : data.trajectories()) autoencoder = autoencoder && (t.own_target.shape.empty() || t.own_target.data == t.input.data);
     y_ = autoencoder ? x_ : stack_frames(data, true);
-    const PairSplit split = split_pairs(data.lengths(), o.lag, o.test_fraction, o.seed);
+    PairStartSplit split = split_pair_starts(data.lengths(), o.lag, o.test_fraction, o.seed);
     if (static_cast<int64_t>(split.train.size()) < o.batch_size) {
       throw DataError("only " + std::to_string(split.train.size()) + " training pairs, fewer than one batch (" +
                       std::to_string(o.batch_size) + "); use more frames or a smaller batch_size");
     }
-    train_first_ = index_tensor(split.train.first);
-    test_first_ = index_tensor(split.test.first);
+    train_first_ = index_tensor(std::move(split.train));
+    test_first_ = index_tensor(std::move(split.test));
     model_ = std::make_shared<Model::Impl>(o, data.input_frame_shape(), data.target_frame_shape(), gen_);
     model_->train(true);
   }

@@ -30,4 +30,13 @@ struct PairSplit {
 PairSplit split_pairs(const std::vector<int64_t>& lengths, int64_t lag, double test_fraction,
                       uint64_t seed);
 
+/// The same split as split_pairs, holding only each pair's first frame (the
+/// second is first + lag): half the memory, for long trajectories.
+struct PairStartSplit {
+  std::vector<int64_t> train;
+  std::vector<int64_t> test;
+};
+PairStartSplit split_pair_starts(const std::vector<int64_t>& lengths, int64_t lag, double test_fraction,
+                                 uint64_t seed);
+
 }  // namespace dynae

@@ -10,7 +10,11 @@ namespace dynae {
 struct Trajectory {
   std::string name;  ///< where it came from (a path), for messages
   Array input;       ///< (T, ...) frames the encoder sees
-  Array target;      ///< (T, ...) frames the decoder reconstructs (= input by default)
+  /// (T, ...) frames the decoder reconstructs when they differ from the
+  /// inputs; empty for an autoencoder, whose frames are then held once.
+  Array own_target;
+  /// The frames the decoder reconstructs (the inputs by default).
+  const Array& target() const { return own_target.shape.empty() ? input : own_target; }
 };
 
 class TrajectorySet {
@@ -19,9 +23,10 @@ class TrajectorySet {
 
   /// Adds a trajectory whose target is its input (an autoencoder).
   void add(std::string name, Array input);
-  /// Adds a trajectory with its own target. Throws DataError unless both have
-  /// the same number of frames, every trajectory has the same frame shapes,
-  /// and every value is finite (the message names the frame).
+  /// Adds a trajectory with its own target (an empty Array: the inputs).
+  /// Throws DataError unless both have the same number of frames, every
+  /// trajectory has the same frame shapes, and every value is finite (the
+  /// message names the frame).
   void add(std::string name, Array input, Array target);
 
   const std::vector<Trajectory>& trajectories() const { return trajs_; }
