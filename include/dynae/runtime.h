@@ -10,4 +10,17 @@ namespace dynae {
 void set_num_threads(int64_t n);
 int64_t num_threads();
 
+/// Sets OpenBLAS's thread count for its lifetime and restores it after
+/// (n = 0: leaves it alone; no effect with a BLAS other than OpenBLAS).
+class BlasThreadsGuard {
+ public:
+  explicit BlasThreadsGuard(int n);
+  ~BlasThreadsGuard();
+  BlasThreadsGuard(const BlasThreadsGuard&) = delete;
+  BlasThreadsGuard& operator=(const BlasThreadsGuard&) = delete;
+
+ private:
+  int previous_ = 0;
+};
+
 }  // namespace dynae

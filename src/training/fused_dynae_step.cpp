@@ -1,5 +1,6 @@
 #include "training/fused_dynae_step.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dynae {
@@ -98,6 +99,15 @@ FusedLosses FusedDynAEStep::run(const float* x, const float* y, const int64_t* i
   force_.backward(residual_.data(), /*input_grad=*/false);
   prior_opt_.step();
   return r;
+}
+
+void FusedDynAEStep::encode(const float* x, int64_t rows, float* z) {
+  const int64_t chunk = 4096, n_in = encoder_.in();
+  for (int64_t i = 0; i < rows; i += chunk) {
+    const int64_t m = std::min(chunk, rows - i);
+    const float* out = encoder_.forward(x + i * n_in, m);
+    std::copy(out, out + m * d_, z + i * d_);
+  }
 }
 
 double FusedDynAEStep::prior_step(const float* z0, const float* z1, int64_t rows, bool train) {

@@ -42,6 +42,9 @@ class FusedDynAEStep {
   /// Adam step of the prior on it (the refit at the end of training).
   double prior_step(const float* z0, const float* z1, int64_t rows, bool train);
 
+  /// z (rows, d) = E(x) for rows of x (rows, in), in chunks (no gradient).
+  void encode(const float* x, int64_t rows, float* z);
+
   FlatAdam& autoencoder_optimizer() { return ae_opt_; }
   FlatAdam& prior_optimizer() { return prior_opt_; }
   FusedMlp& force() { return force_; }

@@ -34,6 +34,13 @@ torch::Tensor regular_space_centers(const torch::Tensor& z_in, double d_min, int
   const double* first = load(ord[0]);
   std::vector<double> centers(first, first + d);
   for (int64_t i = 1; i < n; ++i) {
+    // The visiting order is random: fetch a few points ahead, or every point
+    // of a long trajectory is a cache miss.
+    if (i + 16 < n) {
+      const int64_t ahead = ord[i + 16] * d;
+      if (single) __builtin_prefetch(pf + ahead);
+      else __builtin_prefetch(pd + ahead);
+    }
     const double* x = load(ord[i]);
     bool far = true;
     for (size_t c = 0; far && c < centers.size(); c += d) {

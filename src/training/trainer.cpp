@@ -9,6 +9,7 @@
 #include "data/tensor_convert.h"
 #include "dynae/data/lagged_pairs.h"
 #include "dynae/errors.h"
+#include "dynae/runtime.h"
 #include "models/model_impl.h"
 #include "losses/sliced_wasserstein.h"
 #include "models/objective.h"
@@ -65,6 +66,9 @@ class TrainingLoop {
     const bool has_prior = groups.size() > 1;
     // The fused path (when it applies) owns its own flat Adam optimizers.
     fused_ = bind_fused_step(*model_, o_.warmup_learning_rate, o_.learning_rate);
+    // The fused kernels' products (512 x 32 x 32) lose to fork/join when
+    // OpenBLAS threads them: one BLAS thread while they train.
+    const BlasThreadsGuard one_blas_thread(fused_ ? 1 : 0);
     std::unique_ptr<torch::optim::Adam> ae_opt, prior_opt;
     if (!fused_) {
       ae_opt = std::make_unique<torch::optim::Adam>(ae_params, torch::optim::AdamOptions(o_.warmup_learning_rate));
@@ -177,6 +181,14 @@ class TrainingLoop {
     return {x_.index_select(0, i0), x_.index_select(0, i1), y_.index_select(0, i0), y_.index_select(0, i1)};
   }
 
+  /// Every frame's latent (N, d), through the fused encoder when it applies.
+  torch::Tensor encode_frames() {
+    if (!fused_) return model_->encode_all(x_);
+    torch::Tensor z = torch::empty({x_.size(0), o_.latent_dim}, torch::kFloat32);
+    fused_->encode(x_.data_ptr<float>(), x_.size(0), z.data_ptr<float>());
+    return z;
+  }
+
   /// Batch `s` of `order` through the fused step. Draws the prior noise and
   /// the directions from gen_ exactly as DynAEObjective::loss does, so both
   /// paths consume the generator identically.
@@ -205,7 +217,7 @@ class TrainingLoop {
     torch::Tensor z0, z1;
     {
       torch::NoGradGuard no_grad;
-      const torch::Tensor z = model_->encode_all(x_);
+      const torch::Tensor z = encode_frames();
       z0 = z.index_select(0, train_first_);
       z1 = z.index_select(0, train_first_ + o_.lag);
     }
@@ -275,7 +287,7 @@ class TrainingLoop {
     torch::NoGradGuard no_grad;
     // Every frame once (train and test first frames are all but each
     // trajectory's last lag frames), then the latents are picked.
-    torch::Tensor z_all = model_->encode_all(x_);
+    torch::Tensor z_all = encode_frames();
     const torch::Tensor z_train = z_all.index_select(0, train_first_);
     const torch::Tensor z_test = test_first_.size(0) > 0 ? z_all.index_select(0, test_first_) : torch::Tensor();
     z_all = torch::Tensor();  // only the picked latents are kept

@@ -24,4 +24,23 @@ void set_num_threads(int64_t n) {
 
 int64_t num_threads() { return torch::get_num_threads(); }
 
+namespace {
+using GetThreads = int (*)();
+using SetThreads = void (*)(int);
+}  // namespace
+
+BlasThreadsGuard::BlasThreadsGuard(int n) {
+  auto* get = reinterpret_cast<GetThreads>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  auto* set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (n <= 0 || !get || !set) return;
+  previous_ = get();
+  if (previous_ != n) set(n);
+  else previous_ = 0;
+}
+
+BlasThreadsGuard::~BlasThreadsGuard() {
+  if (previous_ <= 0) return;
+  if (auto* set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(previous_);
+}
+
 }  // namespace dynae
