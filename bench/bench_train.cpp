@@ -50,6 +50,7 @@ void line(const std::string& name, double value, const char* unit) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  dynae::keep_freed_memory();
   CLI::App app{"dynae training benchmark (reference defaults, bundled three-state data)"};
   int64_t epochs = 6, threads = -1, tile = 1;
   int fused = 1;

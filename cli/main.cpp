@@ -6,8 +6,10 @@
 
 #include "commands.h"
 #include "dynae/errors.h"
+#include "dynae/runtime.h"
 
 int main(int argc, char** argv) {
+  dynae::keep_freed_memory();
   CLI::App app{"dynae: dynamics-constrained autoencoders for stochastic time series\n"
                "(Wang, Wang, Evans, Tiwary, JCTC 2024, arXiv 2209.00905)"};
   app.set_version_flag("--version", std::string("dynae ") + DYNAE_VERSION);

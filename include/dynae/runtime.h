@@ -10,6 +10,14 @@ namespace dynae {
 void set_num_threads(int64_t n);
 int64_t num_threads();
 
+/// Asks glibc's malloc to keep freed blocks of up to 32 MB for reuse instead
+/// of returning them to the system: each epoch allocates and frees arrays of
+/// every frame's latents, labels and selections, and on long trajectories
+/// fresh pages for them (page faults) cost more than the work. Peak memory is
+/// unchanged (the same blocks are reused). For programs (the CLI, the
+/// benchmarks) to call once at start; a no-op on other C libraries.
+void keep_freed_memory();
+
 /// Sets OpenBLAS's thread count for its lifetime and restores it after
 /// (n = 0: leaves it alone; no effect with a BLAS other than OpenBLAS).
 class BlasThreadsGuard {

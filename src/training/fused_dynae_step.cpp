@@ -102,7 +102,7 @@ FusedLosses FusedDynAEStep::run(const float* x, const float* y, const int64_t* i
 }
 
 void FusedDynAEStep::encode(const float* x, int64_t rows, float* z) {
-  const int64_t chunk = 4096, n_in = encoder_.in();
+  const int64_t chunk = 512, n_in = encoder_.in();  // activations stay in L2
   for (int64_t i = 0; i < rows; i += chunk) {
     const int64_t m = std::min(chunk, rows - i);
     const float* out = encoder_.forward(x + i * n_in, m);

@@ -1,4 +1,5 @@
 #include <dlfcn.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <thread>
@@ -23,6 +24,13 @@ void set_num_threads(int64_t n) {
 }
 
 int64_t num_threads() { return torch::get_num_threads(); }
+
+void keep_freed_memory() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
 
 namespace {
 using GetThreads = int (*)();
