@@ -50,6 +50,13 @@ TEST(SplitPairs, SeededDisjointEightyTwenty) {
   }
   EXPECT_EQ(seen.size(), 1500u);   // every pair exactly once
   EXPECT_EQ(seen.count(1000), 0u); // no pair from the last frame of trajectory 0 into trajectory 1
+  // The trainer's compact form: the same starts, and the same errors.
+  const PairStartSplit starts = split_pair_starts(lengths, 1, 0.2, 7);
+  EXPECT_EQ(starts.train, a.train.first);
+  EXPECT_EQ(starts.test, a.test.first);
+  EXPECT_THROW(split_pair_starts(lengths, 0, 0.2, 7), ConfigError);
+  EXPECT_THROW(split_pair_starts({1001, 1}, 1, 0.2, 7), DataError);
+  EXPECT_THROW(split_pair_starts(lengths, 1, 1.0, 7), ConfigError);
 }
 
 TEST(TrajectorySet, NaNErrorNamesTheFrame) {
@@ -76,6 +83,21 @@ TEST(TrajectorySet, ShapeMismatchesAreErrors) {
   s.add("d", Array({5, 2}, std::vector<double>(10)));
   EXPECT_EQ(s.total_frames(), 8);
   EXPECT_EQ(s.lengths(), (std::vector<int64_t>{3, 5}));
+}
+
+TEST(TrajectorySet, AnAutoencodersTargetIsItsInputHeldOnce) {
+  TrajectorySet s;
+  s.add("a", Array({3, 2}, {1, 2, 3, 4, 5, 6}));
+  const Trajectory& t = s.trajectories()[0];
+  EXPECT_EQ(&t.target(), &t.input);  // the same frames, not a copy
+  EXPECT_TRUE(t.own_target.data.empty());
+  EXPECT_EQ(s.target_frame_shape(), (std::vector<int64_t>{2}));
+  // A trajectory with its own target keeps it, and a later autoencoder
+  // trajectory must match that target's frame shape.
+  TrajectorySet m;
+  m.add("x", Array({3, 2}, {1, 2, 3, 4, 5, 6}), Array({3, 1}, {7, 8, 9}));
+  EXPECT_EQ(m.trajectories()[0].target().data, (std::vector<double>{7, 8, 9}));
+  EXPECT_THROW(m.add("y", Array({3, 2}, {1, 2, 3, 4, 5, 6})), DataError);
 }
 
 TEST(TrajectorySet, LoadsFilesWithTargetsAndChecksLengths) {
