@@ -25,10 +25,9 @@ namespace {
 //     stably;
 //  3. one insertion pass over the exact values reorders the rare values that
 //     shared a key (almost never moves anything: predictable branches).
-// Infinite values, a NaN that the range misses only when it is the first
-// value, or n > 65536 take a comparison sort in float_order_key order;
-// otherwise a NaN gets key 0: it is sorted somewhere and reaches the sum,
-// which is then NaN (training stops clearly).
+// Infinite values, a NaN as the first value, or n > 65536 take a comparison
+// sort in float_order_key order; any other NaN gets key 0, is sorted
+// somewhere and reaches the sum, which is then NaN (training stops clearly).
 void sort_column(const float* v, int64_t n, float* sorted, uint32_t* order, SlicedWassersteinScratch& s) {
   // Range, over 8 independent lanes (one running min/max is a latency chain)
   float lo8[8], hi8[8];
