@@ -96,8 +96,6 @@ void run(const GenerateArgs& a) {
 
 }  // namespace
 
-void add_landscape_options(CLI::App* cmd, LandscapeOptions& o);
-
 void add_generate_command(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();
   CLI::App* cmd = app.add_subcommand(

@@ -17,8 +17,6 @@ struct ReportArgs {
 
 }  // namespace
 
-void add_landscape_options(CLI::App* cmd, LandscapeOptions& o);
-
 void add_report_command(CLI::App& app) {
   auto args = std::make_shared<ReportArgs>();
   CLI::App* cmd = app.add_subcommand(

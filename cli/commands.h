@@ -2,6 +2,8 @@
 // Each `dynae` subcommand registers its flags and its action on the app.
 #include <CLI/CLI.hpp>
 
+#include "dynae/analysis/landscape.h"
+
 namespace dynae::cli {
 
 void add_train_command(CLI::App& app);
@@ -13,5 +15,9 @@ void add_compare_command(CLI::App& app);
 void add_landscape_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+
+/// The landscape flags (--grid, --coords, --smoothing, ...) shared by
+/// landscape, generate and report.
+void add_landscape_options(CLI::App* cmd, LandscapeOptions& o);
 
 }  // namespace dynae::cli

@@ -1,6 +1,5 @@
 #include "dynae/data/lagged_pairs.h"
 
-#include <algorithm>
 #include <random>
 #include <string>
 
@@ -8,15 +7,27 @@
 
 namespace dynae {
 
-LaggedPairs make_lagged_pairs(const std::vector<int64_t>& lengths, int64_t lag) {
+namespace {
+
+/// Throws ConfigError for lag < 1 and DataError naming the first trajectory
+/// that is not longer than the lag.
+void check_lag(const std::vector<int64_t>& lengths, int64_t lag) {
   if (lag < 1) throw ConfigError("lag must be >= 1 frame, got " + std::to_string(lag));
-  LaggedPairs p;
-  int64_t offset = 0;
   for (size_t k = 0; k < lengths.size(); ++k) {
     if (lengths[k] <= lag) {
       throw DataError("trajectory " + std::to_string(k) + " has " + std::to_string(lengths[k]) +
                       " frames, not more than the lag (" + std::to_string(lag) + "): it gives no pair");
     }
+  }
+}
+
+}  // namespace
+
+LaggedPairs make_lagged_pairs(const std::vector<int64_t>& lengths, int64_t lag) {
+  check_lag(lengths, lag);
+  LaggedPairs p;
+  int64_t offset = 0;
+  for (size_t k = 0; k < lengths.size(); ++k) {
     for (int64_t t = 0; t + lag < lengths[k]; ++t) {
       p.first.push_back(offset + t);
       p.second.push_back(offset + t + lag);
@@ -34,16 +45,15 @@ PairStartSplit split_pair_starts(const std::vector<int64_t>& lengths, int64_t la
   // A portable Fisher-Yates shuffle on mt19937_64 (std::shuffle's result
   // differs between standard libraries; ours must not).
   std::mt19937_64 gen(seed * 0x9E3779B97F4A7C15ULL + 0x5DEECE66DULL);
-  make_lagged_pairs({}, lag);  // throws the clear error for lag < 1
+  check_lag(lengths, lag);
   PairStartSplit s;
   int64_t total = 0;
-  for (int64_t len : lengths) total += std::max<int64_t>(0, len - lag);
+  for (int64_t len : lengths) total += len - lag;
   s.train.reserve(static_cast<size_t>(total));
   s.test.reserve(static_cast<size_t>(static_cast<double>(total) * test_fraction) + lengths.size());
   int64_t offset = 0;
   std::vector<int64_t> perm;
   for (size_t k = 0; k < lengths.size(); ++k) {
-    if (lengths[k] <= lag) make_lagged_pairs({lengths[k]}, lag);  // throws the clear error
     // The pairs of one trajectory are (t, t + lag), t < n: shuffled by index.
     const int64_t n = lengths[k] - lag;
     perm.resize(static_cast<size_t>(n));

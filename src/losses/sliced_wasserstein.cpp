@@ -1,5 +1,7 @@
 #include "losses/sliced_wasserstein.h"
 
+#include "losses/sliced_wasserstein_kernel.h"
+
 #include <boost/sort/pdqsort/pdqsort.hpp>
 
 #include <cstring>
@@ -15,12 +17,9 @@ torch::Tensor random_directions(int64_t count, int64_t dim, at::Generator& gen,
 
 namespace {
 
-// IEEE-754 bits mapped to unsigned integers of the same order.
-inline uint32_t order_key(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
+// IEEE-754 bits mapped to unsigned integers of the same order (float:
+// float_order_key, shared with the fused kernel).
+inline uint32_t order_key(float f) { return float_order_key(f); }
 
 inline uint64_t order_key(double f) {
   uint64_t u;

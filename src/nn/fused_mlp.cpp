@@ -21,9 +21,13 @@
 namespace dynae {
 namespace {
 
+// Layers with at most this many inputs or outputs (the latent, a 2-D target)
+// are plain loops: a BLAS call costs more than their arithmetic.
+constexpr int64_t kThin = 4;
+
 // y (rows, out) = x (rows, in) W^T, without the bias (added with the activation)
 DYNAE_CPU_CLONES void dense_forward(const DenseLayer& l, const float* x, int64_t rows, float* y, std::vector<float>& wt) {
-  if (l.in <= 4) {  // thin input (the latent): a BLAS call costs more than the arithmetic
+  if (l.in <= kThin) {  // thin input
     wt.resize(static_cast<size_t>(l.in * l.out));  // W^T, so that the inner loop is contiguous
     for (int64_t o = 0; o < l.out; ++o) {
       for (int64_t k = 0; k < l.in; ++k) wt[k * l.out + o] = l.weight[o * l.in + k];
@@ -46,11 +50,11 @@ DYNAE_CPU_CLONES void dense_forward(const DenseLayer& l, const float* x, int64_t
 }
 
 // gw (out, in) += ga (rows, out)^T x (rows, in) for a thin layer (in or out
-// <= 4), accumulated in `acc` as (in, out) when the input is thin so that the
+// <= kThin), accumulated in `acc` as (in, out) when the input is thin so that the
 // inner loop runs over the wide side.
 DYNAE_CPU_CLONES void thin_weight_grad(float* gw, const float* ga, const float* x, int64_t rows, int64_t in,
                                        int64_t out, float* acc) {
-  if (out <= 4) {  // rows of gw are wide (in)
+  if (out <= kThin) {  // rows of gw are wide (in)
     for (int64_t r = 0; r < rows; ++r) {
       const float* xr = x + r * in;
       for (int64_t o = 0; o < out; ++o) {
@@ -166,7 +170,7 @@ const float* FusedMlp::backward(const float* grad_out, bool input_grad) {
       ga = buf.data();
     }
     if (l.grad_bias) column_sums(l.grad_bias, ga, rows, l.out);
-    if (l.grad_weight && (l.in <= 4 || l.out <= 4)) {
+    if (l.grad_weight && (l.in <= kThin || l.out <= kThin)) {
       wt_.resize(static_cast<size_t>(l.in * l.out));
       thin_weight_grad(l.grad_weight, ga, in, rows, l.in, l.out, wt_.data());
     } else if (l.grad_weight) {  // dW += ga^T in
@@ -180,7 +184,7 @@ const float* FusedMlp::backward(const float* grad_out, bool input_grad) {
     turn ^= 1;
     const int64_t n = rows * l.in;
     if (static_cast<int64_t>(next.size()) < n) next.resize(static_cast<size_t>(n));
-    if (l.out <= 4) {  // thin output (the latent or a 2-D target)
+    if (l.out <= kThin) {  // thin output
       thin_input_grad(next.data(), ga, l.weight, rows, l.in, l.out);
     } else {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows), static_cast<int>(l.in),

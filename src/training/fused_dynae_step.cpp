@@ -67,15 +67,8 @@ FusedLosses FusedDynAEStep::run(const float* x, const float* y, const int64_t* i
                                               train ? grad_moves_.data() : nullptr, swd_);
   r.loss = r.reconstruction + beta * r.regularization;
 
-  // Prior loss on the same (detached) latents, before the autoencoder moves:
-  // nll = 0.25 |z1 - z0 - f(z0)|^2, mean over the batch.
-  ensure(residual_, batch * d);
-  double nll = 0.0;
-  for (int64_t j = 0; j < batch * d; ++j) {
-    residual_[j] = z1[j] - z0[j] - f[j];
-    nll += static_cast<double>(residual_[j]) * residual_[j];
-  }
-  r.prior = 0.25 * nll / static_cast<double>(batch);
+  // Prior loss on the same (detached) latents, before the autoencoder moves
+  r.prior = prior_nll(z0, z1, f, batch);
   if (!train) return r;
 
   // Autoencoder step: dL/dz from the decoder plus beta dSWD/dz (moves = z1 - z0)
@@ -91,13 +84,8 @@ FusedLosses FusedDynAEStep::run(const float* x, const float* y, const int64_t* i
   encoder_.backward(grad_z_.data(), /*input_grad=*/false);
   ae_opt_.step();
 
-  // Prior step: d nll / d f = -0.5 r / B (the force net's activations are
-  // still those of f(z0) above)
-  prior_opt_.zero_grad();
-  const float p_scale = static_cast<float>(-0.5 / static_cast<double>(batch));
-  for (int64_t j = 0; j < batch * d; ++j) residual_[j] *= p_scale;
-  force_.backward(residual_.data(), /*input_grad=*/false);
-  prior_opt_.step();
+  // Prior step (the force net's activations are still those of f(z0) above)
+  prior_update(batch);
   return r;
 }
 
@@ -111,22 +99,29 @@ void FusedDynAEStep::encode(const float* x, int64_t rows, float* z) {
 }
 
 double FusedDynAEStep::prior_step(const float* z0, const float* z1, int64_t rows, bool train) {
-  const int64_t d = d_;
-  const float* f = force_.forward(z0, rows);
-  ensure(residual_, rows * d);
+  const double nll = prior_nll(z0, z1, force_.forward(z0, rows), rows);
+  if (train) prior_update(rows);
+  return nll;
+}
+
+double FusedDynAEStep::prior_nll(const float* z0, const float* z1, const float* f, int64_t rows) {
+  // nll = 0.25 |z1 - z0 - f(z0)|^2, mean over the rows; the residual is kept
+  ensure(residual_, rows * d_);
   double nll = 0.0;
-  for (int64_t j = 0; j < rows * d; ++j) {
+  for (int64_t j = 0; j < rows * d_; ++j) {
     residual_[j] = z1[j] - z0[j] - f[j];
     nll += static_cast<double>(residual_[j]) * residual_[j];
   }
-  if (train) {
-    prior_opt_.zero_grad();
-    const float p_scale = static_cast<float>(-0.5 / static_cast<double>(rows));
-    for (int64_t j = 0; j < rows * d; ++j) residual_[j] *= p_scale;
-    force_.backward(residual_.data(), /*input_grad=*/false);
-    prior_opt_.step();
-  }
   return 0.25 * nll / static_cast<double>(rows);
+}
+
+void FusedDynAEStep::prior_update(int64_t rows) {
+  // d nll / d f = -0.5 r / rows, through the force net's last forward
+  prior_opt_.zero_grad();
+  const float scale = static_cast<float>(-0.5 / static_cast<double>(rows));
+  for (int64_t j = 0; j < rows * d_; ++j) residual_[j] *= scale;
+  force_.backward(residual_.data(), /*input_grad=*/false);
+  prior_opt_.step();
 }
 
 }  // namespace dynae

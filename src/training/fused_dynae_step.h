@@ -52,6 +52,11 @@ class FusedDynAEStep {
  private:
   FusedMlp encoder_, decoder_, force_;
   FlatAdam ae_opt_, prior_opt_;
+  /// Mean transition NLL of the rows given f = f(z0); keeps the residual.
+  double prior_nll(const float* z0, const float* z1, const float* f, int64_t rows);
+  /// One prior Adam step from the kept residual and the force net's last forward.
+  void prior_update(int64_t rows);
+
   int64_t d_;
   std::vector<float> x_, y_, moves_, prior_moves_, grad_moves_, grad_out_, grad_z_, residual_;
   SlicedWassersteinScratch swd_;

@@ -7,41 +7,62 @@
 #include "dynae/errors.h"
 
 namespace dynae {
+namespace {
+
+/// Rows of a float32 or float64 (N, d) latent tensor read as doubles, one at
+/// a time: no double copy of every point.
+class LatentRows {
+ public:
+  LatentRows(const torch::Tensor& z, const char* who) : z_(z.detach().to(torch::kCPU).contiguous()) {
+    TORCH_CHECK(z_.dim() == 2, who, ": (N, d) latents expected, got ", z_.sizes());
+    TORCH_CHECK(z_.scalar_type() == torch::kFloat32 || z_.scalar_type() == torch::kFloat64, who,
+                ": float32 or float64 latents expected");
+    single_ = z_.scalar_type() == torch::kFloat32;
+    f_ = single_ ? z_.data_ptr<float>() : nullptr;
+    d_ = single_ ? nullptr : z_.data_ptr<double>();
+    row_.resize(static_cast<size_t>(dim()));
+  }
+  int64_t size() const { return z_.size(0); }
+  int64_t dim() const { return z_.size(1); }
+  /// Row i, valid until the next call.
+  const double* row(int64_t i) {
+    const int64_t n = dim();
+    for (int64_t k = 0; k < n; ++k) row_[k] = single_ ? f_[i * n + k] : d_[i * n + k];
+    return row_.data();
+  }
+  void prefetch(int64_t i) const {
+    if (single_) __builtin_prefetch(f_ + i * dim());
+    else __builtin_prefetch(d_ + i * dim());
+  }
+
+ private:
+  torch::Tensor z_;
+  bool single_ = true;
+  const float* f_ = nullptr;
+  const double* d_ = nullptr;
+  std::vector<double> row_;
+};
+
+}  // namespace
 
 torch::Tensor regular_space_centers(const torch::Tensor& z_in, double d_min, int64_t max_centers,
                                     at::Generator& gen) {
   if (!(d_min > 0.0) || !std::isfinite(d_min)) {
     throw ConfigError("min_dist (d_min) must be a positive number of latent units, got " + std::to_string(d_min));
   }
-  // Float latents are read as they are (no double copy of every point);
-  // distances are taken in double.
-  const torch::Tensor z = z_in.detach().to(torch::kCPU).contiguous();
-  TORCH_CHECK(z.scalar_type() == torch::kFloat32 || z.scalar_type() == torch::kFloat64,
-              "regular_space_centers: float32 or float64 latents expected");
-  const int64_t n = z.size(0), d = z.size(1);
+  LatentRows z(z_in, "regular_space_centers");  // distances in double
+  const int64_t n = z.size(), d = z.dim();
   TORCH_CHECK(n > 0, "regular_space_centers: no points");
   const torch::Tensor order = torch::randperm(n, gen, torch::kLong);
   const int64_t* ord = order.data_ptr<int64_t>();
-  const bool single = z.scalar_type() == torch::kFloat32;
-  const float* pf = single ? z.data_ptr<float>() : nullptr;
-  const double* pd = single ? nullptr : z.data_ptr<double>();
-  std::vector<double> point(static_cast<size_t>(d));
-  auto load = [&](int64_t row) {
-    for (int64_t k = 0; k < d; ++k) point[k] = single ? pf[row * d + k] : pd[row * d + k];
-    return point.data();
-  };
   const double d2 = d_min * d_min;
-  const double* first = load(ord[0]);
+  const double* first = z.row(ord[0]);
   std::vector<double> centers(first, first + d);
   for (int64_t i = 1; i < n; ++i) {
     // The visiting order is random: fetch a few points ahead, or every point
     // of a long trajectory is a cache miss.
-    if (i + 16 < n) {
-      const int64_t ahead = ord[i + 16] * d;
-      if (single) __builtin_prefetch(pf + ahead);
-      else __builtin_prefetch(pd + ahead);
-    }
-    const double* x = load(ord[i]);
+    if (i + 16 < n) z.prefetch(ord[i + 16]);
+    const double* x = z.row(ord[i]);
     bool far = true;
     for (size_t c = 0; far && c < centers.size(); c += d) {
       double s = 0;
@@ -66,22 +87,15 @@ torch::Tensor assign_to_centers(const torch::Tensor& z, const torch::Tensor& cen
   torch::NoGradGuard no_grad;
   // Squared distances in double, point by point: no (N, K) matrix, and no
   // per-chunk tensor work (this runs on every training pair every epoch).
-  const torch::Tensor p = z.detach().to(torch::kCPU).contiguous();
-  TORCH_CHECK(p.scalar_type() == torch::kFloat32 || p.scalar_type() == torch::kFloat64,
-              "assign_to_centers: float32 or float64 latents expected");
+  LatentRows p(z, "assign_to_centers");
   const torch::Tensor c = centers.detach().to(torch::kCPU, torch::kFloat64).contiguous();
-  const int64_t n = p.size(0), d = p.size(1), k = c.size(0);
+  const int64_t n = p.size(), d = p.dim(), k = c.size(0);
   TORCH_CHECK(c.size(1) == d, "assign_to_centers: centres of dimension ", c.size(1), " for points of ", d);
   torch::Tensor labels = torch::empty({n}, torch::kLong);
-  const bool single = p.scalar_type() == torch::kFloat32;
-  const float* xf = single ? p.data_ptr<float>() : nullptr;
-  const double* xd = single ? nullptr : p.data_ptr<double>();
   const double* cc = c.data_ptr<double>();
   int64_t* out = labels.data_ptr<int64_t>();
-  std::vector<double> point(static_cast<size_t>(d));
   for (int64_t i = 0; i < n; ++i) {
-    for (int64_t m = 0; m < d; ++m) point[m] = single ? xf[i * d + m] : xd[i * d + m];
-    const double* xi = point.data();
+    const double* xi = p.row(i);
     double best = std::numeric_limits<double>::infinity();
     int64_t arg = 0;
     for (int64_t j = 0; j < k; ++j) {

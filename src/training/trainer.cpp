@@ -46,7 +46,9 @@ class TrainingLoop {
         objective_(make_objective(o.model)) {
     x_ = stack_frames(data, false);
     bool autoencoder = true;  // targets are the inputs: share one tensor
-    for (const auto& t : data.trajectories()) autoencoder = autoencoder && (t.own_target.shape.empty() || t.own_target.data == t.input.data);
+    for (const auto& t : data.trajectories()) {
+      autoencoder = autoencoder && (t.own_target.shape.empty() || t.own_target.data == t.input.data);
+    }
     y_ = autoencoder ? x_ : stack_frames(data, true);
     PairStartSplit split = split_pair_starts(data.lengths(), o.lag, o.test_fraction, o.seed);
     if (static_cast<int64_t>(split.train.size()) < o.batch_size) {
@@ -159,12 +161,20 @@ class TrainingLoop {
     }
 
     model_->train(false);
-    if (has_prior && o_.prior_refit_steps > 0) refit_prior();
-    // Cluster centres of the final latent, as the reference's last resampling.
-    if (objective_->resamples()) {
-      torch::NoGradGuard no_grad;
-      const torch::Tensor z = model_->encode_all(x_.index_select(0, train_first_));
-      model_->centers = to_array(regular_space_centers(z, o_.min_dist, o_.max_centers, gen_));
+    const bool refit = has_prior && o_.prior_refit_steps > 0;
+    if (refit || objective_->resamples()) {
+      torch::Tensor z;  // the final latent (the refit does not move the encoder)
+      {
+        torch::NoGradGuard no_grad;
+        z = encode_frames();
+      }
+      if (refit) refit_prior(z);
+      // Cluster centres of the final latent, as the reference's last resampling.
+      if (objective_->resamples()) {
+        torch::NoGradGuard no_grad;
+        model_->centers = to_array(regular_space_centers(z.index_select(0, train_first_), o_.min_dist,
+                                                         o_.max_centers, gen_));
+      }
     }
     if (objective_->resamples() && model_->centers.frames() == 1 && o_.epochs > 1 && observer_) {
       std::ostringstream os;
@@ -213,50 +223,34 @@ class TrainingLoop {
   /// to the final latent: every training pair with equal weight, Adam on
   /// batches of 4096 with the learning rate decaying (cosine) to 1 % of its
   /// value. The latent itself does not change.
-  void refit_prior() {
-    torch::Tensor z0, z1;
-    {
-      torch::NoGradGuard no_grad;
-      const torch::Tensor z = encode_frames();
-      z0 = z.index_select(0, train_first_);
-      z1 = z.index_select(0, train_first_ + o_.lag);
-    }
+  void refit_prior(const torch::Tensor& z) {
+    const torch::Tensor z0 = z.index_select(0, train_first_);
+    const torch::Tensor z1 = z.index_select(0, train_first_ + o_.lag);
     const int64_t n = z0.size(0), batch = std::min<int64_t>(4096, n);
+    std::unique_ptr<torch::optim::Adam> opt;
     if (fused_) {
-      z0 = z0.contiguous();
-      z1 = z1.contiguous();
-      const int64_t d = z0.size(1);
-      std::vector<float> b0(static_cast<size_t>(batch * d)), b1(b0.size());
-      const float* p0 = z0.data_ptr<float>();
-      const float* p1 = z1.data_ptr<float>();
-      FlatAdam& opt = fused_->prior_optimizer();
-      opt.reset();
-      for (int64_t s = 0; s < o_.prior_refit_steps; ++s) {
-        opt.set_learning_rate(o_.learning_rate * (0.01 + 0.99 * 0.5 * (1 + std::cos(M_PI * s / o_.prior_refit_steps))));
-        const torch::Tensor idx = torch::randint(n, {batch}, gen_, torch::kLong);
-        const int64_t* ix = idx.data_ptr<int64_t>();
-        for (int64_t k = 0; k < batch; ++k) {
-          for (int64_t j = 0; j < d; ++j) {
-            b0[k * d + j] = p0[ix[k] * d + j];
-            b1[k * d + j] = p1[ix[k] * d + j];
-          }
-        }
-        const double l = fused_->prior_step(b0.data(), b1.data(), batch, true);
-        if (!std::isfinite(l)) diverged(o_.epochs - 1, s, "prior loss while refitting the prior", l);
-      }
-      return;
+      fused_->prior_optimizer().reset();
+    } else {
+      opt = std::make_unique<torch::optim::Adam>(model_->prior->parameters(),
+                                                 torch::optim::AdamOptions(o_.learning_rate));
     }
-    torch::optim::Adam opt(model_->prior->parameters(), torch::optim::AdamOptions(o_.learning_rate));
     for (int64_t s = 0; s < o_.prior_refit_steps; ++s) {
       const double lr = o_.learning_rate * (0.01 + 0.99 * 0.5 * (1 + std::cos(M_PI * s / o_.prior_refit_steps)));
-      static_cast<torch::optim::AdamOptions&>(opt.param_groups()[0].options()).lr(lr);
       const torch::Tensor idx = torch::randint(n, {batch}, gen_, torch::kLong);
-      torch::Tensor loss = model_->prior->nll(z0.index_select(0, idx), z1.index_select(0, idx)).mean();
+      const torch::Tensor a = z0.index_select(0, idx), b = z1.index_select(0, idx);
+      if (fused_) {
+        fused_->prior_optimizer().set_learning_rate(lr);
+        const double l = fused_->prior_step(a.data_ptr<float>(), b.data_ptr<float>(), batch, true);
+        if (!std::isfinite(l)) diverged(o_.epochs - 1, s, "prior loss while refitting the prior", l);
+        continue;
+      }
+      static_cast<torch::optim::AdamOptions&>(opt->param_groups()[0].options()).lr(lr);
+      torch::Tensor loss = model_->prior->nll(a, b).mean();
       const double l = loss.item<double>();
       if (!std::isfinite(l)) diverged(o_.epochs - 1, s, "prior loss while refitting the prior", l);
-      opt.zero_grad();
+      opt->zero_grad();
       loss.backward();
-      opt.step();
+      opt->step();
     }
   }
 
