@@ -8,6 +8,7 @@
 #include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
 #include "dynae/training/progress.h"
+#include "data/frame_rows.h"
 #include "test_util.h"
 
 using namespace dynae;
@@ -50,13 +51,71 @@ TEST(SplitPairs, SeededDisjointEightyTwenty) {
   }
   EXPECT_EQ(seen.size(), 1500u);   // every pair exactly once
   EXPECT_EQ(seen.count(1000), 0u); // no pair from the last frame of trajectory 0 into trajectory 1
-  // The trainer's compact form: the same starts, and the same errors.
-  const PairStartSplit starts = split_pair_starts(lengths, 1, 0.2, 7);
-  EXPECT_EQ(starts.train, a.train.first);
-  EXPECT_EQ(starts.test, a.test.first);
-  EXPECT_THROW(split_pair_starts(lengths, 0, 0.2, 7), ConfigError);
-  EXPECT_THROW(split_pair_starts({1001, 1}, 1, 0.2, 7), DataError);
-  EXPECT_THROW(split_pair_starts(lengths, 1, 1.0, 7), ConfigError);
+  EXPECT_THROW(split_pairs(lengths, 0, 0.2, 7), ConfigError);
+  EXPECT_THROW(split_pairs({1001, 1}, 1, 0.2, 7), DataError);
+  EXPECT_THROW(split_pairs(lengths, 1, 1.0, 7), ConfigError);
+}
+
+TEST(PairIndex, ExactTestCountsLookupsAndFrames) {
+  const std::vector<int64_t> lengths = {1003, 3, 700};  // lag 3: 1000, 0 -> error; use 4 below
+  EXPECT_THROW(PairIndex(lengths, 3, 0.25, 1), DataError);
+  const PairIndex p({1003, 4, 700}, 3, 0.25, 11);
+  ASSERT_EQ(p.size(), 1000 + 1 + 697);
+  // floor(n * 0.25) per trajectory: 250 + 0 + 174.
+  EXPECT_EQ(p.count(PairSet::test), 250 + 0 + 174);
+  EXPECT_EQ(p.count(PairSet::train), p.size() - 424);
+  int64_t first_test = 0;
+  for (int64_t q = 0; q < 1000; ++q) first_test += p.is_test(q);
+  EXPECT_EQ(first_test, 250);
+  EXPECT_FALSE(p.is_test(1000));  // the one pair of trajectory 1
+  // first_frame skips each trajectory's last lag frames: pair 1000 is frame 1003.
+  EXPECT_EQ(p.first_frame(0), 0);
+  EXPECT_EQ(p.first_frame(999), 999);
+  EXPECT_EQ(p.first_frame(1000), 1003);
+  EXPECT_EQ(p.first_frame(1001), 1003 + 4);
+  EXPECT_EQ(p.first_frame(p.size() - 1), 1003 + 4 + 696);
+  // nth lists each set in pair order; member_word agrees with is_test.
+  int64_t seen[2] = {0, 0};
+  for (int64_t q = 0; q < p.size(); ++q) {
+    const PairSet s = p.is_test(q) ? PairSet::test : PairSet::train;
+    EXPECT_EQ(p.nth(s, seen[p.is_test(q)]++), q);
+    EXPECT_EQ((p.member_word(s, q / 64) >> (q % 64)) & 1, 1u);
+    EXPECT_TRUE(p.in(s, q));
+  }
+  EXPECT_EQ(p.member_word(PairSet::train, (p.size() - 1) / 64) >> ((p.size() - 1) % 64), 1u);  // no bits past the end
+  // Seeded: the same seed gives the same split, another seed another; split_pairs agrees.
+  const PairIndex same({1003, 4, 700}, 3, 0.25, 11), other({1003, 4, 700}, 3, 0.25, 12);
+  int64_t differ = 0;
+  for (int64_t q = 0; q < p.size(); ++q) {
+    EXPECT_EQ(same.is_test(q), p.is_test(q));
+    differ += other.is_test(q) != p.is_test(q);
+  }
+  EXPECT_GT(differ, 100);
+  const PairSplit listed = split_pairs({1003, 4, 700}, 3, 0.25, 11);
+  ASSERT_EQ(static_cast<int64_t>(listed.test.size()), p.count(PairSet::test));
+  for (size_t i = 0; i < listed.test.size(); ++i) EXPECT_EQ(listed.test.first[i], p.first_frame(p.nth(PairSet::test, i)));
+  // No test pairs at fraction 0.
+  EXPECT_EQ(PairIndex({50}, 1, 0.0, 1).count(PairSet::test), 0);
+}
+
+TEST(FrameRows, GathersAcrossTrajectoriesAsFloat) {
+  TrajectorySet s;
+  s.add("a", Array({3, 2}, {0, 1, 2, 3, 4, 5}), Array({3, 1}, {10, 11, 12}));
+  s.add("b", Array({2, 2}, {6, 7, 8.25, 9}), Array({2, 1}, {-1, -2}));
+  const FrameRows x(s, false), y(s, true);
+  EXPECT_EQ(x.frames(), 5);
+  EXPECT_EQ(x.width(), 2);
+  const int64_t frames[] = {3, 0, 1};
+  std::vector<float> out(6);
+  x.gather(frames, 3, 1, out.data());  // frames 4, 1, 2
+  EXPECT_EQ(out, (std::vector<float>{8.25f, 9, 2, 3, 4, 5}));
+  EXPECT_EQ(y.width(), 1);
+  EXPECT_EQ(y.row(4)[0], -2.0);
+  EXPECT_EQ(y.row(2)[0], 12.0);
+  EXPECT_FALSE(x.same_as(y));
+  TrajectorySet auto_enc;
+  auto_enc.add("c", Array({2, 1}, {1, 2}));
+  EXPECT_TRUE(FrameRows(auto_enc, false).same_as(FrameRows(auto_enc, true)));
 }
 
 TEST(TrajectorySet, NaNErrorNamesTheFrame) {

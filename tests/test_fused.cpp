@@ -180,15 +180,18 @@ TEST(FusedTraining, AppliesOnlyToTheVectorDynAEWithFixedDiffusion) {
 
 // The whole trainer (warm-up, Adam reset, resampling, evaluation, prior
 // refit) on both paths from one seed: the same losses and the same model, to
-// float rounding. Epochs beyond a few let rounding differences grow through
-// the chaotic optimisation, so this stays short.
+// float rounding. Rounding differences grow through the chaotic optimisation
+// (a latent 1e-7 apart can fall on the other side of a cluster boundary at
+// the next resampling and change a batch): measured for seed 4, latents agree
+// to 6e-8 after the warm-up epoch, 1.5e-4 after one resampled epoch and 4e-3
+// after two, so this runs the warm-up and one resampled epoch.
 TEST(FusedTraining, SameLossesAndModelAsTheLibTorchPath) {
   set_num_threads(1);
   const Array x = read_npy(std::string(DYNAE_EXAMPLES_DIR) + "/data/three_state_transformed_traj_data200k.npy")
                       .slice_frames(0, 12000);
   TrajectorySet data;
   data.add("subset", x);
-  const ModelOptions o = ModelOptions().set_epochs(3).set_seed(4).set_prior_refit_steps(50);
+  const ModelOptions o = ModelOptions().set_epochs(2).set_seed(4).set_prior_refit_steps(50);
   Estimator fused(ModelOptions(o).set_fused_kernels(true)), plain(ModelOptions(o).set_fused_kernels(false));
   const Model mf = fused.fit(data), mp = plain.fit(data);
   ASSERT_EQ(fused.history().size(), plain.history().size());

@@ -1,27 +1,69 @@
 #include <gtest/gtest.h>
-#include <torch/torch.h>
 
-#include <ATen/CPUGeneratorImpl.h>
-
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <map>
+#include <random>
+#include <set>
 
 #include "dynae/errors.h"
 #include "training/resampling.h"
+#include "util/random_permutation.h"
 
 using namespace dynae;
 
 namespace {
 
-// Labels with the given cluster sizes, in a shuffled order.
-torch::Tensor labels_with_counts(const std::vector<int64_t>& counts, at::Generator& gen) {
-  std::vector<torch::Tensor> parts;
-  for (size_t k = 0; k < counts.size(); ++k) parts.push_back(torch::full({counts[k]}, static_cast<int64_t>(k), torch::kLong));
-  const torch::Tensor l = torch::cat(parts);
-  return l.index_select(0, torch::randperm(l.size(0), gen, torch::kLong));
+// Fixed latents per pair: the encoder of these tests.
+struct FixedLatents {
+  std::vector<float> z;  // (pairs, d)
+  int64_t d;
+  int64_t calls = 0;
+  EncodePairs encoder() {
+    return [this](const int64_t* pairs, int64_t n, float* out) {
+      ++calls;
+      EXPECT_LE(n, 512);
+      for (int64_t i = 0; i < n; ++i) std::copy_n(z.data() + pairs[i] * d, d, out + i * d);
+    };
+  }
+};
+
+// One trajectory of n pairs (lag 1) whose pairs sit on far-apart points, cluster k
+// holding counts[k] of them in a shuffled order.
+FixedLatents clustered(const std::vector<int64_t>& counts, uint64_t seed, std::vector<int>& truth) {
+  truth.clear();
+  for (size_t k = 0; k < counts.size(); ++k) truth.insert(truth.end(), static_cast<size_t>(counts[k]), static_cast<int>(k));
+  std::mt19937_64 g(seed);
+  std::shuffle(truth.begin(), truth.end(), g);
+  FixedLatents f{{}, 2};
+  for (int k : truth) {
+    f.z.push_back(100.0f * static_cast<float>(k));
+    f.z.push_back(static_cast<float>(k % 3));
+  }
+  return f;
 }
 
-std::vector<int64_t> selected_counts(const torch::Tensor& labels, const torch::Tensor& sel, int64_t k) {
-  return cluster_counts(labels.index_select(0, sel), k);
+ResamplingOptions options(double d_min, int64_t batch, double bias = 2.0) {
+  ResamplingOptions o;
+  o.d_min = d_min;
+  o.batch_size = batch;
+  o.bias_factor = bias;
+  return o;
+}
+
+// How often each pair is drawn in the set's batches; checks every batch is one cluster's.
+std::map<int64_t, int64_t> drawn(const Resampler& r, PairSet s, int64_t batch) {
+  std::map<int64_t, int64_t> times;
+  std::vector<int64_t> b(static_cast<size_t>(batch));
+  for (int64_t i = 0; i < r.batches(s); ++i) {
+    r.batch(s, i, b.data());
+    for (int64_t q : b) {
+      EXPECT_EQ(r.label(q), r.label(b[0])) << "a batch mixes clusters";
+      times[q] += 1;
+    }
+  }
+  return times;
 }
 
 }  // namespace
@@ -36,84 +78,222 @@ TEST(Resampling, WeightsFollowPowerOfCounts) {
   EXPECT_THROW(well_tempered_weights({1}, 0.5), ConfigError);
 }
 
-TEST(Resampling, SelectionSizesFollowTheFormula) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(1);
-  const int64_t b = 10;
-  const std::vector<int64_t> counts = {600, 300, 95, 5};  // N = 1000
-  const torch::Tensor labels = labels_with_counts(counts, gen);
-  const auto w = well_tempered_weights(counts, 2.0);
-  const torch::Tensor sel = well_tempered_selection(labels, w, b, gen, true);
-  const auto got = selected_counts(labels, sel, 4);
-  double total = 0;
-  for (double x : w) total += x;
-  std::vector<int64_t> target;
-  for (double x : w) target.push_back(static_cast<int64_t>(std::floor(1000 * x / total / b) + 1) * b);
-  // Here S = 460, 330, 190, 50 (w = sqrt(n)).
-  EXPECT_EQ(target, (std::vector<int64_t>{460, 330, 190, 50}));
-  EXPECT_EQ(got[0], 460);          // n > S: S drawn without replacement
-  EXPECT_EQ(got[1], 1 * 300);      // B < n < S: floor(330/300) = 1 permutation of 300
-  EXPECT_EQ(got[2], 2 * 90);       // floor(190/95) = 2 permutations cut to 90
-  EXPECT_EQ(got[3], 0);            // n <= B: left out
-  EXPECT_EQ(sel.size(0) % b, 0);
-  // Draws without replacement inside cluster 0: no index twice.
-  const torch::Tensor c0 = sel.index_select(0, torch::nonzero(labels.index_select(0, sel) == 0).squeeze(1));
-  EXPECT_EQ(std::get<0>(at::_unique(c0)).size(0), c0.size(0));
+TEST(Resampling, DrawsFollowTheFormula) {
+  const std::vector<int64_t> counts = {600, 300, 95, 5};  // N = 1000, B = 10: S = 460, 330, 190, 50
+  const auto d = well_tempered_draws(counts, well_tempered_weights(counts, 2.0), 10);
+  EXPECT_EQ(d[0].target, 460);
+  EXPECT_EQ(d[1].target, 330);
+  EXPECT_EQ(d[2].target, 190);
+  EXPECT_EQ(d[3].target, 50);
+  EXPECT_EQ(d[0].repeats * d[0].length, 460);  // n > S: S drawn without replacement
+  EXPECT_EQ(d[0].repeats, 1);
+  EXPECT_EQ(d[1].repeats, 1);                  // B < n < S: floor(330 / 300) permutations of 300
+  EXPECT_EQ(d[1].length, 300);
+  EXPECT_EQ(d[2].repeats, 2);                  // floor(190 / 95) permutations cut to 90
+  EXPECT_EQ(d[2].length, 90);
+  EXPECT_EQ(d[3].repeats, 0);                  // n <= B: left out
+}
+
+TEST(Resampling, BatchesDrawTheFormulasPairs) {
+  std::vector<int> truth;
+  FixedLatents f = clustered({600, 300, 95, 5}, 1, truth);
+  const PairIndex pairs({1001}, 1, 0.0, 1);
+  Resampler r(pairs, 2, options(10.0, 10));
+  r.resample(f.encoder(), 42);
+  ASSERT_EQ(r.clusters(), 4);
+  // The labels are the clusters (numbered in the order found).
+  std::map<int, int> to_truth;
+  for (int64_t q = 0; q < 1000; ++q) {
+    const auto [it, fresh] = to_truth.emplace(r.label(q), truth[q]);
+    EXPECT_EQ(it->second, truth[q]);
+  }
+  std::map<int, int64_t> per_cluster;
+  const auto times = drawn(r, PairSet::train, 10);
+  for (const auto& [q, t] : times) {
+    per_cluster[truth[q]] += t;
+    if (truth[q] == 0) EXPECT_EQ(t, 1) << "drawn twice without replacement";
+    if (truth[q] == 1) EXPECT_EQ(t, 1) << "one permutation: each pair once";
+    if (truth[q] == 2) EXPECT_LE(t, 2);
+  }
+  EXPECT_EQ(per_cluster[0], 460);
+  EXPECT_EQ(per_cluster[1], 300);
+  EXPECT_EQ(per_cluster[2], 180);
+  EXPECT_EQ(per_cluster[3], 0);
+  EXPECT_EQ(r.batches(PairSet::train), 94);
+  EXPECT_EQ(r.batches(PairSet::test), 0);
+  // Another seed: another selection of cluster 0, another batch order.
+  std::vector<int64_t> a(10), b(10);
+  r.batch(PairSet::train, 0, a.data());
+  r.resample(f.encoder(), 43);
+  r.batch(PairSet::train, 0, b.data());
+  EXPECT_NE(a, b);
+}
+
+TEST(Resampling, TestPairsAreDrawnFromTheTestSet) {
+  std::vector<int> truth;
+  FixedLatents f = clustered({3000, 1000}, 2, truth);
+  const PairIndex pairs({4001}, 1, 0.25, 3);
+  Resampler r(pairs, 2, options(10.0, 50));
+  r.resample(f.encoder(), 7);
+  EXPECT_EQ(r.counts(PairSet::train)[0] + r.counts(PairSet::train)[1], 3000);
+  EXPECT_EQ(r.counts(PairSet::test)[0] + r.counts(PairSet::test)[1], 1000);
+  for (PairSet s : {PairSet::train, PairSet::test}) {
+    ASSERT_GT(r.batches(s), 0);
+    for (const auto& [q, t] : drawn(r, s, 50)) EXPECT_TRUE(pairs.in(s, q)) << q;
+  }
 }
 
 TEST(Resampling, BiasFactorOneKeepsProportions) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(2);
-  const std::vector<int64_t> counts = {8000, 2000};
-  const torch::Tensor labels = labels_with_counts(counts, gen);
-  const torch::Tensor sel = well_tempered_selection(labels, well_tempered_weights(counts, 1.0), 100, gen, true);
-  const auto got = selected_counts(labels, sel, 2);
+  std::vector<int> truth;
+  FixedLatents f = clustered({8000, 2000}, 3, truth);
+  const PairIndex pairs({10001}, 1, 0.0, 1);
+  Resampler one(pairs, 2, options(10.0, 100, 1.0));
+  one.resample(f.encoder(), 1);
+  std::map<int, int64_t> got;
+  for (const auto& [q, t] : drawn(one, PairSet::train, 100)) got[truth[q]] += t;
   // S = 8100 and 2100 exceed n: each cluster is taken whole, once: 80 % / 20 % kept.
   EXPECT_EQ(got[0], 8000);
   EXPECT_EQ(got[1], 2000);
-  // A large bias factor flattens the populations towards uniform.
-  const torch::Tensor flat = well_tempered_selection(labels, well_tempered_weights(counts, 50.0), 100, gen, true);
-  const auto g2 = selected_counts(labels, flat, 2);
-  // (S = 5100 of 8000 drawn; 2 x 2000 of the small cluster: 56 % vs 80 %.)
-  EXPECT_NEAR(static_cast<double>(g2[0]) / (g2[0] + g2[1]), 5100.0 / 9100.0, 1e-9);
+  // A large bias factor flattens the populations towards uniform: S = 5100 of
+  // 8000 drawn; 2 x 2000 of the small cluster.
+  Resampler flat(pairs, 2, options(10.0, 100, 50.0));
+  flat.resample(f.encoder(), 1);
+  got.clear();
+  for (const auto& [q, t] : drawn(flat, PairSet::train, 100)) got[truth[q]] += t;
+  EXPECT_EQ(got[0], 5100);
+  EXPECT_EQ(got[1], 4000);
 }
 
 TEST(Resampling, TooFewSamplesPerBinIsAnError) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
-  const std::vector<int64_t> counts(20, 50);  // every cluster smaller than a batch
-  const torch::Tensor labels = labels_with_counts(counts, gen);
+  std::vector<int> truth;
+  FixedLatents f = clustered(std::vector<int64_t>(20, 50), 4, truth);  // every cluster smaller than a batch
+  const PairIndex pairs({1001}, 1, 0.0, 1);
+  Resampler r(pairs, 2, options(10.0, 64));
   try {
-    well_tempered_selection(labels, well_tempered_weights(counts, 2.0), 64, gen, true);
+    r.resample(f.encoder(), 1);
     FAIL() << "no error";
   } catch (const TrainingError& e) {
+    EXPECT_NE(std::string(e.what()).find("too few samples per bin"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("increase d_min"), std::string::npos) << e.what();
   }
 }
 
-TEST(Resampling, RegularSpaceCentersCoverAndSeparate) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(4);
-  const torch::Tensor z = torch::rand({5000, 2}, gen, torch::kFloat64) * 10.0;
-  const double dmin = 1.5;
-  const torch::Tensor c = regular_space_centers(z, dmin, 200, gen);
-  ASSERT_GT(c.size(0), 5);
-  // Centres are more than d_min apart; every point is within d_min of one.
-  const torch::Tensor cc = torch::cdist(c, c) + torch::eye(c.size(0), torch::kFloat64) * 1e9;
-  EXPECT_GT(cc.min().item<double>(), dmin);
-  EXPECT_LE(std::get<0>(torch::cdist(z, c).min(1)).max().item<double>(), dmin);
-  // Assignment is to the nearest centre.
-  const torch::Tensor lab = assign_to_centers(z, c);
-  EXPECT_TRUE(torch::equal(lab, torch::cdist(z, c).argmin(1)));
+// Centres cover and separate, and every label is the nearest centre (the first
+// of equal distances), whichever group found it: i.i.d. points make most
+// centres appear after groups were labelled (the relabelling); a random walk
+// makes most groups' boxes too far from later centres (the pruning).
+TEST(Resampling, CentresCoverSeparateAndLabelsAreNearest) {
+  for (int walk = 0; walk < 2; ++walk) {
+    const int64_t n = 20000;
+    std::mt19937_64 g(5 + walk);
+    std::uniform_real_distribution<float> u(0.0f, 10.0f);
+    std::normal_distribution<float> step(0.0f, 0.05f);
+    FixedLatents f{{}, 2};
+    float x = 5, y = 5;
+    for (int64_t i = 0; i < n; ++i) {
+      if (walk) {
+        x = std::clamp(x + step(g), 0.0f, 10.0f);
+        y = std::clamp(y + step(g), 0.0f, 10.0f);
+      } else {
+        x = u(g);
+        y = u(g);
+      }
+      f.z.push_back(x);
+      f.z.push_back(y);
+    }
+    const PairIndex pairs({n + 1}, 1, 0.3, 9);
+    const double dmin = 1.5;
+    Resampler r(pairs, 2, options(dmin, 16));
+    r.resample(f.encoder(), 11);
+    const int64_t k = r.clusters();
+    ASSERT_GT(k, 5);
+    const std::vector<double>& c = r.centers();
+    for (int64_t a = 0; a < k; ++a) {
+      for (int64_t b = a + 1; b < k; ++b) {
+        EXPECT_GT(std::hypot(c[2 * a] - c[2 * b], c[2 * a + 1] - c[2 * b + 1]), dmin);
+      }
+    }
+    int64_t mislabelled = 0;
+    for (int64_t q = 0; q < n; ++q) {
+      double best = std::numeric_limits<double>::infinity();
+      int arg = 0;
+      for (int64_t j = 0; j < k; ++j) {
+        const double dx = static_cast<double>(f.z[2 * q]) - c[2 * j], dy = static_cast<double>(f.z[2 * q + 1]) - c[2 * j + 1];
+        if (dx * dx + dy * dy < best) {
+          best = dx * dx + dy * dy;
+          arg = static_cast<int>(j);
+        }
+      }
+      if (!pairs.is_test(q)) EXPECT_LE(std::sqrt(best), dmin) << "a training point farther than d_min from every centre";
+      mislabelled += r.label(q) != arg;
+    }
+    EXPECT_EQ(mislabelled, 0) << (walk ? "random walk" : "i.i.d. points");
+    // The clustering alone finds the same centres from the same seed's pass.
+    Resampler again(pairs, 2, options(dmin, 16));
+    again.resample(f.encoder(), 11);
+    EXPECT_EQ(again.centers(), c);
+  }
 }
 
 TEST(Resampling, DminErrors) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
-  const torch::Tensor z = torch::rand({5000, 2}, gen, torch::kFloat64) * 100.0;
+  FixedLatents f{{}, 2};
+  std::mt19937_64 g(5);
+  std::uniform_real_distribution<float> u(0.0f, 100.0f);
+  for (int i = 0; i < 10000; ++i) f.z.push_back(u(g));
+  const PairIndex pairs({5001}, 1, 0.0, 1);
   try {
-    regular_space_centers(z, 0.5, 200, gen);
+    Resampler(pairs, 2, options(0.5, 16)).cluster(f.encoder(), 1);
     FAIL() << "no error";
   } catch (const TrainingError& e) {
     EXPECT_NE(std::string(e.what()).find("more than 200 cluster centres"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("increase d_min"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(regular_space_centers(z, 0.0, 200, gen), ConfigError);
-  EXPECT_THROW(regular_space_centers(z, -1.0, 200, gen), ConfigError);
-  EXPECT_EQ(regular_space_centers(z, 1000.0, 200, gen).size(0), 1);
+  EXPECT_THROW(Resampler(pairs, 2, options(0.0, 16)), ConfigError);
+  EXPECT_THROW(Resampler(pairs, 2, options(-1.0, 16)), ConfigError);
+  ResamplingOptions many = options(1.0, 16);
+  many.max_centers = 256;  // labels are bytes
+  EXPECT_THROW(Resampler(pairs, 2, many), ConfigError);
+  Resampler wide(pairs, 2, options(1000.0, 16));
+  wide.cluster(f.encoder(), 1);
+  EXPECT_EQ(wide.clusters(), 1);
+}
+
+TEST(RandomPermutation, IsABijectionThatDependsOnTheKey) {
+  for (uint64_t n : {1ull, 2ull, 3ull, 5ull, 64ull, 1000ull, 65537ull}) {
+    const RandomPermutation p(n, 99);
+    std::vector<char> hit(n, 0);
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint64_t v = p(i);
+      ASSERT_LT(v, n);
+      EXPECT_FALSE(hit[v]) << "n = " << n << ": " << v << " twice";
+      hit[v] = 1;
+    }
+  }
+  // Different keys, different orders; and no visible trend: the correlation
+  // of position and value is near zero (|r| < 0.03 for n = 10000).
+  const uint64_t n = 10000;
+  const RandomPermutation a(n, 1), b(n, 2);
+  int64_t same = 0;
+  double sxy = 0, mean = (n - 1) / 2.0, var = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    same += a(i) == b(i);
+    sxy += (static_cast<double>(i) - mean) * (static_cast<double>(a(i)) - mean);
+    var += (static_cast<double>(i) - mean) * (static_cast<double>(i) - mean);
+  }
+  EXPECT_LT(same, 10);
+  EXPECT_LT(std::abs(sxy / var), 0.03);
+  EXPECT_THROW(RandomPermutation(0, 1), std::invalid_argument);
+}
+
+// Past one superblock of the rank tables (65536 pairs): with bias factor 1 and
+// cluster sizes that are multiples of the batch, every pair is drawn exactly once.
+TEST(Resampling, LookupsAcrossSuperblocksDrawEveryPairOnce) {
+  std::vector<int> truth;
+  FixedLatents f = clustered({100000, 50000}, 6, truth);
+  const PairIndex pairs({150001}, 1, 0.0, 1);
+  Resampler r(pairs, 2, options(10.0, 100, 1.0));
+  r.resample(f.encoder(), 3);
+  const auto times = drawn(r, PairSet::train, 100);
+  ASSERT_EQ(times.size(), 150000u);
+  for (const auto& [q, t] : times) ASSERT_EQ(t, 1) << q;
 }

@@ -1,9 +1,11 @@
 #include "dynae/data/lagged_pairs.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
 
 #include "dynae/errors.h"
+#include "util/bits.h"
 
 namespace dynae {
 
@@ -37,42 +39,89 @@ LaggedPairs make_lagged_pairs(const std::vector<int64_t>& lengths, int64_t lag) 
   return p;
 }
 
-PairStartSplit split_pair_starts(const std::vector<int64_t>& lengths, int64_t lag, double test_fraction,
-                                 uint64_t seed) {
+PairIndex::PairIndex(const std::vector<int64_t>& lengths, int64_t lag, double test_fraction, uint64_t seed)
+    : lag_(lag) {
   if (!(test_fraction >= 0.0 && test_fraction < 1.0)) {
     throw ConfigError("test_fraction must be in [0, 1), got " + std::to_string(test_fraction));
   }
-  // A portable Fisher-Yates shuffle on mt19937_64 (std::shuffle's result
-  // differs between standard libraries; ours must not).
-  std::mt19937_64 gen(seed * 0x9E3779B97F4A7C15ULL + 0x5DEECE66DULL);
   check_lag(lengths, lag);
-  PairStartSplit s;
-  int64_t total = 0;
-  for (int64_t len : lengths) total += len - lag;
-  s.train.reserve(static_cast<size_t>(total));
-  s.test.reserve(static_cast<size_t>(static_cast<double>(total) * test_fraction) + lengths.size());
-  int64_t offset = 0;
-  std::vector<int64_t> perm;
-  for (size_t k = 0; k < lengths.size(); ++k) {
-    // The pairs of one trajectory are (t, t + lag), t < n: shuffled by index.
-    const int64_t n = lengths[k] - lag;
-    perm.resize(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) perm[i] = i;
-    for (int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[gen() % static_cast<uint64_t>(i + 1)]);
-    const int64_t n_train = n - static_cast<int64_t>(static_cast<double>(n) * test_fraction);
-    for (int64_t i = 0; i < n; ++i) (i < n_train ? s.train : s.test).push_back(offset + perm[i]);
-    offset += lengths[k];
+  for (int64_t len : lengths) {
+    size_ += len - lag;
+    ends_.push_back(size_);
   }
-  return s;
+  test_bits_.assign(static_cast<size_t>((size_ + 63) / 64), 0);
+  // Sequential selection sampling (Knuth's algorithm S) on mt19937_64: each
+  // pair is a test pair with probability (still needed) / (still to visit),
+  // which gives exactly m of n, every m-subset equally likely, in one pass
+  // and no memory (portable: no std:: distribution is involved).
+  std::mt19937_64 gen(seed * 0x9E3779B97F4A7C15ULL + 0x5DEECE66DULL);
+  int64_t begin = 0;
+  for (int64_t end : ends_) {
+    const int64_t n = end - begin;
+    int64_t needed = static_cast<int64_t>(static_cast<double>(n) * test_fraction);
+    test_count_ += needed;
+    for (int64_t i = 0; i < n && needed > 0; ++i) {
+      const double u = static_cast<double>(gen() >> 11) * 0x1.0p-53;
+      if (u * static_cast<double>(n - i) < static_cast<double>(needed)) {
+        const int64_t q = begin + i;
+        test_bits_[static_cast<size_t>(q >> 6)] |= uint64_t{1} << (q & 63);
+        --needed;
+      }
+    }
+    begin = end;
+  }
+  // Test pairs before every 8th word (512 pairs), and after the last.
+  int64_t before = 0;
+  for (size_t w = 0; w < test_bits_.size(); ++w) {
+    if (w % 8 == 0) test_before_.push_back(before);
+    before += popcount64(test_bits_[w]);
+  }
+  test_before_.push_back(before);
+}
+
+uint64_t PairIndex::member_word(PairSet s, int64_t w) const {
+  const uint64_t t = test_bits_[static_cast<size_t>(w)];
+  if (s == PairSet::test) return t;
+  const int64_t valid = std::min<int64_t>(64, size_ - 64 * w);
+  return ~t & (valid == 64 ? ~uint64_t{0} : (uint64_t{1} << valid) - 1);
+}
+
+int64_t PairIndex::first_frame(int64_t q) const {
+  if (ends_.size() == 1) return q;
+  // Trajectory k's pairs start at frame t of its own frames: its offset in
+  // the concatenation is its pair offset plus lag frames per trajectory before it.
+  const int64_t k = std::upper_bound(ends_.begin(), ends_.end(), q) - ends_.begin();
+  return q + k * lag_;
+}
+
+int64_t PairIndex::nth(PairSet s, int64_t i) const {
+  const int64_t blocks = static_cast<int64_t>(test_before_.size()) - 1;
+  auto before = [&](int64_t b) {  // members of s in blocks [0, b)
+    const int64_t t = test_before_[static_cast<size_t>(b)];
+    return s == PairSet::test ? t : std::min<int64_t>(512 * b, size_) - t;
+  };
+  int64_t lo = 0, hi = blocks;  // the block b with before(b) <= i < before(b + 1)
+  while (hi - lo > 1) {
+    const int64_t mid = (lo + hi) / 2;
+    if (before(mid) <= i) lo = mid;
+    else hi = mid;
+  }
+  int64_t rest = i - before(lo);
+  for (int64_t w = 8 * lo;; ++w) {
+    const uint64_t m = member_word(s, w);
+    const int c = popcount64(m);
+    if (rest < c) return 64 * w + select_bit(m, static_cast<int>(rest));
+    rest -= c;
+  }
 }
 
 PairSplit split_pairs(const std::vector<int64_t>& lengths, int64_t lag, double test_fraction, uint64_t seed) {
-  PairStartSplit starts = split_pair_starts(lengths, lag, test_fraction, seed);
+  const PairIndex index(lengths, lag, test_fraction, seed);
   PairSplit s;
-  for (auto [src, dst] : {std::pair{&starts.train, &s.train}, std::pair{&starts.test, &s.test}}) {
-    dst->second.reserve(src->size());
-    for (int64_t f : *src) dst->second.push_back(f + lag);
-    dst->first = std::move(*src);
+  for (int64_t q = 0; q < index.size(); ++q) {
+    LaggedPairs& p = index.is_test(q) ? s.test : s.train;
+    p.first.push_back(index.first_frame(q));
+    p.second.push_back(index.first_frame(q) + lag);
   }
   return s;
 }

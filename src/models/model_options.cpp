@@ -60,7 +60,7 @@ void ModelOptions::validate() const {
   require(projections >= 1, "projection_num", projections, "an integer >= 1");
   require(min_dist > 0 && std::isfinite(min_dist), "min_dist", min_dist, "a positive number (latent units)");
   require(bias_factor >= 1 && std::isfinite(bias_factor), "bias_factor", bias_factor, "a number >= 1");
-  require(max_centers >= 1, "max_centers", max_centers, "an integer >= 1");
+  require(max_centers >= 1 && max_centers <= 255, "max_centers", max_centers, "an integer in [1, 255]");
   require(sdevae_nu > 0 && std::isfinite(sdevae_nu), "sdevae_nu", sdevae_nu, "a positive number");
   require(tica_ridge >= 0 && std::isfinite(tica_ridge), "tica_ridge", tica_ridge, "a number >= 0");
   require(lag >= 1, "lag", lag, "an integer >= 1 (frames)");

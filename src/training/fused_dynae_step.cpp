@@ -6,14 +6,6 @@
 namespace dynae {
 namespace {
 
-void gather_rows(const float* src, int64_t width, const int64_t* rows, int64_t count, float* dst) {
-  for (int64_t k = 0; k < count; ++k) {
-    const float* s = src + rows[k] * width;
-    float* t = dst + k * width;
-    for (int64_t j = 0; j < width; ++j) t[j] = s[j];
-  }
-}
-
 void ensure(std::vector<float>& v, int64_t n) {
   if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
 }
@@ -25,18 +17,12 @@ FusedDynAEStep::FusedDynAEStep(FusedMlp encoder, FusedMlp decoder, FusedMlp forc
     : encoder_(std::move(encoder)), decoder_(std::move(decoder)), force_(std::move(force)),
       ae_opt_(std::move(autoencoder)), prior_opt_(std::move(prior)), d_(encoder_.out()) {}
 
-FusedLosses FusedDynAEStep::run(const float* x, const float* y, const int64_t* i0, const int64_t* i1, int64_t batch,
-                                const float* noise, const float* directions, int64_t L, double beta, bool train) {
-  const int64_t n_in = encoder_.in(), n_out = decoder_.out(), d = d_, rows = 2 * batch;
-  ensure(x_, rows * n_in);
-  ensure(y_, rows * n_out);
-  gather_rows(x, n_in, i0, batch, x_.data());
-  gather_rows(x, n_in, i1, batch, x_.data() + batch * n_in);
-  gather_rows(y, n_out, i0, batch, y_.data());
-  gather_rows(y, n_out, i1, batch, y_.data() + batch * n_out);
+FusedLosses FusedDynAEStep::run(const float* x, const float* y, int64_t batch, const float* noise,
+                                const float* directions, int64_t L, double beta, bool train) {
+  const int64_t n_out = decoder_.out(), d = d_, rows = 2 * batch;
 
   // z = E(x) for both frames, out = D(z)
-  const float* z = encoder_.forward(x_.data(), rows);
+  const float* z = encoder_.forward(x, rows);
   const float* out = decoder_.forward(z, rows);
   const float* z0 = z;
   const float* z1 = z + batch * d;
@@ -46,7 +32,7 @@ FusedLosses FusedDynAEStep::run(const float* x, const float* y, const int64_t* i
   double sq = 0.0;
   const float g_scale = static_cast<float>(2.0 / static_cast<double>(batch));
   for (int64_t j = 0; j < rows * n_out; ++j) {
-    const float e = out[j] - y_[j];
+    const float e = out[j] - y[j];
     sq += static_cast<double>(e) * e;
     grad_out_[j] = g_scale * e;
   }

@@ -29,13 +29,14 @@ class FusedDynAEStep {
   /// encoder and decoder in `autoencoder`, the force net in `prior`.
   FusedDynAEStep(FusedMlp encoder, FusedMlp decoder, FusedMlp force, FlatAdam autoencoder, FlatAdam prior);
 
-  /// Pairs (x[i0[k]], x[i1[k]]) for k < batch, x (N, in) and y (N, out)
-  /// row-major (y may be x). `noise` (batch, d) are the prior's standard
-  /// normal draws, `directions` (L, d) unit vectors. With `train`, one Adam
-  /// step of the autoencoder, then one of the prior, as the trainer does;
-  /// without, only the loss terms.
-  FusedLosses run(const float* x, const float* y, const int64_t* i0, const int64_t* i1, int64_t batch,
-                  const float* noise, const float* directions, int64_t L, double beta, bool train);
+  /// A minibatch of `batch` pairs: x (2 batch, in) holds the frames x_t in
+  /// its first `batch` rows and x_{t+lag} in the rest, y (2 batch, out) their
+  /// targets in the same order (y may be x). `noise` (batch, d) are the
+  /// prior's standard normal draws, `directions` (L, d) unit vectors. With
+  /// `train`, one Adam step of the autoencoder, then one of the prior, as the
+  /// trainer does; without, only the loss terms.
+  FusedLosses run(const float* x, const float* y, int64_t batch, const float* noise, const float* directions,
+                  int64_t L, double beta, bool train);
 
   /// Mean transition negative log-likelihood of (z0, z1) rows (row-major,
   /// (rows, d)) under the force net with unit diffusion; with `train`, one
@@ -58,7 +59,7 @@ class FusedDynAEStep {
   void prior_update(int64_t rows);
 
   int64_t d_;
-  std::vector<float> x_, y_, moves_, prior_moves_, grad_moves_, grad_out_, grad_z_, residual_;
+  std::vector<float> moves_, prior_moves_, grad_moves_, grad_out_, grad_z_, residual_;
   SlicedWassersteinScratch swd_;
 };
 

@@ -1,120 +1,28 @@
 #include "training/resampling.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <string>
 
 #include "dynae/errors.h"
+#include "util/bits.h"
 
 namespace dynae {
 namespace {
 
-/// Rows of a float32 or float64 (N, d) latent tensor read as doubles, one at
-/// a time: no double copy of every point.
-class LatentRows {
- public:
-  LatentRows(const torch::Tensor& z, const char* who) : z_(z.detach().to(torch::kCPU).contiguous()) {
-    TORCH_CHECK(z_.dim() == 2, who, ": (N, d) latents expected, got ", z_.sizes());
-    TORCH_CHECK(z_.scalar_type() == torch::kFloat32 || z_.scalar_type() == torch::kFloat64, who,
-                ": float32 or float64 latents expected");
-    single_ = z_.scalar_type() == torch::kFloat32;
-    f_ = single_ ? z_.data_ptr<float>() : nullptr;
-    d_ = single_ ? nullptr : z_.data_ptr<double>();
-    row_.resize(static_cast<size_t>(dim()));
-  }
-  int64_t size() const { return z_.size(0); }
-  int64_t dim() const { return z_.size(1); }
-  /// Row i, valid until the next call.
-  const double* row(int64_t i) {
-    const int64_t n = dim();
-    for (int64_t k = 0; k < n; ++k) row_[k] = single_ ? f_[i * n + k] : d_[i * n + k];
-    return row_.data();
-  }
-  void prefetch(int64_t i) const {
-    if (single_) __builtin_prefetch(f_ + i * dim());
-    else __builtin_prefetch(d_ + i * dim());
-  }
+constexpr int64_t kBlock = 64;          // pairs per visiting block
+constexpr int64_t kGroupBlocks = 8;       // blocks encoded together (512 pairs)
+constexpr int64_t kSuper = 65536;        // pairs per superblock of the rank tables
+constexpr uint8_t kNoLabel = 255;
 
- private:
-  torch::Tensor z_;
-  bool single_ = true;
-  const float* f_ = nullptr;
-  const double* d_ = nullptr;
-  std::vector<double> row_;
-};
+uint64_t batch_key(uint64_t epoch_key, PairSet s, int k, int r) {
+  return mix64(epoch_key ^ mix64((static_cast<uint64_t>(s == PairSet::test) << 48) ^
+                                 (static_cast<uint64_t>(k) << 24) ^ static_cast<uint64_t>(r)));
+}
 
 }  // namespace
-
-torch::Tensor regular_space_centers(const torch::Tensor& z_in, double d_min, int64_t max_centers,
-                                    at::Generator& gen) {
-  if (!(d_min > 0.0) || !std::isfinite(d_min)) {
-    throw ConfigError("min_dist (d_min) must be a positive number of latent units, got " + std::to_string(d_min));
-  }
-  LatentRows z(z_in, "regular_space_centers");  // distances in double
-  const int64_t n = z.size(), d = z.dim();
-  TORCH_CHECK(n > 0, "regular_space_centers: no points");
-  const torch::Tensor order = torch::randperm(n, gen, torch::kLong);
-  const int64_t* ord = order.data_ptr<int64_t>();
-  const double d2 = d_min * d_min;
-  const double* first = z.row(ord[0]);
-  std::vector<double> centers(first, first + d);
-  for (int64_t i = 1; i < n; ++i) {
-    // The visiting order is random: fetch a few points ahead, or every point
-    // of a long trajectory is a cache miss.
-    if (i + 16 < n) z.prefetch(ord[i + 16]);
-    const double* x = z.row(ord[i]);
-    bool far = true;
-    for (size_t c = 0; far && c < centers.size(); c += d) {
-      double s = 0;
-      for (int64_t k = 0; k < d; ++k) s += (x[k] - centers[c + k]) * (x[k] - centers[c + k]);
-      far = s > d2;
-    }
-    if (far) {
-      centers.insert(centers.end(), x, x + d);
-      if (static_cast<int64_t>(centers.size() / d) > max_centers) {
-        std::ostringstream os;
-        os << "regular-space clustering found more than " << max_centers << " cluster centres with d_min = "
-           << d_min << ": the latent is too spread out for this d_min; increase d_min (min_dist)";
-        throw TrainingError(os.str());
-      }
-    }
-  }
-  const int64_t k = static_cast<int64_t>(centers.size()) / d;
-  return torch::from_blob(centers.data(), {k, d}, torch::kFloat64).clone().to(z_in.scalar_type());
-}
-
-torch::Tensor assign_to_centers(const torch::Tensor& z, const torch::Tensor& centers) {
-  torch::NoGradGuard no_grad;
-  // Squared distances in double, point by point: no (N, K) matrix, and no
-  // per-chunk tensor work (this runs on every training pair every epoch).
-  LatentRows p(z, "assign_to_centers");
-  const torch::Tensor c = centers.detach().to(torch::kCPU, torch::kFloat64).contiguous();
-  const int64_t n = p.size(), d = p.dim(), k = c.size(0);
-  TORCH_CHECK(c.size(1) == d, "assign_to_centers: centres of dimension ", c.size(1), " for points of ", d);
-  torch::Tensor labels = torch::empty({n}, torch::kLong);
-  const double* cc = c.data_ptr<double>();
-  int64_t* out = labels.data_ptr<int64_t>();
-  for (int64_t i = 0; i < n; ++i) {
-    const double* xi = p.row(i);
-    double best = std::numeric_limits<double>::infinity();
-    int64_t arg = 0;
-    for (int64_t j = 0; j < k; ++j) {
-      double s = 0;
-      for (int64_t m = 0; m < d; ++m) s += (xi[m] - cc[j * d + m]) * (xi[m] - cc[j * d + m]);
-      if (s < best) {  // the first of equal distances, as argmin
-        best = s;
-        arg = j;
-      }
-    }
-    out[i] = arg;
-  }
-  return labels;
-}
-
-std::vector<int64_t> cluster_counts(const torch::Tensor& labels, int64_t clusters) {
-  const torch::Tensor c = torch::bincount(labels, {}, clusters).to(torch::kLong);
-  return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + clusters);
-}
 
 std::vector<double> well_tempered_weights(const std::vector<int64_t>& counts, double bias_factor) {
   if (!(bias_factor >= 1.0)) throw ConfigError("bias_factor must be >= 1, got " + std::to_string(bias_factor));
@@ -123,65 +31,261 @@ std::vector<double> well_tempered_weights(const std::vector<int64_t>& counts, do
   return w;
 }
 
-torch::Tensor well_tempered_selection(const torch::Tensor& labels, const std::vector<double>& weights,
-                                      int64_t batch_size, at::Generator& gen, bool require_coverage) {
-  const int64_t n = labels.size(0);
-  const int64_t k_count = static_cast<int64_t>(weights.size());
+std::vector<ClusterDraw> well_tempered_draws(const std::vector<int64_t>& counts, const std::vector<double>& weights,
+                                             int64_t batch_size) {
+  int64_t n = 0;
   double total_w = 0;
+  for (int64_t c : counts) n += c;
   for (double w : weights) total_w += w;
-  // Members of each cluster, in label order (a stable counting sort).
-  const std::vector<int64_t> counts = cluster_counts(labels, k_count);
-  torch::Tensor sorted = torch::empty({n}, torch::kLong);
-  {
-    const torch::Tensor lab = labels.contiguous();
-    const int64_t* l = lab.data_ptr<int64_t>();
-    std::vector<int64_t> next(static_cast<size_t>(k_count), 0);
-    for (int64_t k = 1; k < k_count; ++k) next[k] = next[k - 1] + counts[k - 1];
-    int64_t* out = sorted.data_ptr<int64_t>();
-    for (int64_t i = 0; i < n; ++i) out[next[l[i]]++] = i;
-  }
-  int64_t covered = 0;
-  for (int64_t c : counts) covered += c > batch_size ? c : 0;
-  if (require_coverage && static_cast<double>(covered) < 0.8 * static_cast<double>(n)) {
-    std::ostringstream os;
-    os << "too few samples per bin: clusters with more than one batch (" << batch_size << ") of pairs hold "
-       << (100.0 * covered / n) << " % of the pairs (80 % needed) with " << k_count
-       << " clusters; increase d_min (min_dist)";
-    throw TrainingError(os.str());
-  }
-  // The selection, written cluster by cluster into one buffer.
-  std::vector<int64_t> targets(static_cast<size_t>(k_count)), sizes(static_cast<size_t>(k_count), 0);
-  int64_t total = 0;
-  for (int64_t k = 0; k < k_count; ++k) {
+  std::vector<ClusterDraw> d(counts.size());
+  for (size_t k = 0; k < counts.size(); ++k) {
     const int64_t nk = counts[k];
-    targets[k] = static_cast<int64_t>(std::floor(static_cast<double>(n) * weights[k] / total_w /
-                                                 static_cast<double>(batch_size)) + 1) * batch_size;
-    if (nk > targets[k]) sizes[k] = targets[k];
-    else if (nk > batch_size) sizes[k] = (targets[k] / nk) * (nk / batch_size * batch_size);
-    total += sizes[k];
-  }
-  if (total == 0) return torch::empty({0}, torch::kLong);
-  torch::Tensor selected = torch::empty({total}, torch::kLong);
-  int64_t start = 0, written = 0;
-  for (int64_t k = 0; k < k_count; ++k) {
-    const int64_t nk = counts[k];
-    const torch::Tensor members = sorted.slice(0, start, start + nk);
-    start += nk;
-    if (nk > targets[k]) {
-      selected.slice(0, written, written + targets[k])
-          .copy_(members.index_select(0, torch::randperm(nk, gen, torch::kLong).slice(0, 0, targets[k])));
-      written += targets[k];
+    d[k].target = static_cast<int64_t>(std::floor(static_cast<double>(n) * weights[k] / total_w /
+                                                  static_cast<double>(batch_size)) + 1) * batch_size;
+    if (nk > d[k].target) {
+      d[k].repeats = 1;
+      d[k].length = d[k].target;
     } else if (nk > batch_size) {
-      const int64_t cut = nk / batch_size * batch_size;
-      for (int64_t r = 0; r < targets[k] / nk; ++r) {
-        selected.slice(0, written, written + cut)
-            .copy_(members.index_select(0, torch::randperm(nk, gen, torch::kLong).slice(0, 0, cut)));
-        written += cut;
+      d[k].repeats = d[k].target / nk;
+      d[k].length = nk / batch_size * batch_size;
+    }
+  }
+  return d;
+}
+
+Resampler::Resampler(const PairIndex& pairs, int64_t latent_dim, ResamplingOptions options)
+    : pairs_(pairs), dim_(latent_dim), o_(options) {
+  if (!(o_.d_min > 0.0) || !std::isfinite(o_.d_min)) {
+    throw ConfigError("min_dist (d_min) must be a positive number of latent units, got " + std::to_string(o_.d_min));
+  }
+  if (o_.max_centers < 1 || o_.max_centers > 255) {
+    throw ConfigError("max_centers must be in [1, 255], got " + std::to_string(o_.max_centers));
+  }
+  if (!(o_.bias_factor >= 1.0)) throw ConfigError("bias_factor must be >= 1, got " + std::to_string(o_.bias_factor));
+  if (o_.batch_size < 1) throw ConfigError("batch_size must be >= 1");
+  if (latent_dim < 1) throw ConfigError("latent dimension must be >= 1");
+}
+
+void Resampler::collect_group(int64_t g) {
+  group_.clear();
+  const int64_t blocks = static_cast<int64_t>(block_order_.size());
+  for (int64_t j = g * kGroupBlocks; j < std::min(blocks, (g + 1) * kGroupBlocks); ++j) {
+    const int64_t b = static_cast<int64_t>(block_order_(static_cast<uint64_t>(j)));
+    for (int64_t q = b * kBlock; q < std::min(pairs_.size(), (b + 1) * kBlock); ++q) group_.push_back(q);
+  }
+}
+
+void Resampler::cluster_pass(const EncodePairs& encode, uint64_t seed, bool label) {
+  SplitMix64 rng(seed);
+  const int64_t n = pairs_.size(), d = dim_;
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  const int64_t groups = (blocks + kGroupBlocks - 1) / kGroupBlocks;
+  block_order_ = RandomPermutation(static_cast<uint64_t>(blocks), rng.next());
+  centers_.clear();
+  z_.resize(static_cast<size_t>(kBlock * kGroupBlocks * d));
+  if (label) {
+    labels_.assign(static_cast<size_t>((n + 63) / 64 * 64), kNoLabel);
+    meta_.assign(static_cast<size_t>(groups), GroupMeta{});
+    boxes_.assign(static_cast<size_t>(groups * 2 * d), 0.0f);
+  }
+  const double d2 = o_.d_min * o_.d_min;
+  std::vector<int32_t> visit;
+  std::vector<double> x(static_cast<size_t>(d));
+
+  auto sq_dist = [&](const float* p, const double* c) {
+    double s = 0;
+    for (int64_t m = 0; m < d; ++m) {
+      const double e = static_cast<double>(p[m]) - c[m];
+      s += e * e;
+    }
+    return s;
+  };
+  // Nearest of centres [0, k) of the point (the first of equal distances).
+  auto nearest = [&](const float* p, int64_t k, double& best) {
+    best = std::numeric_limits<double>::infinity();
+    int arg = 0;
+    for (int64_t j = 0; j < k; ++j) {
+      const double s = sq_dist(p, centers_.data() + j * d);
+      if (s < best) {
+        best = s;
+        arg = static_cast<int>(j);
+      }
+    }
+    return arg;
+  };
+
+  for (int64_t g = 0; g < groups; ++g) {
+    collect_group(g);
+    const int64_t m = static_cast<int64_t>(group_.size());
+    encode(group_.data(), m, z_.data());
+    // Regular-space clustering over the group's training pairs, in random order.
+    visit.clear();
+    for (int64_t i = 0; i < m; ++i) {
+      if (!pairs_.is_test(group_[i])) visit.push_back(static_cast<int32_t>(i));
+    }
+    for (size_t i = visit.size(); i > 1; --i) std::swap(visit[i - 1], visit[rng.below(i)]);
+    for (int32_t i : visit) {
+      const float* p = z_.data() + i * d;
+      bool far = true;
+      for (size_t c = 0; far && c < centers_.size(); c += static_cast<size_t>(d)) far = sq_dist(p, centers_.data() + c) > d2;
+      if (!far) continue;
+      for (int64_t k = 0; k < d; ++k) {
+        if (!std::isfinite(p[k])) throw TrainingError("the encoder gave a non-finite latent while resampling");
+      }
+      if (clusters() >= o_.max_centers) {
+        std::ostringstream os;
+        os << "regular-space clustering found more than " << o_.max_centers << " cluster centres with d_min = "
+           << o_.d_min << ": the latent is too spread out for this d_min; increase d_min (min_dist)";
+        throw TrainingError(os.str());
+      }
+      centers_.insert(centers_.end(), p, p + d);
+    }
+    if (!label) continue;
+    // Every pair's nearest centre among those found so far; the group's box
+    // and largest distance tell later whether a newer centre can be nearer.
+    GroupMeta& meta = meta_[static_cast<size_t>(g)];
+    meta.centers = clusters();
+    float* lo = boxes_.data() + g * 2 * d;
+    float* hi = lo + d;
+    std::fill(lo, lo + d, std::numeric_limits<float>::infinity());
+    std::fill(hi, hi + d, -std::numeric_limits<float>::infinity());
+    for (int64_t i = 0; i < m; ++i) {
+      const float* p = z_.data() + i * d;
+      double best;
+      labels_[static_cast<size_t>(group_[i])] = static_cast<uint8_t>(nearest(p, meta.centers, best));
+      meta.max_r2 = std::max(meta.max_r2, best);
+      for (int64_t k = 0; k < d; ++k) {
+        lo[k] = std::min(lo[k], p[k]);
+        hi[k] = std::max(hi[k], p[k]);
       }
     }
   }
-  const torch::Tensor batches = selected.reshape({-1, batch_size});
-  return batches.index_select(0, torch::randperm(batches.size(0), gen, torch::kLong)).reshape({-1});
+  if (centers_.empty()) throw TrainingError("resampling: no training pairs to cluster");
+  if (!label) return;
+
+  // Fix-up: a group labelled before centre j existed is relabelled when j
+  // is strictly nearer to its box than its farthest label (the exact test:
+  // distances to the box never exceed those to its points, in rounding too).
+  const int64_t k_all = clusters();
+  for (int64_t g = 0; g < groups; ++g) {
+    const GroupMeta& meta = meta_[static_cast<size_t>(g)];
+    if (meta.centers == k_all) continue;
+    const float* lo = boxes_.data() + g * 2 * d;
+    const float* hi = lo + d;
+    bool stale = false;
+    for (int64_t j = meta.centers; j < k_all && !stale; ++j) {
+      const double* c = centers_.data() + j * d;
+      double s = 0;
+      for (int64_t k = 0; k < d; ++k) {
+        const double gap = std::max({static_cast<double>(lo[k]) - c[k], 0.0, c[k] - static_cast<double>(hi[k])});
+        s += gap * gap;
+      }
+      stale = s < meta.max_r2;
+    }
+    if (!stale) continue;
+    collect_group(g);
+    const int64_t m = static_cast<int64_t>(group_.size());
+    encode(group_.data(), m, z_.data());
+    for (int64_t i = 0; i < m; ++i) {
+      double best;
+      labels_[static_cast<size_t>(group_[i])] = static_cast<uint8_t>(nearest(z_.data() + i * d, k_all, best));
+    }
+  }
+}
+
+void Resampler::cluster(const EncodePairs& encode, uint64_t seed) { cluster_pass(encode, seed, false); }
+
+void Resampler::resample(const EncodePairs& encode, uint64_t seed) {
+  SplitMix64 rng(seed);
+  cluster_pass(encode, rng.next(), true);
+  batch_key_ = rng.next();
+  const int64_t k = clusters();
+  // Counts per cluster of both sets.
+  for (Plan* p : {&train_, &test_}) p->counts.assign(static_cast<size_t>(k), 0);
+  for (int64_t q = 0; q < pairs_.size(); ++q) {
+    (pairs_.is_test(q) ? test_ : train_).counts[labels_[static_cast<size_t>(q)]] += 1;
+  }
+  const int64_t n = pairs_.count(PairSet::train), b = o_.batch_size;
+  int64_t covered = 0;
+  for (int64_t c : train_.counts) covered += c > b ? c : 0;
+  if (static_cast<double>(covered) < 0.8 * static_cast<double>(n)) {
+    std::ostringstream os;
+    os << "too few samples per bin: clusters with more than one batch (" << b << ") of pairs hold "
+       << (100.0 * static_cast<double>(covered) / static_cast<double>(n)) << " % of the pairs (80 % needed) with "
+       << k << " clusters; increase d_min (min_dist)";
+    throw TrainingError(os.str());
+  }
+  // The test pairs are drawn with the training clusters' weights.
+  const std::vector<double> w = well_tempered_weights(train_.counts, o_.bias_factor);
+  make_plan(PairSet::train, train_, w, rng.next());
+  make_plan(PairSet::test, test_, w, rng.next());
+}
+
+void Resampler::make_plan(PairSet s, Plan& p, const std::vector<double>& weights, uint64_t seed) {
+  const int64_t k_all = clusters(), b = o_.batch_size, n = pairs_.size();
+  p.draws = well_tempered_draws(p.counts, weights, b);
+  p.batches.clear();
+  for (int64_t k = 0; k < k_all; ++k) {
+    const ClusterDraw& d = p.draws[static_cast<size_t>(k)];
+    for (int64_t r = 0; r < d.repeats; ++r) {
+      for (int64_t start = 0; start < d.length; start += b) {
+        p.batches.push_back({static_cast<int32_t>(k), static_cast<int32_t>(r), start});
+      }
+    }
+  }
+  SplitMix64 rng(seed);  // the batch order
+  for (size_t i = p.batches.size(); i > 1; --i) std::swap(p.batches[i - 1], p.batches[rng.below(i)]);
+
+  // Rank table: members of each cluster before every superblock, and before
+  // every block counted from its superblock (below 65536: uint16).
+  const int64_t blocks = (n + p.block - 1) / p.block, supers = (n + kSuper - 1) / kSuper;
+  const int64_t per_super = kSuper / p.block;
+  p.super.assign(static_cast<size_t>(k_all * (supers + 1)), 0);
+  p.local.assign(static_cast<size_t>(k_all * blocks), 0);
+  std::vector<int64_t> total(static_cast<size_t>(k_all), 0), in_super(static_cast<size_t>(k_all), 0);
+  for (int64_t blk = 0; blk < blocks; ++blk) {
+    if (blk % per_super == 0) {
+      for (int64_t k = 0; k < k_all; ++k) {
+        total[k] += in_super[k];
+        in_super[k] = 0;
+        p.super[static_cast<size_t>(k * (supers + 1) + blk / per_super)] = total[k];
+      }
+    }
+    for (int64_t k = 0; k < k_all; ++k) p.local[static_cast<size_t>(k * blocks + blk)] = static_cast<uint16_t>(in_super[k]);
+    for (int64_t q = blk * p.block; q < std::min(n, (blk + 1) * p.block); ++q) {
+      if (pairs_.in(s, q)) in_super[labels_[static_cast<size_t>(q)]] += 1;
+    }
+  }
+  for (int64_t k = 0; k < k_all; ++k) p.super[static_cast<size_t>(k * (supers + 1) + supers)] = total[k] + in_super[k];
+}
+
+int64_t Resampler::select(PairSet s, int k, int64_t m) const {
+  const Plan& p = plan(s);
+  const int64_t n = pairs_.size();
+  const int64_t blocks = (n + p.block - 1) / p.block, supers = (n + kSuper - 1) / kSuper;
+  const int64_t* sup = p.super.data() + k * (supers + 1);
+  const int64_t sb = std::upper_bound(sup, sup + supers + 1, m) - sup - 1;
+  int64_t rest = m - sup[sb];
+  const uint16_t* loc = p.local.data() + k * blocks;
+  const int64_t b0 = sb * (kSuper / p.block), b1 = std::min(blocks, b0 + kSuper / p.block);
+  const int64_t blk = std::upper_bound(loc + b0, loc + b1, static_cast<uint16_t>(std::min<int64_t>(rest, 65535))) - loc - 1;
+  rest -= loc[blk];
+  for (int64_t w = blk * p.block / 64;; ++w) {
+    const uint64_t mask = equal_bytes_mask(labels_.data() + 64 * w, static_cast<uint8_t>(k)) & pairs_.member_word(s, w);
+    const int c = popcount64(mask);
+    if (rest < c) return 64 * w + select_bit(mask, static_cast<int>(rest));
+    rest -= c;
+  }
+}
+
+void Resampler::batch(PairSet s, int64_t b, int64_t* out) const {
+  const Plan& p = plan(s);
+  const BatchRef& ref = p.batches[static_cast<size_t>(b)];
+  const RandomPermutation perm(static_cast<uint64_t>(p.counts[static_cast<size_t>(ref.cluster)]),
+                               batch_key(batch_key_, s, ref.cluster, ref.repeat));
+  for (int64_t j = 0; j < o_.batch_size; ++j) {
+    out[j] = select(s, ref.cluster, static_cast<int64_t>(perm(static_cast<uint64_t>(ref.start + j))));
+  }
 }
 
 }  // namespace dynae

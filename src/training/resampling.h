@@ -1,35 +1,118 @@
 #pragma once
-// Per-epoch well-tempered resampling of training pairs (METHOD.md, "Training
-// schedule"): regular-space clustering of the latent, then a selection of
-// pairs in which cluster k is represented in proportion to n_k^(1/bias_factor).
-#include <torch/torch.h>
+// Per-epoch well-tempered resampling of the training pairs (METHOD.md,
+// "Training schedule"): regular-space clustering of the latent, every pair's
+// nearest centre, then batches in which cluster k is represented in
+// proportion to n_k^(1/bias_factor).
+//
+// Its memory does not grow with the data beyond one byte per pair (the
+// labels) and tables of K / 64 bytes per pair: the latent is computed in
+// groups of 512 pairs and not kept, and a batch's pairs are looked up when
+// it is trained on, from a random permutation and a rank table, not listed.
+// Torch-free: the encoder is a callback.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "dynae/data/lagged_pairs.h"
+#include "util/random_permutation.h"
 
 namespace dynae {
 
-/// Regular-space clustering: visit the rows of z (N, d) in random order; a
-/// point becomes a new centre when its distance to every centre exceeds d_min.
-/// Returns the centres (K, d). Throws TrainingError past max_centers centres
-/// ("increase d_min") and ConfigError for d_min <= 0.
-torch::Tensor regular_space_centers(const torch::Tensor& z, double d_min, int64_t max_centers,
-                                    at::Generator& gen);
+struct ResamplingOptions {
+  double d_min = 5.0;
+  int64_t max_centers = 200;  ///< at most 255 (labels are bytes)
+  double bias_factor = 2.0;
+  int64_t batch_size = 256;
+};
 
-/// Index of the nearest centre for every row of z, (N,) int64.
-torch::Tensor assign_to_centers(const torch::Tensor& z, const torch::Tensor& centers);
+/// z (n, d) = the latents of the first frames (x_t) of pairs[0..n), n <= 512.
+/// Called twice on the same pairs, it must give the same floats.
+using EncodePairs = std::function<void(const int64_t* pairs, int64_t n, float* z)>;
 
-/// Number of points per cluster, K entries.
-std::vector<int64_t> cluster_counts(const torch::Tensor& labels, int64_t clusters);
-
-/// Well-tempered weights w_k = n_k^(1/bias_factor).
+/// Well-tempered weights w_k = n_k^(1/bias_factor); ConfigError for bias_factor < 1.
 std::vector<double> well_tempered_weights(const std::vector<int64_t>& counts, double bias_factor);
 
-/// The resampled selection: positions into the labelled points, length a
-/// multiple of batch_size, in batches whose order is shuffled. Cluster k gets
-/// S_k = (floor(N w_k / sum(w) / B) + 1) B positions: S_k drawn without
-/// replacement when n_k > S_k; otherwise, when n_k > B, floor(S_k / n_k)
-/// random permutations of its points cut to a multiple of B; clusters with
-/// n_k <= B are left out. With `require_coverage`, throws TrainingError when
-/// those clusters hold less than 80 % of the points.
-torch::Tensor well_tempered_selection(const torch::Tensor& labels, const std::vector<double>& weights,
-                                      int64_t batch_size, at::Generator& gen, bool require_coverage);
+/// How the selection draws from one cluster of n_k pairs, with target
+/// S_k = (floor(N w_k / sum(w) / B) + 1) B: `repeats` permutations of its
+/// pairs, each cut to `length` (a multiple of B). n_k > S_k: one, cut to
+/// S_k (drawn without replacement); B < n_k <= S_k: floor(S_k / n_k), cut to
+/// floor(n_k / B) B; n_k <= B: none.
+struct ClusterDraw {
+  int64_t target = 0, repeats = 0, length = 0;
+};
+std::vector<ClusterDraw> well_tempered_draws(const std::vector<int64_t>& counts, const std::vector<double>& weights,
+                                             int64_t batch_size);
+
+class Resampler {
+ public:
+  /// ConfigError for d_min <= 0, max_centers outside [1, 255], bias_factor < 1
+  /// or batch_size < 1.
+  Resampler(const PairIndex& pairs, int64_t latent_dim, ResamplingOptions options);
+
+  /// One epoch's resampling with the current encoder: the training pairs'
+  /// latents visited in random order (blocks of 64 pairs in random order,
+  /// 8 blocks at a time, the 512 pairs in random order) make the centres
+  /// (a point farther than d_min from every centre becomes one; TrainingError
+  /// past max_centers, "increase d_min"); every pair, train and test, gets its
+  /// nearest centre (the first of equal distances); the batches of both sets
+  /// are drawn. TrainingError when the training clusters with more than one
+  /// batch of pairs hold less than 80 % of them ("too few samples per bin").
+  void resample(const EncodePairs& encode, uint64_t seed);
+  /// Only the clustering of the training pairs (the final model's centres).
+  void cluster(const EncodePairs& encode, uint64_t seed);
+
+  int64_t clusters() const { return static_cast<int64_t>(centers_.size()) / dim_; }
+  /// The centres (K, d), row-major.
+  const std::vector<double>& centers() const { return centers_; }
+  /// Nearest centre of pair q (after resample).
+  int label(int64_t q) const { return labels_[static_cast<size_t>(q)]; }
+  /// Pairs of set s per cluster.
+  const std::vector<int64_t>& counts(PairSet s) const { return plan(s).counts; }
+  const std::vector<ClusterDraw>& draws(PairSet s) const { return plan(s).draws; }
+  /// Batches of set s this epoch, and batch b's pairs (batch_size of them,
+  /// all of one cluster).
+  int64_t batches(PairSet s) const { return static_cast<int64_t>(plan(s).batches.size()); }
+  void batch(PairSet s, int64_t b, int64_t* pairs) const;
+
+ private:
+  struct BatchRef {
+    int32_t cluster, repeat;
+    int64_t start;  ///< position in that repeat's permutation
+  };
+  struct Plan {
+    std::vector<int64_t> counts;
+    std::vector<ClusterDraw> draws;
+    std::vector<BatchRef> batches;
+    int64_t block = 256;          ///< pairs per block of the rank table
+    std::vector<int64_t> super;   ///< per cluster: members before each 65536 pairs (and the total)
+    std::vector<uint16_t> local;  ///< per cluster: members before each block, from its 65536
+  };
+  struct GroupMeta {
+    int64_t centers = 0;  ///< centres when the group was labelled
+    double max_r2 = 0;    ///< largest squared distance to a label's centre
+  };
+
+  const Plan& plan(PairSet s) const { return s == PairSet::test ? test_ : train_; }
+  /// Pairs of group g into group_ (blocks order(8g ..)).
+  void collect_group(int64_t g);
+  void cluster_pass(const EncodePairs& encode, uint64_t seed, bool label);
+  void make_plan(PairSet s, Plan& p, const std::vector<double>& weights, uint64_t seed);
+  /// The m-th member (in pair order) of cluster k in set s.
+  int64_t select(PairSet s, int k, int64_t m) const;
+
+  const PairIndex& pairs_;
+  int64_t dim_;
+  ResamplingOptions o_;
+  std::vector<double> centers_;
+  std::vector<uint8_t> labels_;  ///< padded to a multiple of 64 with 255
+  Plan train_, test_;
+  uint64_t batch_key_ = 0;
+  // Pass state
+  RandomPermutation block_order_;
+  std::vector<int64_t> group_;
+  std::vector<float> z_;
+  std::vector<float> boxes_;  ///< per group: lower then upper corner of its latents
+  std::vector<GroupMeta> meta_;
+};
 
 }  // namespace dynae

@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <sstream>
 
+#include "data/frame_rows.h"
 #include "data/tensor_convert.h"
 #include "dynae/data/lagged_pairs.h"
 #include "dynae/errors.h"
@@ -21,43 +23,26 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/// Training pairs the prior refit holds latents of (all of them up to this).
+constexpr int64_t kRefitPairs = int64_t{1} << 18;
+
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-/// An int64 tensor that takes over the vector's buffer (no copy).
-torch::Tensor index_tensor(std::vector<int64_t>&& v) {
-  auto* owned = new std::vector<int64_t>(std::move(v));
-  return torch::from_blob(owned->data(), {static_cast<int64_t>(owned->size())},
-                          [owned](void*) { delete owned; }, torch::kLong);
-}
-
-/// Concatenates every trajectory's frames into one (N, ...) float32 tensor.
-torch::Tensor stack_frames(const TrajectorySet& data, bool target) {
-  std::vector<torch::Tensor> parts;
-  for (const auto& t : data.trajectories()) parts.push_back(to_tensor(target ? t.target() : t.input));
-  return parts.size() == 1 ? parts[0].contiguous() : torch::cat(parts).contiguous();  // one: no copy
 }
 
 class TrainingLoop {
  public:
   TrainingLoop(const ModelOptions& o, const TrajectorySet& data, TrainingObserver* observer)
       : o_(o), observer_(observer), gen_(at::make_generator<at::CPUGeneratorImpl>(o.seed)),
-        objective_(make_objective(o.model)) {
-    x_ = stack_frames(data, false);
-    bool autoencoder = true;  // targets are the inputs: share one tensor
-    for (const auto& t : data.trajectories()) {
-      autoencoder = autoencoder && (t.own_target.shape.empty() || t.own_target.data == t.input.data);
-    }
-    y_ = autoencoder ? x_ : stack_frames(data, true);
-    PairStartSplit split = split_pair_starts(data.lengths(), o.lag, o.test_fraction, o.seed);
-    if (static_cast<int64_t>(split.train.size()) < o.batch_size) {
-      throw DataError("only " + std::to_string(split.train.size()) + " training pairs, fewer than one batch (" +
+        objective_(make_objective(o.model)), x_(data, false), y_(data, true),
+        pairs_(data.lengths(), o.lag, o.test_fraction, o.seed),
+        resampler_(pairs_, o.latent_dim, {o.min_dist, o.max_centers, o.bias_factor, o.batch_size}),
+        input_shape_(data.input_frame_shape()), target_shape_(data.target_frame_shape()) {
+    if (pairs_.count(PairSet::train) < o.batch_size) {
+      throw DataError("only " + std::to_string(pairs_.count(PairSet::train)) + " training pairs, fewer than one batch (" +
                       std::to_string(o.batch_size) + "); use more frames or a smaller batch_size");
     }
-    train_first_ = index_tensor(std::move(split.train));
-    test_first_ = index_tensor(std::move(split.test));
-    model_ = std::make_shared<Model::Impl>(o, data.input_frame_shape(), data.target_frame_shape(), gen_);
+    model_ = std::make_shared<Model::Impl>(o, input_shape_, target_shape_, gen_);
     model_->train(true);
   }
 
@@ -84,12 +69,10 @@ class TrainingLoop {
       EpochReport rep;
       rep.epoch = epoch;
       rep.epochs = o_.epochs;
-      torch::Tensor train_order, test_order;
       if (epoch < o_.warmup_epochs) {
         rep.beta = o_.beta * o_.warmup_beta_factor;
         rep.learning_rate = o_.warmup_learning_rate;
-        train_order = torch::randperm(train_first_.size(0), gen_, torch::kLong);
-        test_order = torch::randperm(test_first_.size(0), gen_, torch::kLong);
+        shuffle_pairs();
       } else {
         rep.beta = o_.beta;
         rep.learning_rate = o_.learning_rate * std::pow(o_.lr_gamma, static_cast<double>((epoch - o_.warmup_epochs) / o_.lr_step_size));
@@ -103,29 +86,26 @@ class TrainingLoop {
           static_cast<torch::optim::AdamOptions&>(ae_opt->param_groups()[0].options()).lr(rep.learning_rate);
         }
         if (objective_->resamples()) {
-          std::tie(train_order, test_order, rep.clusters) = resample();
+          resample();
+          rep.clusters = resampler_.clusters();
         } else {
-          train_order = torch::randperm(train_first_.size(0), gen_, torch::kLong);
-          test_order = torch::randperm(test_first_.size(0), gen_, torch::kLong);
+          shuffle_pairs();
         }
       }
 
-      const int64_t steps = train_order.size(0) / o_.batch_size;
+      const int64_t steps = batches(PairSet::train);
       rep.steps = steps;
       for (int64_t s = 0; s < steps; ++s) {
+        load_batch(PairSet::train, s);
         if (fused_) {
-          const FusedLosses f = fused_batch(train_first_, train_order, s, rep.beta, true);
+          const FusedLosses f = fused_batch(rep.beta, true);
           if (!std::isfinite(f.loss)) diverged(epoch, s, "autoencoder loss", f.loss);
           if (!std::isfinite(f.prior)) diverged(epoch, s, "prior loss", f.prior);
           accumulate(rep.train, f.loss, f.reconstruction, f.regularization, f.prior);
           if (observer_) observer_->on_step(epoch, s + 1, steps);
           continue;
         }
-        const torch::Tensor idx = train_order.slice(0, s * o_.batch_size, (s + 1) * o_.batch_size);
-        const torch::Tensor i0 = train_first_.index_select(0, idx);
-        const torch::Tensor i1 = i0 + o_.lag;  // pairs are (t, t + lag) within a trajectory
-
-        BatchLoss v = objective_->loss(*model_, batch(i0, i1), rep.beta, gen_);
+        BatchLoss v = objective_->loss(*model_, batch_tensors(), rep.beta, gen_);
         const double loss = v.loss.item<double>();
         if (!std::isfinite(loss)) diverged(epoch, s, "autoencoder loss", loss);
         ae_opt->zero_grad();
@@ -146,7 +126,7 @@ class TrainingLoop {
         if (observer_) observer_->on_step(epoch, s + 1, steps);
       }
       average(rep.train);
-      rep.test = evaluate(test_order, rep.beta);
+      rep.test = evaluate(rep.beta);
 
       if (!model_->weights_finite()) diverged(epoch, steps, "network weights", NAN);
       model_->epochs_trained = epoch + 1;
@@ -162,19 +142,12 @@ class TrainingLoop {
 
     model_->train(false);
     const bool refit = has_prior && o_.prior_refit_steps > 0;
-    if (refit || objective_->resamples()) {
-      torch::Tensor z;  // the final latent (the refit does not move the encoder)
-      {
-        torch::NoGradGuard no_grad;
-        z = encode_frames();
-      }
-      if (refit) refit_prior(z);
-      // Cluster centres of the final latent, as the reference's last resampling.
-      if (objective_->resamples()) {
-        torch::NoGradGuard no_grad;
-        model_->centers = to_array(regular_space_centers(z.index_select(0, train_first_), o_.min_dist,
-                                                         o_.max_centers, gen_));
-      }
+    if (refit) refit_prior();
+    // Cluster centres of the final latent, as the reference's last resampling.
+    if (objective_->resamples()) {
+      torch::NoGradGuard no_grad;
+      resampler_.cluster(encode_pairs_callback(), draw_seed());
+      model_->centers = centers_array();
     }
     if (objective_->resamples() && model_->centers.frames() == 1 && o_.epochs > 1 && observer_) {
       std::ostringstream os;
@@ -187,46 +160,155 @@ class TrainingLoop {
   }
 
  private:
-  PairBatch batch(const torch::Tensor& i0, const torch::Tensor& i1) const {
-    return {x_.index_select(0, i0), x_.index_select(0, i1), y_.index_select(0, i0), y_.index_select(0, i1)};
+  /// 64 random bits from the trainer's generator (seeds of the orders and
+  /// the resampling's own draws).
+  uint64_t draw_seed() {
+    std::lock_guard<std::mutex> lock(gen_.mutex());
+    return gen_.get<at::CPUGeneratorImpl>()->random64();
   }
 
-  /// Every frame's latent (N, d), through the fused encoder when it applies.
-  torch::Tensor encode_frames() {
-    if (!fused_) return model_->encode_all(x_);
-    torch::Tensor z = torch::empty({x_.size(0), o_.latent_dim}, torch::kFloat32);
-    fused_->encode(x_.data_ptr<float>(), x_.size(0), z.data_ptr<float>());
-    return z;
+  /// This epoch: every pair of each set in random order (no resampling).
+  void shuffle_pairs() {
+    resampled_ = false;
+    for (PairSet s : {PairSet::train, PairSet::test}) {
+      const uint64_t key = draw_seed();
+      const int64_t n = pairs_.count(s);
+      (s == PairSet::train ? train_order_ : test_order_) = n > 0 ? RandomPermutation(n, key) : RandomPermutation();
+    }
   }
 
-  /// Batch `s` of `order` through the fused step. Draws the prior noise and
-  /// the directions from gen_ exactly as DynAEObjective::loss does, so both
+  void resample() {
+    torch::NoGradGuard no_grad;
+    resampler_.resample(encode_pairs_callback(), draw_seed());
+    resampled_ = true;
+    last_centers_ = centers_array();
+  }
+
+  Array centers_array() const {
+    const std::vector<double>& c = resampler_.centers();
+    return Array({resampler_.clusters(), o_.latent_dim}, c);
+  }
+
+  int64_t batches(PairSet s) const {
+    return resampled_ ? resampler_.batches(s) : pairs_.count(s) / o_.batch_size;
+  }
+
+  /// Batch b of set s this epoch: its pairs' first frames in frames_, and
+  /// for the fused path their input (and target) rows.
+  void load_batch(PairSet s, int64_t b) {
+    const int64_t n = o_.batch_size;
+    pair_ids_.resize(static_cast<size_t>(n));
+    frames_.resize(static_cast<size_t>(n));
+    if (resampled_) {
+      resampler_.batch(s, b, pair_ids_.data());
+    } else {
+      const RandomPermutation& order = s == PairSet::train ? train_order_ : test_order_;
+      for (int64_t j = 0; j < n; ++j) pair_ids_[j] = pairs_.nth(s, static_cast<int64_t>(order(static_cast<uint64_t>(b * n + j))));
+    }
+    for (int64_t j = 0; j < n; ++j) frames_[j] = pairs_.first_frame(pair_ids_[j]);
+  }
+
+  /// The loaded batch's rows x_t then x_{t+lag} (2 n rows) into out.
+  void gather_pair_rows(const FrameRows& rows, float* out) const {
+    const int64_t n = static_cast<int64_t>(frames_.size());
+    rows.gather(frames_.data(), n, 0, out);
+    rows.gather(frames_.data(), n, o_.lag, out + n * rows.width());
+  }
+
+  /// The loaded batch as tensors (the LibTorch path).
+  PairBatch batch_tensors() const {
+    const int64_t n = static_cast<int64_t>(frames_.size());
+    auto rows = [&](const FrameRows& r, const std::vector<int64_t>& shape, int64_t shift) {
+      std::vector<int64_t> full{n};
+      full.insert(full.end(), shape.begin(), shape.end());
+      torch::Tensor t = torch::empty(full, torch::kFloat32);
+      r.gather(frames_.data(), n, shift, t.data_ptr<float>());
+      return t;
+    };
+    PairBatch b;
+    b.x0 = rows(x_, input_shape_, 0);
+    b.x1 = rows(x_, input_shape_, o_.lag);
+    b.y0 = y_.same_as(x_) ? b.x0 : rows(y_, target_shape_, 0);
+    b.y1 = y_.same_as(x_) ? b.x1 : rows(y_, target_shape_, o_.lag);
+    return b;
+  }
+
+  /// z (n, d) of frames[k] + shift, k < n, through the fused encoder when it applies.
+  void encode_frames(const int64_t* frames, int64_t n, int64_t shift, float* z) {
+    encode_in_.resize(static_cast<size_t>(n * x_.width()));
+    x_.gather(frames, n, shift, encode_in_.data());
+    if (fused_) {
+      fused_->encode(encode_in_.data(), n, z);
+      return;
+    }
+    std::vector<int64_t> shape{n};
+    shape.insert(shape.end(), input_shape_.begin(), input_shape_.end());
+    const torch::Tensor r = model_->encode_all(torch::from_blob(encode_in_.data(), shape, torch::kFloat32))
+                                .to(torch::kFloat32).contiguous();
+    std::copy(r.data_ptr<float>(), r.data_ptr<float>() + n * o_.latent_dim, z);
+  }
+
+  /// The resampler's view of the encoder: latents of pairs' first frames.
+  EncodePairs encode_pairs_callback() {
+    return [this](const int64_t* pairs, int64_t n, float* z) {
+      encode_frames_.resize(static_cast<size_t>(n));
+      for (int64_t j = 0; j < n; ++j) encode_frames_[j] = pairs_.first_frame(pairs[j]);
+      encode_frames(encode_frames_.data(), n, 0, z);
+    };
+  }
+
+  /// The loaded batch through the fused step. Draws the prior noise and the
+  /// directions from gen_ exactly as DynAEObjective::loss does, so both
   /// paths consume the generator identically.
-  FusedLosses fused_batch(const torch::Tensor& first, const torch::Tensor& order, int64_t s, double beta, bool train) {
+  FusedLosses fused_batch(double beta, bool train) {
     const int64_t b = o_.batch_size;
-    const int64_t* ord = order.data_ptr<int64_t>() + s * b;
-    const int64_t* f = first.data_ptr<int64_t>();
-    i0_.resize(static_cast<size_t>(b));
-    i1_.resize(static_cast<size_t>(b));
-    for (int64_t k = 0; k < b; ++k) {
-      i0_[k] = f[ord[k]];
-      i1_[k] = f[ord[k]] + o_.lag;
+    xb_.resize(static_cast<size_t>(2 * b * x_.width()));
+    gather_pair_rows(x_, xb_.data());
+    const float* yb = xb_.data();
+    if (!y_.same_as(x_)) {
+      yb_.resize(static_cast<size_t>(2 * b * y_.width()));
+      gather_pair_rows(y_, yb_.data());
+      yb = yb_.data();
     }
     const torch::Tensor noise = torch::randn({b, o_.latent_dim}, gen_, torch::kFloat32);
     const torch::Tensor dirs = random_directions(o_.projections, o_.latent_dim, gen_, torch::kFloat32).contiguous();
-    return fused_->run(x_.data_ptr<float>(), y_.data_ptr<float>(), i0_.data(), i1_.data(), b,
-                       noise.data_ptr<float>(), dirs.data_ptr<float>(), o_.projections, beta, train);
+    return fused_->run(xb_.data(), yb, b, noise.data_ptr<float>(), dirs.data_ptr<float>(), o_.projections, beta, train);
   }
 
   /// The prior is trained alongside a moving encoder on resampled pairs, with
   /// minibatch noise; its last iterate is what generation would use. Refit it
   /// to the final latent: every training pair with equal weight, Adam on
   /// batches of 4096 with the learning rate decaying (cosine) to 1 % of its
-  /// value. The latent itself does not change.
-  void refit_prior(const torch::Tensor& z) {
-    const torch::Tensor z0 = z.index_select(0, train_first_);
-    const torch::Tensor z1 = z.index_select(0, train_first_ + o_.lag);
-    const int64_t n = z0.size(0), batch = std::min<int64_t>(4096, n);
+  /// value. The latent itself does not change. The training pairs' latents
+  /// are encoded once; past kRefitPairs pairs, a uniform random subset of
+  /// that many (4 MB at d = 2) stands for them, so memory does not grow with
+  /// the data.
+  void refit_prior() {
+    torch::NoGradGuard no_grad;
+    const int64_t d = o_.latent_dim, n_train = pairs_.count(PairSet::train);
+    const int64_t n = std::min(n_train, kRefitPairs), batch = std::min<int64_t>(4096, n);
+    std::vector<float> z0(static_cast<size_t>(n * d)), z1(static_cast<size_t>(n * d));
+    {
+      SplitMix64 rng(draw_seed());  // sequential sampling: n of the n_train, each subset equally likely
+      std::vector<int64_t> chunk;
+      int64_t seen = 0, taken = 0;
+      auto flush = [&] {
+        const int64_t m = static_cast<int64_t>(chunk.size());
+        encode_frames(chunk.data(), m, 0, z0.data() + (taken - m) * d);
+        encode_frames(chunk.data(), m, o_.lag, z1.data() + (taken - m) * d);
+        chunk.clear();
+      };
+      for (int64_t q = 0; q < pairs_.size() && taken < n; ++q) {
+        if (pairs_.is_test(q)) continue;
+        const bool take = n == n_train || static_cast<int64_t>(rng.below(static_cast<uint64_t>(n_train - seen))) < n - taken;
+        ++seen;
+        if (!take) continue;
+        chunk.push_back(pairs_.first_frame(q));
+        ++taken;
+        if (chunk.size() == 512) flush();
+      }
+      flush();
+    }
     std::unique_ptr<torch::optim::Adam> opt;
     if (fused_) {
       fused_->prior_optimizer().reset();
@@ -234,16 +316,19 @@ class TrainingLoop {
       opt = std::make_unique<torch::optim::Adam>(model_->prior->parameters(),
                                                  torch::optim::AdamOptions(o_.learning_rate));
     }
+    const torch::Tensor all0 = torch::from_blob(z0.data(), {n, d}, torch::kFloat32);
+    const torch::Tensor all1 = torch::from_blob(z1.data(), {n, d}, torch::kFloat32);
     for (int64_t s = 0; s < o_.prior_refit_steps; ++s) {
       const double lr = o_.learning_rate * (0.01 + 0.99 * 0.5 * (1 + std::cos(M_PI * s / o_.prior_refit_steps)));
       const torch::Tensor idx = torch::randint(n, {batch}, gen_, torch::kLong);
-      const torch::Tensor a = z0.index_select(0, idx), b = z1.index_select(0, idx);
+      const torch::Tensor a = all0.index_select(0, idx), b = all1.index_select(0, idx);
       if (fused_) {
         fused_->prior_optimizer().set_learning_rate(lr);
         const double l = fused_->prior_step(a.data_ptr<float>(), b.data_ptr<float>(), batch, true);
         if (!std::isfinite(l)) diverged(o_.epochs - 1, s, "prior loss while refitting the prior", l);
         continue;
       }
+      torch::AutoGradMode grad(true);
       static_cast<torch::optim::AdamOptions&>(opt->param_groups()[0].options()).lr(lr);
       torch::Tensor loss = model_->prior->nll(a, b).mean();
       const double l = loss.item<double>();
@@ -254,20 +339,19 @@ class TrainingLoop {
     }
   }
 
-  LossTerms evaluate(const torch::Tensor& order, double beta) {
+  LossTerms evaluate(double beta) {
     LossTerms t;
     torch::NoGradGuard no_grad;
     model_->train(false);
-    for (int64_t s = 0; (s + 1) * o_.batch_size <= order.size(0); ++s) {
+    const int64_t steps = batches(PairSet::test);
+    for (int64_t s = 0; s < steps; ++s) {
+      load_batch(PairSet::test, s);
       if (fused_) {
-        const FusedLosses f = fused_batch(test_first_, order, s, beta, false);
+        const FusedLosses f = fused_batch(beta, false);
         accumulate(t, f.loss, f.reconstruction, f.regularization, f.prior);
         continue;
       }
-      const torch::Tensor idx = order.slice(0, s * o_.batch_size, (s + 1) * o_.batch_size);
-      const torch::Tensor i0 = test_first_.index_select(0, idx);
-      const torch::Tensor i1 = i0 + o_.lag;
-      BatchLoss v = objective_->loss(*model_, batch(i0, i1), beta, gen_);
+      BatchLoss v = objective_->loss(*model_, batch_tensors(), beta, gen_);
       const torch::Tensor prior = objective_->prior_loss(*model_, v);
       const double pl = prior.defined() ? prior.item<double>() : 0.0;
       accumulate(t, v.loss.item<double>(), v.reconstruction.item<double>(), v.regularization.item<double>(), pl);
@@ -275,27 +359,6 @@ class TrainingLoop {
     model_->train(true);
     average(t);
     return t;
-  }
-
-  std::tuple<torch::Tensor, torch::Tensor, int64_t> resample() {
-    torch::NoGradGuard no_grad;
-    // Every frame once (train and test first frames are all but each
-    // trajectory's last lag frames), then the latents are picked.
-    torch::Tensor z_all = encode_frames();
-    const torch::Tensor z_train = z_all.index_select(0, train_first_);
-    const torch::Tensor z_test = test_first_.size(0) > 0 ? z_all.index_select(0, test_first_) : torch::Tensor();
-    z_all = torch::Tensor();  // only the picked latents are kept
-    const torch::Tensor centers = regular_space_centers(z_train, o_.min_dist, o_.max_centers, gen_);
-    const int64_t k = centers.size(0);
-    last_centers_ = to_array(centers);
-    const torch::Tensor train_labels = assign_to_centers(z_train, centers);
-    const std::vector<double> w = well_tempered_weights(cluster_counts(train_labels, k), o_.bias_factor);
-    torch::Tensor train_sel = well_tempered_selection(train_labels, w, o_.batch_size, gen_, true);
-    torch::Tensor test_sel = torch::empty({0}, torch::kLong);
-    if (test_first_.size(0) > 0) {
-      test_sel = well_tempered_selection(assign_to_centers(z_test, centers), w, o_.batch_size, gen_, false);
-    }
-    return {train_sel, test_sel, k};
   }
 
   static void accumulate(LossTerms& t, double loss, double rec, double reg, double prior) {
@@ -328,12 +391,17 @@ class TrainingLoop {
   ModelOptions o_;
   TrainingObserver* observer_;
   at::Generator gen_;
-  torch::Tensor x_, y_;
-  torch::Tensor train_first_, test_first_;  // first frames of the pairs (t, t + lag)
   std::unique_ptr<Objective> objective_;
+  FrameRows x_, y_;  // the inputs and targets, read in place
+  PairIndex pairs_;  // the pairs (t, t + lag) and their split
+  Resampler resampler_;
+  std::vector<int64_t> input_shape_, target_shape_;
   std::shared_ptr<Model::Impl> model_;
   std::unique_ptr<FusedDynAEStep> fused_;  // null: the LibTorch path
-  std::vector<int64_t> i0_, i1_;           // the fused path's row indices
+  bool resampled_ = false;                 // this epoch's batches come from resampler_
+  RandomPermutation train_order_, test_order_;
+  std::vector<int64_t> pair_ids_, frames_, encode_frames_;  // the loaded batch; the encoder's frames
+  std::vector<float> xb_, yb_, encode_in_;  // the fused path's batch rows; the encoder's input
   Array last_centers_;
 };
 

@@ -23,7 +23,7 @@ struct ModelOptions {
   int64_t projections = 50;        ///< L, sliced-Wasserstein directions per step
   double min_dist = 5.0;           ///< d_min of regular-space clustering (latent units)
   double bias_factor = 2.0;        ///< well-tempered exponent: w_k = n_k^(1/bias_factor)
-  int64_t max_centers = 200;       ///< more centres than this is an error ("increase d_min")
+  int64_t max_centers = 200;       ///< more centres than this is an error ("increase d_min"); at most 255
   double sdevae_nu = 0.0065;       ///< SDE-VAE: precision of the stationary prior N(0, I / nu) of z0
   double tica_ridge = 1e-6;        ///< TICA: ridge added to C(0), relative to the mean feature variance
   // Data
