@@ -203,8 +203,17 @@ TEST(Resampling, CentresCoverSeparateAndLabelsAreNearest) {
     }
     const PairIndex pairs({n + 1}, 1, 0.3, 9);
     const double dmin = 1.5;
-    Resampler r(pairs, 2, options(dmin, 16));
+    // Relabelled from the kept latents (all of them here), or by encoding
+    // again (none kept): the same labels.
+    ResamplingOptions uncached = options(dmin, 16);
+    uncached.cached_latents = 0;
+    Resampler r(pairs, 2, options(dmin, 16)), r2(pairs, 2, uncached);
     r.resample(f.encoder(), 11);
+    const int64_t calls = f.calls;
+    r2.resample(f.encoder(), 11);
+    EXPECT_GT(f.calls - calls, calls) << "no group was encoded again";
+    ASSERT_EQ(r2.centers(), r.centers());
+    for (int64_t q = 0; q < n; ++q) ASSERT_EQ(r2.label(q), r.label(q));
     const int64_t k = r.clusters();
     ASSERT_GT(k, 5);
     const std::vector<double>& c = r.centers();

@@ -25,6 +25,7 @@ void FrameRows::gather(const int64_t* frames, int64_t n, int64_t shift, float* o
     const double* base = parts_[0] + shift * width_;
     if (width_ == 2) {
       for (int64_t k = 0; k < n; ++k) {
+        if (k + 16 < n) __builtin_prefetch(base + 2 * frames[k + 16]);  // rows of a long trajectory miss the cache
         out[2 * k] = static_cast<float>(base[2 * frames[k]]);
         out[2 * k + 1] = static_cast<float>(base[2 * frames[k] + 1]);
       }

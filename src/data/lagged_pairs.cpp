@@ -79,13 +79,6 @@ PairIndex::PairIndex(const std::vector<int64_t>& lengths, int64_t lag, double te
   test_before_.push_back(before);
 }
 
-uint64_t PairIndex::member_word(PairSet s, int64_t w) const {
-  const uint64_t t = test_bits_[static_cast<size_t>(w)];
-  if (s == PairSet::test) return t;
-  const int64_t valid = std::min<int64_t>(64, size_ - 64 * w);
-  return ~t & (valid == 64 ? ~uint64_t{0} : (uint64_t{1} << valid) - 1);
-}
-
 int64_t PairIndex::first_frame(int64_t q) const {
   if (ends_.size() == 1) return q;
   // Trajectory k's pairs start at frame t of its own frames: its offset in

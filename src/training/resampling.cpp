@@ -1,6 +1,9 @@
 #include "training/resampling.h"
 
 #include <algorithm>
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#endif
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -90,9 +93,12 @@ void Resampler::cluster_pass(const EncodePairs& encode, uint64_t seed, bool labe
   }
   const double d2 = o_.d_min * o_.d_min;
   std::vector<int32_t> visit;
-  std::vector<double> x(static_cast<size_t>(d));
 
   auto sq_dist = [&](const float* p, const double* c) {
+    if (d == 2) {  // the usual latent: unrolled, the same sums as below
+      const double e0 = static_cast<double>(p[0]) - c[0], e1 = static_cast<double>(p[1]) - c[1];
+      return e0 * e0 + e1 * e1;
+    }
     double s = 0;
     for (int64_t m = 0; m < d; ++m) {
       const double e = static_cast<double>(p[m]) - c[m];
@@ -114,10 +120,17 @@ void Resampler::cluster_pass(const EncodePairs& encode, uint64_t seed, bool labe
     return arg;
   };
 
+  // The first groups' latents are kept (a fixed 2 MB, all of them for up to
+  // 2^18 / d * 2 pairs): the groups labelled before most centres existed are
+  // relabelled from them without encoding again.
+  const int64_t group_floats = kBlock * kGroupBlocks * d;
+  const int64_t cached = label ? std::min(groups, o_.cached_latents / group_floats) : 0;
+  cache_.resize(static_cast<size_t>(cached * group_floats));
   for (int64_t g = 0; g < groups; ++g) {
     collect_group(g);
     const int64_t m = static_cast<int64_t>(group_.size());
     encode(group_.data(), m, z_.data());
+    if (g < cached) std::copy(z_.begin(), z_.begin() + m * d, cache_.begin() + g * group_floats);
     // Regular-space clustering over the group's training pairs, in random order.
     visit.clear();
     for (int64_t i = 0; i < m; ++i) {
@@ -185,15 +198,28 @@ void Resampler::cluster_pass(const EncodePairs& encode, uint64_t seed, bool labe
     if (!stale) continue;
     collect_group(g);
     const int64_t m = static_cast<int64_t>(group_.size());
-    encode(group_.data(), m, z_.data());
+    const float* z = cache_.data() + g * group_floats;
+    if (g >= cached) {
+      encode(group_.data(), m, z_.data());
+      z = z_.data();
+    }
     for (int64_t i = 0; i < m; ++i) {
       double best;
-      labels_[static_cast<size_t>(group_[i])] = static_cast<uint8_t>(nearest(z_.data() + i * d, k_all, best));
+      labels_[static_cast<size_t>(group_[i])] = static_cast<uint8_t>(nearest(z + i * d, k_all, best));
     }
   }
 }
 
 void Resampler::cluster(const EncodePairs& encode, uint64_t seed) { cluster_pass(encode, seed, false); }
+
+void Resampler::release() {
+  std::vector<uint8_t>().swap(labels_);
+  std::vector<float>().swap(cache_);
+  std::vector<float>().swap(boxes_);
+  std::vector<GroupMeta>().swap(meta_);
+  train_ = Plan();
+  test_ = Plan();
+}
 
 void Resampler::resample(const EncodePairs& encode, uint64_t seed) {
   SplitMix64 rng(seed);
@@ -259,33 +285,123 @@ void Resampler::make_plan(PairSet s, Plan& p, const std::vector<double>& weights
   for (int64_t k = 0; k < k_all; ++k) p.super[static_cast<size_t>(k * (supers + 1) + supers)] = total[k] + in_super[k];
 }
 
-int64_t Resampler::select(PairSet s, int k, int64_t m) const {
-  const Plan& p = plan(s);
-  const int64_t n = pairs_.size();
-  const int64_t blocks = (n + p.block - 1) / p.block, supers = (n + kSuper - 1) / kSuper;
-  const int64_t* sup = p.super.data() + k * (supers + 1);
-  const int64_t sb = std::upper_bound(sup, sup + supers + 1, m) - sup - 1;
-  int64_t rest = m - sup[sb];
-  const uint16_t* loc = p.local.data() + k * blocks;
-  const int64_t b0 = sb * (kSuper / p.block), b1 = std::min(blocks, b0 + kSuper / p.block);
-  const int64_t blk = std::upper_bound(loc + b0, loc + b1, static_cast<uint16_t>(std::min<int64_t>(rest, 65535))) - loc - 1;
-  rest -= loc[blk];
-  for (int64_t w = blk * p.block / 64;; ++w) {
-    const uint64_t mask = equal_bytes_mask(labels_.data() + 64 * w, static_cast<uint8_t>(k)) & pairs_.member_word(s, w);
-    const int c = popcount64(mask);
-    if (rest < c) return 64 * w + select_bit(mask, static_cast<int>(rest));
-    rest -= c;
+namespace {
+
+// Word operations of the members' lookup: portable, and with AVX2 (byte
+// compares to a bit mask in two instructions) and popcnt where the CPU has
+// them, chosen at run time.
+struct PortableBits {
+  static uint64_t equal(const uint8_t* p, uint8_t k) { return equal_bytes_mask(p, k); }
+  static int count(uint64_t w) { return popcount64(w); }
+};
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define DYNAE_AVX2 __attribute__((target("avx2,popcnt")))
+struct Avx2Bits {
+  DYNAE_AVX2 static uint64_t equal(const uint8_t* p, uint8_t k) {
+    const __m256i v = _mm256_set1_epi8(static_cast<char>(k));
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+    return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, v))) |
+           static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, v)))) << 32;
+  }
+  DYNAE_AVX2 static int count(uint64_t w) { return static_cast<int>(_mm_popcnt_u64(w)); }
+};
+#endif
+
+struct LookupTables {
+  const uint8_t* labels;
+  const PairIndex* pairs;
+  PairSet set;
+  int k;
+  const int64_t* super;   // the cluster's members before each superblock
+  const uint16_t* local;  // ... before each block, from its superblock
+  int64_t blocks, per_super, words_per_block;
+};
+
+/// out[j] = the member of rank ranks[j] (increasing) of the cluster: one
+/// forward walk over the rank tables and the labels.
+template <class Bits>
+__attribute__((always_inline)) inline void find_members(const LookupTables& t, const int64_t* ranks, int64_t n,
+                                                       int64_t* out) {
+  int64_t sb = 0, blk = 0;
+  int64_t w = -1, before = 0;  // scan cursor: members before word w
+  for (int64_t j = 0; j < n; ++j) {
+    const int64_t m = ranks[j];
+    if (t.super[sb + 1] <= m) {  // a later superblock: from its first block
+      while (t.super[sb + 1] <= m) ++sb;
+      blk = sb * t.per_super;
+    }
+    const int64_t rest = m - t.super[sb], b1 = std::min(t.blocks, (sb + 1) * t.per_super);
+    while (blk + 16 < b1 && t.local[blk + 16] <= rest) blk += 16;
+    while (blk + 1 < b1 && t.local[blk + 1] <= rest) ++blk;
+    if (w < blk * t.words_per_block) {  // the cursor is behind m's block: start at the block
+      w = blk * t.words_per_block;
+      before = t.super[sb] + t.local[blk];
+    }
+    for (;; ++w) {
+      const uint64_t mask = Bits::equal(t.labels + 64 * w, static_cast<uint8_t>(t.k)) & t.pairs->member_word(t.set, w);
+      const int c = Bits::count(mask);
+      if (m - before < c) {
+        out[j] = 64 * w + select_bit(mask, static_cast<int>(m - before));
+        break;
+      }
+      before += c;
+    }
   }
 }
+
+void find_members_portable(const LookupTables& t, const int64_t* ranks, int64_t n, int64_t* out) {
+  find_members<PortableBits>(t, ranks, n, out);
+}
+
+#ifdef DYNAE_AVX2
+DYNAE_AVX2 void find_members_avx2(const LookupTables& t, const int64_t* ranks, int64_t n, int64_t* out) {
+  find_members<Avx2Bits>(t, ranks, n, out);
+}
+const auto find_members_best = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")
+                                   ? find_members_avx2 : find_members_portable;
+#else
+const auto find_members_best = find_members_portable;
+#endif
+
+/// Sorts a random sample of values below n: a counting sort into as many
+/// buckets as values, then insertion (about one value per bucket).
+void sort_sample(std::vector<int64_t>& v, int64_t n, std::vector<int64_t>& scratch, std::vector<int32_t>& counts) {
+  const int64_t m = static_cast<int64_t>(v.size());
+  counts.assign(static_cast<size_t>(m + 1), 0);
+  auto bucket = [&](int64_t x) { return static_cast<int64_t>((static_cast<unsigned __int128>(x) * m) / n); };
+  for (int64_t x : v) counts[bucket(x) + 1] += 1;
+  for (int64_t i = 0; i < m; ++i) counts[i + 1] += counts[i];
+  scratch.resize(static_cast<size_t>(m));
+  for (int64_t x : v) scratch[counts[bucket(x)]++] = x;
+  for (int64_t i = 1; i < m; ++i) {
+    const int64_t x = scratch[i];
+    int64_t j = i;
+    for (; j > 0 && scratch[j - 1] > x; --j) scratch[j] = scratch[j - 1];
+    scratch[j] = x;
+  }
+  v.swap(scratch);
+}
+
+}  // namespace
 
 void Resampler::batch(PairSet s, int64_t b, int64_t* out) const {
   const Plan& p = plan(s);
   const BatchRef& ref = p.batches[static_cast<size_t>(b)];
-  const RandomPermutation perm(static_cast<uint64_t>(p.counts[static_cast<size_t>(ref.cluster)]),
-                               batch_key(batch_key_, s, ref.cluster, ref.repeat));
-  for (int64_t j = 0; j < o_.batch_size; ++j) {
-    out[j] = select(s, ref.cluster, static_cast<int64_t>(perm(static_cast<uint64_t>(ref.start + j))));
-  }
+  const int k = ref.cluster;
+  const int64_t nk = p.counts[static_cast<size_t>(k)];
+  const RandomPermutation perm(static_cast<uint64_t>(nk), batch_key(batch_key_, s, k, ref.repeat));
+  // The members' ranks within cluster k, in increasing order (the batch is a
+  // set; its order does not matter), then found in one walk.
+  const int64_t n_batch = o_.batch_size;
+  ranks_.resize(static_cast<size_t>(n_batch));
+  for (int64_t j = 0; j < n_batch; ++j) ranks_[j] = static_cast<int64_t>(perm(static_cast<uint64_t>(ref.start + j)));
+  sort_sample(ranks_, nk, sort_scratch_, sort_counts_);
+  const int64_t n = pairs_.size();
+  const int64_t blocks = (n + p.block - 1) / p.block, supers = (n + kSuper - 1) / kSuper;
+  const LookupTables t{labels_.data(), &pairs_, s, k, p.super.data() + k * (supers + 1), p.local.data() + k * blocks,
+                       blocks, kSuper / p.block, p.block / 64};
+  find_members_best(t, ranks_.data(), n_batch, out);
 }
 
 }  // namespace dynae

@@ -6,8 +6,9 @@
 //
 // Its memory does not grow with the data beyond one byte per pair (the
 // labels) and tables of K / 64 bytes per pair: the latent is computed in
-// groups of 512 pairs and not kept, and a batch's pairs are looked up when
-// it is trained on, from a random permutation and a rank table, not listed.
+// groups of 512 pairs and not kept beyond a fixed 2 MB, and a batch's pairs
+// are looked up when it is trained on, from a random permutation and a rank
+// table, not listed.
 // Torch-free: the encoder is a callback.
 #include <cstdint>
 #include <functional>
@@ -23,6 +24,9 @@ struct ResamplingOptions {
   int64_t max_centers = 200;  ///< at most 255 (labels are bytes)
   double bias_factor = 2.0;
   int64_t batch_size = 256;
+  /// Latent values kept from the clustering pass to relabel from (2 MB);
+  /// groups past them are encoded again when they need relabelling.
+  int64_t cached_latents = int64_t{1} << 19;
 };
 
 /// z (n, d) = the latents of the first frames (x_t) of pairs[0..n), n <= 512.
@@ -60,6 +64,9 @@ class Resampler {
   void resample(const EncodePairs& encode, uint64_t seed);
   /// Only the clustering of the training pairs (the final model's centres).
   void cluster(const EncodePairs& encode, uint64_t seed);
+  /// Frees the labels, tables and kept latents (after the last epoch); the
+  /// centres stay.
+  void release();
 
   int64_t clusters() const { return static_cast<int64_t>(centers_.size()) / dim_; }
   /// The centres (K, d), row-major.
@@ -97,8 +104,6 @@ class Resampler {
   void collect_group(int64_t g);
   void cluster_pass(const EncodePairs& encode, uint64_t seed, bool label);
   void make_plan(PairSet s, Plan& p, const std::vector<double>& weights, uint64_t seed);
-  /// The m-th member (in pair order) of cluster k in set s.
-  int64_t select(PairSet s, int k, int64_t m) const;
 
   const PairIndex& pairs_;
   int64_t dim_;
@@ -110,9 +115,11 @@ class Resampler {
   // Pass state
   RandomPermutation block_order_;
   std::vector<int64_t> group_;
-  std::vector<float> z_;
+  std::vector<float> z_, cache_;
   std::vector<float> boxes_;  ///< per group: lower then upper corner of its latents
   std::vector<GroupMeta> meta_;
+  mutable std::vector<int64_t> ranks_, sort_scratch_;  ///< batch(): the members' ranks, sorted
+  mutable std::vector<int32_t> sort_counts_;
 };
 
 }  // namespace dynae

@@ -142,6 +142,7 @@ class TrainingLoop {
 
     model_->train(false);
     const bool refit = has_prior && o_.prior_refit_steps > 0;
+    resampler_.release();  // the refit's latents take the labels' place
     if (refit) refit_prior();
     // Cluster centres of the final latent, as the reference's last resampling.
     if (objective_->resamples()) {

@@ -45,7 +45,12 @@ class PairIndex {
   bool is_test(int64_t q) const { return (test_bits_[static_cast<size_t>(q >> 6)] >> (q & 63)) & 1; }
   bool in(PairSet s, int64_t q) const { return is_test(q) == (s == PairSet::test); }
   /// 64 pairs from 64 * w: bit j set when pair 64 w + j is in set s.
-  uint64_t member_word(PairSet s, int64_t w) const;
+  uint64_t member_word(PairSet s, int64_t w) const {
+    const uint64_t t = test_bits_[static_cast<size_t>(w)];
+    if (s == PairSet::test) return t;
+    const int64_t valid = size_ - 64 * w;
+    return valid >= 64 ? ~t : ~t & ((uint64_t{1} << valid) - 1);
+  }
   /// Global frame index of pair q's x_t (x_{t+lag} is lag frames later), in
   /// the concatenation of the trajectories.
   int64_t first_frame(int64_t q) const;
