@@ -316,6 +316,7 @@ struct LookupTables {
   const int64_t* super;   // the cluster's members before each superblock
   const uint16_t* local;  // ... before each block, from its superblock
   int64_t blocks, per_super, words_per_block;
+  bool prefetch;
 };
 
 /// out[j] = the member of rank ranks[j] (increasing) of the cluster: one
@@ -324,6 +325,22 @@ template <class Bits>
 __attribute__((always_inline)) inline void find_members(const LookupTables& t, const int64_t* ranks, int64_t n,
                                                        int64_t* out) {
   int64_t sb = 0, blk = 0;
+  // On a long trajectory (labels beyond the L2 cache) a first walk over the
+  // small tables alone fetches the labels' cache lines ahead: each member is
+  // otherwise a cache miss.
+  for (int64_t j = 0; j < (t.prefetch ? n : 0); ++j) {
+    const int64_t m = ranks[j];
+    if (t.super[sb + 1] <= m) {
+      while (t.super[sb + 1] <= m) ++sb;
+      blk = sb * t.per_super;
+    }
+    const int64_t rest = m - t.super[sb], b1 = std::min(t.blocks, (sb + 1) * t.per_super);
+    while (blk + 16 < b1 && t.local[blk + 16] <= rest) blk += 16;
+    while (blk + 1 < b1 && t.local[blk + 1] <= rest) ++blk;
+    __builtin_prefetch(t.labels + 64 * blk * t.words_per_block);
+  }
+  sb = 0;
+  blk = 0;
   int64_t w = -1, before = 0;  // scan cursor: members before word w
   for (int64_t j = 0; j < n; ++j) {
     const int64_t m = ranks[j];
@@ -400,7 +417,7 @@ void Resampler::batch(PairSet s, int64_t b, int64_t* out) const {
   const int64_t n = pairs_.size();
   const int64_t blocks = (n + p.block - 1) / p.block, supers = (n + kSuper - 1) / kSuper;
   const LookupTables t{labels_.data(), &pairs_, s, k, p.super.data() + k * (supers + 1), p.local.data() + k * blocks,
-                       blocks, kSuper / p.block, p.block / 64};
+                       blocks, kSuper / p.block, p.block / 64, n > (int64_t{1} << 19)};
   find_members_best(t, ranks_.data(), n_batch, out);
 }
 
