@@ -249,10 +249,10 @@ void Resampler::resample(const EncodePairs& encode, uint64_t seed) {
 
 void Resampler::make_plan(PairSet s, Plan& p, const std::vector<double>& weights, uint64_t seed) {
   const int64_t k_all = clusters(), b = o_.batch_size, n = pairs_.size();
-  p.draws = well_tempered_draws(p.counts, weights, b);
+  const std::vector<ClusterDraw> draws = well_tempered_draws(p.counts, weights, b);
   p.batches.clear();
   for (int64_t k = 0; k < k_all; ++k) {
-    const ClusterDraw& d = p.draws[static_cast<size_t>(k)];
+    const ClusterDraw& d = draws[static_cast<size_t>(k)];
     for (int64_t r = 0; r < d.repeats; ++r) {
       for (int64_t start = 0; start < d.length; start += b) {
         p.batches.push_back({static_cast<int32_t>(k), static_cast<int32_t>(r), start});
@@ -320,28 +320,13 @@ struct LookupTables {
 };
 
 /// out[j] = the member of rank ranks[j] (increasing) of the cluster: one
-/// forward walk over the rank tables and the labels.
+/// forward walk over the small rank tables finds each rank's block, then one
+/// forward scan of the labels from there. `before` (n) is scratch.
 template <class Bits>
 __attribute__((always_inline)) inline void find_members(const LookupTables& t, const int64_t* ranks, int64_t n,
-                                                       int64_t* out) {
+                                                       int64_t* out, int64_t* before) {
+  // out[j] = the first word of rank j's block, before[j] = members before it.
   int64_t sb = 0, blk = 0;
-  // On a long trajectory (labels beyond the L2 cache) a first walk over the
-  // small tables alone fetches the labels' cache lines ahead: each member is
-  // otherwise a cache miss.
-  for (int64_t j = 0; j < (t.prefetch ? n : 0); ++j) {
-    const int64_t m = ranks[j];
-    if (t.super[sb + 1] <= m) {
-      while (t.super[sb + 1] <= m) ++sb;
-      blk = sb * t.per_super;
-    }
-    const int64_t rest = m - t.super[sb], b1 = std::min(t.blocks, (sb + 1) * t.per_super);
-    while (blk + 16 < b1 && t.local[blk + 16] <= rest) blk += 16;
-    while (blk + 1 < b1 && t.local[blk + 1] <= rest) ++blk;
-    __builtin_prefetch(t.labels + 64 * blk * t.words_per_block);
-  }
-  sb = 0;
-  blk = 0;
-  int64_t w = -1, before = 0;  // scan cursor: members before word w
   for (int64_t j = 0; j < n; ++j) {
     const int64_t m = ranks[j];
     if (t.super[sb + 1] <= m) {  // a later superblock: from its first block
@@ -351,29 +336,39 @@ __attribute__((always_inline)) inline void find_members(const LookupTables& t, c
     const int64_t rest = m - t.super[sb], b1 = std::min(t.blocks, (sb + 1) * t.per_super);
     while (blk + 16 < b1 && t.local[blk + 16] <= rest) blk += 16;
     while (blk + 1 < b1 && t.local[blk + 1] <= rest) ++blk;
-    if (w < blk * t.words_per_block) {  // the cursor is behind m's block: start at the block
-      w = blk * t.words_per_block;
-      before = t.super[sb] + t.local[blk];
+    out[j] = blk * t.words_per_block;
+    before[j] = t.super[sb] + t.local[blk];
+    // On a long trajectory (labels beyond the L2 cache) the labels' cache
+    // lines are fetched ahead: each member is otherwise a cache miss.
+    if (t.prefetch) __builtin_prefetch(t.labels + 64 * out[j]);
+  }
+  int64_t w = -1, seen = 0;  // scan cursor: members before word w
+  for (int64_t j = 0; j < n; ++j) {
+    const int64_t m = ranks[j];
+    if (w < out[j]) {  // the cursor is behind m's block: start at the block
+      w = out[j];
+      seen = before[j];
     }
     for (;; ++w) {
       const uint64_t mask = Bits::equal(t.labels + 64 * w, static_cast<uint8_t>(t.k)) & t.pairs->member_word(t.set, w);
       const int c = Bits::count(mask);
-      if (m - before < c) {
-        out[j] = 64 * w + select_bit(mask, static_cast<int>(m - before));
+      if (m - seen < c) {
+        out[j] = 64 * w + select_bit(mask, static_cast<int>(m - seen));
         break;
       }
-      before += c;
+      seen += c;
     }
   }
 }
 
-void find_members_portable(const LookupTables& t, const int64_t* ranks, int64_t n, int64_t* out) {
-  find_members<PortableBits>(t, ranks, n, out);
+void find_members_portable(const LookupTables& t, const int64_t* ranks, int64_t n, int64_t* out, int64_t* before) {
+  find_members<PortableBits>(t, ranks, n, out, before);
 }
 
 #ifdef DYNAE_AVX2
-DYNAE_AVX2 void find_members_avx2(const LookupTables& t, const int64_t* ranks, int64_t n, int64_t* out) {
-  find_members<Avx2Bits>(t, ranks, n, out);
+DYNAE_AVX2 void find_members_avx2(const LookupTables& t, const int64_t* ranks, int64_t n, int64_t* out,
+                                  int64_t* before) {
+  find_members<Avx2Bits>(t, ranks, n, out, before);
 }
 const auto find_members_best = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")
                                    ? find_members_avx2 : find_members_portable;
@@ -418,7 +413,8 @@ void Resampler::batch(PairSet s, int64_t b, int64_t* out) const {
   const int64_t blocks = (n + p.block - 1) / p.block, supers = (n + kSuper - 1) / kSuper;
   const LookupTables t{labels_.data(), &pairs_, s, k, p.super.data() + k * (supers + 1), p.local.data() + k * blocks,
                        blocks, kSuper / p.block, p.block / 64, n > (int64_t{1} << 19)};
-  find_members_best(t, ranks_.data(), n_batch, out);
+  block_before_.resize(static_cast<size_t>(n_batch));
+  find_members_best(t, ranks_.data(), n_batch, out, block_before_.data());
 }
 
 }  // namespace dynae

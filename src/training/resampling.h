@@ -75,7 +75,6 @@ class Resampler {
   int label(int64_t q) const { return labels_[static_cast<size_t>(q)]; }
   /// Pairs of set s per cluster.
   const std::vector<int64_t>& counts(PairSet s) const { return plan(s).counts; }
-  const std::vector<ClusterDraw>& draws(PairSet s) const { return plan(s).draws; }
   /// Batches of set s this epoch, and batch b's pairs (batch_size of them,
   /// all of one cluster).
   int64_t batches(PairSet s) const { return static_cast<int64_t>(plan(s).batches.size()); }
@@ -88,7 +87,6 @@ class Resampler {
   };
   struct Plan {
     std::vector<int64_t> counts;
-    std::vector<ClusterDraw> draws;
     std::vector<BatchRef> batches;
     int64_t block = 256;          ///< pairs per block of the rank table
     std::vector<int64_t> super;   ///< per cluster: members before each 65536 pairs (and the total)
@@ -118,7 +116,7 @@ class Resampler {
   std::vector<float> z_, cache_;
   std::vector<float> boxes_;  ///< per group: lower then upper corner of its latents
   std::vector<GroupMeta> meta_;
-  mutable std::vector<int64_t> ranks_, sort_scratch_;  ///< batch(): the members' ranks, sorted
+  mutable std::vector<int64_t> ranks_, sort_scratch_, block_before_;  ///< batch(): the members' ranks, sorted
   mutable std::vector<int32_t> sort_counts_;
 };
 

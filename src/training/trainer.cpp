@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include "data/frame_rows.h"
-#include "data/tensor_convert.h"
 #include "dynae/data/lagged_pairs.h"
 #include "dynae/errors.h"
 #include "dynae/runtime.h"
