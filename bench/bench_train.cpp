@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <tuple>
 
+#include "dynae/training/estimator.h"
 #include "dynae/data/npy.h"
 #include "dynae/models/model.h"
 #include "dynae/runtime.h"

@@ -6,10 +6,10 @@
 #include <sstream>
 
 #include "commands.h"
-#include "dynae/analysis/comparison.h"
+#include "dynae/experiments/comparison.h"
 #include "dynae/config/run_settings.h"
 #include "dynae/errors.h"
-#include "dynae/training/sweep.h"
+#include "dynae/experiments/sweep.h"
 
 namespace dynae::cli {
 namespace {

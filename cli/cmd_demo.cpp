@@ -11,7 +11,7 @@
 #include "dynae/analysis/metrics.h"
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
-#include "dynae/training/run.h"
+#include "dynae/experiments/run.h"
 #include "metrics_table.h"
 
 namespace dynae::cli {

@@ -6,11 +6,11 @@
 #include <sstream>
 
 #include "commands.h"
-#include "dynae/analysis/model_landscape.h"
+#include "dynae/experiments/model_landscape.h"
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
 #include "dynae/runtime.h"
-#include "dynae/training/run.h"
+#include "dynae/experiments/run.h"
 
 namespace dynae::cli {
 namespace {

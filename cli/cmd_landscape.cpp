@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "commands.h"
-#include "dynae/analysis/model_landscape.h"
+#include "dynae/experiments/model_landscape.h"
 #include "dynae/runtime.h"
 
 namespace dynae::cli {

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "commands.h"
-#include "dynae/analysis/report.h"
+#include "dynae/experiments/report.h"
 #include "dynae/runtime.h"
 
 namespace dynae::cli {

@@ -5,9 +5,9 @@
 #include "commands.h"
 #include "dynae/config/run_settings.h"
 #include "dynae/errors.h"
-#include "dynae/training/run.h"
-#include "dynae/training/sweep.h"
-#include "dynae/analysis/report.h"
+#include "dynae/experiments/run.h"
+#include "dynae/experiments/sweep.h"
+#include "dynae/experiments/report.h"
 
 namespace dynae::cli {
 namespace {
@@ -20,75 +20,10 @@ struct TrainArgs {
   std::map<std::string, std::string> values;  // flag -> text
 };
 
-// Flag name -> configuration key (the reference INI's names).
-const std::pair<const char*, const char*> kFlags[] = {
-    {"d", "d"},
-    {"encoder-hidden", "neuron_num1"},
-    {"decoder-hidden", "neuron_num2"},
-    {"prior-hidden", "prior_neuron_num"},
-    {"encoder-type", "encoder_type"},
-    {"decoder-type", "decoder_type"},
-    {"model", "model"},
-    {"projections", "projection_num"},
-    {"min-dist", "min_dist"},
-    {"bias-factor", "bias_factor"},
-    {"max-centers", "max_centers"},
-    {"sdevae-nu", "sdevae_nu"},
-    {"tica-ridge", "tica_ridge"},
-    {"learn-diffusion", "learn_diffusion"},
-    {"batch-size", "batch_size"},
-    {"epochs", "max_epochs"},
-    {"lr", "learning_rate"},
-    {"beta", "beta"},
-    {"lr-step-size", "lr_scheduler_step_size"},
-    {"lr-gamma", "lr_scheduler_gamma"},
-    {"log-interval", "log_interval"},
-    {"lag", "lag"},
-    {"warmup-epochs", "warmup_epochs"},
-    {"prior-refit-steps", "prior_refit_steps"},
-    {"fused-kernels", "fused_kernels"},
-    {"test-fraction", "test_fraction"},
-    {"seed", "seed"},
-    {"save-traj-results", "SaveTrajResults"},
-    {"save-progress", "SaveTrainingProgress"},
-    {"threads", "threads"},
-};
-
-const char* help_for(const std::string& key) {
-  static const std::map<std::string, const char*> h = {
-      {"d", "latent dimension d [2]"},
-      {"neuron_num1", "encoder hidden width [32]"},
-      {"neuron_num2", "decoder hidden width [32]"},
-      {"prior_neuron_num", "force/diffusion net hidden width [32]"},
-      {"encoder_type", "fc_encoder or conv_encoder (image frames) [fc_encoder]"},
-      {"decoder_type", "fc_decoder or deconv_decoder (image frames) [fc_decoder]"},
-      {"model", "DynamicsAE (dynae), VAE, SWAE, SDE-VAE (sdevae), TAE (time-lagged autoencoder) or TICA [DynamicsAE]"},
-      {"sdevae_nu", "SDE-VAE: precision nu of the prior N(0, I/nu) of z0 [0.0065]"},
-      {"tica_ridge", "TICA: ridge added to C(0), relative to the mean feature variance [1e-6]"},
-      {"projection_num", "sliced-Wasserstein directions L [50]"},
-      {"min_dist", "regular-space clustering d_min, latent units [5]"},
-      {"bias_factor", "well-tempered bias factor (1 = no reweighting) [2]"},
-      {"max_centers", "most cluster centres before 'increase d_min' [200]"},
-      {"learn_diffusion", "learn a diagonal diffusion D(z) (True/False) [False]"},
-      {"batch_size", "pairs per batch B [256]"},
-      {"max_epochs", "epochs, warm-up included [50]"},
-      {"learning_rate", "Adam learning rate [1e-3]"},
-      {"beta", "weight of the sliced-Wasserstein term [10]"},
-      {"lr_scheduler_step_size", "StepLR period in epochs [100]"},
-      {"lr_scheduler_gamma", "StepLR factor (1 = no decay) [1]"},
-      {"log_interval", "epochs between progress snapshots [10]"},
-      {"lag", "lag tau in frames [1]"},
-      {"warmup_epochs", "epochs at beta/100 and lr 1e-4 before the full loss and resampling [1]"},
-      {"test_fraction", "held-out fraction of pairs [0.2]"},
-      {"prior_refit_steps", "DynAE: Adam steps (batches of 4096, decaying lr) refitting the force to the final latent; 0 = off [2000]"},
-      {"fused_kernels", "DynAE, vector data, fixed diffusion: fused hand-written kernels (True) or the plain LibTorch autograd path (False); same numbers to float rounding [True]"},
-      {"seed", "random seed [0]"},
-      {"SaveTrajResults", "write reconstructions (True/False) [True]"},
-      {"SaveTrainingProgress", "latents + checkpoint every log_interval epochs [False]"},
-      {"threads", "LibTorch + OpenBLAS threads, 0 = one per core [1]; 1 is fastest at small sizes"},
-  };
-  auto it = h.find(key);
-  return it == h.end() ? "" : it->second;
+/// An option's flag help: its help text, its default and that a list sweeps.
+std::string flag_help(const BoundOption<RunSettings>& option) {
+  static const RunSettings defaults;
+  return option.info.help + " [" + option.info.ini_text(option.get(defaults)) + "]; a list such as 0,1,2 runs a sweep";
 }
 
 void run(const TrainArgs& a) {
@@ -96,9 +31,10 @@ void run(const TrainArgs& a) {
   if (!a.config.empty()) read_ini_config(a.config, spec);
   if (!a.inputs.empty()) spec.set("input_data", a.inputs, "--input");
   if (!a.targets.empty()) spec.set("target_data", a.targets, "--target");
-  for (const auto& [flag, key] : kFlags) {
-    auto it = a.values.find(flag);
-    if (it != a.values.end() && !it->second.empty()) spec.set(key, it->second, std::string("--") + flag);
+  for (const auto& option : run_option_table()) {
+    auto it = a.values.find(option.info.flag);
+    if (option.info.flag.empty() || it == a.values.end() || it->second.empty()) continue;
+    spec.set(option.info.key, it->second, "--" + option.info.flag);
   }
   const std::vector<RunSettings> runs = spec.expand();
   if (runs.size() > 1) std::fprintf(stderr, "%zu runs (one per combination of listed values)\n", runs.size());
@@ -137,9 +73,9 @@ void add_train_command(CLI::App& app) {
                 "write report.html (figures, metrics with --truth, generated dynamics) into each run directory");
   cmd->add_flag("--reuse", args->reuse,
                 "skip runs whose directory holds a finished run with the same configuration (resume a sweep)");
-  for (const auto& [flag, key] : kFlags) {
-    cmd->add_option(std::string("--") + flag, args->values[flag],
-                    std::string(help_for(key)) + "; a list such as 0,1,2 runs a sweep");
+  for (const auto& option : run_option_table()) {
+    if (option.info.flag.empty()) continue;
+    cmd->add_option("--" + option.info.flag, args->values[option.info.flag], flag_help(option));
   }
   cmd->callback([args] { run(*args); });
   cmd->footer(

@@ -9,12 +9,13 @@
 #include <cmath>
 #include <random>
 
-#include "dynae/analysis/comparison.h"
+#include "dynae/training/estimator.h"
+#include "dynae/experiments/comparison.h"
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
 #include "dynae/models/model.h"
 #include "dynae/runtime.h"
-#include "dynae/training/sweep.h"
+#include "dynae/experiments/sweep.h"
 #include "losses/gaussian.h"
 #include "models/model_impl.h"
 #include "models/objective.h"

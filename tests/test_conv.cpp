@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "dynae/training/estimator.h"
 #include "dynae/analysis/metrics.h"
 #include "dynae/config/run_settings.h"
 #include "dynae/errors.h"

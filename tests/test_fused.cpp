@@ -6,6 +6,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "dynae/training/estimator.h"
 #include "dynae/analysis/metrics.h"
 #include "dynae/data/npy.h"
 #include "dynae/models/model.h"
@@ -16,7 +17,8 @@
 #include "nn/fused_mlp.h"
 #include "nn/mlp.h"
 #include "training/flat_adam.h"
-#include "training/fused_binding.h"
+#include "data/frame_rows.h"
+#include "training/train_step.h"
 
 using namespace dynae;
 
@@ -165,17 +167,18 @@ TEST(FlatAdam, MatchesTorchAdamStepForStep) {
 
 TEST(FusedTraining, AppliesOnlyToTheVectorDynAEWithFixedDiffusion) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
-  auto impl = [&](const ModelOptions& o) {
-    return Model::Impl(o, std::vector<int64_t>{2}, std::vector<int64_t>{2}, gen);
+  TrajectorySet data;
+  data.add("t", Array({10, 2}, std::vector<double>(20, 0.5)));
+  const FrameRows rows(data, false);
+  auto fused_applies = [&](const ModelOptions& o) {
+    Model::Impl impl(o, std::vector<int64_t>{2}, std::vector<int64_t>{2}, gen);
+    return make_fused_step(StepContext{impl, rows, rows, gen}) != nullptr;
   };
-  Model::Impl dynae = impl(ModelOptions());
-  EXPECT_NE(bind_fused_step(dynae, 1e-3, 1e-3), nullptr);
-  Model::Impl off = impl(ModelOptions().set_fused_kernels(false));
-  EXPECT_EQ(bind_fused_step(off, 1e-3, 1e-3), nullptr);
-  Model::Impl diffusion = impl(ModelOptions().set_learn_diffusion(true));
-  EXPECT_EQ(bind_fused_step(diffusion, 1e-3, 1e-3), nullptr);
-  Model::Impl vae = impl(ModelOptions().set_model("vae"));
-  EXPECT_EQ(bind_fused_step(vae, 1e-3, 1e-3), nullptr);
+  EXPECT_TRUE(fused_applies(ModelOptions()));
+  EXPECT_FALSE(fused_applies(ModelOptions().set_fused_kernels(false)));
+  EXPECT_FALSE(fused_applies(ModelOptions().set_learn_diffusion(true)));
+  EXPECT_FALSE(fused_applies(ModelOptions().set_model("vae")));
+  EXPECT_FALSE(fused_applies(ModelOptions().set_model("sdevae")));
 }
 
 // The whole trainer (warm-up, Adam reset, resampling, evaluation, prior

@@ -8,8 +8,9 @@
 #include <cmath>
 #include <random>
 
+#include "dynae/training/estimator.h"
 #include "dynae/analysis/landscape.h"
-#include "dynae/analysis/model_landscape.h"
+#include "dynae/experiments/model_landscape.h"
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
 #include "dynae/models/model.h"

@@ -4,12 +4,13 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "dynae/training/estimator.h"
 #include "dynae/analysis/metrics.h"
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
 #include "dynae/models/model.h"
 #include "dynae/runtime.h"
-#include "dynae/training/run.h"
+#include "dynae/experiments/run.h"
 #include "models/model_impl.h"
 #include "test_util.h"
 

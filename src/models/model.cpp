@@ -3,26 +3,26 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "data/tensor_convert.h"
+#include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
+#include "dynae/models/model_kind.h"
 #include "models/model_impl.h"
 #include "nn/conv_nets.h"
 #include "nn/linear_map.h"
 #include "nn/mlp.h"
-#include "models/tica.h"
-#include "training/trainer.h"
 
 namespace dynae {
 namespace {
 
 std::shared_ptr<FrameNetImpl> make_encoder(const ModelOptions& o, const std::vector<int64_t>& in_shape) {
   const int64_t out = o.variational() ? 2 * o.latent_dim : o.latent_dim;
-  if (o.model == "tica") return std::make_shared<LinearMapImpl>(shape_product(in_shape), o.latent_dim);
+  if (model_kind(o.model).linear) return std::make_shared<LinearMapImpl>(shape_product(in_shape), o.latent_dim);
   if (o.encoder_type == "conv") return std::make_shared<ConvEncoderImpl>(in_shape, o.encoder_hidden, out);
   return std::make_shared<MlpImpl>(MlpOptions(shape_product(in_shape), o.encoder_hidden, out));
 }
 
 std::shared_ptr<FrameNetImpl> make_decoder(const ModelOptions& o, const std::vector<int64_t>& out_shape) {
-  if (o.model == "tica") return std::make_shared<LinearMapImpl>(o.latent_dim, shape_product(out_shape));
+  if (model_kind(o.model).linear) return std::make_shared<LinearMapImpl>(o.latent_dim, shape_product(out_shape));
   if (o.decoder_type == "deconv") return std::make_shared<DeconvDecoderImpl>(o.latent_dim, o.decoder_hidden, out_shape);
   return std::make_shared<MlpImpl>(MlpOptions(o.latent_dim, o.decoder_hidden, shape_product(out_shape)));
 }
@@ -107,14 +107,15 @@ torch::Tensor Model::Impl::encode_all(const torch::Tensor& x, bool log_variance,
 }
 
 std::vector<ParameterGroup> Model::Impl::parameter_groups() const {
-  if (options.model == "tica") return {};
+  const ModelKind& kind = model_kind(options.model);
+  if (kind.closed_form()) return {};
   ParameterGroup ae{"autoencoder", encoder->parameters()};
   for (auto& t : decoder->parameters()) ae.parameters.push_back(t);
-  if (options.model == "sdevae") {
+  if (kind.prior == PriorTraining::WithAutoencoder) {
     for (auto& t : prior->parameters()) ae.parameters.push_back(t);
   }
   std::vector<ParameterGroup> groups{ae};
-  if (options.model == "dynae") groups.push_back({"prior", prior->parameters()});
+  if (kind.prior == PriorTraining::OwnStep) groups.push_back({"prior", prior->parameters()});
   return groups;
 }
 
@@ -220,9 +221,9 @@ Array Model::simulate_latent(const Array& z0, int64_t steps, uint64_t seed) cons
   torch::Tensor out = torch::empty({steps + 1, m, d}, torch::kFloat64);
   torch::Tensor z = to_tensor(z0);
   out[0].copy_(z);
-  const bool sdevae = impl_->options.model == "sdevae";
+  const bool euler_unit_noise = model_kind(impl_->options.model).dynamics == LatentDynamics::EulerUnitNoise;
   for (int64_t s = 1; s <= steps; ++s) {
-    if (sdevae) {
+    if (euler_unit_noise) {
       z = z + impl_->prior->force(z) + torch::randn(z.sizes(), gen, z.options());
     } else {
       z = impl_->prior->sample(z, gen);
@@ -247,15 +248,5 @@ const ModelOptions& Model::options() const { return impl_->options; }
 const std::vector<int64_t>& Model::input_frame_shape() const { return impl_->input_shape; }
 const std::vector<int64_t>& Model::target_frame_shape() const { return impl_->target_shape; }
 int64_t Model::epochs_trained() const { return impl_->epochs_trained; }
-
-// ---- Estimator ----
-
-Estimator::Estimator(ModelOptions options) : options_(std::move(options)) { options_.validate(); }
-
-Model Estimator::fit(const TrajectorySet& data, TrainingObserver* observer) const {
-  history_.clear();
-  if (options_.model == "tica") return fit_tica(options_, data);
-  return train_model(options_, data, observer, history_);
-}
 
 }  // namespace dynae

@@ -1,6 +1,7 @@
 #include "models/objective.h"
 
 #include "dynae/errors.h"
+#include "dynae/models/model_kind.h"
 #include "losses/reconstruction.h"
 
 namespace dynae {
@@ -11,12 +12,9 @@ torch::Tensor pair_reconstruction(const torch::Tensor& out, const PairBatch& b) 
 }
 
 std::unique_ptr<Objective> make_objective(const std::string& model) {
-  if (model == "dynae") return make_dynae_objective();
-  if (model == "vae") return make_vae_objective();
-  if (model == "swae") return make_swae_objective();
-  if (model == "sdevae") return make_sdevae_objective();
-  if (model == "tae") return make_tae_objective();
-  throw ConfigError("model '" + model + "' is not trained by gradient descent");
+  const ModelKind& kind = model_kind(model);
+  if (!kind.objective) throw ConfigError("model '" + model + "' is not trained by gradient descent");
+  return kind.objective();
 }
 
 }  // namespace dynae

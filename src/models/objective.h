@@ -42,14 +42,8 @@ class Objective {
 /// then of x1 (2B, ...); the errors against y0 and y1 are added.
 torch::Tensor pair_reconstruction(const torch::Tensor& out, const PairBatch& batch);
 
-/// The objective of a canonical model name (not "tica", which has none).
+/// The objective of a model kind; throws ConfigError for a kind solved in
+/// closed form (TICA), which has none.
 std::unique_ptr<Objective> make_objective(const std::string& model);
-
-// Factories, one per file in models/objectives/.
-std::unique_ptr<Objective> make_dynae_objective();
-std::unique_ptr<Objective> make_vae_objective();
-std::unique_ptr<Objective> make_swae_objective();
-std::unique_ptr<Objective> make_sdevae_objective();
-std::unique_ptr<Objective> make_tae_objective();
 
 }  // namespace dynae

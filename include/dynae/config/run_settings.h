@@ -13,15 +13,17 @@ namespace dynae {
 /// Everything one training run needs.
 struct RunSettings {
   ModelOptions options;
-  std::vector<std::string> input_paths;
-  std::vector<std::string> target_paths;  ///< empty: targets = inputs
-  std::string prior_dynamics = "Langevin";
-  int64_t log_interval = 10;         ///< epochs between progress snapshots
-  bool save_traj_results = true;     ///< also write reconstructions
-  bool save_training_progress = false;  ///< latents + checkpoint every log_interval epochs
-  int64_t threads = 1;               ///< LibTorch + OpenBLAS threads (0 = one per core)
-  std::string label;                 ///< "beta=10_seed=1" in a sweep, empty otherwise
+#define DYNAE_OPTION(member, type, value, declaration) type member = value;
+#include "dynae/config/run_settings.def"
+#undef DYNAE_OPTION
+  std::string label;  ///< "beta=10_seed=1" in a sweep, empty otherwise
 };
+
+/// Every option of a run, in INI order: the model options
+/// (model_options.def) and the run's own (data, threads, outputs). Each
+/// drives the INI reader and writer, the flags of `dynae train` and their
+/// help; the model options also the checkpoint.
+const std::vector<BoundOption<RunSettings>>& run_option_table();
 
 /// Raw key -> values, before expansion into runs. Keys are the reference INI
 /// keys (case-insensitive), e.g. "d", "beta", "input_data", "SaveTrajResults".
@@ -38,9 +40,9 @@ class ConfigSpec {
   void set(const std::string& key, const std::vector<std::string>& items, const std::string& origin);
   /// The INI section a key belongs to; throws ConfigError for unknown keys.
   static std::string section_of(const std::string& key);
-  /// True when `key` (any case) is a known key.
+  /// True when `key` (any case) is a known key or alias.
   static bool is_known(const std::string& key);
-  /// All known keys in their canonical spelling, section by section.
+  /// All known keys in their canonical spelling, section by section (aliases not included).
   static std::vector<std::string> known_keys();
 
   /// Expands into one RunSettings per combination of listed values, each
@@ -59,8 +61,5 @@ void read_ini_config(const std::string& path, ConfigSpec& spec);
 
 /// The resolved settings of one run as an INI file that read_ini_config accepts.
 std::string to_ini(const RunSettings& settings);
-
-/// Splits "[a, b]" or "a, b" or "a" into trimmed items (quotes removed).
-std::vector<std::string> split_list(const std::string& text);
 
 }  // namespace dynae

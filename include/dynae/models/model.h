@@ -1,14 +1,13 @@
 #pragma once
-// The dynamics-constrained autoencoder: an estimator (DynAE) that holds
-// options and trains, and the fitted model (Model) that it hands back.
+// A fitted model (DynAE or a baseline): applies its weights (encode,
+// decode, the learned latent dynamics) and saves itself. An Estimator
+// (dynae/training/estimator.h) trains one.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "dynae/array.h"
-#include "dynae/data/trajectory_set.h"
 #include "dynae/models/model_options.h"
-#include "dynae/training/progress.h"
 
 namespace dynae {
 
@@ -67,27 +66,6 @@ class Model {
 
  private:
   std::shared_ptr<const Impl> impl_;
-};
-
-/// The estimator: holds hyper-parameters; fit() trains (or, for TICA, solves)
-/// and returns a model.
-class Estimator {
- public:
-  explicit Estimator(ModelOptions options);
-  const ModelOptions& options() const { return options_; }
-
-  /// Trains on `data` per METHOD.md. TICA is solved in closed form (no
-  /// epochs, no history). Throws TrainingError on a NaN loss (the
-  /// observer has already received the last good epoch's snapshot), on a
-  /// resampling that cannot be done, or DataError/ConfigError on bad input.
-  Model fit(const TrajectorySet& data, TrainingObserver* observer = nullptr) const;
-
-  /// Loss history of the last fit (one report per epoch).
-  const std::vector<EpochReport>& history() const { return history_; }
-
- private:
-  ModelOptions options_;
-  mutable std::vector<EpochReport> history_;
 };
 
 }  // namespace dynae

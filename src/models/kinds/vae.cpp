@@ -3,6 +3,7 @@
 // reconstruction plus beta times KL(q(z|x) || N(0, I)), each frame's KL
 // averaged over the batch and the two frames' added, as the reconstruction is.
 #include "losses/gaussian.h"
+#include "dynae/models/model_kind.h"
 #include "models/objective.h"
 
 namespace dynae {
@@ -27,6 +28,19 @@ class VAEObjective : public Objective {
 
 }  // namespace
 
-std::unique_ptr<Objective> make_vae_objective() { return std::make_unique<VAEObjective>(); }
+const ModelKind& vae_model_kind() {
+  static const ModelKind kind = [] {
+    ModelKind k;
+    k.name = "vae";
+    k.display_name = "VAE";
+    k.config_name = "VAE";
+    k.aliases = {};
+    k.summary = "VAE: reconstruction + beta * KL(q(z|x) || N(0, I))";
+    k.variational = true;
+    k.objective = [] { return std::unique_ptr<Objective>(std::make_unique<VAEObjective>()); };
+    return k;
+  }();
+  return kind;
+}
 
 }  // namespace dynae

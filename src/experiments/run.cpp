@@ -1,4 +1,4 @@
-#include "dynae/training/run.h"
+#include "dynae/experiments/run.h"
 
 #include <sys/stat.h>
 
@@ -10,6 +10,7 @@
 
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
+#include "dynae/training/estimator.h"
 #include "dynae/runtime.h"
 #include "util/atomic_file.h"
 
@@ -90,7 +91,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   model.save(out_dir + "/model.pt");
-  if (model.model_name() == "tica") {
+  if (model.eigenvalues().size()) {  // a spectral model (TICA)
     write_npy(out_dir + "/tica_eigenvalues.npy", model.eigenvalues());
     if (progress) {
       std::fprintf(progress, "TICA at lag %lld: components scaled to unit variance; eigenvalues (implied timescales, frames):",

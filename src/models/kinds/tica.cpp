@@ -1,10 +1,11 @@
-#include "models/tica.h"
+#include "models/kinds/tica.h"
 
 #include <cmath>
 #include <sstream>
 
 #include "data/tensor_convert.h"
 #include "dynae/errors.h"
+#include "dynae/models/model_kind.h"
 #include "models/model_impl.h"
 #include "nn/linear_map.h"
 
@@ -107,6 +108,20 @@ Model fit_tica(const ModelOptions& o, const TrajectorySet& data) {
   impl->epochs_trained = 0;
   impl->train(false);
   return Model(impl);
+}
+
+const ModelKind& tica_model_kind() {
+  static const ModelKind kind = [] {
+    ModelKind k;
+    k.name = "tica";
+    k.display_name = "TICA";
+    k.config_name = "TICA";
+    k.summary = "TICA: linear, closed form; the d slowest components scaled to unit variance";
+    k.linear = true;
+    k.fit_closed_form = fit_tica;
+    return k;
+  }();
+  return kind;
 }
 
 }  // namespace dynae

@@ -1,10 +1,10 @@
-#include "dynae/analysis/model_landscape.h"
+#include "dynae/experiments/model_landscape.h"
 
 #include <cstdio>
 #include <sstream>
 
 #include "dynae/data/npy.h"
-#include "dynae/training/run.h"
+#include "dynae/experiments/run.h"
 #include "util/atomic_file.h"
 
 namespace dynae {

@@ -2,6 +2,7 @@
 // latents are pulled by the sliced Wasserstein distance towards samples of the
 // uniform distribution on [-1, 1]^d, as many as there are latents.
 #include "losses/sliced_wasserstein.h"
+#include "dynae/models/model_kind.h"
 #include "models/objective.h"
 
 namespace dynae {
@@ -31,6 +32,18 @@ class SWAEObjective : public Objective {
 
 }  // namespace
 
-std::unique_ptr<Objective> make_swae_objective() { return std::make_unique<SWAEObjective>(); }
+const ModelKind& swae_model_kind() {
+  static const ModelKind kind = [] {
+    ModelKind k;
+    k.name = "swae";
+    k.display_name = "SWAE";
+    k.config_name = "SWAE";
+    k.aliases = {};
+    k.summary = "SWAE: reconstruction + beta * SWD(latents, uniform on [-1, 1]^d)";
+    k.objective = [] { return std::unique_ptr<Objective>(std::make_unique<SWAEObjective>()); };
+    return k;
+  }();
+  return kind;
+}
 
 }  // namespace dynae

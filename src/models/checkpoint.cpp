@@ -1,5 +1,5 @@
 // Model::save / load: a LibTorch archive holding a format tag, the
-// options as key=value text, frame shapes, cluster centres and the weights of
+// options as name=value text (every checkpointed option of model_options.def), frame shapes, cluster centres and the weights of
 // each network. Written to a temporary file and renamed.
 #include <sstream>
 
@@ -16,23 +16,17 @@ namespace {
 const char kFormat[] = "dynae-model-v2";
 const char kFormatV1[] = "dynae-dynae-model-v1";
 
+/// The checkpointed options (model_options.def) as name=value lines.
 std::string options_text(const ModelOptions& o) {
-  std::ostringstream os;
-  os.precision(17);
-  os << "model=" << o.model << "\nsdevae_nu=" << o.sdevae_nu << "\ntica_ridge=" << o.tica_ridge
-     << "\nlatent_dim=" << o.latent_dim << "\nencoder_hidden=" << o.encoder_hidden
-     << "\ndecoder_hidden=" << o.decoder_hidden << "\nprior_hidden=" << o.prior_hidden
-     << "\nencoder_type=" << o.encoder_type << "\ndecoder_type=" << o.decoder_type
-     << "\nlearn_diffusion=" << o.learn_diffusion << "\nprojections=" << o.projections
-     << "\nmin_dist=" << o.min_dist << "\nbias_factor=" << o.bias_factor << "\nmax_centers=" << o.max_centers
-     << "\nlag=" << o.lag << "\ntest_fraction=" << o.test_fraction << "\nbatch_size=" << o.batch_size
-     << "\nepochs=" << o.epochs << "\nlearning_rate=" << o.learning_rate << "\nbeta=" << o.beta
-     << "\nlr_step_size=" << o.lr_step_size << "\nlr_gamma=" << o.lr_gamma
-     << "\nwarmup_epochs=" << o.warmup_epochs << "\nwarmup_learning_rate=" << o.warmup_learning_rate << "\nwarmup_beta_factor=" << o.warmup_beta_factor
-     << "\nprior_refit_steps=" << o.prior_refit_steps << "\nseed=" << o.seed << "\n";
-  return os.str();
+  std::string text;
+  for (const auto& option : model_option_table()) {
+    if (option.info.in_checkpoint) text += option.info.name + "=" + option.get(o) + "\n";
+  }
+  return text;
 }
 
+/// Reads options_text back; names it does not know (from a later version)
+/// are ignored, and options missing (from an earlier one) keep their defaults.
 ModelOptions parse_options(const std::string& path, const std::string& text) {
   ModelOptions o;
   std::istringstream is(text);
@@ -40,37 +34,14 @@ ModelOptions parse_options(const std::string& path, const std::string& text) {
   while (std::getline(is, line)) {
     const size_t eq = line.find('=');
     if (eq == std::string::npos) continue;
-    const std::string k = line.substr(0, eq), v = line.substr(eq + 1);
-    try {
-      if (k == "model") o.model = v;
-      else if (k == "sdevae_nu") o.sdevae_nu = std::stod(v);
-      else if (k == "tica_ridge") o.tica_ridge = std::stod(v);
-      else if (k == "latent_dim") o.latent_dim = std::stoll(v);
-      else if (k == "encoder_hidden") o.encoder_hidden = std::stoll(v);
-      else if (k == "decoder_hidden") o.decoder_hidden = std::stoll(v);
-      else if (k == "prior_hidden") o.prior_hidden = std::stoll(v);
-      else if (k == "encoder_type") o.encoder_type = v;
-      else if (k == "decoder_type") o.decoder_type = v;
-      else if (k == "learn_diffusion") o.learn_diffusion = v == "1";
-      else if (k == "projections") o.projections = std::stoll(v);
-      else if (k == "min_dist") o.min_dist = std::stod(v);
-      else if (k == "bias_factor") o.bias_factor = std::stod(v);
-      else if (k == "max_centers") o.max_centers = std::stoll(v);
-      else if (k == "lag") o.lag = std::stoll(v);
-      else if (k == "test_fraction") o.test_fraction = std::stod(v);
-      else if (k == "batch_size") o.batch_size = std::stoll(v);
-      else if (k == "epochs") o.epochs = std::stoll(v);
-      else if (k == "learning_rate") o.learning_rate = std::stod(v);
-      else if (k == "beta") o.beta = std::stod(v);
-      else if (k == "lr_step_size") o.lr_step_size = std::stoll(v);
-      else if (k == "lr_gamma") o.lr_gamma = std::stod(v);
-      else if (k == "warmup_epochs") o.warmup_epochs = std::stoll(v);
-      else if (k == "warmup_learning_rate") o.warmup_learning_rate = std::stod(v);
-      else if (k == "warmup_beta_factor") o.warmup_beta_factor = std::stod(v);
-      else if (k == "prior_refit_steps") o.prior_refit_steps = std::stoll(v);
-      else if (k == "seed") o.seed = std::stoull(v);
-    } catch (const std::exception&) {
-      throw CheckpointError("'" + path + "': corrupt option '" + k + "' = '" + v + "'");
+    const std::string name = line.substr(0, eq), value = line.substr(eq + 1);
+    for (const auto& option : model_option_table()) {
+      if (option.info.name != name) continue;
+      try {
+        option.set(o, value);
+      } catch (const Error&) {
+        throw CheckpointError("'" + path + "': corrupt option '" + name + "' = '" + value + "'");
+      }
     }
   }
   return o;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "dynae/training/sweep.h"
+#include "dynae/experiments/sweep.h"
 
 namespace dynae {
 

@@ -1,6 +1,7 @@
 // Time-lagged autoencoder baseline: encode x_t, decode the target at t + tau;
 // the loss is that reconstruction alone (no regulariser, beta unused).
 #include "losses/reconstruction.h"
+#include "dynae/models/model_kind.h"
 #include "models/objective.h"
 
 namespace dynae {
@@ -20,6 +21,18 @@ class TAEObjective : public Objective {
 
 }  // namespace
 
-std::unique_ptr<Objective> make_tae_objective() { return std::make_unique<TAEObjective>(); }
+const ModelKind& tae_model_kind() {
+  static const ModelKind kind = [] {
+    ModelKind k;
+    k.name = "tae";
+    k.display_name = "TAE";
+    k.config_name = "TAE";
+    k.aliases = {"TimeLaggedAE", "time-lagged autoencoder"};
+    k.summary = "TAE: time-lagged autoencoder, encode x_t, decode x_{t+tau}";
+    k.objective = [] { return std::unique_ptr<Objective>(std::make_unique<TAEObjective>()); };
+    return k;
+  }();
+  return kind;
+}
 
 }  // namespace dynae

@@ -1,16 +1,16 @@
-#include "dynae/analysis/report.h"
+#include "dynae/experiments/report.h"
 
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "dynae/analysis/metrics.h"
-#include "dynae/analysis/model_landscape.h"
+#include "dynae/experiments/model_landscape.h"
 #include "dynae/analysis/plots.h"
 #include "dynae/config/run_settings.h"
 #include "dynae/errors.h"
-#include "dynae/training/run.h"
-#include "dynae/training/sweep.h"
+#include "dynae/experiments/run.h"
+#include "dynae/experiments/sweep.h"
 #include "util/atomic_file.h"
 
 namespace dynae {

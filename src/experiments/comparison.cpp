@@ -1,7 +1,9 @@
-#include "dynae/analysis/comparison.h"
+#include "dynae/experiments/comparison.h"
 
 #include <algorithm>
 #include <sstream>
+
+#include "dynae/models/model_kind.h"
 
 #include "dynae/errors.h"
 #include "util/atomic_file.h"
@@ -67,7 +69,7 @@ std::vector<ComparisonRow> summarize_comparison(const std::vector<std::string>& 
     ComparisonRow row;
     row.name = name;
     row.seeds = static_cast<int64_t>(group.size());
-    row.seed_independent = group.front()->options.model == "tica";
+    row.seed_independent = model_kind(group.front()->options.model).closed_form();
     row.r2 = spread(r2);
     row.disparity = spread(disp);
     row.anisotropy = spread(aniso);

@@ -7,6 +7,7 @@
 
 #include "dynae/config/run_settings.h"
 #include "dynae/models/model.h"
+#include "dynae/training/progress.h"
 
 namespace dynae {
 

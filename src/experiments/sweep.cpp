@@ -1,4 +1,4 @@
-#include "dynae/training/sweep.h"
+#include "dynae/experiments/sweep.h"
 
 #include <cmath>
 #include <fstream>
@@ -7,7 +7,7 @@
 #include "dynae/data/npy.h"
 #include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
-#include "dynae/training/run.h"
+#include "dynae/experiments/run.h"
 #include "util/atomic_file.h"
 
 namespace dynae {

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "losses/gaussian.h"
+#include "dynae/models/model_kind.h"
 #include "models/objective.h"
 
 namespace dynae {
@@ -39,6 +40,21 @@ class SDEVAEObjective : public Objective {
 
 }  // namespace
 
-std::unique_ptr<Objective> make_sdevae_objective() { return std::make_unique<SDEVAEObjective>(); }
+const ModelKind& sdevae_model_kind() {
+  static const ModelKind kind = [] {
+    ModelKind k;
+    k.name = "sdevae";
+    k.display_name = "SDE-VAE";
+    k.config_name = "SDEVAE";
+    k.aliases = {"SDE-VAE"};
+    k.summary = "SDE-VAE: Gaussian posteriors, prior N(0, I/nu) then z1 ~ N(z0 + f(z0), I)";
+    k.variational = true;
+    k.prior = PriorTraining::WithAutoencoder;
+    k.dynamics = LatentDynamics::EulerUnitNoise;
+    k.objective = [] { return std::unique_ptr<Objective>(std::make_unique<SDEVAEObjective>()); };
+    return k;
+  }();
+  return kind;
+}
 
 }  // namespace dynae

@@ -3,6 +3,7 @@
 // learned Langevin prior; the prior is fitted in its own step by the
 // transition likelihood of the detached latents.
 #include "losses/sliced_wasserstein.h"
+#include "dynae/models/model_kind.h"
 #include "models/objective.h"
 
 namespace dynae {
@@ -35,6 +36,22 @@ class DynAEObjective : public Objective {
 
 }  // namespace
 
-std::unique_ptr<Objective> make_dynae_objective() { return std::make_unique<DynAEObjective>(); }
+const ModelKind& dynae_model_kind() {
+  static const ModelKind kind = [] {
+    ModelKind k;
+    k.name = "dynae";
+    k.display_name = "DynAE";
+    k.config_name = "DynamicsAE";
+    k.aliases = {"DynamicsAE"};
+    k.summary = "DynAE: reconstruction + beta * SWD(encoded moves, moves of a learned Langevin prior); resampled pairs";
+    k.resamples = true;
+    k.fused_kernels = true;
+    k.prior = PriorTraining::OwnStep;
+    k.dynamics = LatentDynamics::Langevin;
+    k.objective = [] { return std::unique_ptr<Objective>(std::make_unique<DynAEObjective>()); };
+    return k;
+  }();
+  return kind;
+}
 
 }  // namespace dynae

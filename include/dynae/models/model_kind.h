@@ -1,0 +1,60 @@
+#pragma once
+// The kinds of model dynae trains (DynAE and the baselines), as a registry:
+// each kind is declared once, in its own file under src/models/kinds/, with
+// the traits the rest of the library asks about (is it variational, does it
+// resample, how is its prior trained) and how it is fitted. Adding a model is
+// that one file plus one line in src/models/model_kinds.cpp.
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dynae {
+
+class Model;
+class Objective;  // the loss of a minibatch (src/models/objective.h)
+class TrajectorySet;
+struct ModelOptions;
+
+/// How a kind's learned latent force field (if any) is trained.
+enum class PriorTraining {
+  None,             ///< no prior networks
+  WithAutoencoder,  ///< by the autoencoder's own loss and optimizer (SDE-VAE)
+  OwnStep,          ///< by its own step on the detached latents (DynAE)
+};
+
+/// The transition density of a kind's learned latent dynamics, one lag.
+enum class LatentDynamics {
+  None,
+  Langevin,        ///< z' = z + D f + div D + sqrt(2 D) xi (DynAE)
+  EulerUnitNoise,  ///< z' = z + f + xi (SDE-VAE)
+};
+
+struct ModelKind {
+  std::string name;                  ///< canonical name: "dynae"
+  std::string display_name;          ///< for tables and messages: "DynAE"
+  std::string config_name;           ///< written as `model = ...` in config.ini: "DynamicsAE"
+  std::vector<std::string> aliases;  ///< other accepted spellings ("DynamicsAE"); case, '-', '_', ' ' ignored
+  std::string summary;               ///< one line for help texts
+  bool variational = false;          ///< the encoder gives a mean and a log-variance
+  bool resamples = false;            ///< pairs resampled by regular-space clustering each epoch
+  bool linear = false;               ///< linear encoder and decoder maps
+  bool fused_kernels = false;        ///< the fused training kernels implement its step
+  PriorTraining prior = PriorTraining::None;
+  LatentDynamics dynamics = LatentDynamics::None;
+  /// Trained by gradient descent: its minibatch loss (internal).
+  std::unique_ptr<Objective> (*objective)() = nullptr;
+  /// Or solved in closed form (no epochs, no seed dependence).
+  Model (*fit_closed_form)(const ModelOptions&, const TrajectorySet&) = nullptr;
+
+  bool has_dynamics() const { return dynamics != LatentDynamics::None; }
+  bool closed_form() const { return fit_closed_form != nullptr; }
+};
+
+/// Every kind, in the order of the comparison table.
+const std::vector<const ModelKind*>& model_kinds();
+/// The kind of any accepted spelling ("DynamicsAE", "SDE-VAE", "tae"), or nullptr.
+const ModelKind* find_model_kind(const std::string& name);
+/// The kind of a name; throws ConfigError listing the known ones.
+const ModelKind& model_kind(const std::string& name);
+
+}  // namespace dynae

@@ -1,0 +1,33 @@
+#pragma once
+// The estimator: holds a model's options, trains (or, for TICA, solves) and
+// hands back an immutable fitted Model (dynae/models/model.h).
+#include <vector>
+
+#include "dynae/data/trajectory_set.h"
+#include "dynae/models/model.h"
+#include "dynae/training/progress.h"
+
+namespace dynae {
+
+/// The estimator: holds hyper-parameters; fit() trains (or, for TICA, solves)
+/// and returns a model.
+class Estimator {
+ public:
+  explicit Estimator(ModelOptions options);
+  const ModelOptions& options() const { return options_; }
+
+  /// Trains on `data` per METHOD.md. TICA is solved in closed form (no
+  /// epochs, no history). Throws TrainingError on a NaN loss (the
+  /// observer has already received the last good epoch's snapshot), on a
+  /// resampling that cannot be done, or DataError/ConfigError on bad input.
+  Model fit(const TrajectorySet& data, TrainingObserver* observer = nullptr) const;
+
+  /// Loss history of the last fit (one report per epoch).
+  const std::vector<EpochReport>& history() const { return history_; }
+
+ private:
+  ModelOptions options_;
+  mutable std::vector<EpochReport> history_;
+};
+
+}  // namespace dynae

@@ -1,0 +1,132 @@
+// The LibTorch implementation of a training step: the model kind's Objective
+// gives the minibatch loss, autograd its gradient, torch::optim::Adam the
+// updates. Every neural model trains through it (the DynAE too, with
+// fused_kernels = False).
+#include "data/frame_rows.h"
+#include "models/model_impl.h"
+#include "models/objective.h"
+#include "training/train_step.h"
+
+namespace dynae {
+namespace {
+
+class AutogradStep : public TrainStep {
+ public:
+  explicit AutogradStep(const StepContext& c)
+      : model_(c.model), inputs_(c.inputs), targets_(c.targets), generator_(c.generator),
+        objective_(make_objective(c.model.options.model)) {
+    const std::vector<ParameterGroup> groups = model_.parameter_groups();
+    autoencoder_parameters_ = groups.at(0).parameters;
+    if (groups.size() > 1) prior_parameters_ = groups[1].parameters;
+    autoencoder_optimizer_ = adam(autoencoder_parameters_, model_.options.warmup_learning_rate);
+    if (has_own_prior()) prior_optimizer_ = adam(prior_parameters_, model_.options.learning_rate);
+  }
+
+  void set_learning_rate(double lr, bool restart) override {
+    if (restart) autoencoder_optimizer_ = adam(autoencoder_parameters_, lr);
+    set_lr(*autoencoder_optimizer_, lr);
+  }
+
+  StepLosses train(const PairRefs& batch, double beta) override {
+    const BatchLoss v = objective_->loss(model_, pair_batch(batch), beta, generator_);
+    StepLosses out;
+    out.loss = v.loss.item<double>();
+    autoencoder_optimizer_->zero_grad();
+    v.loss.backward();
+    autoencoder_optimizer_->step();
+    if (prior_optimizer_) {
+      const torch::Tensor prior_loss = objective_->prior_loss(model_, v);
+      out.prior = prior_loss.item<double>();
+      prior_optimizer_->zero_grad();
+      prior_loss.backward();
+      prior_optimizer_->step();
+    }
+    out.reconstruction = v.reconstruction.item<double>();
+    out.regularization = v.regularization.item<double>();
+    return out;
+  }
+
+  StepLosses evaluate(const PairRefs& batch, double beta) override {
+    torch::NoGradGuard no_grad;
+    model_.train(false);
+    const BatchLoss v = objective_->loss(model_, pair_batch(batch), beta, generator_);
+    const torch::Tensor prior = objective_->prior_loss(model_, v);
+    model_.train(true);
+    StepLosses out;
+    out.loss = v.loss.item<double>();
+    out.reconstruction = v.reconstruction.item<double>();
+    out.regularization = v.regularization.item<double>();
+    out.prior = prior.defined() ? prior.item<double>() : 0.0;
+    return out;
+  }
+
+  void encode(const int64_t* frames, int64_t n, int64_t shift, float* z) override {
+    const torch::Tensor x = rows(inputs_, model_.input_shape, frames, n, shift);
+    const torch::Tensor r = model_.encode_all(x).to(torch::kFloat32).contiguous();
+    std::copy(r.data_ptr<float>(), r.data_ptr<float>() + n * model_.options.latent_dim, z);
+  }
+
+  bool has_own_prior() const override { return !prior_parameters_.empty(); }
+
+  void begin_prior_refit() override { prior_optimizer_ = adam(prior_parameters_, model_.options.learning_rate); }
+
+  double refit_prior_step(const float* z0, const float* z1, int64_t n, double lr) override {
+    torch::AutoGradMode grad(true);
+    const int64_t d = model_.options.latent_dim;
+    BatchLoss latents;
+    latents.z0 = torch::from_blob(const_cast<float*>(z0), {n, d}, torch::kFloat32);
+    latents.z1 = torch::from_blob(const_cast<float*>(z1), {n, d}, torch::kFloat32);
+    set_lr(*prior_optimizer_, lr);
+    const torch::Tensor loss = objective_->prior_loss(model_, latents);
+    const double value = loss.item<double>();
+    prior_optimizer_->zero_grad();
+    loss.backward();
+    prior_optimizer_->step();
+    return value;
+  }
+
+ private:
+  static std::unique_ptr<torch::optim::Adam> adam(const std::vector<torch::Tensor>& parameters, double lr) {
+    return std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(lr));
+  }
+  static void set_lr(torch::optim::Adam& optimizer, double lr) {
+    static_cast<torch::optim::AdamOptions&>(optimizer.param_groups()[0].options()).lr(lr);
+  }
+
+  /// Frames frames[k] + shift of `source` as a (n, ...frame_shape) tensor.
+  static torch::Tensor rows(const FrameRows& source, const std::vector<int64_t>& frame_shape, const int64_t* frames,
+                            int64_t n, int64_t shift) {
+    std::vector<int64_t> shape{n};
+    shape.insert(shape.end(), frame_shape.begin(), frame_shape.end());
+    torch::Tensor t = torch::empty(shape, torch::kFloat32);
+    source.gather(frames, n, shift, t.data_ptr<float>());
+    return t;
+  }
+
+  PairBatch pair_batch(const PairRefs& batch) const {
+    const int64_t n = batch.count, lag = model_.options.lag;
+    PairBatch b;
+    b.x0 = rows(inputs_, model_.input_shape, batch.first_frames, n, 0);
+    b.x1 = rows(inputs_, model_.input_shape, batch.first_frames, n, lag);
+    const bool autoencoder = targets_.same_as(inputs_);
+    b.y0 = autoencoder ? b.x0 : rows(targets_, model_.target_shape, batch.first_frames, n, 0);
+    b.y1 = autoencoder ? b.x1 : rows(targets_, model_.target_shape, batch.first_frames, n, lag);
+    return b;
+  }
+
+  Model::Impl& model_;
+  const FrameRows& inputs_;
+  const FrameRows& targets_;
+  at::Generator& generator_;
+  std::unique_ptr<Objective> objective_;
+  std::vector<torch::Tensor> autoencoder_parameters_, prior_parameters_;
+  std::unique_ptr<torch::optim::Adam> autoencoder_optimizer_, prior_optimizer_;
+};
+
+}  // namespace
+
+std::unique_ptr<TrainStep> make_autograd_step(const StepContext& context) {
+  return std::make_unique<AutogradStep>(context);
+}
+
+}  // namespace dynae

@@ -1,0 +1,146 @@
+// The fused implementation of a training step: the vector-data DynAE with
+// fixed diffusion through hand-written kernels (training/fused_dynae_step.h),
+// bound to the model's own weight tensors, which the kernels read and update
+// in place (so save, encode and clone need no copying back).
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "data/frame_rows.h"
+#include "dynae/models/model_kind.h"
+#include "losses/sliced_wasserstein.h"
+#include "models/model_impl.h"
+#include "nn/mlp.h"
+#include "training/fused_dynae_step.h"
+#include "training/train_step.h"
+
+namespace dynae {
+namespace {
+
+bool usable(const torch::Tensor& t) {
+  return t.defined() && t.device().is_cpu() && t.scalar_type() == torch::kFloat32 && t.is_contiguous();
+}
+
+/// Appends the Mlp's weights and biases to `segments`; false when unusable.
+bool collect(const MlpImpl& net, std::vector<FlatAdam::Segment>& segments) {
+  for (const auto& lin : net.layers()) {
+    for (const torch::Tensor& t : {lin->weight, lin->bias}) {
+      if (!usable(t)) return false;
+      segments.push_back({t.data_ptr<float>(), t.numel()});
+    }
+  }
+  return true;
+}
+
+/// The Mlp's layers with gradients in `optimizer`'s buffer, from segment `first` on.
+FusedMlp fused(const MlpImpl& net, FlatAdam& optimizer, size_t first) {
+  std::vector<DenseLayer> layers;
+  size_t segment = first;
+  for (const auto& lin : net.layers()) {
+    DenseLayer l;
+    l.weight = lin->weight.data_ptr<float>();
+    l.bias = lin->bias.data_ptr<float>();
+    l.out = lin->weight.size(0);
+    l.in = lin->weight.size(1);
+    l.grad_weight = optimizer.grad(segment++);
+    l.grad_bias = optimizer.grad(segment++);
+    layers.push_back(l);
+  }
+  return FusedMlp(std::move(layers), net.options().activation());
+}
+
+/// The kernels for `m`, or nullptr when the fused path does not apply.
+std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& m) {
+  const ModelOptions& o = m.options;
+  if (!o.fused_kernels || !model_kind(o.model).fused_kernels || o.learn_diffusion || !m.prior) return nullptr;
+  const auto* encoder = dynamic_cast<const MlpImpl*>(m.encoder.get());
+  const auto* decoder = dynamic_cast<const MlpImpl*>(m.decoder.get());
+  const MlpImpl* force = m.prior->force_net().get();
+  if (!encoder || !decoder || !force) return nullptr;
+  std::vector<FlatAdam::Segment> autoencoder, prior;
+  if (!collect(*encoder, autoencoder)) return nullptr;
+  const size_t decoder_first = autoencoder.size();
+  if (!collect(*decoder, autoencoder) || !collect(*force, prior)) return nullptr;
+  FlatAdam autoencoder_optimizer(autoencoder, o.warmup_learning_rate), prior_optimizer(prior, o.learning_rate);
+  // Gradient pointers stay valid when the optimizers are moved (vector moves
+  // keep their buffers).
+  FusedMlp e = fused(*encoder, autoencoder_optimizer, 0), d = fused(*decoder, autoencoder_optimizer, decoder_first),
+           f = fused(*force, prior_optimizer, 0);
+  return std::make_unique<FusedDynAEStep>(std::move(e), std::move(d), std::move(f), std::move(autoencoder_optimizer),
+                                          std::move(prior_optimizer));
+}
+
+class FusedStep : public TrainStep {
+ public:
+  FusedStep(const StepContext& c, std::unique_ptr<FusedDynAEStep> kernels)
+      : options_(c.model.options), inputs_(c.inputs), targets_(c.targets), generator_(c.generator),
+        kernels_(std::move(kernels)) {}
+
+  void set_learning_rate(double lr, bool restart) override {
+    if (restart) kernels_->autoencoder_optimizer().reset();
+    kernels_->autoencoder_optimizer().set_learning_rate(lr);
+  }
+
+  StepLosses train(const PairRefs& batch, double beta) override { return run(batch, beta, true); }
+  StepLosses evaluate(const PairRefs& batch, double beta) override { return run(batch, beta, false); }
+
+  void encode(const int64_t* frames, int64_t n, int64_t shift, float* z) override {
+    encode_input_.resize(static_cast<size_t>(n * inputs_.width()));
+    inputs_.gather(frames, n, shift, encode_input_.data());
+    kernels_->encode(encode_input_.data(), n, z);
+  }
+
+  bool has_own_prior() const override { return true; }
+  void begin_prior_refit() override { kernels_->prior_optimizer().reset(); }
+
+  double refit_prior_step(const float* z0, const float* z1, int64_t n, double lr) override {
+    kernels_->prior_optimizer().set_learning_rate(lr);
+    return kernels_->prior_step(z0, z1, n, true);
+  }
+
+  /// The kernels' products (512 x 32 x 32) lose to fork/join when OpenBLAS
+  /// threads them.
+  int blas_threads() const override { return 1; }
+
+ private:
+  /// The batch's rows x_t then x_{t+lag} (2 n rows) of `source` into `out`.
+  void gather_pairs(const FrameRows& source, const PairRefs& batch, std::vector<float>& out) const {
+    const int64_t n = batch.count;
+    out.resize(static_cast<size_t>(2 * n * source.width()));
+    source.gather(batch.first_frames, n, 0, out.data());
+    source.gather(batch.first_frames, n, options_.lag, out.data() + n * source.width());
+  }
+
+  /// Draws the prior noise, then the directions, from the generator exactly
+  /// as the DynAE objective does, so both steps consume it identically.
+  StepLosses run(const PairRefs& batch, double beta, bool train) {
+    const int64_t n = batch.count;
+    gather_pairs(inputs_, batch, input_rows_);
+    const float* targets = input_rows_.data();
+    if (!targets_.same_as(inputs_)) {
+      gather_pairs(targets_, batch, target_rows_);
+      targets = target_rows_.data();
+    }
+    const torch::Tensor noise = torch::randn({n, options_.latent_dim}, generator_, torch::kFloat32);
+    const torch::Tensor directions =
+        random_directions(options_.projections, options_.latent_dim, generator_, torch::kFloat32).contiguous();
+    const FusedLosses f = kernels_->run(input_rows_.data(), targets, n, noise.data_ptr<float>(),
+                                        directions.data_ptr<float>(), options_.projections, beta, train);
+    return {f.loss, f.reconstruction, f.regularization, f.prior};
+  }
+
+  const ModelOptions& options_;
+  const FrameRows& inputs_;
+  const FrameRows& targets_;
+  at::Generator& generator_;
+  std::unique_ptr<FusedDynAEStep> kernels_;
+  std::vector<float> input_rows_, target_rows_, encode_input_;
+};
+
+}  // namespace
+
+std::unique_ptr<TrainStep> make_fused_step(const StepContext& context) {
+  auto kernels = bind_kernels(context.model);
+  if (!kernels) return nullptr;
+  return std::make_unique<FusedStep>(context, std::move(kernels));
+}
+
+}  // namespace dynae
