@@ -16,9 +16,11 @@ struct Result {
   std::string output;
 };
 
-Result run_cli(const std::string& args, const std::string& dir) {
+/// Runs `dynae args` (from `cwd` when given), its output kept in dir.
+Result run_cli(const std::string& args, const std::string& dir, const std::string& cwd = "") {
   const std::string out = dir + "/cli_output.txt";
-  const int status = std::system((std::string(DYNAE_CLI) + " " + args + " > '" + out + "' 2>&1").c_str());
+  const std::string cd = cwd.empty() ? "" : "cd '" + cwd + "' && ";
+  const int status = std::system((cd + std::string(DYNAE_CLI) + " " + args + " > '" + out + "' 2>&1").c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test::read_file(out)};
 }
 
@@ -219,4 +221,32 @@ TEST(Cli, LandscapeGenerateAndReportOnATrainedRun) {
   r = run_cli("generate -m " + dir + "/tica/model.pt --from " + dir + "/x.npy --steps 10 -o " + dir + "/gen2", dir);
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("has no learned latent dynamics"), std::string::npos) << r.output;
+}
+
+// Both published reference sample configs train unchanged, from a folder laid
+// out as the reference repository (examples/ holds the config and the data),
+// run from there as its users run it; flags only shorten the run.
+TEST(Cli, ReferenceSampleConfigsTrainUnchanged) {
+  for (const std::string version : {"v1", "v2"}) {
+    const std::string dir = test::scratch_dir("cli_reference_" + version);
+    ASSERT_EQ(std::system(("mkdir -p '" + dir + "/examples' && cp '" + DYNAE_TEST_DATA_DIR + "/reference/sample_config_" +
+                           version + ".ini' '" + dir + "/examples/sample_config.ini' && ln -s '" + kData +
+                           "three_state_transformed_traj_data200k.npy' '" + dir + "/examples/'")
+                              .c_str()),
+              0);
+    const Result r = run_cli("train --config examples/sample_config.ini --epochs 1 --prior-refit-steps 5 "
+                             "--save-traj-results False --out out -q",
+                             dir, dir);
+    ASSERT_EQ(r.code, 0) << version << ": " << r.output;
+    const std::vector<std::string> runs =
+        version == "v1" ? std::vector<std::string>{"/out/seed=0", "/out/seed=1", "/out/seed=2"}
+                        : std::vector<std::string>{"/out"};
+    for (const std::string& run : runs) {
+      EXPECT_TRUE(test::file_exists(dir + run + "/finished.txt")) << version << run;
+      EXPECT_EQ(read_npy(dir + run + "/latent_traj0.npy").shape, (std::vector<int64_t>{199999, 2})) << version << run;
+    }
+    if (version == "v2") {
+      EXPECT_NE(test::read_file(dir + "/out/config.ini").find("sdevae_nu = 0.0065"), std::string::npos);
+    }
+  }
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "dynae/config/run_settings.h"
 #include "dynae/errors.h"
 #include "test_util.h"
@@ -143,4 +145,107 @@ TEST(Config, SplitList) {
   EXPECT_EQ(split_list("7"), (std::vector<std::string>{"7"}));
   EXPECT_EQ(split_list("0,1"), (std::vector<std::string>{"0", "1"}));
   EXPECT_THROW(split_list("[a,,b]"), ConfigError);
+}
+
+// Both published versions of the reference's examples/sample_config.ini
+// (tests/data/reference) read unchanged; the second has the SDE-VAE's `nu`.
+TEST(Config, BothPublishedReferenceSampleConfigsReadUnchanged) {
+  const std::string ref = std::string(DYNAE_TEST_DATA_DIR) + "/reference/";
+  ConfigSpec v1, v2;
+  read_ini_config(ref + "sample_config_v1.ini", v1);
+  read_ini_config(ref + "sample_config_v2.ini", v2);
+  const auto runs1 = v1.expand(), runs2 = v2.expand();
+  ASSERT_EQ(runs1.size(), 3u);  // seed = [0, 1, 2]
+  ASSERT_EQ(runs2.size(), 1u);  // seed = [0]
+  for (const auto* r : {&runs1[2], &runs2[0]}) {
+    EXPECT_EQ(r->options.model, "dynae");
+    EXPECT_EQ(r->options.latent_dim, 2);
+    EXPECT_EQ(r->options.encoder_hidden, 32);
+    EXPECT_EQ(r->options.projections, 50);
+    EXPECT_EQ(r->options.epochs, 50);
+    EXPECT_DOUBLE_EQ(r->options.beta, 10.0);
+    EXPECT_EQ(r->input_paths, (std::vector<std::string>{"examples/three_state_transformed_traj_data200k.npy"}));
+  }
+  EXPECT_EQ(runs1[2].options.seed, 2u);
+  EXPECT_DOUBLE_EQ(runs2[0].options.sdevae_nu, 0.0065);
+  // `nu` is the reference name of sdevae_nu: either key sets it, and a
+  // resolved config.ini (which writes sdevae_nu) reads back the same.
+  ConfigSpec spec;
+  spec.set("input_data", "[a.npy]", "test");
+  spec.set("NU", "0.02", "test");
+  EXPECT_DOUBLE_EQ(spec.expand()[0].options.sdevae_nu, 0.02);
+  spec.set("sdevae_nu", "0.03", "test");
+  EXPECT_DOUBLE_EQ(spec.expand()[0].options.sdevae_nu, 0.03);
+  EXPECT_EQ(ConfigSpec::section_of("nu"), "Model Parameters");
+}
+
+// Every key the reference's own parser (main.py's configparser reads) takes,
+// in its section, and every model name it compares against.
+TEST(Config, EveryKeyTheReferenceParserReadsIsAccepted) {
+  const std::vector<std::pair<const char*, const char*>> reference_keys = {
+      {"Model Parameters", "d"},
+      {"Model Parameters", "encoder_type"},
+      {"Model Parameters", "decoder_type"},
+      {"Model Parameters", "neuron_num1"},
+      {"Model Parameters", "neuron_num2"},
+      {"Model Parameters", "model"},
+      {"Model Parameters", "projection_num"},
+      {"Model Parameters", "min_dist"},
+      {"Model Parameters", "bias_factor"},
+      {"Model Parameters", "prior_dynamics"},
+      {"Model Parameters", "nu"},
+      {"Training Parameters", "batch_size"},
+      {"Training Parameters", "max_epochs"},
+      {"Training Parameters", "log_interval"},
+      {"Training Parameters", "lr_scheduler_step_size"},
+      {"Training Parameters", "lr_scheduler_gamma"},
+      {"Training Parameters", "learning_rate"},
+      {"Training Parameters", "beta"},
+      {"Data", "input_data"},
+      {"Data", "target_data"},
+      {"Other Controls", "seed"},
+      {"Other Controls", "SaveTrajResults"},
+      {"Other Controls", "SaveTrainingProgress"},
+  };
+  for (const auto& [section, key] : reference_keys) {
+    EXPECT_TRUE(ConfigSpec::is_known(key)) << key;
+    EXPECT_EQ(ConfigSpec::section_of(key), section) << key;
+  }
+  for (const char* model : {"DynamicsAE", "SDEVAE", "SWAE", "VAE"}) {
+    ConfigSpec spec;
+    spec.set("input_data", "[a.npy]", "test");
+    spec.set("model", model, "test");
+    EXPECT_NO_THROW(spec.expand()) << model;
+  }
+}
+
+// The options table drives the INI writer, the checkpoint and validation:
+// every option reads back from config.ini, and bad values name the key.
+TEST(Config, EveryOptionIsDeclaredOnceAndRoundTrips) {
+  RunSettings s;
+  s.input_paths = {"a.npy"};
+  s.options.set_model("sdevae").set_latent_dim(3).set_sdevae_nu(0.125).set_fused_kernels(false).set_warmup_beta_factor(0.5)
+      .set_warmup_learning_rate(2e-4).set_seed(7).set_encoder_type("conv").set_decoder_type("deconv");
+  s.threads = 2;
+  s.log_interval = 3;
+  const std::string dir = test::scratch_dir("cfg_round");
+  test::write_file(dir + "/c.ini", to_ini(s));
+  ConfigSpec spec;
+  read_ini_config(dir + "/c.ini", spec);
+  const RunSettings back = spec.expand().at(0);
+  for (const auto& option : run_option_table()) EXPECT_EQ(option.get(back), option.get(s)) << option.info.key;
+  // Keys, flags and checkpoint names are unique.
+  std::set<std::string> keys, flags, names;
+  for (const auto& option : run_option_table()) {
+    EXPECT_TRUE(keys.insert(option.info.key).second) << option.info.key;
+    for (const auto& a : option.info.aliases) EXPECT_TRUE(keys.insert(a).second) << a;
+    if (!option.info.flag.empty()) EXPECT_TRUE(flags.insert(option.info.flag).second) << option.info.flag;
+    EXPECT_TRUE(names.insert(option.info.name).second) << option.info.name;
+    EXPECT_FALSE(option.info.help.empty()) << option.info.key;
+  }
+  EXPECT_THROW(ModelOptions().set_max_centers(256).validate(), ConfigError);
+  EXPECT_THROW(ModelOptions().set_encoder_type("lstm").validate(), ConfigError);
+  EXPECT_THROW(ModelOptions().set_model("gan").validate(), ConfigError);
+  EXPECT_NE(config_error("[Other Controls]\nthreads = -1\n[Data]\ninput_data = [a.npy]\n").find("threads = -1 is invalid"),
+            std::string::npos);
 }

@@ -1,4 +1,7 @@
 // End-to-end: DynAE on a subset of the bundled warped three-state data.
+// Every behaviour test runs once per training-step implementation (the
+// fused kernels and the LibTorch autograd step), as OpenMM runs its
+// integrator tests once per platform.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -12,6 +15,7 @@
 #include "dynae/runtime.h"
 #include "dynae/experiments/run.h"
 #include "models/model_impl.h"
+#include "training/trainer.h"
 #include "test_util.h"
 
 using namespace dynae;
@@ -41,14 +45,45 @@ TrajectorySet set_of(const Array& x) {
   return s;
 }
 
+/// The fused step; a test failure where it does not apply (so a fused test
+/// cannot pass by falling back to the autograd step).
+std::unique_ptr<TrainStep> make_fused_step_or_fail(const StepContext& context) {
+  auto step = make_fused_step(context);
+  if (!step) throw std::logic_error("the fused step does not apply to this model");
+  return step;
+}
+
+/// A training-step implementation under test.
+struct StepImplementation {
+  const char* name;
+  StepFactory factory;
+  bool fused_kernels;  ///< the option that selects it through the public API
+};
+
+class Training : public ::testing::TestWithParam<StepImplementation> {
+ protected:
+  /// The options with this implementation's fused_kernels setting.
+  static ModelOptions options() { return ModelOptions().set_fused_kernels(GetParam().fused_kernels); }
+  /// Trains through this implementation; fills history_.
+  Model fit(const ModelOptions& o, const TrajectorySet& data) {
+    history_.clear();
+    return train_model(o, data, nullptr, history_, GetParam().factory);
+  }
+  std::vector<EpochReport> history_;
+};
+
 }  // namespace
 
-TEST(Training, ShortRunRecoversTheTruthFarBetterThanUntrained) {
+INSTANTIATE_TEST_SUITE_P(Steps, Training,
+                         ::testing::Values(StepImplementation{"Fused", make_fused_step_or_fail, true},
+                                           StepImplementation{"Autograd", make_autograd_step, false}),
+                         [](const ::testing::TestParamInfo<StepImplementation>& info) { return info.param.name; });
+
+TEST_P(Training, ShortRunRecoversTheTruthFarBetterThanUntrained) {
   set_num_threads(1);
   const Subset& d = subset(100000);
-  const ModelOptions o = ModelOptions().set_epochs(20).set_seed(0);
-  Estimator estimator(o);
-  const Model model = estimator.fit(set_of(d.input));
+  const ModelOptions o = options().set_epochs(20).set_seed(0);
+  const Model model = fit(o, set_of(d.input));
   const IdentifiabilityMetrics trained = compare_latents(d.truth, model.encode(d.input));
 
   auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
@@ -73,43 +108,43 @@ TEST(Training, ShortRunRecoversTheTruthFarBetterThanUntrained) {
   for (double v : trained.step_variance) EXPECT_NEAR(v, 2.0, 0.6);
 
   // History: one report per epoch, warm-up at beta/100, resampling after it.
-  ASSERT_EQ(estimator.history().size(), 20u);
-  EXPECT_DOUBLE_EQ(estimator.history()[0].beta, 0.1);
-  EXPECT_DOUBLE_EQ(estimator.history()[0].learning_rate, 1e-4);
-  EXPECT_EQ(estimator.history()[0].clusters, 0);
-  EXPECT_GT(estimator.history()[19].clusters, 1);
-  EXPECT_LT(estimator.history()[19].train.reconstruction, estimator.history()[0].train.reconstruction);
+  ASSERT_EQ(history_.size(), 20u);
+  EXPECT_DOUBLE_EQ(history_[0].beta, 0.1);
+  EXPECT_DOUBLE_EQ(history_[0].learning_rate, 1e-4);
+  EXPECT_EQ(history_[0].clusters, 0);
+  EXPECT_GT(history_[19].clusters, 1);
+  EXPECT_LT(history_[19].train.reconstruction, history_[0].train.reconstruction);
   EXPECT_GT(model.cluster_centers().frames(), 1);
 }
 
-TEST(Training, SameSeedSameThreadsBitIdentical) {
+TEST_P(Training, SameSeedSameThreadsBitIdentical) {
   set_num_threads(1);
   const Subset& d = subset(6000);
-  const ModelOptions o = ModelOptions().set_epochs(3).set_seed(5);
-  const Array z1 = Estimator(o).fit(set_of(d.input)).encode(d.input);
-  const Array z2 = Estimator(o).fit(set_of(d.input)).encode(d.input);
+  const ModelOptions o = options().set_epochs(3).set_seed(5);
+  const Array z1 = fit(o, set_of(d.input)).encode(d.input);
+  const Array z2 = fit(o, set_of(d.input)).encode(d.input);
   EXPECT_EQ(z1.data, z2.data);
-  const Array z3 = Estimator(ModelOptions(o).set_seed(6)).fit(set_of(d.input)).encode(d.input);
+  const Array z3 = fit(ModelOptions(o).set_seed(6), set_of(d.input)).encode(d.input);
   EXPECT_NE(z1.data, z3.data);
 }
 
-TEST(Training, LearnedDiffusionTrains) {
+TEST_P(Training, LearnedDiffusionTrains) {
   set_num_threads(1);
   const Subset& d = subset(6000);
-  Estimator est(ModelOptions().set_epochs(3).set_learn_diffusion(true));
-  const Model m = est.fit(set_of(d.input));
+  if (GetParam().fused_kernels) GTEST_SKIP() << "the fused kernels do not cover learned diffusion";
+  const Model m = fit(options().set_epochs(3).set_learn_diffusion(true), set_of(d.input));
   const Array dz = m.diffusion(m.encode(d.input.slice_frames(0, 10)));
   for (double v : dz.data) EXPECT_TRUE(v > 0 && std::isfinite(v));
-  EXPECT_TRUE(std::isfinite(est.history().back().train.prior));
+  EXPECT_TRUE(std::isfinite(history_.back().train.prior));
 }
 
-TEST(Training, DivergenceStopsClearlyAndKeepsTheLastGoodCheckpoint) {
+TEST_P(Training, DivergenceStopsClearlyAndKeepsTheLastGoodCheckpoint) {
   set_num_threads(1);
-  const std::string dir = test::scratch_dir("diverge");
+  const std::string dir = test::scratch_dir(std::string("diverge_") + GetParam().name);
   write_npy(dir + "/x.npy", subset(6000).input);
   RunSettings s;
   s.input_paths = {dir + "/x.npy"};
-  s.options.set_epochs(3).set_learning_rate(1e12);  // epoch 0 uses the warm-up lr
+  s.options = options().set_epochs(3).set_learning_rate(1e12);  // epoch 0 uses the warm-up lr
   try {
     run_training(s, dir + "/out", nullptr);
     FAIL() << "no divergence";
@@ -125,18 +160,17 @@ TEST(Training, DivergenceStopsClearlyAndKeepsTheLastGoodCheckpoint) {
   for (double v : z.data) EXPECT_TRUE(std::isfinite(v));
 }
 
-TEST(Training, TooFewPairsIsAnError) {
+TEST_P(Training, TooFewPairsIsAnError) {
   TrajectorySet s;
   s.add("tiny", subset(6000).input.slice_frames(0, 100));
-  EXPECT_THROW(Estimator(ModelOptions()).fit(s), DataError);
+  EXPECT_THROW(fit(options(), s), DataError);
 }
 
-TEST(Training, LongerWarmUpKeepsBetaLowAndResamplingOffThatLong) {
+TEST_P(Training, LongerWarmUpKeepsBetaLowAndResamplingOffThatLong) {
   set_num_threads(1);
   const Subset& d = subset(6000);
-  Estimator est(ModelOptions().set_epochs(4).set_warmup_epochs(2).set_beta(10));
-  est.fit(set_of(d.input));
-  const auto& h = est.history();
+  fit(options().set_epochs(4).set_warmup_epochs(2).set_beta(10), set_of(d.input));
+  const auto& h = history_;
   ASSERT_EQ(h.size(), 4u);
   for (int e : {0, 1}) {
     EXPECT_DOUBLE_EQ(h[e].beta, 0.1) << e;
