@@ -60,6 +60,8 @@ struct StepImplementation {
   bool fused_kernels;  ///< the option that selects it through the public API
 };
 
+void PrintTo(const StepImplementation& s, std::ostream* os) { *os << s.name; }
+
 class Training : public ::testing::TestWithParam<StepImplementation> {
  protected:
   /// The options with this implementation's fused_kernels setting.
@@ -120,7 +122,7 @@ TEST_P(Training, ShortRunRecoversTheTruthFarBetterThanUntrained) {
 TEST_P(Training, SameSeedSameThreadsBitIdentical) {
   set_num_threads(1);
   const Subset& d = subset(6000);
-  const ModelOptions o = options().set_epochs(3).set_seed(5);
+  const ModelOptions o = options().set_epochs(3).set_seed(5).set_prior_refit_steps(100);
   const Array z1 = fit(o, set_of(d.input)).encode(d.input);
   const Array z2 = fit(o, set_of(d.input)).encode(d.input);
   EXPECT_EQ(z1.data, z2.data);
@@ -132,7 +134,7 @@ TEST_P(Training, LearnedDiffusionTrains) {
   set_num_threads(1);
   const Subset& d = subset(6000);
   if (GetParam().fused_kernels) GTEST_SKIP() << "the fused kernels do not cover learned diffusion";
-  const Model m = fit(options().set_epochs(3).set_learn_diffusion(true), set_of(d.input));
+  const Model m = fit(options().set_epochs(3).set_learn_diffusion(true).set_prior_refit_steps(200), set_of(d.input));
   const Array dz = m.diffusion(m.encode(d.input.slice_frames(0, 10)));
   for (double v : dz.data) EXPECT_TRUE(v > 0 && std::isfinite(v));
   EXPECT_TRUE(std::isfinite(history_.back().train.prior));
@@ -169,7 +171,7 @@ TEST_P(Training, TooFewPairsIsAnError) {
 TEST_P(Training, LongerWarmUpKeepsBetaLowAndResamplingOffThatLong) {
   set_num_threads(1);
   const Subset& d = subset(6000);
-  fit(options().set_epochs(4).set_warmup_epochs(2).set_beta(10), set_of(d.input));
+  fit(options().set_epochs(4).set_warmup_epochs(2).set_beta(10).set_prior_refit_steps(100), set_of(d.input));
   const auto& h = history_;
   ASSERT_EQ(h.size(), 4u);
   for (int e : {0, 1}) {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "dynae/errors.h"
-#include "util/bits.h"
+#include "cpu/bits.h"
 
 namespace dynae {
 

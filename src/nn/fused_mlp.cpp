@@ -7,16 +7,11 @@
 #include <cmath>
 #include <stdexcept>
 
-// The elementwise loops are compiled twice, for x86-64-v3 (AVX2, FMA) and
-// the baseline, and the CPU picks at load time (GCC function multiversioning):
-// one portable binary, about 25 % faster backward passes on AVX2 machines.
-// Only these raw-pointer functions are cloned, so no inline code shared with
-// other translation units is built for a CPU it might not run on.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && __GNUC__ >= 11
-#define DYNAE_CPU_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define DYNAE_CPU_CLONES
-#endif
+#include "cpu/dispatch.h"
+
+// The elementwise loops are compiled twice, for x86-64-v3 and the baseline
+// (DYNAE_CPU_CLONES, cpu/dispatch.h): about 25 % faster backward passes on
+// AVX2 machines from one portable binary.
 
 namespace dynae {
 namespace {

@@ -1,16 +1,13 @@
 #include "training/resampling.h"
 
 #include <algorithm>
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#include <immintrin.h>
-#endif
 #include <cmath>
 #include <limits>
 #include <sstream>
 #include <string>
 
+#include "cpu/byte_words.h"
 #include "dynae/errors.h"
-#include "util/bits.h"
 
 namespace dynae {
 namespace {
@@ -287,27 +284,6 @@ void Resampler::make_plan(PairSet s, Plan& p, const std::vector<double>& weights
 
 namespace {
 
-// Word operations of the members' lookup: portable, and with AVX2 (byte
-// compares to a bit mask in two instructions) and popcnt where the CPU has
-// them, chosen at run time.
-struct PortableBits {
-  static uint64_t equal(const uint8_t* p, uint8_t k) { return equal_bytes_mask(p, k); }
-  static int count(uint64_t w) { return popcount64(w); }
-};
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DYNAE_AVX2 __attribute__((target("avx2,popcnt")))
-struct Avx2Bits {
-  DYNAE_AVX2 static uint64_t equal(const uint8_t* p, uint8_t k) {
-    const __m256i v = _mm256_set1_epi8(static_cast<char>(k));
-    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-    return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, v))) |
-           static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, v)))) << 32;
-  }
-  DYNAE_AVX2 static int count(uint64_t w) { return static_cast<int>(_mm_popcnt_u64(w)); }
-};
-#endif
-
 struct LookupTables {
   const uint8_t* labels;
   const PairIndex* pairs;
@@ -365,13 +341,12 @@ void find_members_portable(const LookupTables& t, const int64_t* ranks, int64_t 
   find_members<PortableBits>(t, ranks, n, out, before);
 }
 
-#ifdef DYNAE_AVX2
+#ifdef DYNAE_HAS_AVX2_PATH
 DYNAE_AVX2 void find_members_avx2(const LookupTables& t, const int64_t* ranks, int64_t n, int64_t* out,
                                   int64_t* before) {
   find_members<Avx2Bits>(t, ranks, n, out, before);
 }
-const auto find_members_best = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")
-                                   ? find_members_avx2 : find_members_portable;
+const auto find_members_best = cpu_has_avx2() ? find_members_avx2 : find_members_portable;
 #else
 const auto find_members_best = find_members_portable;
 #endif
