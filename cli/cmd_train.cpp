@@ -20,10 +20,13 @@ struct TrainArgs {
   std::map<std::string, std::string> values;  // flag -> text
 };
 
-/// An option's flag help: its help text, its default and that a list sweeps.
+/// An option's flag help: its help text, the values it takes, its default
+/// and that a list sweeps.
 std::string flag_help(const BoundOption<RunSettings>& option) {
   static const RunSettings defaults;
-  return option.info.help + " [" + option.info.ini_text(option.get(defaults)) + "]; a list such as 0,1,2 runs a sweep";
+  std::string help = option.info.help;
+  if (option.info.choices) help += ": " + option.info.choice_list();
+  return help + " [" + option.info.ini_text(option.get(defaults)) + "]; a list such as 0,1,2 runs a sweep";
 }
 
 void run(const TrainArgs& a) {

@@ -14,6 +14,7 @@
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
 #include "dynae/models/model.h"
+#include "dynae/models/model_kind.h"
 #include "dynae/runtime.h"
 #include "dynae/experiments/sweep.h"
 #include "losses/gaussian.h"
@@ -294,4 +295,38 @@ TEST(Comparison, SpreadAndSeedToSeedDisparityKnownAnswers) {
   EXPECT_NE(md.find("| B | 1 |"), std::string::npos) << md;
   const std::string csv = comparison_csv(rows);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
+}
+
+// The registry of model kinds: every spelling a user or the reference writes
+// finds its kind, every kind is fitted one way, and the traits the trainer
+// and the model ask about are the documented ones.
+TEST(ModelKinds, RegistryFindsEverySpellingAndEachKindIsFittedOneWay) {
+  const std::vector<std::pair<std::string, std::string>> spellings = {
+      {"DynamicsAE", "dynae"}, {"dynae", "dynae"},   {"VAE", "vae"},       {"SWAE", "swae"},
+      {"SDEVAE", "sdevae"},    {"SDE-VAE", "sdevae"}, {"sde_vae", "sdevae"}, {"TAE", "tae"},
+      {"time-lagged autoencoder", "tae"}, {"TimeLaggedAE", "tae"}, {"TICA", "tica"}};
+  for (const auto& [spelling, name] : spellings) {
+    ASSERT_NE(find_model_kind(spelling), nullptr) << spelling;
+    EXPECT_EQ(find_model_kind(spelling)->name, name) << spelling;
+    EXPECT_EQ(canonical_model_name(spelling), name) << spelling;
+  }
+  EXPECT_EQ(find_model_kind("gan"), nullptr);
+  EXPECT_THROW(model_kind("gan"), ConfigError);
+  EXPECT_EQ(model_names(), (std::vector<std::string>{"dynae", "vae", "swae", "sdevae", "tae", "tica"}));
+  for (const ModelKind* kind : model_kinds()) {
+    EXPECT_NE(kind->objective == nullptr, kind->fit_closed_form == nullptr) << kind->name;
+    EXPECT_EQ(model_display_name(kind->name), kind->display_name);
+    if (kind->objective) {
+      EXPECT_NE(make_objective(kind->name), nullptr) << kind->name;
+    } else {
+      EXPECT_THROW(make_objective(kind->name), ConfigError) << kind->name;
+    }
+  }
+  EXPECT_TRUE(model_kind("dynae").resamples);
+  EXPECT_EQ(model_kind("dynae").prior, PriorTraining::OwnStep);
+  EXPECT_EQ(model_kind("sdevae").prior, PriorTraining::WithAutoencoder);
+  EXPECT_TRUE(ModelOptions().set_model("vae").variational());
+  EXPECT_TRUE(ModelOptions().set_model("sdevae").has_dynamics());
+  EXPECT_FALSE(ModelOptions().set_model("tae").has_dynamics());
+  EXPECT_TRUE(model_kind("tica").closed_form() && model_kind("tica").linear);
 }

@@ -45,26 +45,26 @@ void run_gnuplot(const std::string& script, const std::string& what) {
   }
 }
 
-void plot_free_energy(const Landscape& l, const Array& force, const std::string& stem) {
+void plot_free_energy(const Landscape& landscape, const Array& force, const std::string& stem) {
   std::ostringstream data, body;
-  const int64_t n = static_cast<int64_t>(l.axes[0].size());
-  const std::string xl = "latent z" + std::to_string(l.coordinates[0]) + " (latent units)";
+  const int64_t n = static_cast<int64_t>(landscape.axes[0].size());
+  const std::string xl = "latent z" + std::to_string(landscape.coordinates[0]) + " (latent units)";
   double fmax = 0;
   std::vector<double> fv;
-  for (double f : l.free_energy.data) {
+  for (double f : landscape.free_energy.data) {
     if (std::isfinite(f)) fv.push_back(f);
   }
   std::sort(fv.begin(), fv.end());
   fmax = fv.empty() ? 1 : std::max(1.0, fv[static_cast<size_t>(0.98 * (fv.size() - 1))]);
   data << "$C << EOD\n";
-  for (int64_t k = 0; k < l.basins(); ++k) {
-    data << num(l.centers.at(k, 0)) << " " << (l.dims() == 2 ? num(l.centers.at(k, 1)) : num(l.basin_free_energy[k]))
+  for (int64_t k = 0; k < landscape.basins(); ++k) {
+    data << num(landscape.centers.at(k, 0)) << " " << (landscape.dims() == 2 ? num(landscape.centers.at(k, 1)) : num(landscape.basin_free_energy[k]))
          << " " << k << "\n";
   }
   data << "EOD\n";
-  if (l.dims() == 1) {
+  if (landscape.dims() == 1) {
     data << "$F << EOD\n";
-    for (int64_t i = 0; i < n; ++i) data << num(l.axes[0][i]) << " " << num(l.free_energy.data[i]) << "\n";
+    for (int64_t i = 0; i < n; ++i) data << num(landscape.axes[0][i]) << " " << num(landscape.free_energy.data[i]) << "\n";
     data << "EOD\n";
     body << "set title 'Free energy of the encoded frames'\nset xlabel '" << xl << "'\nset ylabel 'F (kT)'\n"
          << "set key top right\nplot $F using 1:2 with lines lw 2 title 'F = -ln p', $C using 1:2 with points pt 7 ps 1.5 "
@@ -72,11 +72,11 @@ void plot_free_energy(const Landscape& l, const Array& force, const std::string&
     run_gnuplot(both_terminals(stem, data.str(), body.str()), "free-energy figure");
     return;
   }
-  const std::string yl = "latent z" + std::to_string(l.coordinates[1]) + " (latent units)";
+  const std::string yl = "latent z" + std::to_string(landscape.coordinates[1]) + " (latent units)";
   data << "$F << EOD\n";
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t j = 0; j < n; ++j) {
-      data << num(l.axes[0][i]) << " " << num(l.axes[1][j]) << " " << num(l.free_energy.data[i * n + j]) << "\n";
+      data << num(landscape.axes[0][i]) << " " << num(landscape.axes[1][j]) << " " << num(landscape.free_energy.data[i * n + j]) << "\n";
     }
   }
   data << "EOD\n";
@@ -87,19 +87,19 @@ void plot_free_energy(const Landscape& l, const Array& force, const std::string&
     double fmag = 0;
     for (int64_t i = 0; i < n; i += step) {
       for (int64_t j = 0; j < n; j += step) {
-        if (!std::isfinite(l.free_energy.data[i * n + j])) continue;
-        const double a = force.data[(i * n + j) * d + l.coordinates[0]], b = force.data[(i * n + j) * d + l.coordinates[1]];
+        if (!std::isfinite(landscape.free_energy.data[i * n + j])) continue;
+        const double a = force.data[(i * n + j) * d + landscape.coordinates[0]], b = force.data[(i * n + j) * d + landscape.coordinates[1]];
         fmag = std::max(fmag, std::hypot(a, b));
       }
     }
-    const double dx = l.axes[0][1] - l.axes[0][0], dy = l.axes[1][1] - l.axes[1][0];
+    const double dx = landscape.axes[0][1] - landscape.axes[0][0], dy = landscape.axes[1][1] - landscape.axes[1][0];
     const double scale = fmag > 0 ? 3.0 / fmag : 0;
     data << "$V << EOD\n";
     for (int64_t i = 0; i < n; i += step) {
       for (int64_t j = 0; j < n; j += step) {
-        if (!std::isfinite(l.free_energy.data[i * n + j])) continue;
-        const double a = force.data[(i * n + j) * d + l.coordinates[0]], b = force.data[(i * n + j) * d + l.coordinates[1]];
-        data << num(l.axes[0][i]) << " " << num(l.axes[1][j]) << " " << num(a * scale * dx) << " " << num(b * scale * dy)
+        if (!std::isfinite(landscape.free_energy.data[i * n + j])) continue;
+        const double a = force.data[(i * n + j) * d + landscape.coordinates[0]], b = force.data[(i * n + j) * d + landscape.coordinates[1]];
+        data << num(landscape.axes[0][i]) << " " << num(landscape.axes[1][j]) << " " << num(a * scale * dx) << " " << num(b * scale * dy)
              << "\n";
       }
     }
@@ -108,8 +108,8 @@ void plot_free_energy(const Landscape& l, const Array& force, const std::string&
   body << "set title '" << (arrows ? "Free energy and learned force field" : "Free energy of the encoded frames") << "'\n"
        << "set xlabel '" << xl << "'\nset ylabel '" << yl << "'\nset cblabel 'F (kT)'\n"
        << "set cbrange [0:" << num(fmax) << "]\nset palette defined (0 '#08306b', 0.35 '#4292c6', 0.65 '#c6dbef', 1 '#fff5eb') maxcolors 10\n"
-       << "set xrange [" << num(l.lower[0]) << ":" << num(l.upper[0]) << "]\nset yrange [" << num(l.lower[1]) << ":"
-       << num(l.upper[1]) << "]\nset key top right box opaque\nset size ratio -1\n"
+       << "set xrange [" << num(landscape.lower[0]) << ":" << num(landscape.upper[0]) << "]\nset yrange [" << num(landscape.lower[1]) << ":"
+       << num(landscape.upper[1]) << "]\nset key top right box opaque\nset size ratio -1\n"
        << "plot $F using 1:2:3 with image notitle";
   if (arrows) body << ", $V using 1:2:3:4 with vectors head size 0.8,20 filled lc rgb '#d62728' title 'learned force'";
   body << ", $C using 1:2 with points pt 7 ps 1.6 lc rgb '#000000' title 'basin minima'";
@@ -173,31 +173,31 @@ void plot_latent_vs_truth(const Array& latent, const Array& truth, const std::st
   run_gnuplot(both_terminals(stem, data.str(), body.str()), "latent-vs-truth figure");
 }
 
-void plot_generated_vs_encoded(const Landscape& l, const std::vector<double>& enc, const std::vector<double>& gen,
+void plot_generated_vs_encoded(const Landscape& landscape, const std::vector<double>& enc, const std::vector<double>& gen,
                                const std::string& stem) {
-  const int64_t n = static_cast<int64_t>(l.axes[0].size());
-  const int64_t cells = l.dims() == 1 ? n : n * n;
+  const int64_t n = static_cast<int64_t>(landscape.axes[0].size());
+  const int64_t cells = landscape.dims() == 1 ? n : n * n;
   if (static_cast<int64_t>(enc.size()) < cells || static_cast<int64_t>(gen.size()) < cells) {
     throw Error("generated-vs-encoded figure: histograms smaller than the grid");
   }
   std::ostringstream data, body;
-  body << "set multiplot layout 1," << l.dims() << " title 'Stationary distribution: generated vs encoded'\n"
+  body << "set multiplot layout 1," << landscape.dims() << " title 'Stationary distribution: generated vs encoded'\n"
        << "set key top center\nset grid\n";
-  for (int64_t a = 0; a < l.dims(); ++a) {
+  for (int64_t a = 0; a < landscape.dims(); ++a) {
     std::vector<double> pe(n, 0.0), pg(n, 0.0);
     for (int64_t b = 0; b < cells; ++b) {
-      const int64_t i = l.dims() == 1 ? b : (a == 0 ? b / n : b % n);
+      const int64_t i = landscape.dims() == 1 ? b : (a == 0 ? b / n : b % n);
       pe[i] += enc[b];
       pg[i] += gen[b];
     }
     const double me = *std::max_element(pe.begin(), pe.end()), mg = *std::max_element(pg.begin(), pg.end());
     data << "$H" << a << " << EOD\n";
     for (int64_t i = 0; i < n; ++i) {
-      data << num(l.axes[a][i]) << " " << num(pe[i] > 0 ? -std::log(pe[i] / me) : NAN) << " "
+      data << num(landscape.axes[a][i]) << " " << num(pe[i] > 0 ? -std::log(pe[i] / me) : NAN) << " "
            << num(pg[i] > 0 ? -std::log(pg[i] / mg) : NAN) << "\n";
     }
     data << "EOD\n";
-    body << "set title 'along z" << l.coordinates[a] << "'\nset xlabel 'latent z" << l.coordinates[a]
+    body << "set title 'along z" << landscape.coordinates[a] << "'\nset xlabel 'latent z" << landscape.coordinates[a]
          << " (latent units)'\nset ylabel 'F = -ln p (kT)'\n"
          << "plot $H" << a << " using 1:2 with lines lw 2 title 'encoded data', $H" << a
          << " using 1:3 with lines lw 2 dt 2 title 'generated'\n";

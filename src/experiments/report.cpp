@@ -55,16 +55,10 @@ std::string figure(const std::string& dir, const std::string& name, const std::s
 
 }  // namespace
 
-std::string write_report(const std::string& run, const ReportOptions& o) {
-  ConfigSpec spec;
-  read_ini_config(run + "/config.ini", spec);
-  const RunSettings settings = spec.expand().at(0);
-  const Model model = Model::load(run + "/model.pt");
-  const TrajectorySet data = load_trajectories(settings.input_paths, settings.target_paths);
-  const std::string dir = run + "/report";
-  make_directories(dir);
+namespace {
 
-  std::ostringstream html;
+/// The page's head and the run's one-line description.
+void write_header(std::ostream& html, const std::string& run, const Model& model, const TrajectorySet& data) {
   html << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>dynae report: " << escape(run)
        << "</title>\n<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
           "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
@@ -74,28 +68,31 @@ std::string write_report(const std::string& run, const ReportOptions& o) {
        << model_display_name(model.model_name()) << ", latent dimension " << model.options().latent_dim << ", "
        << model.epochs_trained() << " epochs, " << data.size() << " trajector" << (data.size() == 1 ? "y" : "ies") << ", "
        << data.total_frames() << " frames.</p>\n";
+}
 
-  // Metrics against the truth.
-  const ModelLandscape m = model_landscape(model, data, o.landscape);
-  if (!o.truth_paths.empty()) {
-    const Array truth = load_truth(o.truth_paths, m.lengths);
-    const IdentifiabilityMetrics im = compare_latents(truth, m.latent, m.lengths);
-    html << "<h2>Latent against the ground truth</h2>\n<table><tr><th>R^2</th><th>Procrustes disparity</th>"
-            "<th>anisotropy</th><th>scale (latent units per truth unit)</th><th>step variance</th></tr><tr><td>"
-         << fmt(im.r2, "%.5f") << "</td><td>" << fmt(im.disparity, "%.5f") << "</td><td>" << fmt(im.anisotropy, "%.4f")
-         << "</td><td>" << fmt(im.scale) << "</td><td>";
-    for (double v : im.step_variance) html << fmt(v, "%.3f") << " ";
-    html << "</td></tr></table>\n";
-    plot_latent_vs_truth(m.latent, truth, dir + "/latent_vs_truth");
-    html << figure(dir, "latent_vs_truth", "Each latent coordinate, similarity-Procrustes aligned, against the true one");
-  }
+/// Metrics of the latent against the truth, and the aligned latent's figure.
+void write_truth_section(std::ostream& html, const std::string& dir, const ModelLandscape& landscape,
+                         const std::vector<std::string>& truth_paths) {
+  const Array truth = load_truth(truth_paths, landscape.lengths);
+  const IdentifiabilityMetrics metrics = compare_latents(truth, landscape.latent, landscape.lengths);
+  html << "<h2>Latent against the ground truth</h2>\n<table><tr><th>R^2</th><th>Procrustes disparity</th>"
+          "<th>anisotropy</th><th>scale (latent units per truth unit)</th><th>step variance</th></tr><tr><td>"
+       << fmt(metrics.r2, "%.5f") << "</td><td>" << fmt(metrics.disparity, "%.5f") << "</td><td>"
+       << fmt(metrics.anisotropy, "%.4f") << "</td><td>" << fmt(metrics.scale) << "</td><td>";
+  for (double v : metrics.step_variance) html << fmt(v, "%.3f") << " ";
+  html << "</td></tr></table>\n";
+  plot_latent_vs_truth(landscape.latent, truth, dir + "/latent_vs_truth");
+  html << figure(dir, "latent_vs_truth", "Each latent coordinate, similarity-Procrustes aligned, against the true one");
+}
 
-  // Landscape.
+/// Free energy, force field, basins and their table.
+void write_landscape_section(std::ostream& html, const std::string& dir, const ModelLandscape& m,
+                             const LandscapeOptions& options) {
   write_landscape(dir + "/landscape", m);
   plot_free_energy(m.landscape, m.force, dir + "/free_energy");
   html << "<h2>Free energy and metastable states</h2>\n<p>F = -ln p of the encoded frames, in kT, zero at its minimum; "
           "blank where no frame fell. Basins: steepest descent on the smoothed F, merged across barriers below "
-       << o.landscape.min_barrier << " kT.</p>\n"
+       << options.min_barrier << " kT.</p>\n"
        << figure(dir, "free_energy", m.force.size() ? "Free energy with the learned force field" : "Free energy")
        << "<table><tr><th>state</th><th>centre</th><th>F (kT)</th><th>population</th></tr>\n";
   for (int64_t k = 0; k < m.landscape.basins(); ++k) {
@@ -105,46 +102,68 @@ std::string write_report(const std::string& run, const ReportOptions& o) {
          << fmt(m.landscape.populations[k], "%.4f") << "</td></tr>\n";
   }
   html << "</table>\n";
+}
 
-  // Generated dynamics.
-  if (model.has_dynamics()) {
-    const int64_t steps = o.generate_steps > 0 ? o.generate_steps : m.latent.frames() - 1;
-    const int64_t d = model.options().latent_dim;
-    const Array start({1, d}, std::vector<double>(m.latent.data.begin(), m.latent.data.begin() + d));
-    Array gen = model.simulate_latent(start, steps, o.seed);
-    gen.shape = {steps + 1, d};
-    const DynamicsCheck c = compare_dynamics(m.landscape, m.latent, m.lengths, gen, {steps + 1});
-    plot_generated_vs_encoded(m.landscape, c.reference_histogram, c.generated_histogram, dir + "/generated_vs_encoded");
-    html << "<h2>Learned dynamics</h2>\n<p>One trajectory of " << steps
-         << " steps of the model's own transition density, from the first frame's latent. Jensen-Shannon divergence "
-            "of the stationary histograms: <b>"
-         << fmt(c.js_divergence, "%.4f") << "</b>.</p>\n"
-         << figure(dir, "generated_vs_encoded", "Free energy along each axis, generated vs encoded")
-         << "<table><tr><th>state</th><th>population, encoded</th><th>population, generated</th><th>mean lifetime "
-            "(frames), encoded</th><th>mean lifetime (frames), generated</th></tr>\n";
-    for (int64_t k = 0; k < m.landscape.basins(); ++k) {
-      html << "<tr><td>" << k << "</td><td>" << fmt(c.reference.populations[k], "%.4f") << "</td><td>"
-           << fmt(c.generated.populations[k], "%.4f") << "</td><td>" << fmt(c.reference.lifetimes[k], "%.1f")
-           << "</td><td>" << fmt(c.generated.lifetimes[k], "%.1f") << "</td></tr>\n";
-    }
-    html << "</table>\n";
+/// One generated trajectory of the learned dynamics against the encoded one.
+void write_dynamics_section(std::ostream& html, const std::string& dir, const Model& model, const ModelLandscape& m,
+                            const ReportOptions& options) {
+  const int64_t steps = options.generate_steps > 0 ? options.generate_steps : m.latent.frames() - 1;
+  const int64_t d = model.options().latent_dim;
+  const Array start({1, d}, std::vector<double>(m.latent.data.begin(), m.latent.data.begin() + d));
+  Array generated = model.simulate_latent(start, steps, options.seed);
+  generated.shape = {steps + 1, d};
+  const DynamicsCheck check = compare_dynamics(m.landscape, m.latent, m.lengths, generated, {steps + 1});
+  plot_generated_vs_encoded(m.landscape, check.reference_histogram, check.generated_histogram,
+                            dir + "/generated_vs_encoded");
+  html << "<h2>Learned dynamics</h2>\n<p>One trajectory of " << steps
+       << " steps of the model's own transition density, from the first frame's latent. Jensen-Shannon divergence "
+          "of the stationary histograms: <b>"
+       << fmt(check.js_divergence, "%.4f") << "</b>.</p>\n"
+       << figure(dir, "generated_vs_encoded", "Free energy along each axis, generated vs encoded")
+       << "<table><tr><th>state</th><th>population, encoded</th><th>population, generated</th><th>mean lifetime "
+          "(frames), encoded</th><th>mean lifetime (frames), generated</th></tr>\n";
+  for (int64_t k = 0; k < m.landscape.basins(); ++k) {
+    html << "<tr><td>" << k << "</td><td>" << fmt(check.reference.populations[k], "%.4f") << "</td><td>"
+         << fmt(check.generated.populations[k], "%.4f") << "</td><td>" << fmt(check.reference.lifetimes[k], "%.1f")
+         << "</td><td>" << fmt(check.generated.lifetimes[k], "%.1f") << "</td></tr>\n";
   }
+  html << "</table>\n";
+}
 
-  // Training curves and loss table.
-  const std::vector<EpochReport> h = read_loss_csv(run + "/losses.csv");
-  if (!h.empty()) {
-    plot_losses(h, dir + "/losses");
-    html << "<h2>Training</h2>\n" << figure(dir, "losses", "Train and test losses per epoch")
-         << "<table><tr><th>epoch</th><th>seconds</th><th>beta</th><th>clusters</th><th>train total</th><th>test total</th>"
-            "<th>train reconstruction</th><th>test reconstruction</th><th>test regularization</th><th>test prior</th></tr>\n";
-    for (const auto& r : h) {
-      html << "<tr><td>" << r.epoch << "</td><td>" << fmt(r.seconds, "%.2f") << "</td><td>" << fmt(r.beta) << "</td><td>"
-           << r.clusters << "</td><td>" << fmt(r.train.total) << "</td><td>" << fmt(r.test.total) << "</td><td>"
-           << fmt(r.train.reconstruction) << "</td><td>" << fmt(r.test.reconstruction) << "</td><td>"
-           << fmt(r.test.regularization) << "</td><td>" << fmt(r.test.prior) << "</td></tr>\n";
-    }
-    html << "</table>\n";
+/// Training curves and the loss table.
+void write_training_section(std::ostream& html, const std::string& dir, const std::vector<EpochReport>& history) {
+  plot_losses(history, dir + "/losses");
+  html << "<h2>Training</h2>\n" << figure(dir, "losses", "Train and test losses per epoch")
+       << "<table><tr><th>epoch</th><th>seconds</th><th>beta</th><th>clusters</th><th>train total</th><th>test total</th>"
+          "<th>train reconstruction</th><th>test reconstruction</th><th>test regularization</th><th>test prior</th></tr>\n";
+  for (const auto& r : history) {
+    html << "<tr><td>" << r.epoch << "</td><td>" << fmt(r.seconds, "%.2f") << "</td><td>" << fmt(r.beta) << "</td><td>"
+         << r.clusters << "</td><td>" << fmt(r.train.total) << "</td><td>" << fmt(r.test.total) << "</td><td>"
+         << fmt(r.train.reconstruction) << "</td><td>" << fmt(r.test.reconstruction) << "</td><td>"
+         << fmt(r.test.regularization) << "</td><td>" << fmt(r.test.prior) << "</td></tr>\n";
   }
+  html << "</table>\n";
+}
+
+}  // namespace
+
+std::string write_report(const std::string& run, const ReportOptions& options) {
+  ConfigSpec spec;
+  read_ini_config(run + "/config.ini", spec);
+  const RunSettings settings = spec.expand().at(0);
+  const Model model = Model::load(run + "/model.pt");
+  const TrajectorySet data = load_trajectories(settings.input_paths, settings.target_paths);
+  const std::string dir = run + "/report";
+  make_directories(dir);
+
+  std::ostringstream html;
+  write_header(html, run, model, data);
+  const ModelLandscape landscape = model_landscape(model, data, options.landscape);
+  if (!options.truth_paths.empty()) write_truth_section(html, dir, landscape, options.truth_paths);
+  write_landscape_section(html, dir, landscape, options.landscape);
+  if (model.has_dynamics()) write_dynamics_section(html, dir, model, landscape, options);
+  const std::vector<EpochReport> history = read_loss_csv(run + "/losses.csv");
+  if (!history.empty()) write_training_section(html, dir, history);
   html << "<h2>Configuration</h2>\n<pre>" << escape(slurp(run + "/config.ini")) << "</pre>\n</body></html>\n";
   const std::string path = run + "/report.html";
   write_text_atomically(path, html.str());

@@ -1,5 +1,6 @@
 // Model::save / load: a LibTorch archive holding a format tag, the
-// options as name=value text (every checkpointed option of model_options.def), frame shapes, cluster centres and the weights of
+// options as name=value text (every checkpointed option of model_options.def),
+// frame shapes, cluster centres and the weights of
 // each network. Written to a temporary file and renamed.
 #include <sstream>
 
@@ -17,10 +18,10 @@ const char kFormat[] = "dynae-model-v2";
 const char kFormatV1[] = "dynae-dynae-model-v1";
 
 /// The checkpointed options (model_options.def) as name=value lines.
-std::string options_text(const ModelOptions& o) {
+std::string options_text(const ModelOptions& options) {
   std::string text;
   for (const auto& option : model_option_table()) {
-    if (option.info.in_checkpoint) text += option.info.name + "=" + option.get(o) + "\n";
+    if (option.info.in_checkpoint) text += option.info.name + "=" + option.get(options) + "\n";
   }
   return text;
 }
@@ -28,7 +29,7 @@ std::string options_text(const ModelOptions& o) {
 /// Reads options_text back; names it does not know (from a later version)
 /// are ignored, and options missing (from an earlier one) keep their defaults.
 ModelOptions parse_options(const std::string& path, const std::string& text) {
-  ModelOptions o;
+  ModelOptions options;
   std::istringstream is(text);
   std::string line;
   while (std::getline(is, line)) {
@@ -38,13 +39,13 @@ ModelOptions parse_options(const std::string& path, const std::string& text) {
     for (const auto& option : model_option_table()) {
       if (option.info.name != name) continue;
       try {
-        option.set(o, value);
+        option.set(options, value);
       } catch (const Error&) {
         throw CheckpointError("'" + path + "': corrupt option '" + name + "' = '" + value + "'");
       }
     }
   }
-  return o;
+  return options;
 }
 
 torch::Tensor shape_tensor(const std::vector<int64_t>& s) { return torch::tensor(s, torch::kLong); }
@@ -97,13 +98,13 @@ Model Model::load(const std::string& path) {
       throw CheckpointError("'" + path + "': not a dynae model (format tag is missing or differs)");
     }
     ar.read("options", opts);
-    ModelOptions o = parse_options(path, opts.toStringRef());
+    const ModelOptions options = parse_options(path, opts.toStringRef());
     torch::Tensor in_shape, out_shape, centers;
     ar.read("input_shape", in_shape);
     ar.read("target_shape", out_shape);
     ar.read("centers", centers);
     ar.read("epochs_trained", epochs);
-    auto impl = std::make_shared<Impl>(o, shape_vector(in_shape), shape_vector(out_shape));
+    auto impl = std::make_shared<Impl>(options, shape_vector(in_shape), shape_vector(out_shape));
     torch::serialize::InputArchive enc, dec, pri;
     ar.read("encoder", enc);
     ar.read("decoder", dec);

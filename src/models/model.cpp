@@ -14,17 +14,17 @@
 namespace dynae {
 namespace {
 
-std::shared_ptr<FrameNetImpl> make_encoder(const ModelOptions& o, const std::vector<int64_t>& in_shape) {
-  const int64_t out = o.variational() ? 2 * o.latent_dim : o.latent_dim;
-  if (model_kind(o.model).linear) return std::make_shared<LinearMapImpl>(shape_product(in_shape), o.latent_dim);
-  if (o.encoder_type == "conv") return std::make_shared<ConvEncoderImpl>(in_shape, o.encoder_hidden, out);
-  return std::make_shared<MlpImpl>(MlpOptions(shape_product(in_shape), o.encoder_hidden, out));
+std::shared_ptr<FrameNetImpl> make_encoder(const ModelOptions& options, const std::vector<int64_t>& in_shape) {
+  const int64_t out = options.variational() ? 2 * options.latent_dim : options.latent_dim;
+  if (model_kind(options.model).linear) return std::make_shared<LinearMapImpl>(shape_product(in_shape), options.latent_dim);
+  if (options.encoder_type == "conv") return std::make_shared<ConvEncoderImpl>(in_shape, options.encoder_hidden, out);
+  return std::make_shared<MlpImpl>(MlpOptions(shape_product(in_shape), options.encoder_hidden, out));
 }
 
-std::shared_ptr<FrameNetImpl> make_decoder(const ModelOptions& o, const std::vector<int64_t>& out_shape) {
-  if (model_kind(o.model).linear) return std::make_shared<LinearMapImpl>(o.latent_dim, shape_product(out_shape));
-  if (o.decoder_type == "deconv") return std::make_shared<DeconvDecoderImpl>(o.latent_dim, o.decoder_hidden, out_shape);
-  return std::make_shared<MlpImpl>(MlpOptions(o.latent_dim, o.decoder_hidden, shape_product(out_shape)));
+std::shared_ptr<FrameNetImpl> make_decoder(const ModelOptions& options, const std::vector<int64_t>& out_shape) {
+  if (model_kind(options.model).linear) return std::make_shared<LinearMapImpl>(options.latent_dim, shape_product(out_shape));
+  if (options.decoder_type == "deconv") return std::make_shared<DeconvDecoderImpl>(options.latent_dim, options.decoder_hidden, out_shape);
+  return std::make_shared<MlpImpl>(MlpOptions(options.latent_dim, options.decoder_hidden, shape_product(out_shape)));
 }
 
 void copy_weights(const torch::nn::Module& from, torch::nn::Module& to) {

@@ -6,9 +6,9 @@
 
 namespace dynae {
 
-torch::Tensor pair_reconstruction(const torch::Tensor& out, const PairBatch& b) {
-  const int64_t n = b.y0.size(0);
-  return reconstruction_error(out.slice(0, 0, n), b.y0) + reconstruction_error(out.slice(0, n), b.y1);
+torch::Tensor pair_reconstruction(const torch::Tensor& out, const PairBatch& batch) {
+  const int64_t n = batch.y0.size(0);
+  return reconstruction_error(out.slice(0, 0, n), batch.y0) + reconstruction_error(out.slice(0, n), batch.y1);
 }
 
 std::unique_ptr<Objective> make_objective(const std::string& model) {

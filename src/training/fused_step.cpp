@@ -47,25 +47,29 @@ FusedMlp fused(const MlpImpl& net, FlatAdam& optimizer, size_t first) {
   return FusedMlp(std::move(layers), net.options().activation());
 }
 
-/// The kernels for `m`, or nullptr when the fused path does not apply.
-std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& m) {
-  const ModelOptions& o = m.options;
-  if (!o.fused_kernels || !model_kind(o.model).fused_kernels || o.learn_diffusion || !m.prior) return nullptr;
-  const auto* encoder = dynamic_cast<const MlpImpl*>(m.encoder.get());
-  const auto* decoder = dynamic_cast<const MlpImpl*>(m.decoder.get());
-  const MlpImpl* force = m.prior->force_net().get();
+/// The kernels for `model`, or nullptr when the fused path does not apply.
+std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model) {
+  const ModelOptions& options = model.options;
+  if (!options.fused_kernels || !model_kind(options.model).fused_kernels || options.learn_diffusion || !model.prior) {
+    return nullptr;
+  }
+  const auto* encoder = dynamic_cast<const MlpImpl*>(model.encoder.get());
+  const auto* decoder = dynamic_cast<const MlpImpl*>(model.decoder.get());
+  const MlpImpl* force = model.prior->force_net().get();
   if (!encoder || !decoder || !force) return nullptr;
   std::vector<FlatAdam::Segment> autoencoder, prior;
   if (!collect(*encoder, autoencoder)) return nullptr;
   const size_t decoder_first = autoencoder.size();
   if (!collect(*decoder, autoencoder) || !collect(*force, prior)) return nullptr;
-  FlatAdam autoencoder_optimizer(autoencoder, o.warmup_learning_rate), prior_optimizer(prior, o.learning_rate);
+  FlatAdam autoencoder_optimizer(autoencoder, options.warmup_learning_rate);
+  FlatAdam prior_optimizer(prior, options.learning_rate);
   // Gradient pointers stay valid when the optimizers are moved (vector moves
   // keep their buffers).
-  FusedMlp e = fused(*encoder, autoencoder_optimizer, 0), d = fused(*decoder, autoencoder_optimizer, decoder_first),
-           f = fused(*force, prior_optimizer, 0);
-  return std::make_unique<FusedDynAEStep>(std::move(e), std::move(d), std::move(f), std::move(autoencoder_optimizer),
-                                          std::move(prior_optimizer));
+  FusedMlp fused_encoder = fused(*encoder, autoencoder_optimizer, 0);
+  FusedMlp fused_decoder = fused(*decoder, autoencoder_optimizer, decoder_first);
+  FusedMlp fused_force = fused(*force, prior_optimizer, 0);
+  return std::make_unique<FusedDynAEStep>(std::move(fused_encoder), std::move(fused_decoder), std::move(fused_force),
+                                          std::move(autoencoder_optimizer), std::move(prior_optimizer));
 }
 
 class FusedStep : public TrainStep {

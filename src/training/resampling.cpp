@@ -54,15 +54,15 @@ std::vector<ClusterDraw> well_tempered_draws(const std::vector<int64_t>& counts,
 }
 
 Resampler::Resampler(const PairIndex& pairs, int64_t latent_dim, ResamplingOptions options)
-    : pairs_(pairs), dim_(latent_dim), o_(options) {
-  if (!(o_.d_min > 0.0) || !std::isfinite(o_.d_min)) {
-    throw ConfigError("min_dist (d_min) must be a positive number of latent units, got " + std::to_string(o_.d_min));
+    : pairs_(pairs), dim_(latent_dim), options_(options) {
+  if (!(options_.d_min > 0.0) || !std::isfinite(options_.d_min)) {
+    throw ConfigError("min_dist (d_min) must be a positive number of latent units, got " + std::to_string(options_.d_min));
   }
-  if (o_.max_centers < 1 || o_.max_centers > 255) {
-    throw ConfigError("max_centers must be in [1, 255], got " + std::to_string(o_.max_centers));
+  if (options_.max_centers < 1 || options_.max_centers > 255) {
+    throw ConfigError("max_centers must be in [1, 255], got " + std::to_string(options_.max_centers));
   }
-  if (!(o_.bias_factor >= 1.0)) throw ConfigError("bias_factor must be >= 1, got " + std::to_string(o_.bias_factor));
-  if (o_.batch_size < 1) throw ConfigError("batch_size must be >= 1");
+  if (!(options_.bias_factor >= 1.0)) throw ConfigError("bias_factor must be >= 1, got " + std::to_string(options_.bias_factor));
+  if (options_.batch_size < 1) throw ConfigError("batch_size must be >= 1");
   if (latent_dim < 1) throw ConfigError("latent dimension must be >= 1");
 }
 
@@ -75,107 +75,82 @@ void Resampler::collect_group(int64_t g) {
   }
 }
 
-void Resampler::cluster_pass(const EncodePairs& encode, uint64_t seed, bool label) {
-  SplitMix64 rng(seed);
-  const int64_t n = pairs_.size(), d = dim_;
-  const int64_t blocks = (n + kBlock - 1) / kBlock;
-  const int64_t groups = (blocks + kGroupBlocks - 1) / kGroupBlocks;
-  block_order_ = RandomPermutation(static_cast<uint64_t>(blocks), rng.next());
-  centers_.clear();
-  z_.resize(static_cast<size_t>(kBlock * kGroupBlocks * d));
-  if (label) {
-    labels_.assign(static_cast<size_t>((n + 63) / 64 * 64), kNoLabel);
-    meta_.assign(static_cast<size_t>(groups), GroupMeta{});
-    boxes_.assign(static_cast<size_t>(groups * 2 * d), 0.0f);
+double Resampler::squared_distance(const float* point, const double* center) const {
+  if (dim_ == 2) {  // the usual latent: unrolled, the same sums as below
+    const double e0 = static_cast<double>(point[0]) - center[0], e1 = static_cast<double>(point[1]) - center[1];
+    return e0 * e0 + e1 * e1;
   }
-  const double d2 = o_.d_min * o_.d_min;
-  std::vector<int32_t> visit;
+  double s = 0;
+  for (int64_t m = 0; m < dim_; ++m) {
+    const double e = static_cast<double>(point[m]) - center[m];
+    s += e * e;
+  }
+  return s;
+}
 
-  auto sq_dist = [&](const float* p, const double* c) {
-    if (d == 2) {  // the usual latent: unrolled, the same sums as below
-      const double e0 = static_cast<double>(p[0]) - c[0], e1 = static_cast<double>(p[1]) - c[1];
-      return e0 * e0 + e1 * e1;
-    }
-    double s = 0;
-    for (int64_t m = 0; m < d; ++m) {
-      const double e = static_cast<double>(p[m]) - c[m];
-      s += e * e;
-    }
-    return s;
-  };
-  // Nearest of centres [0, k) of the point (the first of equal distances).
-  auto nearest = [&](const float* p, int64_t k, double& best) {
-    best = std::numeric_limits<double>::infinity();
-    int arg = 0;
-    for (int64_t j = 0; j < k; ++j) {
-      const double s = sq_dist(p, centers_.data() + j * d);
-      if (s < best) {
-        best = s;
-        arg = static_cast<int>(j);
-      }
-    }
-    return arg;
-  };
-
-  // The first groups' latents are kept (a fixed 2 MB, all of them for up to
-  // 2^18 / d * 2 pairs): the groups labelled before most centres existed are
-  // relabelled from them without encoding again.
-  const int64_t group_floats = kBlock * kGroupBlocks * d;
-  const int64_t cached = label ? std::min(groups, o_.cached_latents / group_floats) : 0;
-  cache_.resize(static_cast<size_t>(cached * group_floats));
-  for (int64_t g = 0; g < groups; ++g) {
-    collect_group(g);
-    const int64_t m = static_cast<int64_t>(group_.size());
-    encode(group_.data(), m, z_.data());
-    if (g < cached) std::copy(z_.begin(), z_.begin() + m * d, cache_.begin() + g * group_floats);
-    // Regular-space clustering over the group's training pairs, in random order.
-    visit.clear();
-    for (int64_t i = 0; i < m; ++i) {
-      if (!pairs_.is_test(group_[i])) visit.push_back(static_cast<int32_t>(i));
-    }
-    for (size_t i = visit.size(); i > 1; --i) std::swap(visit[i - 1], visit[rng.below(i)]);
-    for (int32_t i : visit) {
-      const float* p = z_.data() + i * d;
-      bool far = true;
-      for (size_t c = 0; far && c < centers_.size(); c += static_cast<size_t>(d)) far = sq_dist(p, centers_.data() + c) > d2;
-      if (!far) continue;
-      for (int64_t k = 0; k < d; ++k) {
-        if (!std::isfinite(p[k])) throw TrainingError("the encoder gave a non-finite latent while resampling");
-      }
-      if (clusters() >= o_.max_centers) {
-        std::ostringstream os;
-        os << "regular-space clustering found more than " << o_.max_centers << " cluster centres with d_min = "
-           << o_.d_min << ": the latent is too spread out for this d_min; increase d_min (min_dist)";
-        throw TrainingError(os.str());
-      }
-      centers_.insert(centers_.end(), p, p + d);
-    }
-    if (!label) continue;
-    // Every pair's nearest centre among those found so far; the group's box
-    // and largest distance tell later whether a newer centre can be nearer.
-    GroupMeta& meta = meta_[static_cast<size_t>(g)];
-    meta.centers = clusters();
-    float* lo = boxes_.data() + g * 2 * d;
-    float* hi = lo + d;
-    std::fill(lo, lo + d, std::numeric_limits<float>::infinity());
-    std::fill(hi, hi + d, -std::numeric_limits<float>::infinity());
-    for (int64_t i = 0; i < m; ++i) {
-      const float* p = z_.data() + i * d;
-      double best;
-      labels_[static_cast<size_t>(group_[i])] = static_cast<uint8_t>(nearest(p, meta.centers, best));
-      meta.max_r2 = std::max(meta.max_r2, best);
-      for (int64_t k = 0; k < d; ++k) {
-        lo[k] = std::min(lo[k], p[k]);
-        hi[k] = std::max(hi[k], p[k]);
-      }
+int Resampler::nearest_center(const float* point, int64_t k, double& best) const {
+  best = std::numeric_limits<double>::infinity();
+  int arg = 0;
+  for (int64_t j = 0; j < k; ++j) {
+    const double s = squared_distance(point, centers_.data() + j * dim_);
+    if (s < best) {
+      best = s;
+      arg = static_cast<int>(j);
     }
   }
-  if (centers_.empty()) throw TrainingError("resampling: no training pairs to cluster");
-  if (!label) return;
+  return arg;
+}
 
-  // Fix-up: a group labelled before centre j existed is relabelled when j
-  // is strictly nearer to its box than its farthest label (the exact test:
-  // distances to the box never exceed those to its points, in rounding too).
+void Resampler::add_centers(int64_t m, SplitMix64& rng) {
+  const int64_t d = dim_;
+  const double d_min2 = options_.d_min * options_.d_min;
+  visit_.clear();
+  for (int64_t i = 0; i < m; ++i) {
+    if (!pairs_.is_test(group_[i])) visit_.push_back(static_cast<int32_t>(i));
+  }
+  for (size_t i = visit_.size(); i > 1; --i) std::swap(visit_[i - 1], visit_[rng.below(i)]);
+  for (int32_t i : visit_) {
+    const float* point = latents_.data() + i * d;
+    bool far = true;
+    for (size_t c = 0; far && c < centers_.size(); c += static_cast<size_t>(d)) {
+      far = squared_distance(point, centers_.data() + c) > d_min2;
+    }
+    if (!far) continue;
+    for (int64_t k = 0; k < d; ++k) {
+      if (!std::isfinite(point[k])) throw TrainingError("the encoder gave a non-finite latent while resampling");
+    }
+    if (clusters() >= options_.max_centers) {
+      std::ostringstream os;
+      os << "regular-space clustering found more than " << options_.max_centers << " cluster centres with d_min = "
+         << options_.d_min << ": the latent is too spread out for this d_min; increase d_min (min_dist)";
+      throw TrainingError(os.str());
+    }
+    centers_.insert(centers_.end(), point, point + d);
+  }
+}
+
+void Resampler::label_group(int64_t g, int64_t m) {
+  const int64_t d = dim_;
+  GroupMeta& meta = meta_[static_cast<size_t>(g)];
+  meta.centers = clusters();
+  float* lo = boxes_.data() + g * 2 * d;
+  float* hi = lo + d;
+  std::fill(lo, lo + d, std::numeric_limits<float>::infinity());
+  std::fill(hi, hi + d, -std::numeric_limits<float>::infinity());
+  for (int64_t i = 0; i < m; ++i) {
+    const float* point = latents_.data() + i * d;
+    double best;
+    labels_[static_cast<size_t>(group_[i])] = static_cast<uint8_t>(nearest_center(point, meta.centers, best));
+    meta.max_r2 = std::max(meta.max_r2, best);
+    for (int64_t k = 0; k < d; ++k) {
+      lo[k] = std::min(lo[k], point[k]);
+      hi[k] = std::max(hi[k], point[k]);
+    }
+  }
+}
+
+void Resampler::relabel_stale_groups(const EncodePairs& encode, int64_t groups, int64_t cached) {
+  const int64_t d = dim_, group_floats = kBlock * kGroupBlocks * d;
   const int64_t k_all = clusters();
   for (int64_t g = 0; g < groups; ++g) {
     const GroupMeta& meta = meta_[static_cast<size_t>(g)];
@@ -195,16 +170,53 @@ void Resampler::cluster_pass(const EncodePairs& encode, uint64_t seed, bool labe
     if (!stale) continue;
     collect_group(g);
     const int64_t m = static_cast<int64_t>(group_.size());
-    const float* z = cache_.data() + g * group_floats;
+    const float* latents = cache_.data() + g * group_floats;
     if (g >= cached) {
-      encode(group_.data(), m, z_.data());
-      z = z_.data();
+      encode(group_.data(), m, latents_.data());
+      latents = latents_.data();
     }
     for (int64_t i = 0; i < m; ++i) {
       double best;
-      labels_[static_cast<size_t>(group_[i])] = static_cast<uint8_t>(nearest(z + i * d, k_all, best));
+      labels_[static_cast<size_t>(group_[i])] = static_cast<uint8_t>(nearest_center(latents + i * d, k_all, best));
     }
   }
+}
+
+void Resampler::cluster_pass(const EncodePairs& encode, uint64_t seed, bool label) {
+  SplitMix64 rng(seed);
+  const int64_t n = pairs_.size(), d = dim_;
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  const int64_t groups = (blocks + kGroupBlocks - 1) / kGroupBlocks;
+  block_order_ = RandomPermutation(static_cast<uint64_t>(blocks), rng.next());
+  centers_.clear();
+  latents_.resize(static_cast<size_t>(kBlock * kGroupBlocks * d));
+  if (label) {
+    labels_.assign(static_cast<size_t>((n + 63) / 64 * 64), kNoLabel);
+    meta_.assign(static_cast<size_t>(groups), GroupMeta{});
+    boxes_.assign(static_cast<size_t>(groups * 2 * d), 0.0f);
+  }
+  // The first groups' latents are kept (a fixed 2 MB, all of them for up to
+  // 2^18 / d * 2 pairs): the groups labelled before most centres existed are
+  // relabelled from them without encoding again.
+  const int64_t group_floats = kBlock * kGroupBlocks * d;
+  const int64_t cached = label ? std::min(groups, options_.cached_latents / group_floats) : 0;
+  cache_.resize(static_cast<size_t>(cached * group_floats));
+  for (int64_t g = 0; g < groups; ++g) {
+    collect_group(g);
+    const int64_t m = static_cast<int64_t>(group_.size());
+    encode(group_.data(), m, latents_.data());
+    if (g < cached) std::copy(latents_.begin(), latents_.begin() + m * d, cache_.begin() + g * group_floats);
+    // Regular-space clustering over the group's training pairs, in random order.
+    add_centers(m, rng);
+    // Every pair's nearest centre among those found so far; the group's box
+    // and largest distance tell later whether a newer centre can be nearer.
+    if (label) label_group(g, m);
+  }
+  if (centers_.empty()) throw TrainingError("resampling: no training pairs to cluster");
+  // Fix-up: a group labelled before centre j existed is relabelled when j
+  // is strictly nearer to its box than its farthest label (the exact test:
+  // distances to the box never exceed those to its points, in rounding too).
+  if (label) relabel_stale_groups(encode, groups, cached);
 }
 
 void Resampler::cluster(const EncodePairs& encode, uint64_t seed) { cluster_pass(encode, seed, false); }
@@ -228,7 +240,7 @@ void Resampler::resample(const EncodePairs& encode, uint64_t seed) {
   for (int64_t q = 0; q < pairs_.size(); ++q) {
     (pairs_.is_test(q) ? test_ : train_).counts[labels_[static_cast<size_t>(q)]] += 1;
   }
-  const int64_t n = pairs_.count(PairSet::train), b = o_.batch_size;
+  const int64_t n = pairs_.count(PairSet::train), b = options_.batch_size;
   int64_t covered = 0;
   for (int64_t c : train_.counts) covered += c > b ? c : 0;
   if (static_cast<double>(covered) < 0.8 * static_cast<double>(n)) {
@@ -239,13 +251,13 @@ void Resampler::resample(const EncodePairs& encode, uint64_t seed) {
     throw TrainingError(os.str());
   }
   // The test pairs are drawn with the training clusters' weights.
-  const std::vector<double> w = well_tempered_weights(train_.counts, o_.bias_factor);
+  const std::vector<double> w = well_tempered_weights(train_.counts, options_.bias_factor);
   make_plan(PairSet::train, train_, w, rng.next());
   make_plan(PairSet::test, test_, w, rng.next());
 }
 
 void Resampler::make_plan(PairSet s, Plan& p, const std::vector<double>& weights, uint64_t seed) {
-  const int64_t k_all = clusters(), b = o_.batch_size, n = pairs_.size();
+  const int64_t k_all = clusters(), b = options_.batch_size, n = pairs_.size();
   const std::vector<ClusterDraw> draws = well_tempered_draws(p.counts, weights, b);
   p.batches.clear();
   for (int64_t k = 0; k < k_all; ++k) {
@@ -380,7 +392,7 @@ void Resampler::batch(PairSet s, int64_t b, int64_t* out) const {
   const RandomPermutation perm(static_cast<uint64_t>(nk), batch_key(batch_key_, s, k, ref.repeat));
   // The members' ranks within cluster k, in increasing order (the batch is a
   // set; its order does not matter), then found in one walk.
-  const int64_t n_batch = o_.batch_size;
+  const int64_t n_batch = options_.batch_size;
   ranks_.resize(static_cast<size_t>(n_batch));
   for (int64_t j = 0; j < n_batch; ++j) ranks_[j] = static_cast<int64_t>(perm(static_cast<uint64_t>(ref.start + j)));
   sort_sample(ranks_, nk, sort_scratch_, sort_counts_);

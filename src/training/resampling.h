@@ -100,12 +100,23 @@ class Resampler {
   const Plan& plan(PairSet s) const { return s == PairSet::test ? test_ : train_; }
   /// Pairs of group g into group_ (blocks order(8g ..)).
   void collect_group(int64_t g);
+  /// One regular-space clustering of the training pairs' latents (blocks
+  /// in random order); with `label`, each pair's nearest centre too.
   void cluster_pass(const EncodePairs& encode, uint64_t seed, bool label);
+  /// New centres among the m pairs of group_ (latents in latents_).
+  void add_centers(int64_t m, SplitMix64& rng);
+  /// Labels group g's m pairs with their nearest centre so far; its box.
+  void label_group(int64_t g, int64_t m);
+  /// Relabels the groups a later centre may be nearer to (exact test on boxes).
+  void relabel_stale_groups(const EncodePairs& encode, int64_t groups, int64_t cached);
+  double squared_distance(const float* point, const double* center) const;
+  /// Nearest of centres [0, k) of the point (the first of equal distances).
+  int nearest_center(const float* point, int64_t k, double& best) const;
   void make_plan(PairSet s, Plan& p, const std::vector<double>& weights, uint64_t seed);
 
   const PairIndex& pairs_;
   int64_t dim_;
-  ResamplingOptions o_;
+  ResamplingOptions options_;
   std::vector<double> centers_;
   std::vector<uint8_t> labels_;  ///< padded to a multiple of 64 with 255
   Plan train_, test_;
@@ -113,7 +124,8 @@ class Resampler {
   // Pass state
   RandomPermutation block_order_;
   std::vector<int64_t> group_;
-  std::vector<float> z_, cache_;
+  std::vector<float> latents_, cache_;  ///< the group being clustered; the first groups' latents kept
+  std::vector<int32_t> visit_;           ///< the group's training pairs, in visiting order
   std::vector<float> boxes_;  ///< per group: lower then upper corner of its latents
   std::vector<GroupMeta> meta_;
   mutable std::vector<int64_t> ranks_, sort_scratch_, block_before_;  ///< batch(): the members' ranks, sorted

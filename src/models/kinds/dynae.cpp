@@ -11,24 +11,24 @@ namespace {
 
 class DynAEObjective : public Objective {
  public:
-  BatchLoss loss(const Model::Impl& m, const PairBatch& b, double beta, at::Generator& gen) const override {
-    const int64_t n = b.x0.size(0);
-    const torch::Tensor z = m.encode(torch::cat({b.x0, b.x1}));
-    const torch::Tensor out = m.decode(z);
-    BatchLoss v;
-    v.z0 = z.slice(0, 0, n);
-    v.z1 = z.slice(0, n);
-    v.reconstruction = pair_reconstruction(out, b);
-    const torch::Tensor z0d = v.z0.detach();
-    const torch::Tensor prior_moves = m.prior->sample(z0d, gen) - z0d;
-    const torch::Tensor dirs = random_directions(m.options.projections, m.options.latent_dim, gen, z.options());
-    v.regularization = sliced_wasserstein(v.z1 - v.z0, prior_moves, dirs);
-    v.loss = v.reconstruction + beta * v.regularization;
-    return v;
+  BatchLoss loss(const Model::Impl& model, const PairBatch& batch, double beta, at::Generator& gen) const override {
+    const int64_t n = batch.x0.size(0);
+    const torch::Tensor z = model.encode(torch::cat({batch.x0, batch.x1}));
+    const torch::Tensor out = model.decode(z);
+    BatchLoss terms;
+    terms.z0 = z.slice(0, 0, n);
+    terms.z1 = z.slice(0, n);
+    terms.reconstruction = pair_reconstruction(out, batch);
+    const torch::Tensor z0d = terms.z0.detach();
+    const torch::Tensor prior_moves = model.prior->sample(z0d, gen) - z0d;
+    const torch::Tensor dirs = random_directions(model.options.projections, model.options.latent_dim, gen, z.options());
+    terms.regularization = sliced_wasserstein(terms.z1 - terms.z0, prior_moves, dirs);
+    terms.loss = terms.reconstruction + beta * terms.regularization;
+    return terms;
   }
 
-  torch::Tensor prior_loss(const Model::Impl& m, const BatchLoss& v) const override {
-    return m.prior->nll(v.z0, v.z1).mean();
+  torch::Tensor prior_loss(const Model::Impl& model, const BatchLoss& terms) const override {
+    return model.prior->nll(terms.z0, terms.z1).mean();
   }
 
   bool resamples() const override { return true; }

@@ -17,24 +17,24 @@ namespace {
 
 class SDEVAEObjective : public Objective {
  public:
-  BatchLoss loss(const Model::Impl& m, const PairBatch& b, double beta, at::Generator& gen) const override {
-    const int64_t n = b.x0.size(0);
-    const double d = static_cast<double>(m.options.latent_dim);
-    const double nu = m.options.sdevae_nu;
-    const auto [mean, logvar] = m.posterior(torch::cat({b.x0, b.x1}));
+  BatchLoss loss(const Model::Impl& model, const PairBatch& batch, double beta, at::Generator& gen) const override {
+    const int64_t n = batch.x0.size(0);
+    const double d = static_cast<double>(model.options.latent_dim);
+    const double nu = model.options.sdevae_nu;
+    const auto [mean, logvar] = model.posterior(torch::cat({batch.x0, batch.x1}));
     const torch::Tensor z = reparameterize(mean, logvar, gen);
-    const torch::Tensor out = m.decode(z);
-    BatchLoss v;
-    v.z0 = mean.slice(0, 0, n);
-    v.z1 = mean.slice(0, n);
-    v.reconstruction = pair_reconstruction(out, b);
+    const torch::Tensor out = model.decode(z);
+    BatchLoss terms;
+    terms.z0 = mean.slice(0, 0, n);
+    terms.z1 = mean.slice(0, n);
+    terms.reconstruction = pair_reconstruction(out, batch);
     const torch::Tensor z0 = z.slice(0, 0, n), z1 = z.slice(0, n);
-    const torch::Tensor move = z1 - z0 - m.prior->force(z0);
+    const torch::Tensor move = z1 - z0 - model.prior->force(z0);
     const torch::Tensor kl = 0.5 * nu * z0.pow(2).sum(1) - 0.5 * d * std::log(nu) + 0.5 * move.pow(2).sum(1) -
                              gaussian_log_volume(logvar.slice(0, 0, n)) - gaussian_log_volume(logvar.slice(0, n)) - d;
-    v.regularization = kl.mean();
-    v.loss = v.reconstruction + beta * v.regularization;
-    return v;
+    terms.regularization = kl.mean();
+    terms.loss = terms.reconstruction + beta * terms.regularization;
+    return terms;
   }
 };
 

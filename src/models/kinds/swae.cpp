@@ -10,23 +10,23 @@ namespace {
 
 class SWAEObjective : public Objective {
  public:
-  BatchLoss loss(const Model::Impl& m, const PairBatch& b, double beta, at::Generator& gen) const override {
-    const int64_t n = b.x0.size(0);
-    const torch::Tensor z = m.encode(torch::cat({b.x0, b.x1}));
-    const torch::Tensor out = m.decode(z);
-    BatchLoss v;
-    v.z0 = z.slice(0, 0, n);
-    v.z1 = z.slice(0, n);
-    v.reconstruction = pair_reconstruction(out, b);
+  BatchLoss loss(const Model::Impl& model, const PairBatch& batch, double beta, at::Generator& gen) const override {
+    const int64_t n = batch.x0.size(0);
+    const torch::Tensor z = model.encode(torch::cat({batch.x0, batch.x1}));
+    const torch::Tensor out = model.decode(z);
+    BatchLoss terms;
+    terms.z0 = z.slice(0, 0, n);
+    terms.z1 = z.slice(0, n);
+    terms.reconstruction = pair_reconstruction(out, batch);
     torch::Tensor samples;
     {
       torch::NoGradGuard no_grad;
       samples = torch::rand(z.sizes(), gen, z.options()) * 2 - 1;
     }
-    const torch::Tensor dirs = random_directions(m.options.projections, m.options.latent_dim, gen, z.options());
-    v.regularization = sliced_wasserstein(z, samples, dirs);
-    v.loss = v.reconstruction + beta * v.regularization;
-    return v;
+    const torch::Tensor dirs = random_directions(model.options.projections, model.options.latent_dim, gen, z.options());
+    terms.regularization = sliced_wasserstein(z, samples, dirs);
+    terms.loss = terms.reconstruction + beta * terms.regularization;
+    return terms;
   }
 };
 

@@ -9,13 +9,13 @@ namespace {
 
 class TAEObjective : public Objective {
  public:
-  BatchLoss loss(const Model::Impl& m, const PairBatch& b, double /*beta*/, at::Generator& /*gen*/) const override {
-    BatchLoss v;
-    v.z0 = m.encode(b.x0);
-    v.reconstruction = reconstruction_error(m.decode(v.z0), b.y1);
-    v.regularization = torch::zeros({}, v.reconstruction.options());
-    v.loss = v.reconstruction;
-    return v;
+  BatchLoss loss(const Model::Impl& model, const PairBatch& batch, double /*beta*/, at::Generator& /*gen*/) const override {
+    BatchLoss terms;
+    terms.z0 = model.encode(batch.x0);
+    terms.reconstruction = reconstruction_error(model.decode(terms.z0), batch.y1);
+    terms.regularization = torch::zeros({}, terms.reconstruction.options());
+    terms.loss = terms.reconstruction;
+    return terms;
   }
 };
 

@@ -16,57 +16,71 @@ torch::Tensor flat_frames(const Array& a) { return to_tensor(a, torch::kFloat64)
 
 }  // namespace
 
-Model fit_tica(const ModelOptions& o, const TrajectorySet& data) {
-  o.validate();
-  if (data.empty()) throw DataError("no trajectories for TICA");
-  const int64_t n = shape_product(data.input_frame_shape());
-  if (n < o.latent_dim) {
-    throw DataError("TICA: the input has " + std::to_string(n) + " feature(s) per frame, fewer than d = " +
-                    std::to_string(o.latent_dim) + " components");
-  }
+namespace {
+
+/// Mean and lagged covariances over every pair (t, t + lag) of every trajectory.
+struct LaggedMoments {
+  torch::Tensor mean;  ///< (n) over both frames of every pair
+  torch::Tensor c0;    ///< (n, n) instantaneous covariance, both frames
+  torch::Tensor ct;    ///< (n, n) time-lagged covariance, symmetrised
+};
+
+LaggedMoments lagged_moments(const TrajectorySet& data, int64_t n, int64_t lag) {
   // Pass 1: the mean over both frames of every pair.
   torch::Tensor sum = torch::zeros({n}, torch::kFloat64);
   int64_t pairs = 0;
   for (const auto& t : data.trajectories()) {
-    const int64_t m = t.input.frames() - o.lag;
+    const int64_t m = t.input.frames() - lag;
     if (m <= 0) continue;
     const torch::Tensor x = flat_frames(t.input);
-    sum += x.slice(0, 0, m).sum(0) + x.slice(0, o.lag).sum(0);
+    sum += x.slice(0, 0, m).sum(0) + x.slice(0, lag).sum(0);
     pairs += m;
   }
   if (pairs < 2) {
-    throw DataError("TICA needs at least 2 lagged pairs at lag " + std::to_string(o.lag) + ", the data has " +
+    throw DataError("TICA needs at least 2 lagged pairs at lag " + std::to_string(lag) + ", the data has " +
                     std::to_string(pairs));
   }
-  const torch::Tensor mean = sum / (2.0 * pairs);
+  LaggedMoments moments;
+  moments.mean = sum / (2.0 * pairs);
   // Pass 2: covariances.
   torch::Tensor c0 = torch::zeros({n, n}, torch::kFloat64), ct = torch::zeros({n, n}, torch::kFloat64);
   for (const auto& t : data.trajectories()) {
-    const int64_t m = t.input.frames() - o.lag;
+    const int64_t m = t.input.frames() - lag;
     if (m <= 0) continue;
-    const torch::Tensor x = flat_frames(t.input) - mean;
-    const torch::Tensor x0 = x.slice(0, 0, m), x1 = x.slice(0, o.lag);
+    const torch::Tensor x = flat_frames(t.input) - moments.mean;
+    const torch::Tensor x0 = x.slice(0, 0, m), x1 = x.slice(0, lag);
     c0 += x0.t().mm(x0) + x1.t().mm(x1);
     ct += x0.t().mm(x1);
   }
-  c0 /= 2.0 * pairs;
-  ct = (ct + ct.t()) / (2.0 * pairs);
+  moments.c0 = c0 / (2.0 * pairs);
+  moments.ct = (ct + ct.t()) / (2.0 * pairs);
+  return moments;
+}
 
-  const torch::Tensor var = c0.diagonal();
-  const double max_var = var.max().item<double>();
+/// Throws DataError naming the constant features (their variance is zero).
+void refuse_constant_features(const torch::Tensor& variance) {
+  const int64_t n = variance.size(0);
+  const double max_var = variance.max().item<double>();
   std::vector<int64_t> constant;
   for (int64_t i = 0; i < n; ++i) {
-    if (var[i].item<double>() <= 1e-12 * std::max(max_var, 1e-300)) constant.push_back(i);
+    if (variance[i].item<double>() <= 1e-12 * std::max(max_var, 1e-300)) constant.push_back(i);
   }
-  if (!constant.empty()) {
-    std::ostringstream os;
-    os << "TICA: " << constant.size() << " of " << n << " input features are constant (feature";
-    for (size_t i = 0; i < std::min<size_t>(constant.size(), 8); ++i) os << (i ? ", " : " ") << constant[i];
-    os << (constant.size() > 8 ? ", ..." : "") << "); the instantaneous covariance C(0) is singular. Remove them.";
-    throw DataError(os.str());
-  }
-  const double ridge = o.tica_ridge * var.mean().item<double>();
-  const torch::Tensor c0r = c0 + ridge * torch::eye(n, torch::kFloat64);
+  if (constant.empty()) return;
+  std::ostringstream os;
+  os << "TICA: " << constant.size() << " of " << n << " input features are constant (feature";
+  for (size_t i = 0; i < std::min<size_t>(constant.size(), 8); ++i) os << (i ? ", " : " ") << constant[i];
+  os << (constant.size() > 8 ? ", ..." : "") << "); the instantaneous covariance C(0) is singular. Remove them.";
+  throw DataError(os.str());
+}
+
+/// The generalized problem C(tau) v = lambda C(0) v, C(0) with its ridge:
+/// every eigenvalue, descending, and the d slowest components (n, d), each
+/// with v' C(0) v = 1 and its largest loading positive.
+std::pair<torch::Tensor, torch::Tensor> slowest_components(const LaggedMoments& moments, double ridge_fraction,
+                                                           int64_t d) {
+  const int64_t n = moments.c0.size(0);
+  const double ridge = ridge_fraction * moments.c0.diagonal().mean().item<double>();
+  const torch::Tensor c0r = moments.c0 + ridge * torch::eye(n, torch::kFloat64);
   const auto [s, u] = torch::linalg::eigh(c0r, "L");
   const double s_min = s[0].item<double>(), s_max = s[n - 1].item<double>();
   if (!(s_min > 1e-12 * s_max)) {
@@ -77,34 +91,49 @@ Model fit_tica(const ModelOptions& o, const TrajectorySet& data) {
     throw DataError(os.str());
   }
   const torch::Tensor whiten = u / torch::sqrt(s);  // L, with L' C0 L = I
-  const torch::Tensor mt = whiten.t().mm(ct).mm(whiten);
+  const torch::Tensor mt = whiten.t().mm(moments.ct).mm(whiten);
   const auto [lam, v] = torch::linalg::eigh((mt + mt.t()) / 2, "L");  // ascending
   const torch::Tensor order = torch::arange(n - 1, -1, -1, torch::kLong);
-  const torch::Tensor lam_desc = lam.index_select(0, order);
-  torch::Tensor w = whiten.mm(v.index_select(1, order.slice(0, 0, o.latent_dim)));  // (n, d)
-  for (int64_t j = 0; j < o.latent_dim; ++j) {
+  torch::Tensor w = whiten.mm(v.index_select(1, order.slice(0, 0, d)));  // (n, d)
+  for (int64_t j = 0; j < d; ++j) {
     const torch::Tensor col = w.select(1, j);
     if (col.index({col.abs().argmax()}).item<double>() < 0) col.neg_();
   }
+  return {lam.index_select(0, order), w};
+}
 
-  auto impl = std::make_shared<Model::Impl>(o, data.input_frame_shape(), data.target_frame_shape());
-  auto& enc = static_cast<LinearMapImpl&>(*impl->encoder);
-  enc.set(mean.to(torch::kFloat32), w.to(torch::kFloat32), torch::zeros({o.latent_dim}));
+}  // namespace
+
+Model fit_tica(const ModelOptions& options, const TrajectorySet& data) {
+  options.validate();
+  if (data.empty()) throw DataError("no trajectories for TICA");
+  const int64_t n = shape_product(data.input_frame_shape()), d = options.latent_dim;
+  if (n < d) {
+    throw DataError("TICA: the input has " + std::to_string(n) + " feature(s) per frame, fewer than d = " +
+                    std::to_string(d) + " components");
+  }
+  const LaggedMoments moments = lagged_moments(data, n, options.lag);
+  refuse_constant_features(moments.c0.diagonal());
+  const auto [eigenvalues, w] = slowest_components(moments, options.tica_ridge, d);
+
+  auto impl = std::make_shared<Model::Impl>(options, data.input_frame_shape(), data.target_frame_shape());
+  auto& encoder = static_cast<LinearMapImpl&>(*impl->encoder);
+  encoder.set(moments.mean.to(torch::kFloat32), w.to(torch::kFloat32), torch::zeros({d}));
 
   // Decoder: least-squares linear map from the latent to the targets.
   std::vector<torch::Tensor> zs, ys;
   for (const auto& t : data.trajectories()) {
-    zs.push_back((flat_frames(t.input) - mean).mm(w));
+    zs.push_back((flat_frames(t.input) - moments.mean).mm(w));
     ys.push_back(flat_frames(t.target()));
   }
   const torch::Tensor z = torch::cat(zs), y = torch::cat(ys);
   const torch::Tensor z_mean = z.mean(0), y_mean = y.mean(0);
   const torch::Tensor zc = z - z_mean;
   const torch::Tensor b = torch::linalg::solve(zc.t().mm(zc), zc.t().mm(y - y_mean), true);  // (d, n_out)
-  auto& dec = static_cast<LinearMapImpl&>(*impl->decoder);
-  dec.set(z_mean.to(torch::kFloat32), b.to(torch::kFloat32), y_mean.to(torch::kFloat32));
+  auto& decoder = static_cast<LinearMapImpl&>(*impl->decoder);
+  decoder.set(z_mean.to(torch::kFloat32), b.to(torch::kFloat32), y_mean.to(torch::kFloat32));
 
-  impl->eigenvalues = to_array(lam_desc);
+  impl->eigenvalues = to_array(eigenvalues);
   impl->epochs_trained = 0;
   impl->train(false);
   return Model(impl);

@@ -11,18 +11,18 @@ namespace {
 
 class VAEObjective : public Objective {
  public:
-  BatchLoss loss(const Model::Impl& m, const PairBatch& b, double beta, at::Generator& gen) const override {
-    const int64_t n = b.x0.size(0);
-    const auto [mean, logvar] = m.posterior(torch::cat({b.x0, b.x1}));
-    const torch::Tensor out = m.decode(reparameterize(mean, logvar, gen));
-    BatchLoss v;
-    v.z0 = mean.slice(0, 0, n);
-    v.z1 = mean.slice(0, n);
-    v.reconstruction = pair_reconstruction(out, b);
+  BatchLoss loss(const Model::Impl& model, const PairBatch& batch, double beta, at::Generator& gen) const override {
+    const int64_t n = batch.x0.size(0);
+    const auto [mean, logvar] = model.posterior(torch::cat({batch.x0, batch.x1}));
+    const torch::Tensor out = model.decode(reparameterize(mean, logvar, gen));
+    BatchLoss terms;
+    terms.z0 = mean.slice(0, 0, n);
+    terms.z1 = mean.slice(0, n);
+    terms.reconstruction = pair_reconstruction(out, batch);
     const torch::Tensor kl = kl_to_standard_normal(mean, logvar);
-    v.regularization = kl.slice(0, 0, n).mean() + kl.slice(0, n).mean();
-    v.loss = v.reconstruction + beta * v.regularization;
-    return v;
+    terms.regularization = kl.slice(0, 0, n).mean() + kl.slice(0, n).mean();
+    terms.loss = terms.reconstruction + beta * terms.regularization;
+    return terms;
   }
 };
 
