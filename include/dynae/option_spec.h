@@ -61,9 +61,9 @@ struct OptionInfo {
 template <class Owner>
 struct BoundOption {
   OptionInfo info;
-  std::function<std::string(const Owner&)> get;               ///< canonical text of the value
-  std::function<void(Owner&, const std::string&)> set;         ///< from canonical text (parse first)
-  std::function<void(const Owner&)> validate;                  ///< range check of the held value
+  std::function<std::string(const Owner&)> get;         ///< canonical text of the value
+  std::function<void(Owner&, const std::string&)> set;  ///< from canonical text (parse first)
+  std::function<void(const Owner&)> validate;           ///< range check of the held value
 };
 
 /// Text of numbers and booleans as options write them: the shortest text that
@@ -86,18 +86,42 @@ class OptionDecl {
     info_.key = std::move(key);
     info_.type = type;
   }
-  OptionDecl& section(std::string s) { info_.section = std::move(s); return *this; }
-  OptionDecl& alias(std::string a) { info_.aliases.push_back(std::move(a)); return *this; }
-  OptionDecl& flag(std::string f) { info_.flag = std::move(f); return *this; }
-  OptionDecl& help(std::string h) { info_.help = std::move(h); return *this; }
-  OptionDecl& list_in_ini() { info_.list_in_ini = true; return *this; }
-  OptionDecl& checkpointed() { info_.in_checkpoint = true; return *this; }
-  OptionDecl& choices(std::function<std::vector<OptionChoice>()> c) { info_.choices = std::move(c); return *this; }
+  OptionDecl& section(std::string s) {
+    info_.section = std::move(s);
+    return *this;
+  }
+  OptionDecl& alias(std::string a) {
+    info_.aliases.push_back(std::move(a));
+    return *this;
+  }
+  OptionDecl& flag(std::string f) {
+    info_.flag = std::move(f);
+    return *this;
+  }
+  OptionDecl& help(std::string h) {
+    info_.help = std::move(h);
+    return *this;
+  }
+  OptionDecl& list_in_ini() {
+    info_.list_in_ini = true;
+    return *this;
+  }
+  OptionDecl& checkpointed() {
+    info_.in_checkpoint = true;
+    return *this;
+  }
+  OptionDecl& choices(std::function<std::vector<OptionChoice>()> c) {
+    info_.choices = std::move(c);
+    return *this;
+  }
   /// value >= lo (or > lo with `open`).
   OptionDecl& at_least(double lo, bool open = false);
   /// value <= hi (or < hi with `open`).
   OptionDecl& at_most(double hi, bool open = false);
-  OptionDecl& expected(std::string e) { info_.expected = std::move(e); return *this; }
+  OptionDecl& expected(std::string e) {
+    info_.expected = std::move(e);
+    return *this;
+  }
   const OptionInfo& info() const { return info_; }
 
  private:

@@ -16,7 +16,7 @@ const ModelKind& tica_model_kind();
 
 const std::vector<const ModelKind*>& model_kinds() {
   static const std::vector<const ModelKind*> kinds{
-      &dynae_model_kind(), &vae_model_kind(), &swae_model_kind(),
+      &dynae_model_kind(),  &vae_model_kind(), &swae_model_kind(),
       &sdevae_model_kind(), &tae_model_kind(), &tica_model_kind(),
   };
   return kinds;
@@ -36,6 +36,9 @@ std::string folded(const std::string& name) {
 }  // namespace
 
 const ModelKind* find_model_kind(const std::string& name) {
+  for (const ModelKind* kind : model_kinds()) {
+    if (kind->name == name) return kind;  // the canonical name, as options hold it
+  }
   const std::string key = folded(name);
   for (const ModelKind* kind : model_kinds()) {
     if (folded(kind->name) == key || folded(kind->display_name) == key || folded(kind->config_name) == key) return kind;

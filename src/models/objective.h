@@ -1,7 +1,9 @@
 #pragma once
 // What differs between the neural models: how a minibatch of lagged pairs
-// becomes a loss. The trainer owns the loop, the optimizers and the schedule;
-// an Objective owns the mathematics (METHOD.md "Losses" and "Baselines").
+// becomes a loss. Each model kind (src/models/kinds/) defines its Objective;
+// the autograd training step (training/autograd_step.cpp) differentiates it
+// and owns the optimizers; the trainer owns the schedule (METHOD.md "Losses"
+// and "Baselines").
 #include <torch/torch.h>
 
 #include <memory>
@@ -41,6 +43,17 @@ class Objective {
 /// Reconstruction error of a pair batch: `out` holds the decoded frames of x0
 /// then of x1 (2B, ...); the errors against y0 and y1 are added.
 torch::Tensor pair_reconstruction(const torch::Tensor& out, const PairBatch& batch);
+
+/// The factory of an Objective type, for a kind's declaration.
+template <class T>
+std::unique_ptr<Objective> objective_of() {
+  return std::make_unique<T>();
+}
+
+/// A deterministic autoencoder's pass over a pair batch: both frames encoded
+/// into `z` (2B, d: the x0 rows, then the x1 rows), decoded, and the pair
+/// reconstruction; terms.z0, z1 and reconstruction are set.
+BatchLoss autoencode_pairs(const Model::Impl& model, const PairBatch& batch, torch::Tensor& z);
 
 /// The objective of a model kind; throws ConfigError for a kind solved in
 /// closed form (TICA), which has none.

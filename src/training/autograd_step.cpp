@@ -13,7 +13,10 @@ namespace {
 class AutogradStep : public TrainStep {
  public:
   explicit AutogradStep(const StepContext& c)
-      : model_(c.model), inputs_(c.inputs), targets_(c.targets), generator_(c.generator),
+      : model_(c.model),
+        inputs_(c.inputs),
+        targets_(c.targets),
+        generator_(c.generator),
         objective_(make_objective(c.model.options.model)) {
     const std::vector<ParameterGroup> groups = model_.parameter_groups();
     autoencoder_parameters_ = groups.at(0).parameters;
@@ -28,34 +31,34 @@ class AutogradStep : public TrainStep {
   }
 
   StepLosses train(const PairRefs& batch, double beta) override {
-    const BatchLoss v = objective_->loss(model_, pair_batch(batch), beta, generator_);
+    const BatchLoss terms = objective_->loss(model_, pair_batch(batch), beta, generator_);
     StepLosses out;
-    out.loss = v.loss.item<double>();
+    out.loss = terms.loss.item<double>();
     autoencoder_optimizer_->zero_grad();
-    v.loss.backward();
+    terms.loss.backward();
     autoencoder_optimizer_->step();
     if (prior_optimizer_) {
-      const torch::Tensor prior_loss = objective_->prior_loss(model_, v);
+      const torch::Tensor prior_loss = objective_->prior_loss(model_, terms);
       out.prior = prior_loss.item<double>();
       prior_optimizer_->zero_grad();
       prior_loss.backward();
       prior_optimizer_->step();
     }
-    out.reconstruction = v.reconstruction.item<double>();
-    out.regularization = v.regularization.item<double>();
+    out.reconstruction = terms.reconstruction.item<double>();
+    out.regularization = terms.regularization.item<double>();
     return out;
   }
 
   StepLosses evaluate(const PairRefs& batch, double beta) override {
     torch::NoGradGuard no_grad;
     model_.train(false);
-    const BatchLoss v = objective_->loss(model_, pair_batch(batch), beta, generator_);
-    const torch::Tensor prior = objective_->prior_loss(model_, v);
+    const BatchLoss terms = objective_->loss(model_, pair_batch(batch), beta, generator_);
+    const torch::Tensor prior = objective_->prior_loss(model_, terms);
     model_.train(true);
     StepLosses out;
-    out.loss = v.loss.item<double>();
-    out.reconstruction = v.reconstruction.item<double>();
-    out.regularization = v.regularization.item<double>();
+    out.loss = terms.loss.item<double>();
+    out.reconstruction = terms.reconstruction.item<double>();
+    out.regularization = terms.regularization.item<double>();
     out.prior = prior.defined() ? prior.item<double>() : 0.0;
     return out;
   }

@@ -5,8 +5,9 @@
 // done over plain float buffers with hand-written backward passes
 // (nn/fused_mlp.h, losses/sliced_wasserstein_kernel.h, training/flat_adam.h).
 // It applies to the vector-data DynAE with fixed diffusion, the reference
-// configuration; the trainer uses the LibTorch path for everything else, and
-// tests check that both paths give the same numbers. Torch-free: the random
+// configuration; training/fused_step.cpp binds it behind the TrainStep seam
+// (training/train_step.h), the autograd step covers everything else, and
+// tests check that both give the same numbers. Torch-free: the random
 // draws (prior noise, directions) come from the caller, so both paths consume
 // the generator identically.
 #include <cstdint>

@@ -75,7 +75,10 @@ std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model) {
 class FusedStep : public TrainStep {
  public:
   FusedStep(const StepContext& c, std::unique_ptr<FusedDynAEStep> kernels)
-      : options_(c.model.options), inputs_(c.inputs), targets_(c.targets), generator_(c.generator),
+      : options_(c.model.options),
+        inputs_(c.inputs),
+        targets_(c.targets),
+        generator_(c.generator),
         kernels_(std::move(kernels)) {}
 
   void set_learning_rate(double lr, bool restart) override {

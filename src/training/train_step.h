@@ -32,7 +32,7 @@ struct PairRefs {
 
 /// The loss terms of one minibatch (METHOD.md "Losses").
 struct StepLosses {
-  double loss = 0;            ///< reconstruction + beta * regularization
+  double loss = 0;  ///< reconstruction + beta * regularization
   double reconstruction = 0;
   double regularization = 0;  ///< before beta
   double prior = 0;           ///< the prior's transition NLL (0 without a prior of its own)

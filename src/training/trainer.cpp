@@ -10,8 +10,8 @@
 #include "data/frame_rows.h"
 #include "dynae/data/lagged_pairs.h"
 #include "dynae/errors.h"
-#include "dynae/runtime.h"
 #include "dynae/models/model_kind.h"
+#include "dynae/runtime.h"
 #include "models/model_impl.h"
 #include "training/resampling.h"
 #include "training/train_step.h"
@@ -24,16 +24,18 @@ using Clock = std::chrono::steady_clock;
 /// Training pairs the prior refit holds latents of (all of them up to this).
 constexpr int64_t kRefitPairs = int64_t{1} << 18;
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 class TrainingLoop {
  public:
   TrainingLoop(const ModelOptions& options, const TrajectorySet& data, TrainingObserver* observer)
-      : options_(options), kind_(model_kind(options.model)), observer_(observer),
-        generator_(at::make_generator<at::CPUGeneratorImpl>(options.seed)), inputs_(data, false),
-        targets_(data, true), pairs_(data.lengths(), options.lag, options.test_fraction, options.seed),
+      : options_(options),
+        kind_(model_kind(options.model)),
+        observer_(observer),
+        generator_(at::make_generator<at::CPUGeneratorImpl>(options.seed)),
+        inputs_(data, false),
+        targets_(data, true),
+        pairs_(data.lengths(), options.lag, options.test_fraction, options.seed),
         resampler_(pairs_, options.latent_dim,
                    {options.min_dist, options.max_centers, options.bias_factor, options.batch_size}) {
     if (pairs_.count(PairSet::train) < options.batch_size) {

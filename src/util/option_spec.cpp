@@ -166,14 +166,16 @@ std::string OptionInfo::parse(const std::string& v, const std::string& origin) c
 }
 
 void OptionInfo::check_range(double value, const std::string& shown) const {
-  const bool ok = std::isfinite(value) && (min_open ? value > min : value >= min) && (max_open ? value < max : value <= max);
+  const bool ok =
+      std::isfinite(value) && (min_open ? value > min : value >= min) && (max_open ? value < max : value <= max);
   if (ok) return;
   std::string e = expected;
   if (e.empty()) {
     std::ostringstream os;
     os << (type == OptionType::Float ? "a number" : "an integer");
     if (std::isfinite(min)) os << (min_open ? " > " : " >= ") << option_number_text(min);
-    if (std::isfinite(max)) os << (std::isfinite(min) ? " and" : "") << (max_open ? " < " : " <= ") << option_number_text(max);
+    if (std::isfinite(max))
+      os << (std::isfinite(min) ? " and" : "") << (max_open ? " < " : " <= ") << option_number_text(max);
     e = os.str();
   }
   throw ConfigError("option " + key + (name != key ? " (" + name + ")" : "") + " = " + shown +

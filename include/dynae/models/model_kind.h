@@ -46,6 +46,50 @@ struct ModelKind {
   /// Or solved in closed form (no epochs, no seed dependence).
   Model (*fit_closed_form)(const ModelOptions&, const TrajectorySet&) = nullptr;
 
+  ModelKind() = default;
+  ModelKind(std::string name_, std::string display_name_, std::string config_name_, std::string summary_)
+      : name(std::move(name_)),
+        display_name(std::move(display_name_)),
+        config_name(std::move(config_name_)),
+        summary(std::move(summary_)) {}
+  // Chainable setters, for the kinds' declarations.
+  ModelKind& set_aliases(std::vector<std::string> v) {
+    aliases = std::move(v);
+    return *this;
+  }
+  ModelKind& set_variational(bool v) {
+    variational = v;
+    return *this;
+  }
+  ModelKind& set_resamples(bool v) {
+    resamples = v;
+    return *this;
+  }
+  ModelKind& set_linear(bool v) {
+    linear = v;
+    return *this;
+  }
+  ModelKind& set_fused_kernels(bool v) {
+    fused_kernels = v;
+    return *this;
+  }
+  ModelKind& set_prior(PriorTraining v) {
+    prior = v;
+    return *this;
+  }
+  ModelKind& set_dynamics(LatentDynamics v) {
+    dynamics = v;
+    return *this;
+  }
+  ModelKind& set_objective(std::unique_ptr<Objective> (*v)()) {
+    objective = v;
+    return *this;
+  }
+  ModelKind& set_fit_closed_form(Model (*v)(const ModelOptions&, const TrajectorySet&)) {
+    fit_closed_form = v;
+    return *this;
+  }
+
   bool has_dynamics() const { return dynamics != LatentDynamics::None; }
   bool closed_form() const { return fit_closed_form != nullptr; }
 };

@@ -2,8 +2,8 @@
 // Wasserstein distance between encoded moves and moves sampled from the
 // learned Langevin prior; the prior is fitted in its own step by the
 // transition likelihood of the detached latents.
-#include "losses/sliced_wasserstein.h"
 #include "dynae/models/model_kind.h"
+#include "losses/sliced_wasserstein.h"
 #include "models/objective.h"
 
 namespace dynae {
@@ -12,13 +12,8 @@ namespace {
 class DynAEObjective : public Objective {
  public:
   BatchLoss loss(const Model::Impl& model, const PairBatch& batch, double beta, at::Generator& gen) const override {
-    const int64_t n = batch.x0.size(0);
-    const torch::Tensor z = model.encode(torch::cat({batch.x0, batch.x1}));
-    const torch::Tensor out = model.decode(z);
-    BatchLoss terms;
-    terms.z0 = z.slice(0, 0, n);
-    terms.z1 = z.slice(0, n);
-    terms.reconstruction = pair_reconstruction(out, batch);
+    torch::Tensor z;
+    BatchLoss terms = autoencode_pairs(model, batch, z);
     const torch::Tensor z0d = terms.z0.detach();
     const torch::Tensor prior_moves = model.prior->sample(z0d, gen) - z0d;
     const torch::Tensor dirs = random_directions(model.options.projections, model.options.latent_dim, gen, z.options());
@@ -37,20 +32,15 @@ class DynAEObjective : public Objective {
 }  // namespace
 
 const ModelKind& dynae_model_kind() {
-  static const ModelKind kind = [] {
-    ModelKind k;
-    k.name = "dynae";
-    k.display_name = "DynAE";
-    k.config_name = "DynamicsAE";
-    k.aliases = {"DynamicsAE"};
-    k.summary = "DynAE: reconstruction + beta * SWD(encoded moves, moves of a learned Langevin prior); resampled pairs";
-    k.resamples = true;
-    k.fused_kernels = true;
-    k.prior = PriorTraining::OwnStep;
-    k.dynamics = LatentDynamics::Langevin;
-    k.objective = [] { return std::unique_ptr<Objective>(std::make_unique<DynAEObjective>()); };
-    return k;
-  }();
+  static const ModelKind kind =
+      ModelKind("dynae", "DynAE", "DynamicsAE",
+                "DynAE: reconstruction + beta * SWD(encoded moves, moves of a learned Langevin prior); resampled pairs")
+          .set_aliases({"DynamicsAE"})
+          .set_resamples(true)
+          .set_fused_kernels(true)
+          .set_prior(PriorTraining::OwnStep)
+          .set_dynamics(LatentDynamics::Langevin)
+          .set_objective(objective_of<DynAEObjective>);
   return kind;
 }
 

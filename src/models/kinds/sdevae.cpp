@@ -8,8 +8,8 @@
 // averaged over the batch. The force net is trained by the same loss.
 #include <cmath>
 
-#include "losses/gaussian.h"
 #include "dynae/models/model_kind.h"
+#include "losses/gaussian.h"
 #include "models/objective.h"
 
 namespace dynae {
@@ -41,19 +41,13 @@ class SDEVAEObjective : public Objective {
 }  // namespace
 
 const ModelKind& sdevae_model_kind() {
-  static const ModelKind kind = [] {
-    ModelKind k;
-    k.name = "sdevae";
-    k.display_name = "SDE-VAE";
-    k.config_name = "SDEVAE";
-    k.aliases = {"SDE-VAE"};
-    k.summary = "SDE-VAE: Gaussian posteriors, prior N(0, I/nu) then z1 ~ N(z0 + f(z0), I)";
-    k.variational = true;
-    k.prior = PriorTraining::WithAutoencoder;
-    k.dynamics = LatentDynamics::EulerUnitNoise;
-    k.objective = [] { return std::unique_ptr<Objective>(std::make_unique<SDEVAEObjective>()); };
-    return k;
-  }();
+  static const ModelKind kind = ModelKind("sdevae", "SDE-VAE", "SDEVAE",
+                                          "SDE-VAE: Gaussian posteriors, prior N(0, I/nu) then z1 ~ N(z0 + f(z0), I)")
+                                    .set_aliases({"SDE-VAE"})
+                                    .set_variational(true)
+                                    .set_prior(PriorTraining::WithAutoencoder)
+                                    .set_dynamics(LatentDynamics::EulerUnitNoise)
+                                    .set_objective(objective_of<SDEVAEObjective>);
   return kind;
 }
 

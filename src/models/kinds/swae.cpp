@@ -1,8 +1,8 @@
 // SWAE baseline (METHOD.md "Baselines"): a deterministic autoencoder whose
 // latents are pulled by the sliced Wasserstein distance towards samples of the
 // uniform distribution on [-1, 1]^d, as many as there are latents.
-#include "losses/sliced_wasserstein.h"
 #include "dynae/models/model_kind.h"
+#include "losses/sliced_wasserstein.h"
 #include "models/objective.h"
 
 namespace dynae {
@@ -11,13 +11,8 @@ namespace {
 class SWAEObjective : public Objective {
  public:
   BatchLoss loss(const Model::Impl& model, const PairBatch& batch, double beta, at::Generator& gen) const override {
-    const int64_t n = batch.x0.size(0);
-    const torch::Tensor z = model.encode(torch::cat({batch.x0, batch.x1}));
-    const torch::Tensor out = model.decode(z);
-    BatchLoss terms;
-    terms.z0 = z.slice(0, 0, n);
-    terms.z1 = z.slice(0, n);
-    terms.reconstruction = pair_reconstruction(out, batch);
+    torch::Tensor z;
+    BatchLoss terms = autoencode_pairs(model, batch, z);
     torch::Tensor samples;
     {
       torch::NoGradGuard no_grad;
@@ -33,16 +28,10 @@ class SWAEObjective : public Objective {
 }  // namespace
 
 const ModelKind& swae_model_kind() {
-  static const ModelKind kind = [] {
-    ModelKind k;
-    k.name = "swae";
-    k.display_name = "SWAE";
-    k.config_name = "SWAE";
-    k.aliases = {};
-    k.summary = "SWAE: reconstruction + beta * SWD(latents, uniform on [-1, 1]^d)";
-    k.objective = [] { return std::unique_ptr<Objective>(std::make_unique<SWAEObjective>()); };
-    return k;
-  }();
+  static const ModelKind kind =
+      ModelKind("swae", "SWAE", "SWAE", "SWAE: reconstruction + beta * SWD(latents, uniform on [-1, 1]^d)")
+          .set_aliases({})
+          .set_objective(objective_of<SWAEObjective>);
   return kind;
 }
 

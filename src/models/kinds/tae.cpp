@@ -1,7 +1,7 @@
 // Time-lagged autoencoder baseline: encode x_t, decode the target at t + tau;
 // the loss is that reconstruction alone (no regulariser, beta unused).
-#include "losses/reconstruction.h"
 #include "dynae/models/model_kind.h"
+#include "losses/reconstruction.h"
 #include "models/objective.h"
 
 namespace dynae {
@@ -9,7 +9,8 @@ namespace {
 
 class TAEObjective : public Objective {
  public:
-  BatchLoss loss(const Model::Impl& model, const PairBatch& batch, double /*beta*/, at::Generator& /*gen*/) const override {
+  BatchLoss loss(const Model::Impl& model, const PairBatch& batch, double /*beta*/,
+                 at::Generator& /*gen*/) const override {
     BatchLoss terms;
     terms.z0 = model.encode(batch.x0);
     terms.reconstruction = reconstruction_error(model.decode(terms.z0), batch.y1);
@@ -22,16 +23,10 @@ class TAEObjective : public Objective {
 }  // namespace
 
 const ModelKind& tae_model_kind() {
-  static const ModelKind kind = [] {
-    ModelKind k;
-    k.name = "tae";
-    k.display_name = "TAE";
-    k.config_name = "TAE";
-    k.aliases = {"TimeLaggedAE", "time-lagged autoencoder"};
-    k.summary = "TAE: time-lagged autoencoder, encode x_t, decode x_{t+tau}";
-    k.objective = [] { return std::unique_ptr<Objective>(std::make_unique<TAEObjective>()); };
-    return k;
-  }();
+  static const ModelKind kind =
+      ModelKind("tae", "TAE", "TAE", "TAE: time-lagged autoencoder, encode x_t, decode x_{t+tau}")
+          .set_aliases({"TimeLaggedAE", "time-lagged autoencoder"})
+          .set_objective(objective_of<TAEObjective>);
   return kind;
 }
 

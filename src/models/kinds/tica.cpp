@@ -109,8 +109,8 @@ Model fit_tica(const ModelOptions& options, const TrajectorySet& data) {
   if (data.empty()) throw DataError("no trajectories for TICA");
   const int64_t n = shape_product(data.input_frame_shape()), d = options.latent_dim;
   if (n < d) {
-    throw DataError("TICA: the input has " + std::to_string(n) + " feature(s) per frame, fewer than d = " +
-                    std::to_string(d) + " components");
+    throw DataError("TICA: the input has " + std::to_string(n) +
+                    " feature(s) per frame, fewer than d = " + std::to_string(d) + " components");
   }
   const LaggedMoments moments = lagged_moments(data, n, options.lag);
   refuse_constant_features(moments.c0.diagonal());
@@ -140,16 +140,10 @@ Model fit_tica(const ModelOptions& options, const TrajectorySet& data) {
 }
 
 const ModelKind& tica_model_kind() {
-  static const ModelKind kind = [] {
-    ModelKind k;
-    k.name = "tica";
-    k.display_name = "TICA";
-    k.config_name = "TICA";
-    k.summary = "TICA: linear, closed form; the d slowest components scaled to unit variance";
-    k.linear = true;
-    k.fit_closed_form = fit_tica;
-    return k;
-  }();
+  static const ModelKind kind =
+      ModelKind("tica", "TICA", "TICA", "TICA: linear, closed form; the d slowest components scaled to unit variance")
+          .set_linear(true)
+          .set_fit_closed_form(fit_tica);
   return kind;
 }
 

@@ -2,8 +2,8 @@
 // diagonal Gaussian, a reparameterised sample is decoded, and the loss is the
 // reconstruction plus beta times KL(q(z|x) || N(0, I)), each frame's KL
 // averaged over the batch and the two frames' added, as the reconstruction is.
-#include "losses/gaussian.h"
 #include "dynae/models/model_kind.h"
+#include "losses/gaussian.h"
 #include "models/objective.h"
 
 namespace dynae {
@@ -29,17 +29,10 @@ class VAEObjective : public Objective {
 }  // namespace
 
 const ModelKind& vae_model_kind() {
-  static const ModelKind kind = [] {
-    ModelKind k;
-    k.name = "vae";
-    k.display_name = "VAE";
-    k.config_name = "VAE";
-    k.aliases = {};
-    k.summary = "VAE: reconstruction + beta * KL(q(z|x) || N(0, I))";
-    k.variational = true;
-    k.objective = [] { return std::unique_ptr<Objective>(std::make_unique<VAEObjective>()); };
-    return k;
-  }();
+  static const ModelKind kind = ModelKind("vae", "VAE", "VAE", "VAE: reconstruction + beta * KL(q(z|x) || N(0, I))")
+                                    .set_aliases({})
+                                    .set_variational(true)
+                                    .set_objective(objective_of<VAEObjective>);
   return kind;
 }
 
