@@ -3,7 +3,7 @@
 // each kind is declared once, in its own file under src/models/kinds/, with
 // the traits the rest of the library asks about (is it variational, does it
 // resample, how is its prior trained) and how it is fitted. Adding a model is
-// that one file plus one line in src/models/model_kinds.cpp.
+// that one file plus its entry in src/models/model_kinds.cpp.
 #include <memory>
 #include <string>
 #include <vector>
