@@ -48,7 +48,9 @@ std::vector<double> movie_box(const std::vector<Array>& truths, const MovieOptio
 
 Array render_movie(const Array& truth, const MovieOptions& o) { return render_movie(std::vector<Array>{truth}, o)[0]; }
 
-std::vector<Array> render_movie(const std::vector<Array>& truths, const MovieOptions& o) {
+namespace {
+
+void check_movie_inputs(const std::vector<Array>& truths, const MovieOptions& options) {
   if (truths.empty()) throw ConfigError("movie: no trajectories given");
   for (const auto& truth : truths) {
     if (truth.rank() != 2 || truth.frames() < 1 || truth.shape[1] < 1 || truth.shape[1] > 3 ||
@@ -59,27 +61,61 @@ std::vector<Array> render_movie(const std::vector<Array>& truths, const MovieOpt
           truth.shape_string());
     }
   }
-  if (o.size < 8 || (o.size & (o.size - 1)) != 0) {
-    throw ConfigError("movie frame size = " + std::to_string(o.size) +
+  if (options.size < 8 || (options.size & (options.size - 1)) != 0) {
+    throw ConfigError("movie frame size = " + std::to_string(options.size) +
                       " is invalid: expected a power of two >= 8 (32, 64)");
   }
-  if (o.sprite != "spot" && o.sprite != "disc") {
-    throw ConfigError("movie sprite '" + o.sprite + "' is unknown; expected spot or disc");
+  if (options.sprite != "spot" && options.sprite != "disc") {
+    throw ConfigError("movie sprite '" + options.sprite + "' is unknown; expected spot or disc");
   }
-  if (o.radius < 0 || !std::isfinite(o.radius)) throw ConfigError("movie radius must be a number >= 0 (pixels)");
-  if (!(o.noise >= 0) || !std::isfinite(o.noise)) throw ConfigError("movie pixel noise must be a number >= 0");
-  const int64_t d = truths[0].shape[1], S = o.size;
-  const bool sized = d == 3;
-  if (sized && o.radius_range.size() != 2) {
+  if (options.radius < 0 || !std::isfinite(options.radius)) {
+    throw ConfigError("movie radius must be a number >= 0 (pixels)");
+  }
+  if (!(options.noise >= 0) || !std::isfinite(options.noise)) {
+    throw ConfigError("movie pixel noise must be a number >= 0");
+  }
+  if (truths[0].shape[1] == 3 && options.radius_range.size() != 2) {
     throw ConfigError(
         "movie of 3-D truth: the third coordinate sets the "
         "radius; give radius_range (min, max pixels)");
   }
-  if (!o.radius_range.empty() && (o.radius_range.size() != 2 || !(o.radius_range[0] > 0) || !(o.radius_range[1] > 0))) {
+  const auto& range = options.radius_range;
+  if (!range.empty() && (range.size() != 2 || !(range[0] > 0) || !(range[1] > 0))) {
     throw ConfigError("movie radius_range must be two positive numbers (pixels)");
   }
-  const std::vector<double> box = movie_box(truths, o);
-  const double r0 = o.radius > 0 ? o.radius : S / 16.0;
+}
+
+/// Draws the sprite centred at pixel (px, py) (column = x, row = y) with
+/// radius r into the size x size image.
+void draw_sprite(const std::string& sprite, double px, double py, double r, int64_t size, double* image,
+                 std::vector<double>& gx, std::vector<double>& gy) {
+  if (sprite == "spot") {
+    for (int64_t j = 0; j < size; ++j) {
+      gx[j] = std::exp(-0.5 * ((j + 0.5 - px) * (j + 0.5 - px)) / (r * r));
+      gy[j] = std::exp(-0.5 * ((j + 0.5 - py) * (j + 0.5 - py)) / (r * r));
+    }
+    for (int64_t i = 0; i < size; ++i) {
+      for (int64_t j = 0; j < size; ++j) image[i * size + j] = gy[i] * gx[j];
+    }
+    return;
+  }
+  // Soft edge a pixel wide: 1 inside, 0 outside, logistic across the rim.
+  for (int64_t i = 0; i < size; ++i) {
+    for (int64_t j = 0; j < size; ++j) {
+      const double dist = std::hypot(j + 0.5 - px, i + 0.5 - py);
+      image[i * size + j] = 1.0 / (1.0 + std::exp((dist - r) / 0.3));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Array> render_movie(const std::vector<Array>& truths, const MovieOptions& options) {
+  check_movie_inputs(truths, options);
+  const int64_t d = truths[0].shape[1], size = options.size;
+  const bool sized = d == 3;  // the third coordinate sets the radius
+  const std::vector<double> box = movie_box(truths, options);
+  const double r0 = options.radius > 0 ? options.radius : size / 16.0;
   double zmin = 0, zmax = 1;
   if (sized) {
     zmin = zmax = truths[0].at(0, 2);
@@ -90,42 +126,25 @@ std::vector<Array> render_movie(const std::vector<Array>& truths, const MovieOpt
       }
     }
   }
-  std::mt19937_64 rng(o.seed ^ 0x6d6f766965ULL);
-  std::normal_distribution<double> normal(0.0, o.noise > 0 ? o.noise : 1.0);
-  std::vector<double> gx(S), gy(S);
+  std::mt19937_64 rng(options.seed ^ 0x6d6f766965ULL);
+  std::normal_distribution<double> normal(0.0, options.noise > 0 ? options.noise : 1.0);
+  std::vector<double> gx(size), gy(size);
   std::vector<Array> movies;
   for (const auto& truth : truths) {
-    const int64_t T = truth.frames();
-    Array movie = Array::zeros({T, 1, S, S});
-    for (int64_t t = 0; t < T; ++t) {
-      // Sprite centre in pixel coordinates (column = x, row = y).
-      const double px = (truth.at(t, 0) - box[0]) / (box[1] - box[0]) * S;
-      const double py = d == 1 ? 0.5 * S : (truth.at(t, 1) - box[2]) / (box[3] - box[2]) * S;
+    const int64_t frames = truth.frames();
+    Array movie = Array::zeros({frames, 1, size, size});
+    for (int64_t t = 0; t < frames; ++t) {
+      const double px = (truth.at(t, 0) - box[0]) / (box[1] - box[0]) * size;
+      const double py = d == 1 ? 0.5 * size : (truth.at(t, 1) - box[2]) / (box[3] - box[2]) * size;
       double r = r0;
       if (sized) {
         const double u = zmax > zmin ? (truth.at(t, 2) - zmin) / (zmax - zmin) : 0.5;
-        r = o.radius_range[0] + u * (o.radius_range[1] - o.radius_range[0]);
+        r = options.radius_range[0] + u * (options.radius_range[1] - options.radius_range[0]);
       }
-      double* img = movie.data.data() + t * S * S;
-      if (o.sprite == "spot") {
-        for (int64_t j = 0; j < S; ++j) {
-          gx[j] = std::exp(-0.5 * ((j + 0.5 - px) * (j + 0.5 - px)) / (r * r));
-          gy[j] = std::exp(-0.5 * ((j + 0.5 - py) * (j + 0.5 - py)) / (r * r));
-        }
-        for (int64_t i = 0; i < S; ++i) {
-          for (int64_t j = 0; j < S; ++j) img[i * S + j] = gy[i] * gx[j];
-        }
-      } else {
-        // Soft edge a pixel wide: 1 inside, 0 outside, logistic across the rim.
-        for (int64_t i = 0; i < S; ++i) {
-          for (int64_t j = 0; j < S; ++j) {
-            const double dist = std::hypot(j + 0.5 - px, i + 0.5 - py);
-            img[i * S + j] = 1.0 / (1.0 + std::exp((dist - r) / 0.3));
-          }
-        }
-      }
-      if (o.noise > 0) {
-        for (int64_t k = 0; k < S * S; ++k) img[k] += normal(rng);
+      double* image = movie.data.data() + t * size * size;
+      draw_sprite(options.sprite, px, py, r, size, image, gx, gy);
+      if (options.noise > 0) {
+        for (int64_t k = 0; k < size * size; ++k) image[k] += normal(rng);
       }
     }
     movies.push_back(std::move(movie));
