@@ -249,3 +249,13 @@ TEST(Config, EveryOptionIsDeclaredOnceAndRoundTrips) {
   EXPECT_NE(config_error("[Other Controls]\nthreads = -1\n[Data]\ninput_data = [a.npy]\n").find("threads = -1 is invalid"),
             std::string::npos);
 }
+
+// Paths given item by item (repeated --input flags) are taken as they are:
+// a comma or a quote in a file name is part of it.
+TEST(Config, PathItemsKeepCommasAndQuotes) {
+  ConfigSpec spec;
+  spec.set("input_data", std::vector<std::string>{"runs/a,b.npy", "it's.npy"}, "--input");
+  const auto runs = spec.expand();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].input_paths, (std::vector<std::string>{"runs/a,b.npy", "it's.npy"}));
+}

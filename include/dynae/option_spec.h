@@ -10,6 +10,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace dynae {
@@ -64,6 +65,9 @@ struct BoundOption {
   std::function<std::string(const Owner&)> get;         ///< canonical text of the value
   std::function<void(Owner&, const std::string&)> set;  ///< from canonical text (parse first)
   std::function<void(const Owner&)> validate;           ///< range check of the held value
+  /// Paths: the list as given, item by item (no text round trip, so a path
+  /// may hold commas or quotes); empty for other types.
+  std::function<void(Owner&, const std::vector<std::string>&)> set_items;
 };
 
 /// Text of numbers and booleans as options write them: the shortest text that
@@ -157,6 +161,9 @@ BoundOption<Owner> bind_option(const OptionDecl& decl, T Owner::*member, const c
   b.info.name = name;
   b.get = [member](const Owner& o) { return option_detail::text_of(o.*member); };
   b.set = [member](Owner& o, const std::string& t) { option_detail::read_into(o.*member, t); };
+  if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    b.set_items = [member](Owner& o, const std::vector<std::string>& items) { o.*member = items; };
+  }
   const OptionInfo info = b.info;
   b.validate = [member, info](const Owner& o) {
     if (info.type == OptionType::Int || info.type == OptionType::UInt || info.type == OptionType::Float) {
@@ -176,6 +183,9 @@ BoundOption<Outer> lift_option(const BoundOption<Inner>& in, Inner Outer::*part)
   b.get = [g = in.get, part](const Outer& o) { return g(o.*part); };
   b.set = [s = in.set, part](Outer& o, const std::string& t) { s(o.*part, t); };
   b.validate = [v = in.validate, part](const Outer& o) { v(o.*part); };
+  if (in.set_items) {
+    b.set_items = [s = in.set_items, part](Outer& o, const std::vector<std::string>& items) { s(o.*part, items); };
+  }
   return b;
 }
 

@@ -92,7 +92,7 @@ std::vector<RunSettings> ConfigSpec::expand() const {
     auto it = values_.find(option.info.key);
     if (it == values_.end()) continue;
     if (option.info.type == OptionType::Paths) {
-      option.set(base, option_detail::text_of(it->second));  // a list of paths is one run's trajectories
+      option.set_items(base, it->second);  // a list of paths is one run's trajectories
     } else {
       axes.emplace_back(&option, it->second);
     }
