@@ -12,12 +12,18 @@ std::vector<OptionChoice> prior_dynamics_choices() { return {{"Langevin", "Lange
 /// The INI file's sections, in order.
 const char* const kSections[] = {"Model Parameters", "Training Parameters", "Data", "Other Controls"};
 
-std::vector<BoundOption<RunSettings>> build_run_option_table() {
-  const std::vector<BoundOption<RunSettings>> own = {
+/// The run's own options (run_settings.def), not the model's.
+const std::vector<BoundOption<RunSettings>>& run_own_options() {
+  static const std::vector<BoundOption<RunSettings>> own = {
 #define DYNAE_OPTION(member, type, value, declaration) bind_option(declaration, &RunSettings::member, #member),
 #include "dynae/config/run_settings.def"
 #undef DYNAE_OPTION
   };
+  return own;
+}
+
+std::vector<BoundOption<RunSettings>> build_run_option_table() {
+  const std::vector<BoundOption<RunSettings>>& own = run_own_options();
   // Section by section: the model's options, then the run's own.
   std::vector<BoundOption<RunSettings>> table;
   for (const char* section : kSections) {
@@ -113,8 +119,8 @@ std::vector<RunSettings> ConfigSpec::expand() const {
   }
   for (const auto& r : runs) {
     try {
-      for (const auto& option : run_option_table()) option.validate(r);
       r.options.validate();
+      for (const auto& option : run_own_options()) option.validate(r);
     } catch (const ConfigError& e) {
       throw ConfigError(std::string(e.what()) + (r.label.empty() ? "" : " (run " + r.label + ")"));
     }
