@@ -1,0 +1,160 @@
+#include "dynae/analysis/discretise.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "dynae/errors.h"
+
+namespace dynae {
+namespace {
+
+constexpr int64_t kKmeansFrames = 100000;  // k-means is fitted on at most this many evenly spaced frames
+
+double squared_distance(const double* a, const double* b, int64_t d) {
+  double s = 0;
+  for (int64_t j = 0; j < d; ++j) s += (a[j] - b[j]) * (a[j] - b[j]);
+  return s;
+}
+
+void check_points(const Array& z, const char* what) {
+  if (z.rank() != 2 || z.frames() < 1) {
+    throw DataError(std::string(what) + ": expected frames (T, d) with T >= 1, got " + z.shape_string());
+  }
+  for (int64_t i = 0; i < z.size(); ++i) {
+    if (!std::isfinite(z.data[i])) {
+      throw DataError(std::string(what) + ": frame " + std::to_string(i / z.frame_size()) + " holds a non-finite value");
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<int64_t> assign_nearest(const Array& z, const Array& centers) {
+  const int64_t d = z.frame_size(), k = centers.frames();
+  if (k < 1 || centers.frame_size() != d) {
+    throw DataError("nearest-centre assignment: " + std::to_string(k) + " centres of " + std::to_string(centers.frame_size()) +
+                    " values for frames of " + std::to_string(d));
+  }
+  std::vector<int64_t> out(static_cast<size_t>(z.frames()));
+  for (int64_t t = 0; t < z.frames(); ++t) {
+    double best = std::numeric_limits<double>::infinity();
+    int64_t arg = 0;
+    for (int64_t c = 0; c < k; ++c) {
+      const double s = squared_distance(&z.data[t * d], &centers.data[c * d], d);
+      if (s < best) {
+        best = s;
+        arg = c;
+      }
+    }
+    out[t] = arg;
+  }
+  return out;
+}
+
+Array kmeans_centers(const Array& all, int64_t k, uint64_t seed, int64_t max_iterations) {
+  check_points(all, "k-means");
+  if (k < 1) throw ConfigError("k-means: number of clusters must be >= 1, got " + std::to_string(k));
+  Array sub;
+  if (all.frames() > kKmeansFrames) {
+    const int64_t stride = (all.frames() + kKmeansFrames - 1) / kKmeansFrames;
+    sub = Array::zeros({(all.frames() + stride - 1) / stride, all.frame_size()});
+    for (int64_t t = 0; t * stride < all.frames(); ++t) {
+      std::copy(&all.data[t * stride * all.frame_size()], &all.data[(t * stride + 1) * all.frame_size()],
+                &sub.data[t * all.frame_size()]);
+    }
+  }
+  const Array& z = all.frames() > kKmeansFrames ? sub : all;
+  const int64_t n = z.frames(), d = z.frame_size();
+  std::mt19937_64 rng(seed);
+  Array c = Array::zeros({k, d});
+  // k-means++ seeding.
+  std::vector<double> nearest(static_cast<size_t>(n), std::numeric_limits<double>::infinity());
+  int64_t pick = std::uniform_int_distribution<int64_t>(0, n - 1)(rng);
+  double spread = 0;
+  for (int64_t c0 = 0; c0 < k; ++c0) {
+    std::copy(&z.data[pick * d], &z.data[pick * d] + d, &c.data[c0 * d]);
+    double total = 0;
+    for (int64_t t = 0; t < n; ++t) {
+      nearest[t] = std::min(nearest[t], squared_distance(&z.data[t * d], &c.data[c0 * d], d));
+      total += nearest[t];
+    }
+    if (c0 == 0) spread = total / n;
+    if (c0 + 1 == k) break;
+    if (!(total > 0)) {
+      throw DataError("k-means: the frames hold only " + std::to_string(c0 + 1) + " distinct point(s), fewer than the " +
+                      std::to_string(k) + " clusters asked for");
+    }
+    double r = std::uniform_real_distribution<double>(0, total)(rng);
+    pick = n - 1;
+    for (int64_t t = 0; t < n; ++t) {
+      r -= nearest[t];
+      if (r <= 0 && nearest[t] > 0) {
+        pick = t;
+        break;
+      }
+    }
+  }
+  // Lloyd iterations.
+  const double tol = 1e-16 * std::max(spread, 1e-300);
+  std::vector<double> sum(static_cast<size_t>(k * d));
+  std::vector<int64_t> members(static_cast<size_t>(k));
+  for (int64_t it = 0; it < max_iterations; ++it) {
+    const std::vector<int64_t> label = assign_nearest(z, c);
+    std::fill(sum.begin(), sum.end(), 0.0);
+    std::fill(members.begin(), members.end(), 0);
+    for (int64_t t = 0; t < n; ++t) {
+      ++members[label[t]];
+      for (int64_t j = 0; j < d; ++j) sum[label[t] * d + j] += z.data[t * d + j];
+    }
+    double moved = 0;
+    for (int64_t a = 0; a < k; ++a) {
+      if (members[a] == 0) {
+        // Re-seed at the frame farthest from its own centre.
+        int64_t far = 0;
+        double best = -1;
+        for (int64_t t = 0; t < n; ++t) {
+          const double s = squared_distance(&z.data[t * d], &c.data[label[t] * d], d);
+          if (s > best) {
+            best = s;
+            far = t;
+          }
+        }
+        std::copy(&z.data[far * d], &z.data[far * d] + d, &c.data[a * d]);
+        moved = std::numeric_limits<double>::infinity();
+        continue;
+      }
+      double m = 0;
+      for (int64_t j = 0; j < d; ++j) {
+        const double v = sum[a * d + j] / members[a];
+        m += (v - c.data[a * d + j]) * (v - c.data[a * d + j]);
+        c.data[a * d + j] = v;
+      }
+      moved = std::max(moved, m);
+    }
+    if (moved <= tol) break;
+  }
+  return c;
+}
+
+Array regular_space_centers(const Array& z, double min_dist, int64_t max_centers) {
+  check_points(z, "regular-space clustering");
+  if (!(min_dist > 0)) throw ConfigError("regular-space clustering: min_dist must be > 0");
+  const int64_t n = z.frames(), d = z.frame_size();
+  std::vector<double> c;
+  const double m2 = min_dist * min_dist;
+  for (int64_t t = 0; t < n; ++t) {
+    bool far = true;
+    for (size_t a = 0; a < c.size() && far; a += d) far = squared_distance(&z.data[t * d], &c[a], d) >= m2;
+    if (!far) continue;
+    if (static_cast<int64_t>(c.size() / d) == max_centers) {
+      throw DataError("regular-space clustering: more than " + std::to_string(max_centers) + " centres at min_dist " +
+                      std::to_string(min_dist) + "; increase min_dist");
+    }
+    c.insert(c.end(), &z.data[t * d], &z.data[t * d] + d);
+  }
+  return Array({static_cast<int64_t>(c.size()) / d, d}, c);
+}
+
+}  // namespace dynae
