@@ -20,11 +20,14 @@ struct ReportArgs {
 void add_report_command(CLI::App& app) {
   auto args = std::make_shared<ReportArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "report", "write RUN_DIR/report.html: metrics, free energy, force field, generated dynamics, training curves");
+      "report", "write RUN_DIR/report.html: metrics, free energy, force field, generated dynamics, kinetics, training curves");
   cmd->add_option("run_dir", args->run, "a training run's output directory")->required();
   cmd->add_option("--truth,-t", args->options.truth_paths, "ground truth .npy per input: metrics and latent-vs-truth figure");
   cmd->add_option("--steps", args->options.generate_steps, "learned-dynamics steps [as many as the data has frames]");
   cmd->add_option("--seed", args->options.seed, "noise seed of the generated dynamics")->capture_default_str();
+  cmd->add_option("--kinetics-bootstrap", args->options.kinetics.its.bootstrap,
+                  "bootstrap samples of the Kinetics section's timescales")
+      ->capture_default_str();
   cmd->add_option("--threads", args->threads, "threads")->capture_default_str();
   add_landscape_options(cmd, args->options.landscape);
   cmd->footer("Figures (PNG and SVG) go to RUN_DIR/report/; the page embeds the SVGs, so it opens on its own.");

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <sstream>
 
 #include "dynae/data/npy.h"
 #include "test_util.h"
@@ -191,13 +192,14 @@ TEST(Cli, LandscapeGenerateAndReportOnATrainedRun) {
   EXPECT_EQ(std::count(html.begin(), html.end(), '\n') > 20, true);
   size_t svgs = 0;
   for (size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++svgs;
-  EXPECT_EQ(svgs, 4u) << "latent vs truth, free energy, generated vs encoded, losses";
+  EXPECT_EQ(svgs, 6u) << "latent vs truth, free energy, generated vs encoded, implied timescales, CK test, losses";
   for (const char* s : {"Latent against the ground truth", "Free energy and metastable states", "Learned dynamics",
-                        "Jensen-Shannon", "Training", "Configuration"}) {
+                        "Jensen-Shannon", "Kinetics", "Chapman-Kolmogorov test at lag", "VAMP-2 at lag", "Training",
+                        "Configuration"}) {
     EXPECT_NE(html.find(s), std::string::npos) << s;
   }
   for (const char* f : {"free_energy.png", "losses.svg", "generated_vs_encoded.png", "latent_vs_truth.png",
-                        "landscape/free_energy.npy", "landscape/force.npy"}) {
+                        "landscape/free_energy.npy", "landscape/force.npy", "kinetics/its.csv", "kinetics/ck.png"}) {
     EXPECT_TRUE(test::file_exists(dir + "/run/report/" + f)) << f;
   }
 
@@ -221,6 +223,40 @@ TEST(Cli, LandscapeGenerateAndReportOnATrainedRun) {
   r = run_cli("generate -m " + dir + "/tica/model.pt --from " + dir + "/x.npy --steps 10 -o " + dir + "/gen2", dir);
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("has no learned latent dynamics"), std::string::npos) << r.output;
+
+  // Kinetics of the DynAE latent beside the truth's and the learned dynamics', with TICA ranked by VAMP-2.
+  r = run_cli("kinetics -m " + dir + "/run/model.pt -i " + dir + "/x.npy --truth " + dir + "/t.npy --lags 10,50,100 "
+              "--bootstrap 5 --vamp-model " + dir + "/tica/model.pt -o " + dir + "/kin", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* s : {"**latent**", "**truth**", "**generated**", "input features", "TICA latent"}) {
+    EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
+  }
+  const std::string its = test::read_file(dir + "/kin/its.csv");
+  EXPECT_EQ(its.find("nan"), std::string::npos);
+  // The truth's basins: its slowest timescale at lag 100 is a few hundred frames on this data.
+  std::istringstream rows(its);
+  std::string row;
+  double truth_t1 = 0;
+  while (std::getline(rows, row)) {
+    if (row.rfind("truth,100,100,1,", 0) == 0) truth_t1 = std::stod(row.substr(16));
+  }
+  EXPECT_GT(truth_t1, 150);
+  EXPECT_LT(truth_t1, 600);
+  EXPECT_EQ(read_npy(dir + "/kin/dtraj_latent0.npy").shape, (std::vector<int64_t>{20000}));
+
+  // Given states; bad input is named.
+  write_npy(dir + "/s.npy", read_npy(dir + "/kin/dtraj_truth0.npy"), NpyDtype::Int64);
+  r = run_cli("kinetics --states " + dir + "/s.npy --lags 1,5 --bootstrap 0 -o " + dir + "/kin2", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(test::file_exists(dir + "/kin2/msm_T_lag5.npy"));
+  write_npy(dir + "/half.npy", Array({3}, {0, 0.5, 1}));
+  r = run_cli("kinetics --states " + dir + "/half.npy -o " + dir + "/kin3", dir);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("half.npy', frame 1: state 0.5"), std::string::npos) << r.output;
+  r = run_cli("kinetics --states " + dir + "/s.npy --latent " + dir + "/x.npy -o " + dir + "/kin4", dir);
+  EXPECT_EQ(r.code, 2) << r.output;
+  r = run_cli("kinetics --states " + dir + "/s.npy --lags 0 -o " + dir + "/kin5", dir);
+  EXPECT_EQ(r.code, 2) << r.output;
 }
 
 // Both published reference sample configs train unchanged, from a folder laid

@@ -12,6 +12,8 @@
 #include "dynae/analysis/msm.h"
 #include "dynae/analysis/vamp.h"
 #include "dynae/errors.h"
+#include "dynae/experiments/kinetics.h"
+#include "test_util.h"
 
 using namespace dynae;
 
@@ -51,6 +53,45 @@ std::vector<double> true_eigenvalues(const Eigen::MatrixXd& t) {
   for (int i = 0; i < t.rows(); ++i) ev.push_back(es.eigenvalues()(i).real());
   std::sort(ev.begin(), ev.end(), [](double a, double b) { return std::abs(a) > std::abs(b); });
   return ev;
+}
+
+/// Overdamped Langevin in V = 2 (x^2 - 1)^2, kT = 1, D = 1, Euler-Maruyama at
+/// dt = 1e-3, one frame every 10 steps.
+constexpr double kWellFrame = 10e-3;
+std::vector<double> double_well_frames(int64_t frames, uint64_t seed) {
+  const double dt = 1e-3;
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  std::vector<double> out;
+  double x = -1;
+  for (int64_t f = 0; f < frames; ++f) {
+    for (int k = 0; k < 10; ++k) x += -8 * x * (x * x - 1) * dt + std::sqrt(2 * dt) * normal(rng);
+    out.push_back(x);
+  }
+  return out;
+}
+
+/// Slowest timescale (frames) of the generator of the same potential,
+/// discretised independently on a fine grid (square-root approximation:
+/// k_i->j = D/h^2 exp(-(V_j - V_i) / 2)).
+double double_well_slowest_timescale() {
+  const double h = 0.01;
+  const int n = static_cast<int>(std::lround(5.0 / h)) + 1;
+  Eigen::MatrixXd q = Eigen::MatrixXd::Zero(n, n);
+  auto v = [](double y) { return 2 * (y * y - 1) * (y * y - 1); };
+  for (int i = 0; i < n; ++i) {
+    const double xi = -2.5 + i * h;
+    for (int j : {i - 1, i + 1}) {
+      if (j < 0 || j >= n) continue;
+      q(i, j) = std::exp(-(v(-2.5 + j * h) - v(xi)) / 2) / (h * h);
+      q(i, i) -= q(i, j);
+    }
+  }
+  Eigen::EigenSolver<Eigen::MatrixXd> es(q, false);
+  std::vector<double> mu;
+  for (int i = 0; i < n; ++i) mu.push_back(es.eigenvalues()(i).real());
+  std::sort(mu.begin(), mu.end(), std::greater<double>());
+  return -1 / mu[1] / kWellFrame;
 }
 
 }  // namespace
@@ -176,37 +217,12 @@ TEST(Msm, LagLongerThanEveryTrajectoryIsAClearError) {
 }
 
 TEST(Msm, DoubleWellTimescalesConvergeToTheGenerators) {
-  // Overdamped Langevin in V = 2 (x^2 - 1)^2, kT = 1, D = 1, Euler-Maruyama at
-  // dt = 1e-3, one frame every 10 steps; 40 bins on [-2, 2].
-  const double dt = 1e-3, frame = 10 * dt;
-  std::mt19937_64 rng(7);
-  std::normal_distribution<double> normal;
+  // 40 bins on [-2, 2] of the true coordinate.
+  const std::vector<double> x = double_well_frames(400000, 7);
+  const int64_t bins = 40;
   std::vector<int64_t> s;
-  double x = -1;
-  const int64_t frames = 400000, bins = 40;
-  for (int64_t f = 0; f < frames; ++f) {
-    for (int k = 0; k < 10; ++k) x += -8 * x * (x * x - 1) * dt + std::sqrt(2 * dt) * normal(rng);
-    s.push_back(std::clamp<int64_t>(static_cast<int64_t>(std::floor((x + 2) / 4 * bins)), 0, bins - 1));
-  }
-  // The generator of the same potential, discretised independently on a fine
-  // grid (square-root approximation: k_i->j = D/h^2 exp(-(V_j - V_i) / 2)).
-  const double h = 0.01;
-  const int n = static_cast<int>(std::lround(5.0 / h)) + 1;
-  Eigen::MatrixXd q = Eigen::MatrixXd::Zero(n, n);
-  auto v = [](double y) { return 2 * (y * y - 1) * (y * y - 1); };
-  for (int i = 0; i < n; ++i) {
-    const double xi = -2.5 + i * h;
-    for (int j : {i - 1, i + 1}) {
-      if (j < 0 || j >= n) continue;
-      q(i, j) = std::exp(-(v(-2.5 + j * h) - v(xi)) / 2) / (h * h);
-      q(i, i) -= q(i, j);
-    }
-  }
-  Eigen::EigenSolver<Eigen::MatrixXd> es(q, false);
-  std::vector<double> mu;
-  for (int i = 0; i < n; ++i) mu.push_back(es.eigenvalues()(i).real());
-  std::sort(mu.begin(), mu.end(), std::greater<double>());
-  const double slowest = -1 / mu[1] / frame;  // frames
+  for (double v : x) s.push_back(std::clamp<int64_t>(static_cast<int64_t>(std::floor((v + 2) / 4 * bins)), 0, bins - 1));
+  const double slowest = double_well_slowest_timescale();
   ASSERT_GT(slowest, 50);
   double previous = 0;
   for (int64_t lag : {1, 10, 50, 100}) {
@@ -325,4 +341,99 @@ TEST(Discretise, KmeansFindsSeparatedBlobsAndRegularSpaceKeepsItsDistance) {
   }
   EXPECT_THROW(regular_space_centers(z, 0.01, 10), DataError);
   EXPECT_THROW(kmeans_centers(Array({3, 1}, {1, 1, 1}), 2), DataError);
+}
+
+TEST(Kinetics, GivenStatesGiveTimescalesCkAndTheIndicatorsVampScore) {
+  const Eigen::MatrixXd t = four_state_chain();
+  const std::vector<double> ev = true_eigenvalues(t);
+  KineticsInput in;
+  in.states = {sample_chain(t, 150000, 31), sample_chain(t, 150000, 32, 3)};
+  in.states[0][10] = -1;  // unassigned frames are skipped
+  KineticsOptions o;
+  o.lags = {5, 1, 2, 2, 1000000};  // sorted, duplicates dropped, the too-long lag left out with a note
+  o.its.bootstrap = 10;
+  o.ck_steps = 3;
+  const KineticsResult r = analyse_kinetics(in, o);
+  EXPECT_EQ(r.lags, (std::vector<int64_t>{1, 2, 5, 1000000}));
+  ASSERT_EQ(r.sources.size(), 1u);
+  const KineticsSource& s = r.sources[0];
+  EXPECT_EQ(s.name, "states");
+  ASSERT_EQ(s.its.size(), 3u);
+  bool noted = false;
+  for (const auto& n : s.notes) noted |= n.find("lag 1000000 frames: left out") != std::string::npos;
+  EXPECT_TRUE(noted);
+  for (const auto& e : s.its) {
+    ASSERT_EQ(e.timescales.size(), 3u);
+    const double exact = -1 / std::log(ev[1]);
+    EXPECT_NEAR(e.timescales[0], exact, 0.08 * exact);
+  }
+  EXPECT_EQ(r.ck.lag, s.converged_lag);
+  EXPECT_LT(r.ck.max_deviation, 0.03);
+  // VAMP-2 of the state indicators: for a reversible chain the singular
+  // values at lag tau are |lambda_i|^tau.
+  ASSERT_EQ(r.vamp.size(), 1u);
+  double expected = 1;
+  for (int i = 1; i < 4; ++i) expected += std::pow(ev[i], 2 * r.vamp[0].lag);
+  EXPECT_NEAR(r.vamp[0].score, expected, 0.02);
+  EXPECT_NEAR(r.vamp[0].test_score, expected, 0.05);
+
+  const std::string dir = test::scratch_dir("kinetics_states");
+  write_kinetics(dir, r);
+  const std::string its = test::read_file(dir + "/its.csv");
+  EXPECT_EQ(std::count(its.begin(), its.end(), '\n'), 1 + 3 * 3);
+  for (const char* f : {"its.csv", "ck.csv", "vamp2.csv"}) {
+    const std::string text = test::read_file(dir + "/" + f);
+    EXPECT_EQ(text.find("nan"), std::string::npos) << f;
+    EXPECT_EQ(text.find("n/a"), std::string::npos) << f;
+  }
+  for (const char* f : {"msm_T_lag1.npy", "msm_active_lag5.npy", "stationary.npy", "kinetics.md", "its.png", "its.svg",
+                        "ck.png", "ck.svg"}) {
+    EXPECT_TRUE(test::file_exists(dir + "/" + f)) << f;
+  }
+}
+
+TEST(Kinetics, LatentBasinsOfADoubleWellGiveTheGeneratorsTimescale) {
+  const std::vector<double> x = double_well_frames(300000, 11);
+  KineticsInput in;
+  in.latents = {Array({static_cast<int64_t>(x.size()), 1}, x)};
+  // The truth is the same coordinate seen through a monotone map: its basins
+  // are the same two wells.
+  std::vector<double> warped;
+  for (double v : x) warped.push_back(v + 0.3 * v * v * v);
+  in.truth = {Array({static_cast<int64_t>(x.size()), 1}, warped)};
+  KineticsOptions o;
+  o.lags = {10, 50, 100, 200};
+  o.its.processes = 2;
+  const KineticsResult r = analyse_kinetics(in, o);
+  ASSERT_EQ(r.sources.size(), 2u);
+  EXPECT_EQ(r.sources[0].states, 2);
+  EXPECT_EQ(r.sources[1].states, 2);
+  const double slowest = double_well_slowest_timescale();
+  for (const auto& s : r.sources) {
+    ASSERT_EQ(s.its.size(), 4u) << s.name;
+    EXPECT_EQ(s.its[0].timescales.size(), 1u);  // two states: one process
+    EXPECT_NEAR(s.its.back().timescales[0], slowest, 0.1 * slowest) << s.name;
+    EXPECT_LT(s.its[0].timescales[0], s.its.back().timescales[0]);  // recrossings shorten it at short lags
+  }
+  EXPECT_GT(r.comparison_lag, 10);
+  EXPECT_THROW(analyse_kinetics(KineticsInput{}, o), ConfigError);
+  in.truth[0] = in.truth[0].slice_frames(0, 10);
+  EXPECT_THROW(analyse_kinetics(in, o), DataError);
+}
+
+TEST(Kinetics, ConvergedLagIsWhereTheSlowestTimescaleStopsGrowing) {
+  auto its = [](std::vector<std::pair<int64_t, double>> v) {
+    std::vector<ItsEstimate> out;
+    for (auto [lag, t] : v) {
+      ItsEstimate e;
+      e.lag = lag;
+      e.timescales = {t};
+      out.push_back(e);
+    }
+    return out;
+  };
+  EXPECT_EQ(converged_lag(its({{1, 50}, {2, 80}, {5, 100}, {10, 102}, {20, 101}})), 5);
+  EXPECT_EQ(converged_lag(its({{1, 50}, {2, 80}, {5, 120}})), 5);   // never flat: the largest resolvable lag
+  EXPECT_EQ(converged_lag(its({{10, 5}, {20, 6}})), 10);             // nothing resolvable: the first lag
+  EXPECT_EQ(converged_lag(its({{1, 1.5}, {2, 1.52}, {5, 30}, {10, 31}})), 5);  // flat but below the next lag
 }

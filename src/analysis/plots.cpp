@@ -207,3 +207,66 @@ void plot_generated_vs_encoded(const Landscape& landscape, const std::vector<dou
 }
 
 }  // namespace dynae
+
+namespace dynae {
+
+void plot_implied_timescales(const std::vector<TimescaleCurve>& curves, const std::string& unit, const std::string& stem) {
+  if (curves.empty()) throw Error("implied-timescales figure: no timescale to plot");
+  static const char* colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"};
+  std::ostringstream data, body;
+  double lo = 1e300, hi = 0, tmin = 1e300;
+  for (size_t c = 0; c < curves.size(); ++c) {
+    data << "$T" << c << " << EOD\n";
+    for (size_t i = 0; i < curves[c].lag.size(); ++i) {
+      data << num(curves[c].lag[i]) << " " << num(curves[c].timescale[i]) << " " << num(curves[c].lower[i]) << " "
+           << num(curves[c].upper[i]) << "\n";
+      lo = std::min(lo, curves[c].lag[i]);
+      hi = std::max(hi, curves[c].lag[i]);
+      tmin = std::min(tmin, curves[c].lower[i]);
+    }
+    data << "EOD\n";
+  }
+  body << "set title 'Implied timescales'\nset xlabel 'lag time (" << unit << ")'\nset ylabel 'timescale (" << unit
+       << ")'\nset logscale xy\nset key top left box opaque font ',9'\nset grid\nset xrange [" << num(lo / 1.2) << ":" << num(hi * 1.2)
+       << "]\nset yrange [" << num(std::min(lo, tmin) / 2) << ":*]\nplot x with filledcurves y1=" << num(std::min(lo, tmin) / 2)
+       << " fs solid 0.15 lc rgb '#777777' title 'timescale < lag (not resolved)'";
+  for (size_t c = 0; c < curves.size(); ++c) {
+    const char* colour = colours[curves[c].process % 8];
+    body << ", $T" << c << " using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb '" << colour
+         << "' notitle, $T" << c << " using 1:2 with linespoints lw 2 pt " << 7 + 2 * (curves[c].style % 4) << " dt "
+         << 1 + curves[c].style % 5 << " lc rgb '" << colour << "' title '" << curves[c].label << "'";
+  }
+  run_gnuplot(both_terminals(stem, data.str(), body.str()), "implied-timescales figure");
+}
+
+void plot_ck_test(const CkResult& ck, double dt, const std::string& unit, const std::string& stem) {
+  if (ck.multiples.empty()) throw Error("CK figure: no multiple of the lag was tested");
+  const int64_t s = std::min<int64_t>(ck.sets, 5);
+  std::ostringstream data, body;
+  for (int64_t a = 0; a < s; ++a) {
+    for (int64_t b = 0; b < s; ++b) {
+      data << "$P" << a << "_" << b << " << EOD\n0 " << (a == b ? 1 : 0) << " " << (a == b ? 1 : 0) << "\n";
+      for (size_t k = 0; k < ck.multiples.size(); ++k) {
+        data << num(ck.multiples[k] * ck.lag * dt) << " " << num(ck.at_predicted(k, a, b)) << " "
+             << num(ck.at_estimated(k, a, b)) << "\n";
+      }
+      data << "EOD\n";
+    }
+  }
+  body << "set multiplot layout " << s << "," << s << " title \"Chapman-Kolmogorov test at lag " << num(ck.lag * dt) << " "
+       << unit << ", from set A to set B\\npredicted p_A T(lag)^k 1_B (line), estimated p_A T(k lag) 1_B (points)\" font ',10'\n"
+       << "set yrange [0:1]\nset grid\nunset key\n"
+       << "set tics font ',8'\n";
+  for (int64_t a = 0; a < s; ++a) {
+    for (int64_t b = 0; b < s; ++b) {
+      body << "set title '" << a << " -> " << b << "' font ',9'\n"
+           << (a == s - 1 ? "set xlabel 'lag time (" + unit + ")' font ',8'\n" : "unset xlabel\n")
+           << "plot $P" << a << "_" << b << " using 1:2 with lines lw 2 lc rgb '#1f77b4', $P" << a << "_" << b
+           << " using 1:3 with points pt 7 ps 0.8 lc rgb '#d62728'\n";
+    }
+  }
+  body << "unset multiplot";
+  run_gnuplot(both_terminals(stem, data.str(), body.str()), "CK figure");
+}
+
+}  // namespace dynae

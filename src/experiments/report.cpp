@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "dynae/analysis/metrics.h"
+#include "dynae/experiments/kinetics.h"
 #include "dynae/experiments/model_landscape.h"
 #include "dynae/analysis/plots.h"
 #include "dynae/config/run_settings.h"
@@ -130,6 +131,60 @@ void write_dynamics_section(std::ostream& html, const std::string& dir, const Mo
   html << "</table>\n";
 }
 
+/// Markov state models of the latent's basins (and of the truth's, and of the
+/// learned dynamics): implied timescales, the CK test and VAMP-2 scores.
+void write_kinetics_section(std::ostream& html, const std::string& dir, const Model& model, const ModelLandscape& m,
+                            const ReportOptions& options) {
+  KineticsInput in;
+  in.latents = split_frames(m.latent, m.lengths);
+  in.model = &model;
+  if (!options.truth_paths.empty()) in.truth = split_frames(load_truth(options.truth_paths, m.lengths), m.lengths);
+  KineticsOptions o = options.kinetics;
+  o.landscape = options.landscape;
+  o.its.seed = options.seed;
+  const KineticsResult r = analyse_kinetics(in, o);
+  write_kinetics(dir + "/kinetics", r);
+  html << "<h2>Kinetics</h2>\n<p>Reversible maximum-likelihood Markov state models on the free-energy basins";
+  if (o.its.bootstrap > 0) html << ", " << o.its.bootstrap << " bootstrap samples (95 % intervals)";
+  html << ". Tables and matrices: <code>report/kinetics/</code>.</p>\n<ul>\n";
+  for (const auto& s : r.sources) {
+    html << "<li><b>" << escape(s.name) << "</b>: " << escape(s.discretisation);
+    if (s.converged_lag) html << "; slowest timescale converged at lag " << s.converged_lag << " frames";
+    html << "</li>\n";
+  }
+  html << "</ul>\n";
+  if (std::ifstream(dir + "/kinetics/its.svg").good()) {
+    html << "<figure>" << inline_svg(dir + "/kinetics/its.svg")
+         << "<figcaption>Implied timescales against the lag (frames); bands: bootstrap intervals</figcaption></figure>\n";
+  }
+  if (r.comparison_lag > 0) {
+    html << "<table><tr><th>timescales (frames) at lag " << r.comparison_lag << "</th><th>t1</th><th>t2</th><th>t3</th></tr>\n";
+    for (const auto& s : r.sources) {
+      for (const auto& e : s.its) {
+        if (e.lag != r.comparison_lag) continue;
+        html << "<tr><td>" << escape(s.name) << "</td>";
+        for (size_t p = 0; p < 3; ++p) html << "<td>" << (p < e.timescales.size() ? fmt(e.timescales[p], "%.4g") : "") << "</td>";
+        html << "</tr>\n";
+      }
+    }
+    html << "</table>\n";
+  }
+  if (!r.ck.multiples.empty()) {
+    html << "<p>Chapman-Kolmogorov test at lag " << r.ck.lag << " frames: max |predicted - estimated| = <b>"
+         << fmt(r.ck.max_deviation, "%.4f") << "</b>.</p>\n<figure>" << inline_svg(dir + "/kinetics/ck.svg")
+         << "<figcaption>Chapman-Kolmogorov test: T(lag)^k predicted (line) against T(k lag) estimated (points)"
+            "</figcaption></figure>\n";
+  }
+  if (!r.vamp.empty()) {
+    html << "<table><tr><th>VAMP-2 at lag " << r.vamp[0].lag << "</th><th>all data</th><th>held out</th></tr>\n";
+    for (const auto& v : r.vamp) {
+      html << "<tr><td>" << escape(v.name) << "</td><td>" << fmt(v.score, "%.4f") << "</td><td>"
+           << (std::isfinite(v.test_score) ? fmt(v.test_score, "%.4f") : "n/a") << "</td></tr>\n";
+    }
+    html << "</table>\n";
+  }
+}
+
 /// Training curves and the loss table.
 void write_training_section(std::ostream& html, const std::string& dir, const std::vector<EpochReport>& history) {
   plot_losses(history, dir + "/losses");
@@ -162,6 +217,7 @@ std::string write_report(const std::string& run, const ReportOptions& options) {
   if (!options.truth_paths.empty()) write_truth_section(html, dir, landscape, options.truth_paths);
   write_landscape_section(html, dir, landscape, options.landscape);
   if (model.has_dynamics()) write_dynamics_section(html, dir, model, landscape, options);
+  write_kinetics_section(html, dir, model, landscape, options);
   const std::vector<EpochReport> history = read_loss_csv(run + "/losses.csv");
   if (!history.empty()) write_training_section(html, dir, history);
   html << "<h2>Configuration</h2>\n<pre>" << escape(slurp(run + "/config.ini")) << "</pre>\n</body></html>\n";

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "dynae/analysis/ck_test.h"
 #include "dynae/analysis/landscape.h"
 #include "dynae/training/progress.h"
 
@@ -25,6 +26,22 @@ void plot_latent_vs_truth(const Array& latent, const Array& truth, const std::st
 /// axis (marginals of the grid histograms).
 void plot_generated_vs_encoded(const Landscape& l, const std::vector<double>& encoded_histogram,
                                const std::vector<double>& generated_histogram, const std::string& stem);
+
+/// One implied-timescale curve: a process of a source, against the lag.
+struct TimescaleCurve {
+  std::string label;
+  int64_t process = 0;  ///< colour
+  int64_t style = 0;    ///< dash pattern (one per source)
+  std::vector<double> lag, timescale, lower, upper;  ///< in the figure's time unit
+};
+/// Implied timescales against the lag, both axes log scale, bootstrap
+/// intervals as bands, and the line timescale = lag below which a process
+/// cannot be resolved.
+void plot_implied_timescales(const std::vector<TimescaleCurve>& curves, const std::string& time_unit,
+                             const std::string& stem);
+/// The Chapman-Kolmogorov test as a grid of panels (from set A, to set B;
+/// at most 5 x 5): predicted line, estimated points, against k tau.
+void plot_ck_test(const CkResult& ck, double dt_frame, const std::string& time_unit, const std::string& stem);
 
 /// Runs `script` through gnuplot; `what` names the figure in errors.
 void run_gnuplot(const std::string& script, const std::string& what);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "dynae/analysis/landscape.h"
+#include "dynae/experiments/kinetics.h"
 
 namespace dynae {
 
@@ -12,6 +13,12 @@ struct ReportOptions {
   int64_t generate_steps = -1;           ///< learned-dynamics steps; -1 = as many as the data has frames
   uint64_t seed = 0;                     ///< noise of the generated dynamics
   LandscapeOptions landscape;
+  /// The Kinetics section (its landscape and seed are the report's).
+  KineticsOptions kinetics = [] {
+    KineticsOptions o;
+    o.its.bootstrap = 20;
+    return o;
+  }();
 };
 
 /// Reads a run directory (config.ini, model.pt, losses.csv), recomputes the

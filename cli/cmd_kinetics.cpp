@@ -1,0 +1,117 @@
+// dynae kinetics: Markov state models, implied timescales, CK test and VAMP-2
+// of a model's latent, a latent .npy, or given discrete trajectories.
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "dynae/data/npy.h"
+#include "dynae/data/trajectory_set.h"
+#include "dynae/errors.h"
+#include "dynae/experiments/kinetics.h"
+#include "dynae/runtime.h"
+
+namespace dynae::cli {
+namespace {
+
+struct KineticsArgs {
+  std::string model, out = "kinetics";
+  std::vector<std::string> inputs, latents, states, truth, vamp_models, vamp_features;
+  bool non_reversible = false, no_generate = false;
+  int64_t threads = 1;
+  KineticsOptions options;
+};
+
+std::vector<Array> read_all(const std::vector<std::string>& paths) {
+  std::vector<Array> out;
+  for (const auto& p : paths) out.push_back(read_npy(p));
+  return out;
+}
+
+void run(KineticsArgs a) {
+  set_num_threads(a.threads);
+  a.options.its.msm.reversible = !a.non_reversible;
+  a.options.generate = !a.no_generate;
+  a.options.validate();
+  const int given = !a.model.empty() + !a.latents.empty() + !a.states.empty();
+  if (given != 1) throw ConfigError("kinetics: give exactly one of --model (with --input), --latent or --states");
+  if (!a.model.empty() && a.inputs.empty()) throw ConfigError("kinetics: --model needs the frames to encode (--input)");
+  if (a.model.empty() && !a.inputs.empty()) throw ConfigError("kinetics: --input is encoded by a --model; give one");
+  if (!a.vamp_models.empty() && a.inputs.empty()) throw ConfigError("kinetics: --vamp-model needs --input frames to encode");
+  KineticsInput in;
+  Model model(nullptr);
+  if (!a.model.empty()) {
+    model = Model::load(a.model);
+    const TrajectorySet data = load_trajectories(a.inputs);
+    std::fprintf(stderr, "encoding %zu trajector%s with %s\n", data.size(), data.size() == 1 ? "y" : "ies", a.model.c_str());
+    std::vector<Array> inputs;
+    for (const auto& t : data.trajectories()) {
+      in.latents.push_back(model.encode(t.input));
+      inputs.push_back(t.input);
+    }
+    in.model = &model;
+    in.vamp_candidates.push_back({"input features", inputs});
+    for (const auto& path : a.vamp_models) {
+      const Model other = Model::load(path);
+      std::vector<Array> z;
+      for (const auto& t : data.trajectories()) z.push_back(other.encode(t.input));
+      in.vamp_candidates.push_back({model_display_name(other.model_name()) + " latent (" + path + ")", z});
+    }
+  }
+  if (!a.latents.empty()) in.latents = read_all(a.latents);
+  if (!a.states.empty()) in.states = load_discrete_trajectories(a.states);
+  if (!a.truth.empty()) in.truth = read_all(a.truth);
+  if (!a.vamp_features.empty()) in.vamp_candidates.push_back({"features (" + a.vamp_features[0] + ", ...)", read_all(a.vamp_features)});
+  std::fprintf(stderr, "estimating Markov state models at %s\n",
+               a.options.lags.empty() ? "the default lags" : (std::to_string(a.options.lags.size()) + " lags").c_str());
+  const KineticsResult r = analyse_kinetics(in, a.options);
+  write_kinetics(a.out, r);
+  std::printf("%s\nwritten to %s: its.csv, ck.csv, vamp2.csv, msm_T_lag*.npy, msm_active_lag*.npy, stationary.npy, "
+              "dtraj_*.npy, kinetics.md, its.{png,svg}, ck.{png,svg}\n",
+              kinetics_summary(r).c_str(), a.out.c_str());
+}
+
+}  // namespace
+
+void add_kinetics_command(CLI::App& app) {
+  auto args = std::make_shared<KineticsArgs>();
+  KineticsOptions& o = args->options;
+  CLI::App* cmd = app.add_subcommand(
+      "kinetics", "Markov state models on a latent: implied timescales, Chapman-Kolmogorov test, VAMP-2 scores");
+  cmd->add_option("--model,-m", args->model, "model checkpoint: its latent of --input is analysed");
+  cmd->add_option("--input,-i", args->inputs, "frames .npy encoded by --model (repeat for several trajectories)");
+  cmd->add_option("--latent", args->latents, "latent .npy (T, d) per trajectory, instead of --model");
+  cmd->add_option("--states", args->states, "discrete trajectories .npy (T) of integer states, -1 = unassigned");
+  cmd->add_option("--truth", args->truth, "ground truth .npy per trajectory: its own basins' timescales beside the latent's");
+  cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
+  cmd->add_option("--lags", o.lags, "lags in frames, e.g. 1,2,5,10 [log-spaced up to a tenth of the shortest trajectory]")
+      ->delimiter(',');
+  cmd->add_option("--processes", o.its.processes, "slowest processes reported")->capture_default_str();
+  cmd->add_option("--bootstrap", o.its.bootstrap,
+                  "bootstrap samples for 95 % intervals (whole trajectories from 20 of them on, else blocks); 0 = none")
+      ->capture_default_str();
+  cmd->add_flag("--non-reversible", args->non_reversible, "non-reversible MLE (row-normalised counts) instead of the reversible one");
+  cmd->add_option("--clusters", o.clusters, "k-means centres on the latent instead of the free-energy basins");
+  cmd->add_option("--regspace", o.regspace, "regular-space centres this far apart (latent units) instead of the basins");
+  cmd->add_option("--ck-lag", o.ck_lag, "lag (frames) of the CK test [the lag where the slowest timescale has converged]");
+  cmd->add_option("--ck-steps", o.ck_steps, "CK test multiples k = 1..K of the lag")->capture_default_str();
+  cmd->add_option("--vamp-lag", o.vamp_lag, "lag (frames) of the VAMP-2 scores [the CK lag]");
+  cmd->add_option("--vamp-model", args->vamp_models, "further model whose latent of --input is scored by VAMP-2 (repeat)");
+  cmd->add_option("--vamp-features", args->vamp_features, "further feature .npy per trajectory scored by VAMP-2");
+  cmd->add_option("--vamp-test-fraction", o.vamp_test_fraction, "held-out fraction for the cross-validated VAMP-2")
+      ->capture_default_str();
+  cmd->add_flag("--no-generate", args->no_generate, "do not run the learned dynamics (DynAE, SDE-VAE)");
+  cmd->add_option("--dt-frame", o.dt_frame, "time of one frame, for times in physical units")->capture_default_str();
+  cmd->add_option("--time-unit", o.time_unit, "name of the time unit of --dt-frame")->capture_default_str();
+  cmd->add_option("--seed", o.its.seed, "seed of the bootstrap, k-means and the generated dynamics")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "threads")->capture_default_str();
+  add_landscape_options(cmd, o.landscape);
+  cmd->footer(
+      "Each source (the latent or the given states; the ground truth with --truth; the model's own latent\n"
+      "dynamics for DynAE and SDE-VAE, run from each trajectory's first frame for as many steps as it has\n"
+      "frames) is discretised (free-energy basins of dynae landscape, or --clusters / --regspace centres),\n"
+      "and a reversible maximum-likelihood MSM is estimated at each lag on its largest connected set.\n"
+      "Implied timescales -lag / ln|lambda_i|, in frames or --dt-frame units; 'inf' for lambda = 1.");
+  cmd->callback([args] { run(*args); });
+}
+
+}  // namespace dynae::cli
