@@ -271,7 +271,10 @@ TEST(CkTest, PassesForAMarkovChainAndFailsForALumpedOne) {
   EXPECT_GT(lumped.max_deviation, 0.1);
   const DiscreteTrajectories d3 = {{0, 1, 2, 1, 0, 2, 2, 0}};
   EXPECT_THROW(ck_test(d3, 3, 1, {0, 0}, o), DataError);      // a label per state
-  EXPECT_THROW(ck_test(d3, 3, 1, {0, 2, 0}, o), DataError);   // set 1 holds no state
+  const CkResult gap = ck_test(d3, 3, 1, {0, 2, 0}, o);       // set 1 holds no state: left out
+  EXPECT_EQ(gap.set_ids, (std::vector<int64_t>{0, 2}));
+  EXPECT_EQ(gap.sets, 2);
+  EXPECT_THROW(ck_test(d3, 3, 1, {-1, -1, -1}, o), DataError);  // no set at all
 }
 
 TEST(Vamp, ExactEigenfunctionsScoreOnePlusTheirSquaredEigenvalues) {

@@ -3,6 +3,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "dynae/errors.h"
 
@@ -31,23 +32,26 @@ CkResult ck_test(const DiscreteTrajectories& dtrajs, int64_t states, int64_t lag
   if (static_cast<int64_t>(sets.size()) != states) {
     throw DataError("CK test: " + std::to_string(sets.size()) + " set labels for " + std::to_string(states) + " states");
   }
-  const int64_t nsets = *std::max_element(sets.begin(), sets.end()) + 1;
-  if (nsets < 1) throw DataError("CK test: no state belongs to a set");
+  const int64_t labels = *std::max_element(sets.begin(), sets.end()) + 1;
+  if (labels < 1) throw DataError("CK test: no state belongs to a set");
   const Msm base = estimate_msm(dtrajs, states, lag, o.msm);
   const int64_t n = base.active_states();
-  // Starting distributions p_A (rows) and set indicators (columns) on the base active set.
-  Eigen::MatrixXd start = Eigen::MatrixXd::Zero(nsets, n);
+  // Sets holding an active state of the lag-tau model are tested, renumbered 0..S-1.
+  std::vector<int64_t> row(labels, -1);
+  CkResult r;
   for (int64_t a = 0; a < n; ++a) {
-    const int64_t s = sets[base.active[a]];
-    if (s >= 0) start(s, a) = base.stationary[a];
+    const int64_t l = sets[base.active[a]];
+    if (l >= 0) row[l] = -2;  // present
   }
-  for (int64_t s = 0; s < nsets; ++s) {
-    if (!(start.row(s).sum() > 0)) {
-      throw DataError("CK test at lag " + std::to_string(lag) + ": set " + std::to_string(s) +
-                      " holds no state of the model's connected set");
+  for (int64_t l = 0; l < labels; ++l) {
+    if (row[l] == -2) {
+      row[l] = static_cast<int64_t>(r.set_ids.size());
+      r.set_ids.push_back(l);
     }
   }
-  CkResult r;
+  const int64_t nsets = static_cast<int64_t>(r.set_ids.size());
+  if (nsets == 0) throw DataError("CK test at lag " + std::to_string(lag) + ": no set holds a state of the model's connected set");
+  for (int64_t& l : sets) l = l >= 0 ? row[l] : -1;
   r.lag = lag;
   r.sets = nsets;
   const Eigen::MatrixXd t = matrix_of(base);

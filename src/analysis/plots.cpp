@@ -259,7 +259,7 @@ void plot_ck_test(const CkResult& ck, double dt, const std::string& unit, const 
        << "set tics font ',8'\n";
   for (int64_t a = 0; a < s; ++a) {
     for (int64_t b = 0; b < s; ++b) {
-      body << "set title '" << a << " -> " << b << "' font ',9'\n"
+      body << "set title '" << ck.set_ids[a] << " -> " << ck.set_ids[b] << "' font ',9'\n"
            << (a == s - 1 ? "set xlabel 'lag time (" + unit + ")' font ',8'\n" : "unset xlabel\n")
            << "plot $P" << a << "_" << b << " using 1:2 with lines lw 2 lc rgb '#1f77b4', $P" << a << "_" << b
            << " using 1:3 with points pt 7 ps 0.8 lc rgb '#d62728'\n";

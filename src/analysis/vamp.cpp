@@ -9,6 +9,8 @@
 namespace dynae {
 namespace {
 
+constexpr int64_t kChunk = 4096;  // frames per covariance update
+
 struct Covariances {
   Eigen::VectorXd mean0, meant;
   Eigen::MatrixXd c00, c0t, ctt;
@@ -46,14 +48,20 @@ Covariances covariances(const std::vector<Array>& trajs, int64_t lag, int64_t fe
   for (const Array& x : trajs) {
     const int64_t n = x.frames() - lag;
     if (n <= 0) continue;
-    // Row-major (T, d) frames seen as a column-major (d, T) matrix.
+    // Row-major (T, d) frames seen as a column-major (d, T) matrix, taken in
+    // chunks so that memory stays a few MB whatever the length.
     const Eigen::Map<const Eigen::MatrixXd> all(x.data.data(), d, x.frames());
-    const Eigen::MatrixXd a = all.leftCols(n).colwise() - c.mean0;
-    const Eigen::MatrixXd b = all.rightCols(n).colwise() - c.meant;
-    c.c00.noalias() += a * a.transpose();
-    c.c0t.noalias() += a * b.transpose();
-    c.ctt.noalias() += b * b.transpose();
+    for (int64_t begin = 0; begin < n; begin += kChunk) {
+      const int64_t m = std::min(kChunk, n - begin);
+      const Eigen::MatrixXd a = all.middleCols(begin, m).colwise() - c.mean0;
+      const Eigen::MatrixXd b = all.middleCols(begin + lag, m).colwise() - c.meant;
+      c.c00.selfadjointView<Eigen::Lower>().rankUpdate(a);
+      c.c0t.noalias() += a * b.transpose();
+      c.ctt.selfadjointView<Eigen::Lower>().rankUpdate(b);
+    }
   }
+  c.c00 = c.c00.selfadjointView<Eigen::Lower>();
+  c.ctt = c.ctt.selfadjointView<Eigen::Lower>();
   c.c00 /= static_cast<double>(c.pairs);
   c.c0t /= static_cast<double>(c.pairs);
   c.ctt /= static_cast<double>(c.pairs);

@@ -402,7 +402,7 @@ void write_kinetics(const std::string& dir, const KineticsResult& r) {
     const int64_t m = r.ck.multiples[k];
     for (int64_t a = 0; a < r.ck.sets; ++a) {
       for (int64_t b = 0; b < r.ck.sets; ++b) {
-        ck << m << "," << m * r.ck.lag << "," << number(m * r.ck.lag * dt) << "," << a << "," << b << ","
+        ck << m << "," << m * r.ck.lag << "," << number(m * r.ck.lag * dt) << "," << r.ck.set_ids[a] << "," << r.ck.set_ids[b] << ","
            << number(r.ck.at_predicted(k, a, b)) << "," << number(r.ck.at_estimated(k, a, b)) << "\n";
       }
     }

@@ -20,6 +20,7 @@ struct CkOptions {
 /// both models have active).
 struct CkResult {
   int64_t lag = 0, sets = 0;
+  std::vector<int64_t> set_ids;            ///< the given set label of each tested set (row / column)
   std::vector<int64_t> multiples;          ///< k = 1..K actually tested
   std::vector<double> predicted, estimated;  ///< [k-index][A][B], row-major
   double max_deviation = 0;                ///< max |predicted - estimated| over k, A, B
@@ -28,8 +29,9 @@ struct CkResult {
 };
 
 /// `set_of_state` maps each state to a set 0..S-1 (-1: in no set); empty =
-/// every state is its own set. Throws DataError when a set holds no active
-/// state of the lag-tau model, or when not even k = 1 can be estimated.
+/// every state is its own set. Sets without a state in the lag-tau model's
+/// connected set are left out (set_ids lists those tested). Throws DataError
+/// when no set is left, or when not even k = 1 can be estimated.
 CkResult ck_test(const DiscreteTrajectories& dtrajs, int64_t states, int64_t lag,
                  const std::vector<int64_t>& set_of_state = {}, const CkOptions& options = {});
 
