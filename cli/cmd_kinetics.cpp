@@ -18,7 +18,11 @@ struct KineticsArgs {
   std::vector<std::string> inputs, latents, states, truth, vamp_models, vamp_features;
   bool non_reversible = false, no_generate = false;
   int64_t threads = 1;
-  KineticsOptions options;
+  KineticsOptions options = [] {
+    KineticsOptions o;
+    o.its.bootstrap = 100;
+    return o;
+  }();
 };
 
 std::vector<Array> read_all(const std::vector<std::string>& paths) {
