@@ -276,14 +276,19 @@ KineticsResult analyse_kinetics(const KineticsInput& in, const KineticsOptions& 
     s.states = main.states;
     s.discretisation = main.description + " (the encoded data's)";
     const int64_t d = in.latents[0].frame_size();
-    for (size_t k = 0; k < in.latents.size(); ++k) {
-      const Array& z = in.latents[k];
-      const Array start({1, d}, std::vector<double>(z.data.begin(), z.data.begin() + d));
-      Array g = in.model->simulate_latent(start, z.frames() - 1, options.its.seed + k);
-      g.shape = {z.frames(), d};
-      s.dtrajs.push_back(main.assign(g));
+    try {
+      for (size_t k = 0; k < in.latents.size(); ++k) {
+        const Array& z = in.latents[k];
+        const Array start({1, d}, std::vector<double>(z.data.begin(), z.data.begin() + d));
+        Array g = in.model->simulate_latent(start, z.frames() - 1, options.its.seed + k);
+        g.shape = {z.frames(), d};
+        s.dtrajs.push_back(main.assign(g));
+      }
+      estimate_its(s, r.lags, options.its);
+    } catch (const Error& e) {
+      s.dtrajs.clear();
+      s.notes.push_back(std::string("the learned dynamics could not be run: ") + e.what());
     }
-    estimate_its(s, r.lags, options.its);
     r.sources.push_back(std::move(s));
   }
 

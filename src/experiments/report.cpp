@@ -153,7 +153,9 @@ void write_kinetics_section(std::ostream& html, const std::string& dir, const Mo
     html << "</li>\n";
   }
   html << "</ul>\n";
-  if (std::ifstream(dir + "/kinetics/its.svg").good()) {
+  bool any_its = false;
+  for (const auto& s : r.sources) any_its |= !s.its.empty();
+  if (any_its) {
     html << "<figure>" << inline_svg(dir + "/kinetics/its.svg")
          << "<figcaption>Implied timescales against the lag (frames); bands: bootstrap intervals</figcaption></figure>\n";
   }
