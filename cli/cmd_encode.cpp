@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "dynae/data/npy.h"
+#include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
 #include "dynae/models/model.h"
 #include "dynae/runtime.h"
@@ -23,8 +24,16 @@ void run(const EncodeArgs& a) {
     throw ConfigError("--log-variance: model '" + a.model + "' is a " + model_display_name(model.model_name()) +
                       ", which has no posterior variance (only VAE and SDE-VAE)");
   }
-  const Array x = read_npy(a.input);
-  const Array z = model.encode(x);
+  // .npy, or a COLVAR / CSV file read with the model's feature columns; the
+  // segments of a restarted COLVAR are encoded one after another.
+  const TrajectorySet data = load_trajectories({a.input}, {}, ColumnSelection{model.feature_names(), ""});
+  std::vector<Array> parts, inputs;
+  for (const auto& t : data.trajectories()) {
+    parts.push_back(model.encode(t.input));
+    if (data.size() > 1) inputs.push_back(t.input);
+  }
+  const Array x = data.size() == 1 ? data.trajectories()[0].input : Array::concat_frames(inputs);
+  const Array z = Array::concat_frames(parts);
   const NpyDtype dt = a.float64 ? NpyDtype::Float64 : NpyDtype::Float32;
   write_npy(a.output, z, dt);
   if (!a.reconstruction.empty()) write_npy(a.reconstruction, model.decode(z), dt);
@@ -39,7 +48,7 @@ void add_encode_command(CLI::App& app) {
   auto args = std::make_shared<EncodeArgs>();
   CLI::App* cmd = app.add_subcommand("encode", "apply a saved model to new frames");
   cmd->add_option("--model,-m", args->model, "model checkpoint (model.pt of a run)")->required();
-  cmd->add_option("--input,-i", args->input, "frames .npy, (T, ...)")->required();
+  cmd->add_option("--input,-i", args->input, "frames: .npy (T, ...), or a PLUMED COLVAR / CSV / TSV file (read with the model's feature columns)")->required();
   cmd->add_option("--output,-o", args->output, "latent .npy to write, (T, d)")->required();
   cmd->add_option("--reconstruction", args->reconstruction, "also write the decoded frames here");
   cmd->add_option("--log-variance", args->log_variance,

@@ -63,7 +63,7 @@ void run(KineticsArgs a) {
   Model model(nullptr);
   if (!a.model.empty()) {
     model = Model::load(a.model);
-    const TrajectorySet data = load_trajectories(a.inputs);
+    const TrajectorySet data = load_trajectories(a.inputs, {}, ColumnSelection{model.feature_names(), ""});
     std::fprintf(stderr, "encoding %zu trajector%s with %s\n", data.size(), data.size() == 1 ? "y" : "ies", a.model.c_str());
     std::vector<Array> inputs;
     for (const auto& t : data.trajectories()) {

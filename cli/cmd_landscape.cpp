@@ -20,7 +20,7 @@ void run(const LandscapeArgs& a) {
   set_num_threads(a.threads);
   a.options.validate();
   const Model model = Model::load(a.model);
-  const ModelLandscape m = model_landscape(model, load_trajectories(a.inputs), a.options);
+  const ModelLandscape m = model_landscape(model, load_trajectories(a.inputs, {}, ColumnSelection{model.feature_names(), ""}), a.options);
   write_landscape(a.out, m);
   std::printf("%s", landscape_summary(m.landscape).c_str());
   std::printf("written to %s: free_energy.npy, axis_*.npy, counts.npy, basins.npy, cluster_centers.npy, states.csv, "

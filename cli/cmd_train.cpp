@@ -26,6 +26,7 @@ std::string flag_help(const BoundOption<RunSettings>& option) {
   static const RunSettings defaults;
   std::string help = option.info.help;
   if (option.info.choices) help += ": " + option.info.choice_list();
+  if (option.info.type == OptionType::Names || option.info.type == OptionType::Paths) return help + " (comma list)";
   return help + " [" + option.info.ini_text(option.get(defaults)) + "]; a list such as 0,1,2 runs a sweep";
 }
 
@@ -63,10 +64,10 @@ void run(const TrainArgs& a) {
 
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
-  CLI::App* cmd = app.add_subcommand("train", "train a DynAE (or a baseline) on .npy trajectories");
+  CLI::App* cmd = app.add_subcommand("train", "train a DynAE (or a baseline) on .npy, PLUMED COLVAR or CSV trajectories");
   cmd->add_option("--config,-c", args->config,
                   "INI config (the reference implementation's format); flags override it");
-  cmd->add_option("--input,-i", args->inputs, "input trajectory .npy (repeat for several)");
+  cmd->add_option("--input,-i", args->inputs, "input trajectory: .npy, PLUMED COLVAR or CSV / TSV with a header row (repeat for several)");
   cmd->add_option("--target", args->targets, "target trajectory .npy per input (default: the input)");
   cmd->add_option("--truth", args->truth,
                   "ground-truth .npy per input: each run is scored (R^2, disparity, anisotropy) in the summary");

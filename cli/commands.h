@@ -16,6 +16,7 @@ void add_landscape_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_kinetics_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 
 /// The landscape flags (--grid, --coords, --smoothing, ...) shared by
 /// landscape, generate and report.

@@ -10,8 +10,11 @@
 #   libmuparser-dev        muParser, for potentials typed as expressions (dynae simulate)
 #   gnuplot-nox            gnuplot (png/svg terminals), drives the pictures (dynae report)
 #   libgtest-dev           GoogleTest;  cmake, g++, make: the toolchain
+#   python3-torch          (tests only, DYNAE_TEST_DEPS=1 as scripts/test.sh sets it): Python
+#                          loads an exported model (tests/export_python.py)
 set -euo pipefail
 PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libblas-dev libeigen3-dev libgtest-dev libcli11-dev libinih-dev libboost-dev libmuparser-dev gnuplot-nox)
+if [ "${DYNAE_TEST_DEPS:-0}" = 1 ]; then PACKAGES+=(python3-torch); fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,7 +15,9 @@
 
 namespace dynae {
 
-enum class OptionType { Int, UInt, Float, Bool, Text, Paths };
+/// Paths and Names are lists that are one run's value (not a sweep); Names
+/// are not file names (no resolution against the config file's folder).
+enum class OptionType { Int, UInt, Float, Bool, Text, Paths, Names };
 
 /// One accepted value of a text option: stored as `value`, written to INI as
 /// `written`, read from any of `spellings` (case-insensitive) or either of those.
@@ -65,7 +67,7 @@ struct BoundOption {
   std::function<std::string(const Owner&)> get;         ///< canonical text of the value
   std::function<void(Owner&, const std::string&)> set;  ///< from canonical text (parse first)
   std::function<void(const Owner&)> validate;           ///< range check of the held value
-  /// Paths: the list as given, item by item (no text round trip, so a path
+  /// Paths, Names: the list as given, item by item (no text round trip, so a path
   /// may hold commas or quotes); empty for other types.
   std::function<void(Owner&, const std::vector<std::string>&)> set_items;
 };

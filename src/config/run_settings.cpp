@@ -97,7 +97,7 @@ std::vector<RunSettings> ConfigSpec::expand() const {
   for (const auto& option : run_option_table()) {
     auto it = values_.find(option.info.key);
     if (it == values_.end()) continue;
-    if (option.info.type == OptionType::Paths) {
+    if (option.info.type == OptionType::Paths || option.info.type == OptionType::Names) {
       option.set_items(base, it->second);  // a list of paths is one run's trajectories
     } else {
       axes.emplace_back(&option, it->second);
@@ -134,7 +134,8 @@ std::string to_ini(const RunSettings& settings) {
   const std::string* section = nullptr;
   for (const auto& option : run_option_table()) {
     const OptionInfo& info = option.info;
-    if (info.type == OptionType::Paths && settings.target_paths.empty() && info.key == "target_data") continue;
+    const bool list = info.type == OptionType::Paths || info.type == OptionType::Names;
+    if (list && option.get(settings) == "[]") continue;  // an empty list: the default (targets = inputs, default features)
     if (!section || *section != info.section) {
       os << (section ? "\n" : "") << "[" << info.section << "]\n";
       section = &info.section;

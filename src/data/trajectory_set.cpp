@@ -86,25 +86,74 @@ std::vector<int64_t> TrajectorySet::target_frame_shape() const {
   return trajs_.empty() ? std::vector<int64_t>{} : frame_shape(trajs_.front().target());
 }
 
+namespace {
+
+/// The trajectories one file holds: an npy array, or a text file's segments.
+struct FileTrajectories {
+  std::vector<Array> parts;
+  std::vector<std::string> names;  ///< feature names (text files)
+};
+
+FileTrajectories read_trajectory_file(const std::string& path, const ColumnSelection& columns) {
+  FileTrajectories f;
+  if (detect_format(path) == FileFormat::Npy) {
+    f.parts.push_back(read_npy(path));
+    return f;
+  }
+  ColumnData d = read_columns(path, columns);
+  f.parts = std::move(d.segments);
+  f.names = std::move(d.names);
+  return f;
+}
+
+}  // namespace
+
 TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,
-                                const std::vector<std::string>& target_paths) {
+                                const std::vector<std::string>& target_paths, const ColumnSelection& columns) {
   if (input_paths.empty()) throw ConfigError("no input trajectory given (input_data / --input)");
   if (!target_paths.empty() && target_paths.size() != input_paths.size()) {
     throw ConfigError("target_data lists " + std::to_string(target_paths.size()) + " files but input_data lists " +
                       std::to_string(input_paths.size()) + "; give one target per input, or none");
   }
   TrajectorySet set;
+  bool named = false;
   for (size_t i = 0; i < input_paths.size(); ++i) {
-    Array x = read_npy(input_paths[i]);
-    if (target_paths.empty() || target_paths[i] == input_paths[i]) {
-      set.add(input_paths[i], std::move(x));
-    } else {
-      Array y = read_npy(target_paths[i]);
-      if (y.frames() != x.frames()) {
-        throw DataError("'" + target_paths[i] + "': target has " + std::to_string(y.frames()) +
-                        " frames but its input '" + input_paths[i] + "' has " + std::to_string(x.frames()));
+    FileTrajectories x = read_trajectory_file(input_paths[i], columns);
+    if (!x.names.empty()) {
+      if (named && x.names != set.feature_names()) {
+        throw DataError("'" + input_paths[i] + "': its selected feature columns differ from those of '" + input_paths[0] +
+                        "'; every input must give the same features");
       }
-      set.add(input_paths[i], std::move(x), std::move(y));
+      if (i > 0 && !named) {
+        throw DataError("'" + input_paths[i] + "' has named columns but '" + input_paths[0] + "' is a .npy array; give "
+                        "the inputs in one kind of file");
+      }
+      set.set_feature_names(x.names);
+      named = true;
+    } else if (named) {
+      throw DataError("'" + input_paths[i] + "' is a .npy array but '" + input_paths[0] + "' has named columns; give "
+                      "the inputs in one kind of file");
+    }
+    const bool own_target = !target_paths.empty() && target_paths[i] != input_paths[i];
+    FileTrajectories y;
+    if (own_target) {
+      y = read_trajectory_file(target_paths[i], columns);
+      if (y.parts.size() != x.parts.size()) {
+        throw DataError("'" + target_paths[i] + "': " + std::to_string(y.parts.size()) + " segment(s) but its input '" +
+                        input_paths[i] + "' has " + std::to_string(x.parts.size()));
+      }
+    }
+    for (size_t k = 0; k < x.parts.size(); ++k) {
+      const std::string name = x.parts.size() == 1 ? input_paths[i] : input_paths[i] + " (block " + std::to_string(k) + ")";
+      if (!own_target) {
+        set.add(name, std::move(x.parts[k]));
+        continue;
+      }
+      if (y.parts[k].frames() != x.parts[k].frames()) {
+        throw DataError("'" + target_paths[i] + "': target has " + std::to_string(y.parts[k].frames()) +
+                        " frames but its input '" + name + "' has " + std::to_string(x.parts[k].frames()));
+      }
+      set.add(name, std::move(x.parts[k]), std::move(y.parts[k]));
     }
   }
   return set;

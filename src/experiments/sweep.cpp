@@ -50,7 +50,13 @@ bool read_finished_run(const RunSettings& r, const std::string& dir, SweepRun& s
   if (!cfg || !fin) return false;
   std::stringstream text;
   text << cfg.rdbuf();
-  if (text.str() != to_ini(r)) return false;
+  if (text.str() != to_ini(r)) {
+    // Default feature columns are written resolved (run.cpp): compare with those the model was trained on.
+    if (!r.features.empty() || !std::ifstream(dir + "/model.pt")) return false;
+    RunSettings resolved = r;
+    resolved.features = Model::load(dir + "/model.pt").feature_names();
+    if (resolved.features.empty() || text.str() != to_ini(resolved)) return false;
+  }
   std::string key, eq;
   double seconds = -1;
   size_t trajectories = 0;
@@ -58,7 +64,7 @@ bool read_finished_run(const RunSettings& r, const std::string& dir, SweepRun& s
     if (key == "training_seconds") fin >> seconds;
     else if (key == "trajectories") fin >> trajectories;
   }
-  if (seconds < 0 || trajectories != r.input_paths.size()) return false;
+  if (seconds < 0 || trajectories < r.input_paths.size()) return false;  // a COLVAR restart adds trajectories
   const Model m = Model::load(dir + "/model.pt");
   s.seconds = seconds;
   s.epochs = m.epochs_trained();
@@ -80,7 +86,7 @@ std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std:
   Array truth;
   std::vector<int64_t> truth_lengths;
   if (!truth_paths.empty() && !runs.empty()) {
-    truth_lengths = load_trajectories(runs[0].input_paths, runs[0].target_paths).lengths();
+    truth_lengths = load_trajectories(runs[0].input_paths, runs[0].target_paths, ColumnSelection{runs[0].features, ""}).lengths();
     truth = load_truth(truth_paths, truth_lengths);
   }
   if (runs.size() > 1) make_directories(out);

@@ -72,6 +72,11 @@ void Model::save(const std::string& path) const {
   m.prior->save(pri);
   ar.write("encoder", enc);
   ar.write("decoder", dec);
+  if (!m.feature_names.empty()) {
+    std::string names;
+    for (const auto& n : m.feature_names) names += n + "\n";
+    ar.write("feature_names", c10::IValue(names));
+  }
   ar.write("prior", pri);
   write_atomically(path, [&](const std::string& tmp) {
     try {
@@ -119,6 +124,15 @@ Model Model::load(const std::string& path) {
       impl->eigenvalues = eig.numel() ? to_array(eig) : Array();
     }
     impl->epochs_trained = epochs.toInt();
+    c10::IValue names;
+    if (ar.try_read("feature_names", names) && names.isString()) {
+      const std::string& text = names.toStringRef();
+      for (size_t b = 0, e; b < text.size(); b = e + 1) {
+        e = text.find('\n', b);
+        if (e == std::string::npos) e = text.size();
+        impl->feature_names.push_back(text.substr(b, e - b));
+      }
+    }
     impl->train(false);
     return Model(impl);
   } catch (const CheckpointError&) {

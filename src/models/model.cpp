@@ -54,6 +54,8 @@ Model::Impl::Impl(ModelOptions options_, std::vector<int64_t> input_shape_,
   init_layers(*prior, gen);
 }
 
+const std::vector<std::string>& Model::feature_names() const { return impl_->feature_names; }
+
 std::shared_ptr<Model::Impl> Model::Impl::clone() const {
   auto c = std::make_shared<Impl>(options, input_shape, target_shape);
   copy_weights(*encoder, *c->encoder);
@@ -62,6 +64,7 @@ std::shared_ptr<Model::Impl> Model::Impl::clone() const {
   c->centers = centers;
   c->eigenvalues = eigenvalues;
   c->epochs_trained = epochs_trained;
+  c->feature_names = feature_names;
   c->train(false);
   return c;
 }

@@ -31,6 +31,7 @@ struct Model::Impl {
   Array centers;      ///< (K, d), may be empty
   Array eigenvalues;  ///< TICA: every eigenvalue of the generalized problem, descending
   int64_t epochs_trained = 0;
+  std::vector<std::string> feature_names;  ///< input columns by name (COLVAR / CSV inputs); empty for .npy
 
   /// Networks built from options, weights initialised from gen.
   Impl(ModelOptions options, std::vector<int64_t> input_shape, std::vector<int64_t> target_shape,

@@ -12,6 +12,12 @@ torch::Tensor LinearMapImpl::forward(const torch::Tensor& x) {
   return torch::addmm(shift_out_, x.reshape({x.size(0), -1}) - shift_in_, matrix_);
 }
 
+void LinearMapImpl::write_script(ScriptWriter& w, const std::string& prefix, const std::string& in,
+                                 const std::string& out) const {
+  w.line(out + " = torch.addmm(" + w.tensor(prefix + "_shift_out", shift_out_) + ", " + in + ".flatten(1) - " +
+         w.tensor(prefix + "_shift_in", shift_in_) + ", " + w.tensor(prefix + "_matrix", matrix_) + ")");
+}
+
 void LinearMapImpl::set(const torch::Tensor& shift_in, const torch::Tensor& matrix, const torch::Tensor& shift_out) {
   torch::NoGradGuard no_grad;
   TORCH_CHECK(shift_in.sizes() == shift_in_.sizes() && matrix.sizes() == matrix_.sizes() &&

@@ -12,6 +12,8 @@ class LinearMapImpl : public FrameNetImpl {
  public:
   LinearMapImpl(int64_t in, int64_t out);
   torch::Tensor forward(const torch::Tensor& x) override;
+  void write_script(ScriptWriter& w, const std::string& prefix, const std::string& in,
+                    const std::string& out) const override;
   /// Sets the map; float64 input is stored as float32.
   void set(const torch::Tensor& shift_in, const torch::Tensor& matrix, const torch::Tensor& shift_out);
 

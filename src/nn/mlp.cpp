@@ -1,8 +1,20 @@
 #include "nn/mlp.h"
 
+#include "dynae/errors.h"
+
 #include <cmath>
 
 namespace dynae {
+
+std::string ScriptWriter::tensor(const std::string& name, const torch::Tensor& t) {
+  tensors.emplace_back(name, t.detach().to(torch::kFloat32).clone());
+  return "self." + name;
+}
+
+void FrameNetImpl::write_script(ScriptWriter&, const std::string&, const std::string&, const std::string&) const {
+  throw Error(std::string("this network (") + name() + ") has no TorchScript form yet; only fully connected networks "
+              "and TICA's linear map are exported");
+}
 
 void init_layers(torch::nn::Module& module, at::Generator& gen) {
   torch::NoGradGuard no_grad;
@@ -32,6 +44,19 @@ MlpImpl::MlpImpl(const MlpOptions& options) : options_(options) {
   for (size_t i = 0; i < dims.size(); ++i) {
     layers_.push_back(register_module("linear" + std::to_string(i),
                                       torch::nn::Linear(dims[i].first, dims[i].second)));
+  }
+}
+
+void MlpImpl::write_script(ScriptWriter& w, const std::string& prefix, const std::string& in,
+                           const std::string& out) const {
+  w.line(out + " = " + in + ".flatten(1)");
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const std::string k = std::to_string(i);
+    w.line(out + " = torch.linear(" + out + ", " + w.tensor(prefix + "_w" + k, layers_[i]->weight) + ", " +
+           w.tensor(prefix + "_b" + k, layers_[i]->bias) + ")");
+    if (i + 1 < layers_.size()) {
+      w.line(out + " = " + (options_.activation() == Activation::ReLU ? "torch.relu(" : "torch.tanh(") + out + ")");
+    }
   }
 }
 

@@ -24,6 +24,8 @@ class MlpImpl : public FrameNetImpl {
  public:
   explicit MlpImpl(const MlpOptions& options);
   torch::Tensor forward(const torch::Tensor& x) override;
+  void write_script(ScriptWriter& w, const std::string& prefix, const std::string& in,
+                    const std::string& out) const override;
   const MlpOptions& options() const { return options_; }
   /// The Linear layers, input first (for the fused kernels).
   const std::vector<torch::nn::Linear>& layers() const { return layers_; }

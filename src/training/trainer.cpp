@@ -44,6 +44,7 @@ class TrainingLoop {
                       "); use more frames or a smaller batch_size");
     }
     model_ = std::make_shared<Model::Impl>(options, data.input_frame_shape(), data.target_frame_shape(), generator_);
+    model_->feature_names = data.feature_names();
     model_->train(true);
   }
 

@@ -161,6 +161,9 @@ std::string OptionInfo::parse(const std::string& v, const std::string& origin) c
     case OptionType::Paths:
       if (v.empty()) throw ConfigError(where + "is an empty path");
       return v;
+    case OptionType::Names:
+      if (v.empty()) throw ConfigError(where + "is an empty name");
+      return v;
   }
   return v;
 }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "dynae/array.h"
+#include "dynae/data/table.h"
 
 namespace dynae {
 
@@ -37,15 +38,24 @@ class TrajectorySet {
   /// Shape of one input frame, e.g. {2} or {1, 64, 64}.
   std::vector<int64_t> input_frame_shape() const;
   std::vector<int64_t> target_frame_shape() const;
+  /// Names of the input features (columns of COLVAR / CSV inputs); empty for .npy inputs.
+  const std::vector<std::string>& feature_names() const { return feature_names_; }
+  void set_feature_names(std::vector<std::string> names) { feature_names_ = std::move(names); }
 
  private:
   std::vector<Trajectory> trajs_;
+  std::vector<std::string> feature_names_;
 };
 
-/// Loads trajectories from .npy files. `target_paths` is empty (targets =
-/// inputs) or has one path per input. Errors name the file.
+/// Loads trajectories from .npy, PLUMED COLVAR or CSV / TSV files (told by
+/// content, data/table.h). `target_paths` is empty (targets = inputs) or has
+/// one path per input. Text files give their `columns` selection; each
+/// COLVAR header block (a restart) becomes its own trajectory, named
+/// "path (block k)", so no lag pair crosses it. Every text input must give
+/// the same feature names. Errors name the file.
 TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,
-                                const std::vector<std::string>& target_paths = {});
+                                const std::vector<std::string>& target_paths = {},
+                                const ColumnSelection& columns = {});
 
 /// Throws DataError naming `what` and the first frame holding a NaN or Inf.
 void check_finite(const Array& a, const std::string& what);

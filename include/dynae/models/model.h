@@ -53,6 +53,9 @@ class Model {
   const ModelOptions& options() const;
   const std::vector<int64_t>& input_frame_shape() const;
   const std::vector<int64_t>& target_frame_shape() const;
+  /// Names of the input features it was trained on (columns of COLVAR / CSV
+  /// inputs, in input order); empty when it was trained on .npy arrays.
+  const std::vector<std::string>& feature_names() const;
   /// Epochs this model was trained for.
   int64_t epochs_trained() const;
 

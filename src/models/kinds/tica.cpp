@@ -117,6 +117,7 @@ Model fit_tica(const ModelOptions& options, const TrajectorySet& data) {
   const auto [eigenvalues, w] = slowest_components(moments, options.tica_ridge, d);
 
   auto impl = std::make_shared<Model::Impl>(options, data.input_frame_shape(), data.target_frame_shape());
+  impl->feature_names = data.feature_names();
   auto& encoder = static_cast<LinearMapImpl&>(*impl->encoder);
   encoder.set(moments.mean.to(torch::kFloat32), w.to(torch::kFloat32), torch::zeros({d}));
 

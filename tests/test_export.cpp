@@ -1,0 +1,121 @@
+// dynae export: TorchScript modules that torch::jit::load runs as PLUMED's
+// PYTORCH_MODEL does, giving the model's own numbers and input gradients.
+#include <gtest/gtest.h>
+#include <torch/script.h>
+
+#include <cmath>
+#include <random>
+
+#include "dynae/data/trajectory_set.h"
+#include "dynae/errors.h"
+#include "dynae/export/torchscript.h"
+#include "dynae/training/estimator.h"
+#include "test_util.h"
+
+using namespace dynae;
+
+namespace {
+
+/// A small 3-feature trajectory: a 2-D random walk embedded nonlinearly.
+TrajectorySet small_data() {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> n;
+  std::vector<double> v;
+  double a = 0, b = 0;
+  for (int t = 0; t < 3000; ++t) {
+    a = 0.95 * a + 0.3 * n(rng);
+    b = 0.9 * b + 0.3 * n(rng);
+    v.insert(v.end(), {a, b + 0.3 * a * a, std::sin(a) - b});
+  }
+  TrajectorySet d;
+  d.add("walk", Array({3000, 3}, v));
+  d.set_feature_names({"d1", "d2", "phi"});
+  return d;
+}
+
+Model trained(const std::string& kind) {
+  return Estimator(ModelOptions().set_model(kind).set_epochs(2).set_prior_refit_steps(10).set_seed(1)).fit(small_data());
+}
+
+/// forward of a loaded module on float32 rows of `x` (N, D).
+Array run_module(torch::jit::Module& m, const Array& x) {
+  torch::Tensor t = torch::empty({x.frames(), x.frame_size()}, torch::kFloat32);
+  for (int64_t i = 0; i < x.size(); ++i) t.data_ptr<float>()[i] = static_cast<float>(x.data[i]);
+  const torch::Tensor y = m.forward({t}).toTensor().contiguous();
+  Array out = Array::zeros({y.size(0), y.size(1)});
+  for (int64_t i = 0; i < out.size(); ++i) out.data[i] = y.data_ptr<float>()[i];
+  return out;
+}
+
+void expect_close(const Array& a, const Array& b, double tol) {
+  ASSERT_EQ(a.shape, b.shape);
+  for (int64_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a.data[i], b.data[i], tol * std::max(1.0, std::abs(b.data[i]))) << i;
+}
+
+}  // namespace
+
+TEST(Export, EncoderRunsAsPlumedRunsItWithTheModelsJacobian) {
+  const std::string dir = test::scratch_dir("export_encoder");
+  const Model model = trained("dynae");
+  const ExportInfo info = export_torchscript(model, ExportTarget::Encoder, dir + "/cv.pt");
+  EXPECT_EQ(info.inputs, 3);
+  EXPECT_EQ(info.outputs, 2);
+  EXPECT_EQ(info.input_names, (std::vector<std::string>{"d1", "d2", "phi"}));
+  EXPECT_NE(plumed_lines(info, "cv.pt").find("cv: PYTORCH_MODEL FILE=cv.pt ARG=d1,d2,phi"), std::string::npos);
+
+  torch::jit::Module m = torch::jit::load(dir + "/cv.pt");
+  EXPECT_EQ(m.attr("inputs").toInt(), 3);
+  EXPECT_EQ(m.attr("what").toStringRef(), "encoder");
+  const Array x = small_data().trajectories()[0].input.slice_frames(100, 400);
+  expect_close(run_module(m, x), model.encode(x), 1e-5);
+
+  // PLUMED's PytorchModel: a (1, N) float32 input that requires grad, each
+  // output backpropagated in turn; the Jacobian against finite differences
+  // of the model itself (in double precision around the same point).
+  for (int64_t row : {0, 57, 211}) {
+    torch::Tensor in = torch::empty({1, 3}, torch::kFloat32);
+    for (int j = 0; j < 3; ++j) in[0][j] = static_cast<float>(x.at(row, j));
+    in.set_requires_grad(true);
+    const torch::Tensor out = m.forward({in}).toTensor();
+    ASSERT_EQ(out.sizes(), (std::vector<int64_t>{1, 2}));
+    for (int64_t k = 0; k < 2; ++k) {
+      if (in.grad().defined()) in.grad().zero_();
+      out[0][k].backward({}, /*retain_graph=*/true);
+      for (int j = 0; j < 3; ++j) {
+        const double h = 1e-3;
+        Array p = x.slice_frames(row, row + 1), q = p;
+        p.data[j] += h;
+        q.data[j] -= h;
+        const double fd = (model.encode(p).data[k] - model.encode(q).data[k]) / (2 * h);
+        EXPECT_NEAR(in.grad()[0][j].item<double>(), fd, 2e-3 * std::max(1.0, std::abs(fd))) << "row " << row << " z" << k
+                                                                                             << " / x" << j;
+      }
+    }
+  }
+}
+
+TEST(Export, DecoderForceAndBaselinesAndWhatCannotBeExported) {
+  const std::string dir = test::scratch_dir("export_parts");
+  const Model model = trained("dynae");
+  const Array z = model.encode(small_data().trajectories()[0].input.slice_frames(0, 50));
+  export_torchscript(model, ExportTarget::Decoder, dir + "/dec.pt");
+  torch::jit::Module dec = torch::jit::load(dir + "/dec.pt");
+  expect_close(run_module(dec, z), model.decode(z), 1e-5);
+  const ExportInfo fi = export_torchscript(model, ExportTarget::Force, dir + "/force.pt");
+  EXPECT_EQ(fi.inputs, 2);
+  torch::jit::Module force = torch::jit::load(dir + "/force.pt");
+  expect_close(run_module(force, z), model.force(z), 1e-5);
+  EXPECT_THROW(export_torchscript(model, ExportTarget::FreeEnergy, dir + "/u.pt"), ConfigError);
+  EXPECT_FALSE(test::file_exists(dir + "/u.pt"));
+
+  // Baselines: the VAE's encoder exports its posterior mean; TICA its linear map and no force.
+  const Array x = small_data().trajectories()[0].input.slice_frames(0, 80);
+  for (const char* kind : {"vae", "tica"}) {
+    const Model b = trained(kind);
+    export_torchscript(b, ExportTarget::Encoder, dir + "/" + kind + ".pt");
+    torch::jit::Module e = torch::jit::load(dir + "/" + kind + ".pt");
+    expect_close(run_module(e, x), b.encode(x), 1e-5);
+  }
+  EXPECT_THROW(export_torchscript(trained("tica"), ExportTarget::Force, dir + "/tf.pt"), ConfigError);
+  EXPECT_THROW(parse_export_target("gradient"), ConfigError);
+}
