@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   dynae::set_num_threads(threads);
   dynae::TrajectorySet data;
   {  // the tiled frames are built once and moved into the set (no extra copies)
-    const dynae::Array base = dynae::read_npy(std::string(DYNAE_EXAMPLES_DIR) + "/data/three_state_transformed_traj_data200k.npy");
+    const dynae::Array base = dynae::read_npy(dynae::examples_dir() + "/data/three_state_transformed_traj_data200k.npy");
     dynae::Array tiled = base;
     tiled.data.reserve(base.data.size() * static_cast<size_t>(tile));
     for (int64_t k = 1; k < tile; ++k) {

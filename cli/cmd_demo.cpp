@@ -12,6 +12,7 @@
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
 #include "dynae/experiments/run.h"
+#include "dynae/runtime.h"
 #include "metrics_table.h"
 
 namespace dynae::cli {
@@ -31,26 +32,15 @@ bool exists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
+/// --data-dir when given (it must hold the file), else the bundled examples' data/.
 std::string find_data_dir(const std::string& given) {
   const char* file = "three_state_transformed_traj_data200k.npy";
-  std::vector<std::string> candidates;
-  if (!given.empty()) candidates.push_back(given);
-  candidates.push_back(std::string(DYNAE_EXAMPLES_DIR) + "/data");
-  char self[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) {
-    self[n] = '\0';
-    std::string dir(self);
-    dir = dir.substr(0, dir.find_last_of('/'));
-    candidates.push_back(dir + "/../examples/data");
-    candidates.push_back(dir + "/../share/dynae/examples/data");
+  const std::string dir = given.empty() ? examples_dir() + "/data" : given;
+  if (!exists(dir + "/" + file)) {
+    throw DataError("'" + dir + "' does not hold the bundled example data (" + file + "); pass --data-dir pointing at "
+                    "the repository's examples/data");
   }
-  candidates.push_back("examples/data");
-  for (const auto& c : candidates) {
-    if (exists(c + "/" + file)) return c;
-  }
-  throw DataError(std::string("cannot find the bundled example data (") + file +
-                  "); pass --data-dir pointing at the repository's examples/data");
+  return dir;
 }
 
 void run(const DemoArgs& a) {

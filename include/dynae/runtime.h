@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace dynae {
 
@@ -17,6 +18,15 @@ int64_t num_threads();
 /// unchanged (the same blocks are reused). For programs (the CLI, the
 /// benchmarks) to call once at start; a no-op on other C libraries.
 void keep_freed_memory();
+
+/// The folder of the bundled examples (examples/, holding data/ and the INI
+/// files), found relative to the running program, never compiled in: `given`
+/// when not empty; else $DYNAE_EXAMPLES_DIR; else, next to the executable,
+/// ../share/dynae/examples (an installed tool; a build tree's bench/), then
+/// share/dynae/examples (a build tree, where CMake links it to the sources),
+/// then ../examples (a build folder inside the sources). Throws DataError
+/// naming the places looked at when none holds examples/data.
+std::string examples_dir(const std::string& given = "");
 
 /// Sets OpenBLAS's thread count for its lifetime and restores it after
 /// (n = 0: leaves it alone; no effect with a BLAS other than OpenBLAS).
