@@ -286,3 +286,36 @@ TEST(Cli, ReferenceSampleConfigsTrainUnchanged) {
     }
   }
 }
+
+// A PLUMED COLVAR in, a TorchScript CV out: the features chosen by a glob are
+// stored resolved, a restart is its own trajectory, --reuse sees the same run.
+TEST(Cli, ColvarTrainExportAndReuse) {
+  const std::string dir = test::scratch_dir("cli_colvar");
+  const Array x = read_npy(kData + "three_state_transformed_traj_data200k.npy");
+  std::string text = "#! FIELDS time d1 d2 opes.bias\n#! SET min_d1 -pi\n";
+  char line[160];
+  for (int64_t i = 0; i < 6000; ++i) {
+    if (i == 4000) text += "#! FIELDS time d1 d2 opes.bias\n";  // a restart
+    std::snprintf(line, sizeof line, "%.2f %.6f %.6f 0.5\n", 0.5 * (i % 4000), x.at(i, 0), x.at(i, 1));
+    text += line;
+  }
+  test::write_file(dir + "/COLVAR", text);
+  Result r = run_cli("train -i " + dir + "/COLVAR --features 'd*' --epochs 2 -q -o " + dir + "/run", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(test::read_file(dir + "/run/config.ini").find("features = [d1, d2]"), std::string::npos);
+  EXPECT_EQ(read_npy(dir + "/run/latent_traj1.npy").shape, (std::vector<int64_t>{2000, 2}));
+  r = run_cli("train -i " + dir + "/COLVAR --features 'd*' --epochs 2 -o " + dir + "/run --reuse", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("reusing the finished run"), std::string::npos) << r.output;
+  r = run_cli("export -m " + dir + "/run/model.pt -o " + dir + "/cv.pt", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("cv: PYTORCH_MODEL FILE=" + dir + "/cv.pt ARG=d1,d2"), std::string::npos) << r.output;
+  r = run_cli("encode -m " + dir + "/run/model.pt -i " + dir + "/COLVAR -o " + dir + "/z.npy", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(read_npy(dir + "/z.npy").shape, (std::vector<int64_t>{6000, 2}));
+  r = run_cli("train -i " + dir + "/COLVAR --features phi -o " + dir + "/bad", dir);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("no column named 'phi' (available: time, d1, d2, opes.bias)"), std::string::npos) << r.output;
+  r = run_cli("export -m " + dir + "/run/model.pt --what free-energy -o " + dir + "/u.pt", dir);
+  EXPECT_EQ(r.code, 2) << r.output;
+}

@@ -80,10 +80,10 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   set_num_threads(s.threads);
   const TrajectorySet data = load_trajectories(s.input_paths, s.target_paths, ColumnSelection{s.features, ""});
   make_directories(out_dir);
-  // config.ini records the feature columns chosen by default, so that the
-  // run can be repeated on other files and read with the same columns.
+  // config.ini records the feature columns chosen (a default or a glob
+  // resolved to names), so that the run reads other files with the same columns.
   RunSettings written = s;
-  if (written.features.empty()) written.features = data.feature_names();
+  if (!data.feature_names().empty()) written.features = data.feature_names();
   write_text_atomically(out_dir + "/config.ini", to_ini(written));
   std::remove((out_dir + "/train.log").c_str());
   std::remove((out_dir + "/finished.txt").c_str());

@@ -51,8 +51,8 @@ bool read_finished_run(const RunSettings& r, const std::string& dir, SweepRun& s
   std::stringstream text;
   text << cfg.rdbuf();
   if (text.str() != to_ini(r)) {
-    // Default feature columns are written resolved (run.cpp): compare with those the model was trained on.
-    if (!r.features.empty() || !std::ifstream(dir + "/model.pt")) return false;
+    // Feature columns are written resolved (run.cpp): compare with those the model was trained on.
+    if (!std::ifstream(dir + "/model.pt")) return false;
     RunSettings resolved = r;
     resolved.features = Model::load(dir + "/model.pt").feature_names();
     if (resolved.features.empty() || text.str() != to_ini(resolved)) return false;
