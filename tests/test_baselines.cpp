@@ -26,7 +26,6 @@ using namespace dynae;
 
 namespace {
 
-const std::string kData = std::string(DYNAE_EXAMPLES_DIR) + "/data/";
 
 /// Two independent Ornstein-Uhlenbeck processes s_i with rates k_i and unit
 /// stationary-variance-times-k (ds = -k s dt + sqrt(2) dW, sampled exactly at

@@ -25,7 +25,6 @@ Result run_cli(const std::string& args, const std::string& dir, const std::strin
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test::read_file(out)};
 }
 
-const std::string kData = std::string(DYNAE_EXAMPLES_DIR) + "/data/";
 
 }  // namespace
 

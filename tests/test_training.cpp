@@ -22,7 +22,6 @@ using namespace dynae;
 
 namespace {
 
-const std::string kData = std::string(DYNAE_EXAMPLES_DIR) + "/data/";
 
 struct Subset {
   Array input, truth;

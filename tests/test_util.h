@@ -6,6 +6,11 @@
 #include <fstream>
 #include <string>
 
+#ifdef DYNAE_EXAMPLES_DIR
+/// The bundled example data's folder (with a trailing slash).
+inline const std::string kData = std::string(DYNAE_EXAMPLES_DIR) + "/data/";
+#endif
+
 namespace dynae::test {
 
 /// A fresh scratch directory under /tmp, unique per test process and name.
