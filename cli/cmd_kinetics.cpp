@@ -8,6 +8,7 @@
 #include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
 #include "dynae/experiments/kinetics.h"
+#include "dynae/experiments/sweep.h"
 #include "dynae/runtime.h"
 
 namespace dynae::cli {
@@ -30,23 +31,9 @@ std::vector<Array> read_all(const std::vector<std::string>& paths) {
   std::vector<Array> out;
   for (const auto& p : paths) {
     out.push_back(read_npy(p));
-    check_finite(out.back(), "'" + p + "'");
+    check_finite(out.back(), p);
   }
   return out;
-}
-
-/// Ground truth: one file per trajectory, as many frames as it.
-void check_truth(const std::vector<std::string>& paths, const std::vector<Array>& truth, const std::vector<int64_t>& lengths) {
-  if (truth.size() != lengths.size()) {
-    throw ConfigError("kinetics: " + std::to_string(truth.size()) + " --truth file(s) for " + std::to_string(lengths.size()) +
-                      " trajectories; give one per trajectory");
-  }
-  for (size_t k = 0; k < truth.size(); ++k) {
-    if (truth[k].frames() != lengths[k]) {
-      throw DataError("'" + paths[k] + "': " + std::to_string(truth[k].frames()) + " frames of ground truth for trajectory " +
-                      std::to_string(k) + " of " + std::to_string(lengths[k]) + " frames");
-    }
-  }
 }
 
 void run(KineticsArgs a) {
@@ -81,12 +68,11 @@ void run(KineticsArgs a) {
   }
   if (!a.latents.empty()) in.latents = read_all(a.latents);
   if (!a.states.empty()) in.states = load_discrete_trajectories(a.states);
-  if (!a.truth.empty()) {
-    in.truth = read_all(a.truth);
+  if (!a.truth.empty()) {  // one file per trajectory, as many frames as it (errors name the file)
     std::vector<int64_t> lengths;
     for (const auto& z : in.latents) lengths.push_back(z.frames());
     for (const auto& s : in.states) lengths.push_back(static_cast<int64_t>(s.size()));
-    check_truth(a.truth, in.truth, lengths);
+    in.truth = split_frames(load_truth(a.truth, lengths), lengths);
   }
   if (!a.vamp_features.empty()) in.vamp_candidates.push_back({"features (" + a.vamp_features[0] + ", ...)", read_all(a.vamp_features)});
   std::fprintf(stderr, "estimating Markov state models at %s\n",

@@ -101,6 +101,18 @@ void estimate_its(KineticsSource& s, const std::vector<int64_t>& lags, const Its
   s.converged_lag = s.its.empty() ? 0 : converged_lag(s.its);
 }
 
+/// A source discretised by `d`, with its timescales at every lag.
+KineticsSource discretised_source(const std::string& name, const Discretiser& d, const std::vector<Array>& trajs,
+                                  const std::vector<int64_t>& lags, const ItsOptions& o) {
+  KineticsSource s;
+  s.name = name;
+  s.states = d.states;
+  s.discretisation = d.description;
+  s.dtrajs = discretise(d, trajs);
+  estimate_its(s, lags, o);
+  return s;
+}
+
 std::vector<Array> indicators(const DiscreteTrajectories& dtrajs, int64_t states) {
   std::vector<Array> out;
   for (const auto& s : dtrajs) {
@@ -227,24 +239,21 @@ KineticsResult analyse_kinetics(const KineticsInput& in, const KineticsOptions& 
   r.lags.erase(std::unique(r.lags.begin(), r.lags.end()), r.lags.end());
 
   Discretiser main;
-  KineticsSource first;
   if (!in.states.empty()) {
+    KineticsSource first;
     first.name = "states";
     first.dtrajs = in.states;
     first.states = count_states(in.states);
     first.discretisation = "given discrete trajectories, " + std::to_string(first.states) + " states";
     main.states = first.states;
     for (int64_t s = 0; s < first.states; ++s) main.set_of_state.push_back(s);
+    estimate_its(first, r.lags, options.its);
+    r.sources.push_back(std::move(first));
   } else {
     for (size_t k = 0; k < in.latents.size(); ++k) check_finite(in.latents[k], "latent trajectory " + std::to_string(k));
     main = make_discretiser(Array::concat_frames(in.latents), options, "latent");
-    first.name = "latent";
-    first.states = main.states;
-    first.discretisation = main.description;
-    first.dtrajs = discretise(main, in.latents);
+    r.sources.push_back(discretised_source("latent", main, in.latents, r.lags, options.its));
   }
-  estimate_its(first, r.lags, options.its);
-  r.sources.push_back(std::move(first));
 
   if (!in.truth.empty()) {
     if (in.truth.size() != lengths.size()) {
@@ -261,13 +270,7 @@ KineticsResult analyse_kinetics(const KineticsInput& in, const KineticsOptions& 
     KineticsOptions truth_options = options;
     truth_options.landscape.coordinates.clear();
     const Discretiser t = make_discretiser(Array::concat_frames(in.truth), truth_options, "ground truth");
-    KineticsSource s;
-    s.name = "truth";
-    s.states = t.states;
-    s.discretisation = t.description;
-    s.dtrajs = discretise(t, in.truth);
-    estimate_its(s, r.lags, options.its);
-    r.sources.push_back(std::move(s));
+    r.sources.push_back(discretised_source("truth", t, in.truth, r.lags, options.its));
   }
 
   if (in.model && in.model->has_dynamics() && options.generate && !in.latents.empty()) {

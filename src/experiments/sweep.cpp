@@ -36,7 +36,7 @@ Array load_truth(const std::vector<std::string>& truth_paths, const std::vector<
       throw DataError("'" + truth_paths[i] + "': " + std::to_string(t.frames()) + " frames, but its trajectory has " +
                       std::to_string(lengths[i]));
     }
-    check_finite(t, "'" + truth_paths[i] + "'");
+    check_finite(t, truth_paths[i]);
     parts.push_back(std::move(t));
   }
   return Array::concat_frames(parts);
