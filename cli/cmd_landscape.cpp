@@ -13,6 +13,7 @@ struct LandscapeArgs {
   std::string model, out = "landscape";
   std::vector<std::string> inputs;
   LandscapeOptions options;
+  WeightArgs weights;
   int64_t threads = 1;
 };
 
@@ -20,8 +21,10 @@ void run(const LandscapeArgs& a) {
   set_num_threads(a.threads);
   a.options.validate();
   const Model model = Model::load(a.model);
-  const ModelLandscape m = model_landscape(model, load_trajectories(a.inputs, {}, ColumnSelection{model.feature_names(), ""}), a.options);
+  const ModelLandscape m = model_landscape(
+      model, load_trajectories(a.inputs, {}, ColumnSelection{model.feature_names(), ""}, a.weights.spec()), a.options);
   write_landscape(a.out, m);
+  if (m.weighted) std::printf("reweighted: each frame counts its weight (populations are fractions of the total weight)\n");
   std::printf("%s", landscape_summary(m.landscape).c_str());
   std::printf("written to %s: free_energy.npy, axis_*.npy, counts.npy, basins.npy, cluster_centers.npy, states.csv, "
               "states_traj*.npy%s\n",
@@ -42,6 +45,25 @@ void add_landscape_options(CLI::App* cmd, LandscapeOptions& o) {
       ->capture_default_str();
 }
 
+WeightSpec WeightArgs::spec() const {
+  WeightSpec w;
+  w.files = files;
+  w.column = column;
+  w.kind = parse_weight_kind(kind);
+  w.kT = kT;
+  return w;
+}
+
+void add_weight_options(CLI::App* cmd, WeightArgs& w) {
+  cmd->add_option("--weights", w.files,
+                  "per-frame weights of a biased run, one file per input: .npy, a column of numbers, or a COLVAR / CSV")
+      ->delimiter(',');
+  cmd->add_option("--weights-column", w.column, "column holding the weights: of the inputs, or of the --weights files");
+  cmd->add_option("--weights-kind", w.kind, "weights, logweights or bias (w = exp(V / kT), needs --kT)")
+      ->capture_default_str();
+  cmd->add_option("--kT", w.kT, "thermal energy in the bias' units (weights kind bias)");
+}
+
 void add_landscape_command(CLI::App& app) {
   auto args = std::make_shared<LandscapeArgs>();
   CLI::App* cmd = app.add_subcommand(
@@ -51,11 +73,13 @@ void add_landscape_command(CLI::App& app) {
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
   cmd->add_option("--threads", args->threads, "threads")->capture_default_str();
   add_landscape_options(cmd, args->options);
+  add_weight_options(cmd, args->weights);
   cmd->footer(
       "F = -ln p of the encoded frames in kT, zero at its minimum, NaN where no frame fell. Basins:\n"
       "steepest descent on the smoothed F, merged across barriers below --min-barrier. For d > 2 the\n"
       "landscape is the projection on --coords and the force is evaluated with the other coordinates\n"
-      "at their mean.");
+      "at their mean. With --weights or --weights-column (as for train), each frame counts its weight:\n"
+      "the reweighted landscape of a biased simulation.");
   cmd->callback([args] { run(*args); });
 }
 

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "dynae/analysis/landscape.h"
+#include "dynae/data/frame_weights.h"
 
 namespace dynae::cli {
 
@@ -21,5 +22,15 @@ void add_export_command(CLI::App& app);
 /// The landscape flags (--grid, --coords, --smoothing, ...) shared by
 /// landscape, generate and report.
 void add_landscape_options(CLI::App* cmd, LandscapeOptions& o);
+
+/// The frame-weight flags of `train` (--weights, --weights-column,
+/// --weights-kind, --kT) for commands that read data without a run's config.
+struct WeightArgs {
+  std::vector<std::string> files;
+  std::string column, kind = "weights";
+  double kT = 0;
+  WeightSpec spec() const;
+};
+void add_weight_options(CLI::App* cmd, WeightArgs& w);
 
 }  // namespace dynae::cli

@@ -36,7 +36,9 @@ with open(colvar, "w") as f:
             a = 0.95 * a + 0.3 * rng.standard_normal()
             b = 0.9 * b + 0.3 * rng.standard_normal()
             f.write("%.3f %.6f %.6f %.4f\n" % (0.1 * t, a + 0.2 * b * b, math.atan2(b, 1.0 + a * a), 0.5 * a))
-run("train", "-i", colvar, "--epochs", "2", "--prior-refit-steps", "10", "-q", "-o", os.path.join(scratch, "run"))
+# Trained as the README's loop does: named features and the bias column as weights.
+run("train", "-i", colvar, "--features", "d1,phi", "--weights-column", "metad.bias", "--weights-kind", "bias",
+    "--kT", "2.5", "--epochs", "2", "--prior-refit-steps", "10", "-q", "-o", os.path.join(scratch, "run"))
 model = os.path.join(scratch, "run", "model.pt")
 cv = os.path.join(scratch, "cv.pt")
 out = run("export", "-m", model, "-o", cv)

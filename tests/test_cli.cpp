@@ -12,19 +12,8 @@ using namespace dynae;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string output;
-};
-
-/// Runs `dynae args` (from `cwd` when given), its output kept in dir.
-Result run_cli(const std::string& args, const std::string& dir, const std::string& cwd = "") {
-  const std::string out = dir + "/cli_output.txt";
-  const std::string cd = cwd.empty() ? "" : "cd '" + cwd + "' && ";
-  const int status = std::system((cd + std::string(DYNAE_CLI) + " " + args + " > '" + out + "' 2>&1").c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test::read_file(out)};
-}
-
+using Result = test::CliResult;
+using test::run_cli;
 
 }  // namespace
 

@@ -80,7 +80,7 @@ TEST(Resampling, WeightsFollowPowerOfCounts) {
 
 TEST(Resampling, DrawsFollowTheFormula) {
   const std::vector<int64_t> counts = {600, 300, 95, 5};  // N = 1000, B = 10: S = 460, 330, 190, 50
-  const auto d = well_tempered_draws(counts, well_tempered_weights(counts, 2.0), 10);
+  const auto d = well_tempered_draws(counts, well_tempered_weights(std::vector<double>(counts.begin(), counts.end()), 2.0), 10);
   EXPECT_EQ(d[0].target, 460);
   EXPECT_EQ(d[1].target, 330);
   EXPECT_EQ(d[2].target, 190);

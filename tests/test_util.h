@@ -1,5 +1,6 @@
 #pragma once
 // Helpers shared by the tests: scratch directories and small files.
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -31,5 +32,20 @@ inline std::string read_file(const std::string& path) {
 }
 
 inline bool file_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+#ifdef DYNAE_CLI
+struct CliResult {
+  int code;
+  std::string output;
+};
+
+/// Runs `dynae args` (from `cwd` when given), its output kept in dir.
+inline CliResult run_cli(const std::string& args, const std::string& dir, const std::string& cwd = "") {
+  const std::string out = dir + "/cli_output.txt";
+  const std::string cd = cwd.empty() ? "" : "cd '" + cwd + "' && ";
+  const int status = std::system((cd + std::string(DYNAE_CLI) + " " + args + " > '" + out + "' 2>&1").c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out)};
+}
+#endif
 
 }  // namespace dynae::test

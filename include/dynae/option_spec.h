@@ -38,6 +38,7 @@ struct OptionInfo {
   std::string help;
   bool list_in_ini = false;    ///< written "[v]": the reference reads it as a JSON list
   bool in_checkpoint = false;  ///< stored in model checkpoints
+  bool omit_at_default = false;  ///< left out of written INI files while it holds its default
   // Allowed range of numbers (Int, UInt, Float).
   double min = -std::numeric_limits<double>::infinity(), max = std::numeric_limits<double>::infinity();
   bool min_open = false, max_open = false;
@@ -114,6 +115,12 @@ class OptionDecl {
   }
   OptionDecl& checkpointed() {
     info_.in_checkpoint = true;
+    return *this;
+  }
+  /// Written to INI files only when it differs from its default (options
+  /// added later, so that earlier runs' config.ini files still match).
+  OptionDecl& omit_at_default() {
+    info_.omit_at_default = true;
     return *this;
   }
   OptionDecl& choices(std::function<std::vector<OptionChoice>()> c) {

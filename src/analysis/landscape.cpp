@@ -274,17 +274,30 @@ class BasinFinder {
 
 }  // namespace
 
-Landscape compute_landscape(const Array& latents, const LandscapeOptions& options) {
+Landscape compute_landscape(const Array& latents, const LandscapeOptions& options, const std::vector<double>& weights) {
   options.validate();
   check_latents(latents);
+  if (!weights.empty() && static_cast<int64_t>(weights.size()) != latents.frames()) {
+    throw DataError(std::to_string(weights.size()) + " frame weights for " + std::to_string(latents.frames()) +
+                    " latent frames");
+  }
   Landscape landscape = empty_grid(latents, options);
   const int64_t dims = landscape.dims(), n = options.bins;
   const int64_t cells = dims == 1 ? n : n * n;
   const std::vector<int64_t> shape = dims == 1 ? std::vector<int64_t>{n} : std::vector<int64_t>{n, n};
 
-  // Histogram (every frame is on the grid) and F = -ln(p / p_max).
+  // Histogram (every frame is on the grid; weighted frames count their
+  // weight) and F = -ln(p / p_max).
   std::vector<double> counts(cells, 0.0);
-  for (int64_t b : grid_bins(landscape, latents)) counts[b] += 1;
+  const std::vector<int64_t> bins = grid_bins(landscape, latents);
+  double total = 0;
+  for (size_t t = 0; t < bins.size(); ++t) {
+    const double w = weights.empty() ? 1.0 : weights[t];
+    if (!(w >= 0) || !std::isfinite(w)) throw DataError("frame " + std::to_string(t) + " has weight " + std::to_string(w));
+    counts[bins[t]] += w;
+    total += w;
+  }
+  if (!(total > 0)) throw DataError("every frame has weight 0: no landscape");
   const double most = *std::max_element(counts.begin(), counts.end());
   std::vector<double> free_energy(cells, NAN);
   for (int64_t b = 0; b < cells; ++b) {
@@ -296,7 +309,7 @@ Landscape compute_landscape(const Array& latents, const LandscapeOptions& option
   BasinFinder basins(counts, n, dims, options.smoothing);
   basins.descend();
   basins.merge_low_barriers(options.min_barrier);
-  basins.merge_small_basins(options.min_population * static_cast<double>(latents.frames()));
+  basins.merge_small_basins(options.min_population * total);
   basins.write(landscape, free_energy, shape);
   return landscape;
 }

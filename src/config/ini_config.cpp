@@ -45,6 +45,14 @@ bool file_exists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
+/// Whether `key` holds a list of data files (input_data, target_data, weights_data).
+bool is_path_list(const std::string& key) {
+  for (const auto& option : run_option_table()) {
+    if (option.info.answers_to(key)) return option.info.type == OptionType::Paths;
+  }
+  return false;
+}
+
 }  // namespace
 
 void read_ini_config(const std::string& path, ConfigSpec& spec) {
@@ -66,7 +74,7 @@ void read_ini_config(const std::string& path, ConfigSpec& spec) {
       throw ConfigError(origin + ": key '" + e.key + "' belongs in section [" + section + "]");
     }
     std::string value = e.value;
-    if (::strcasecmp(e.key.c_str(), "input_data") == 0 || ::strcasecmp(e.key.c_str(), "target_data") == 0) {
+    if (is_path_list(e.key)) {
       // Paths as the reference takes them (from the working directory), or
       // else from the config file's folder.
       std::string joined;

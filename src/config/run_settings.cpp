@@ -8,6 +8,9 @@ namespace dynae {
 namespace {
 
 std::vector<OptionChoice> prior_dynamics_choices() { return {{"Langevin", "Langevin", {}}}; }
+std::vector<OptionChoice> weights_kind_choices() {
+  return {{"weights", "weights", {}}, {"logweights", "logweights", {}}, {"bias", "bias", {}}};
+}
 
 /// The INI file's sections, in order.
 const char* const kSections[] = {"Model Parameters", "Training Parameters", "Data", "Other Controls"};
@@ -121,6 +124,7 @@ std::vector<RunSettings> ConfigSpec::expand() const {
     try {
       r.options.validate();
       for (const auto& option : run_own_options()) option.validate(r);
+      weight_spec(r).validate(r.input_paths.size());
     } catch (const ConfigError& e) {
       throw ConfigError(std::string(e.what()) + (r.label.empty() ? "" : " (run " + r.label + ")"));
     }
@@ -128,14 +132,25 @@ std::vector<RunSettings> ConfigSpec::expand() const {
   return runs;
 }
 
+WeightSpec weight_spec(const RunSettings& s) {
+  WeightSpec w;
+  w.files = s.weights_paths;
+  w.column = s.weights_column;
+  w.kind = parse_weight_kind(s.weights_kind);
+  w.kT = s.kT;
+  return w;
+}
+
 std::string to_ini(const RunSettings& settings) {
   std::ostringstream os;
   os << "# Resolved configuration of a dynae run; `dynae train --config` reads it back.\n";
   const std::string* section = nullptr;
+  static const RunSettings defaults;
   for (const auto& option : run_option_table()) {
     const OptionInfo& info = option.info;
     const bool list = info.type == OptionType::Paths || info.type == OptionType::Names;
     if (list && option.get(settings) == "[]") continue;  // an empty list: the default (targets = inputs, default features)
+    if (info.omit_at_default && option.get(settings) == option.get(defaults)) continue;
     if (!section || *section != info.section) {
       os << (section ? "\n" : "") << "[" << info.section << "]\n";
       section = &info.section;

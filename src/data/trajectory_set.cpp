@@ -4,6 +4,7 @@
 
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
+#include "dynae/data/frame_weights.h"
 
 namespace dynae {
 namespace {
@@ -66,6 +67,30 @@ void TrajectorySet::add(std::string name, Array input, Array own_target) {
   trajs_.push_back(Trajectory{std::move(name), std::move(input), std::move(own_target)});
 }
 
+void TrajectorySet::set_weights(std::vector<double> weights) {
+  if (static_cast<int64_t>(weights.size()) != total_frames()) {
+    throw DataError(std::to_string(weights.size()) + " frame weights for " + std::to_string(total_frames()) + " frames");
+  }
+  double sum = 0;
+  for (size_t t = 0; t < weights.size(); ++t) {
+    if (!(weights[t] >= 0) || !std::isfinite(weights[t])) {
+      throw DataError("the weight of frame " + std::to_string(t) + " is " + std::to_string(weights[t]) +
+                      "; weights must be finite and >= 0");
+    }
+    sum += weights[t];
+  }
+  if (!(sum > 0)) throw DataError("every frame's weight is 0: nothing to train on");
+  weights_ = std::move(weights);
+}
+
+std::vector<double> TrajectorySet::trajectory_weights(size_t i) const {
+  const int64_t n = trajs_.at(i).input.frames();
+  if (weights_.empty()) return std::vector<double>(static_cast<size_t>(n), 1.0);
+  int64_t start = 0;
+  for (size_t k = 0; k < i; ++k) start += trajs_[k].input.frames();
+  return std::vector<double>(weights_.begin() + start, weights_.begin() + start + n);
+}
+
 int64_t TrajectorySet::total_frames() const {
   int64_t n = 0;
   for (const auto& t : trajs_) n += t.input.frames();
@@ -92,6 +117,7 @@ namespace {
 struct FileTrajectories {
   std::vector<Array> parts;
   std::vector<std::string> names;  ///< feature names (text files)
+  std::vector<std::vector<double>> weights;  ///< per part, when a weights column was read
 };
 
 FileTrajectories read_trajectory_file(const std::string& path, const ColumnSelection& columns) {
@@ -103,14 +129,50 @@ FileTrajectories read_trajectory_file(const std::string& path, const ColumnSelec
   ColumnData d = read_columns(path, columns);
   f.parts = std::move(d.segments);
   f.names = std::move(d.names);
+  f.weights = std::move(d.weights);
   return f;
+}
+
+/// The raw weights of input i's parts: from its own column or from its
+/// weights file (as many values as the input has frames, split like it).
+std::vector<std::vector<double>> weights_of_input(const std::string& input, const FileTrajectories& x,
+                                                  const WeightSpec& spec, size_t i) {
+  if (spec.files.empty()) {
+    if (x.names.empty()) {
+      throw DataError("'" + input + "' is a .npy array: it has no column '" + spec.column +
+                      "' (--weights-column reads COLVAR / CSV inputs; give a weights file per input with --weights)");
+    }
+    return x.weights;
+  }
+  const std::string& file = spec.files[i];
+  std::vector<double> all = read_weight_file(file, spec.column);
+  int64_t frames = 0;
+  for (const Array& p : x.parts) frames += p.frames();
+  if (static_cast<int64_t>(all.size()) != frames) {
+    throw DataError("'" + file + "': " + std::to_string(all.size()) + " weights but its input '" + input + "' has " +
+                    std::to_string(frames) + " frames; give one weight per frame");
+  }
+  std::vector<std::vector<double>> out;
+  size_t at = 0;
+  for (const Array& p : x.parts) {
+    out.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(at), all.begin() + static_cast<std::ptrdiff_t>(at + p.frames()));
+    at += static_cast<size_t>(p.frames());
+  }
+  return out;
 }
 
 }  // namespace
 
 TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,
-                                const std::vector<std::string>& target_paths, const ColumnSelection& columns) {
+                                const std::vector<std::string>& target_paths, const ColumnSelection& selection,
+                                const WeightSpec& weight_spec) {
   if (input_paths.empty()) throw ConfigError("no input trajectory given (input_data / --input)");
+  weight_spec.validate(input_paths.size());
+  // Weights in the inputs' own column, or in files of their own.
+  ColumnSelection columns = selection;
+  columns.weights_column = weight_spec.files.empty() ? weight_spec.column : "";
+  std::vector<std::vector<double>> raw_weights;
+  std::vector<std::string> weight_sources;
   if (!target_paths.empty() && target_paths.size() != input_paths.size()) {
     throw ConfigError("target_data lists " + std::to_string(target_paths.size()) + " files but input_data lists " +
                       std::to_string(input_paths.size()) + "; give one target per input, or none");
@@ -134,6 +196,14 @@ TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,
       throw DataError("'" + input_paths[i] + "' is a .npy array but '" + input_paths[0] + "' has named columns; give "
                       "the inputs in one kind of file");
     }
+    if (weight_spec.given()) {
+      std::vector<std::vector<double>> w = weights_of_input(input_paths[i], x, weight_spec, i);
+      for (size_t k = 0; k < w.size(); ++k) {
+        raw_weights.push_back(std::move(w[k]));
+        const std::string& source = weight_spec.files.empty() ? input_paths[i] : weight_spec.files[i];
+        weight_sources.push_back(w.size() == 1 ? source : source + " (block " + std::to_string(k) + ")");
+      }
+    }
     const bool own_target = !target_paths.empty() && target_paths[i] != input_paths[i];
     FileTrajectories y;
     if (own_target) {
@@ -156,6 +226,7 @@ TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,
       set.add(name, std::move(x.parts[k]), std::move(y.parts[k]));
     }
   }
+  if (weight_spec.given()) set.set_weights(normalised_weights(raw_weights, weight_sources, weight_spec.kind, weight_spec.kT));
   return set;
 }
 

@@ -18,12 +18,17 @@ ModelLandscape model_landscape(const Model& model, const TrajectorySet& data, co
     m.lengths.push_back(latents.back().frames());
   }
   m.latent = Array::concat_frames(latents);
-  m.landscape = compute_landscape(m.latent, options);
+  m.landscape = compute_landscape(m.latent, options, data.weights());
+  m.weighted = data.weighted();
   m.states = assign_basins(m.landscape, m.latent);
   m.slice.assign(d, 0.0);
+  double total = 0;  // of the weights (weighted frames) or frames
   for (int64_t t = 0; t < m.latent.frames(); ++t) {
-    for (int64_t j = 0; j < d; ++j) m.slice[j] += m.latent.at(t, j) / static_cast<double>(m.latent.frames());
+    const double w = data.weighted() ? data.weights()[static_cast<size_t>(t)] : 1.0;
+    for (int64_t j = 0; j < d; ++j) m.slice[j] += w * m.latent.at(t, j);
+    total += w;
   }
+  for (double& v : m.slice) v /= total;
   if (model.has_dynamics()) {
     const Array pts = grid_points(m.landscape, m.slice);
     std::vector<int64_t> shape = m.landscape.counts.shape;

@@ -209,7 +209,7 @@ std::string write_report(const std::string& run, const ReportOptions& options) {
   read_ini_config(run + "/config.ini", spec);
   const RunSettings settings = spec.expand().at(0);
   const Model model = Model::load(run + "/model.pt");
-  const TrajectorySet data = load_trajectories(settings.input_paths, settings.target_paths, ColumnSelection{settings.features, ""});
+  const TrajectorySet data = load_run_data(settings);
   const std::string dir = run + "/report";
   make_directories(dir);
 

@@ -75,10 +75,14 @@ class RunObserver : public TrainingObserver {
 
 }  // namespace
 
+TrajectorySet load_run_data(const RunSettings& s) {
+  return load_trajectories(s.input_paths, s.target_paths, ColumnSelection{s.features, ""}, weight_spec(s));
+}
+
 RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FILE* progress) {
   s.options.validate();
   set_num_threads(s.threads);
-  const TrajectorySet data = load_trajectories(s.input_paths, s.target_paths, ColumnSelection{s.features, ""});
+  const TrajectorySet data = load_run_data(s);
   make_directories(out_dir);
   // config.ini records the feature columns chosen (a default or a glob
   // resolved to names), so that the run reads other files with the same columns.
@@ -89,6 +93,13 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   std::remove((out_dir + "/finished.txt").c_str());
 
   RunObserver observer(s, out_dir, data, progress);
+  if (data.weighted() && progress) {
+    const WeightSpec w = weight_spec(s);
+    std::fprintf(progress, "%sframe weights (%s, from %s): %lld frames worth %.1f equally weighted ones (Kish)\n",
+                 s.label.empty() ? "" : ("[" + s.label + "] ").c_str(), weight_kind_name(w.kind),
+                 w.files.empty() ? ("column '" + w.column + "'").c_str() : "--weights files",
+                 static_cast<long long>(data.total_frames()), effective_sample_size(data.weights()));
+  }
   Estimator estimator(s.options);
   const auto t0 = std::chrono::steady_clock::now();
   Model model = estimator.fit(data, &observer);

@@ -86,7 +86,7 @@ std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std:
   Array truth;
   std::vector<int64_t> truth_lengths;
   if (!truth_paths.empty() && !runs.empty()) {
-    truth_lengths = load_trajectories(runs[0].input_paths, runs[0].target_paths, ColumnSelection{runs[0].features, ""}).lengths();
+    truth_lengths = load_run_data(runs[0]).lengths();
     truth = load_truth(truth_paths, truth_lengths);
   }
   if (runs.size() > 1) make_directories(out);

@@ -24,10 +24,10 @@ uint64_t batch_key(uint64_t epoch_key, PairSet s, int k, int r) {
 
 }  // namespace
 
-std::vector<double> well_tempered_weights(const std::vector<int64_t>& counts, double bias_factor) {
+std::vector<double> well_tempered_weights(const std::vector<double>& populations, double bias_factor) {
   if (!(bias_factor >= 1.0)) throw ConfigError("bias_factor must be >= 1, got " + std::to_string(bias_factor));
   std::vector<double> w;
-  for (int64_t n : counts) w.push_back(std::pow(static_cast<double>(n), 1.0 / bias_factor));
+  for (double n : populations) w.push_back(std::pow(n, 1.0 / bias_factor));
   return w;
 }
 
@@ -251,9 +251,59 @@ void Resampler::resample(const EncodePairs& encode, uint64_t seed) {
     throw TrainingError(os.str());
   }
   // The test pairs are drawn with the training clusters' weights.
-  const std::vector<double> w = well_tempered_weights(train_.counts, options_.bias_factor);
+  if (pair_weights_) {
+    train_.draws = weighted_groups(PairSet::train, train_);
+    test_.draws = weighted_groups(PairSet::test, test_);
+    const std::vector<double> w = well_tempered_weights(populations(), options_.bias_factor);
+    make_weighted_plan(train_, w, rng.next());
+    make_weighted_plan(test_, w, rng.next());
+    return;
+  }
+  const std::vector<double> w = well_tempered_weights(populations(), options_.bias_factor);
   make_plan(PairSet::train, train_, w, rng.next());
   make_plan(PairSet::test, test_, w, rng.next());
+}
+
+std::vector<double> Resampler::populations() const {
+  std::vector<double> pop(train_.counts.begin(), train_.counts.end());
+  if (!pair_weights_ || train_.draws.groups() != static_cast<int64_t>(pop.size())) return pop;
+  double total = 0, n = 0;
+  for (size_t k = 0; k < pop.size(); ++k) {
+    total += train_.draws.total(static_cast<int64_t>(k));
+    n += pop[k];
+  }
+  for (size_t k = 0; k < pop.size(); ++k) pop[k] = total > 0 ? n * train_.draws.total(static_cast<int64_t>(k)) / total : 0.0;
+  return pop;
+}
+
+WeightedDraws Resampler::weighted_groups(PairSet s, const Plan& p) const {
+  const int64_t k_all = clusters();
+  std::vector<int64_t> starts(static_cast<size_t>(k_all + 1), 0);
+  for (int64_t k = 0; k < k_all; ++k) starts[k + 1] = starts[k] + p.counts[static_cast<size_t>(k)];
+  std::vector<int64_t> next(starts.begin(), starts.end() - 1);
+  std::vector<int64_t> ids(static_cast<size_t>(starts.back()));
+  std::vector<double> w(ids.size());
+  for (int64_t q = 0; q < pairs_.size(); ++q) {
+    if (!pairs_.in(s, q)) continue;
+    const int64_t at = next[labels_[static_cast<size_t>(q)]]++;
+    ids[at] = q;
+    w[at] = (*pair_weights_)[static_cast<size_t>(q)];
+  }
+  return WeightedDraws(std::move(ids), w, std::move(starts));
+}
+
+void Resampler::make_weighted_plan(Plan& p, const std::vector<double>& weights, uint64_t seed) {
+  const int64_t b = options_.batch_size;
+  const std::vector<ClusterDraw> draws = well_tempered_draws(p.counts, weights, b);
+  p.batches.clear();
+  for (int64_t k = 0; k < clusters(); ++k) {
+    if (p.counts[static_cast<size_t>(k)] <= b || !(p.draws.total(k) > 0)) continue;
+    for (int64_t r = 0; r < draws[static_cast<size_t>(k)].target / b; ++r) {
+      p.batches.push_back({static_cast<int32_t>(k), static_cast<int32_t>(r), 0});
+    }
+  }
+  SplitMix64 rng(seed);  // the batch order
+  for (size_t i = p.batches.size(); i > 1; --i) std::swap(p.batches[i - 1], p.batches[rng.below(i)]);
 }
 
 void Resampler::make_plan(PairSet s, Plan& p, const std::vector<double>& weights, uint64_t seed) {
@@ -388,6 +438,10 @@ void Resampler::batch(PairSet s, int64_t b, int64_t* out) const {
   const Plan& p = plan(s);
   const BatchRef& ref = p.batches[static_cast<size_t>(b)];
   const int k = ref.cluster;
+  if (pair_weights_) {
+    p.draws.draw(k, options_.batch_size, batch_key(batch_key_, s, k, ref.repeat), out);
+    return;
+  }
   const int64_t nk = p.counts[static_cast<size_t>(k)];
   const RandomPermutation perm(static_cast<uint64_t>(nk), batch_key(batch_key_, s, k, ref.repeat));
   // The members' ranks within cluster k, in increasing order (the batch is a

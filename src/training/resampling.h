@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dynae/data/lagged_pairs.h"
+#include "training/weighted_draws.h"
 #include "util/random_permutation.h"
 
 namespace dynae {
@@ -33,8 +34,10 @@ struct ResamplingOptions {
 /// Called twice on the same pairs, it must give the same floats.
 using EncodePairs = std::function<void(const int64_t* pairs, int64_t n, float* z)>;
 
-/// Well-tempered weights w_k = n_k^(1/bias_factor); ConfigError for bias_factor < 1.
-std::vector<double> well_tempered_weights(const std::vector<int64_t>& counts, double bias_factor);
+/// Well-tempered weights w_k = n_k^(1/bias_factor) of the clusters'
+/// populations n_k (pair counts, or weighted pair counts); ConfigError for
+/// bias_factor < 1.
+std::vector<double> well_tempered_weights(const std::vector<double>& populations, double bias_factor);
 
 /// How the selection draws from one cluster of n_k pairs, with target
 /// S_k = (floor(N w_k / sum(w) / B) + 1) B: `repeats` permutations of its
@@ -64,6 +67,17 @@ class Resampler {
   void resample(const EncodePairs& encode, uint64_t seed);
   /// Only the clustering of the training pairs (the final model's centres).
   void cluster(const EncodePairs& encode, uint64_t seed);
+  /// Weighted pairs (biased simulations): `weights` (one per pair, >= 0;
+  /// nullptr: every pair weighs 1) must outlive the resampler. Then a
+  /// cluster's population is the sum of its pairs' weights (in pair units,
+  /// N_train W_k / W), its batches number as without weights for that
+  /// population (clusters of at most one batch of pairs, or of weight 0, get
+  /// none), and a batch draws its pairs from its cluster with replacement,
+  /// in proportion to weight (training/weighted_draws.h).
+  void set_pair_weights(const std::vector<double>* weights) { pair_weights_ = weights; }
+  /// Population of each training cluster after resample: its pair count, or
+  /// its weight in pair units when weighted.
+  std::vector<double> populations() const;
   /// Frees the labels, tables and kept latents (after the last epoch); the
   /// centres stay.
   void release();
@@ -91,6 +105,7 @@ class Resampler {
     int64_t block = 256;          ///< pairs per block of the rank table
     std::vector<int64_t> super;   ///< per cluster: members before each 65536 pairs (and the total)
     std::vector<uint16_t> local;  ///< per cluster: members before each block, from its 65536
+    WeightedDraws draws;          ///< weighted mode: each cluster's pairs and weights
   };
   struct GroupMeta {
     int64_t centers = 0;  ///< centres when the group was labelled
@@ -113,8 +128,12 @@ class Resampler {
   /// Nearest of centres [0, k) of the point (the first of equal distances).
   int nearest_center(const float* point, int64_t k, double& best) const;
   void make_plan(PairSet s, Plan& p, const std::vector<double>& weights, uint64_t seed);
+  /// Weighted mode: the set's pairs grouped by cluster, with their weights.
+  WeightedDraws weighted_groups(PairSet s, const Plan& p) const;
+  void make_weighted_plan(Plan& p, const std::vector<double>& weights, uint64_t seed);
 
   const PairIndex& pairs_;
+  const std::vector<double>* pair_weights_ = nullptr;
   int64_t dim_;
   ResamplingOptions options_;
   std::vector<double> centers_;

@@ -7,14 +7,16 @@
 #include <mutex>
 #include <sstream>
 
-#include "data/frame_rows.h"
 #include "dynae/data/lagged_pairs.h"
+#include "dynae/data/frame_weights.h"
 #include "dynae/errors.h"
 #include "dynae/models/model_kind.h"
 #include "dynae/runtime.h"
 #include "models/model_impl.h"
+#include "data/frame_rows.h"
 #include "training/resampling.h"
 #include "training/train_step.h"
+#include "training/weighted_draws.h"
 
 namespace dynae {
 namespace {
@@ -43,6 +45,7 @@ class TrainingLoop {
                       " training pairs, fewer than one batch (" + std::to_string(options.batch_size) +
                       "); use more frames or a smaller batch_size");
     }
+    if (data.weighted()) weigh_pairs(data.weights());
     model_ = std::make_shared<Model::Impl>(options, data.input_frame_shape(), data.target_frame_shape(), generator_);
     model_->feature_names = data.feature_names();
     model_->train(true);
@@ -54,6 +57,7 @@ class TrainingLoop {
     const auto t_start = Clock::now();
     step_ = make_step(StepContext{*model_, inputs_, targets_, generator_});
     const BlasThreadsGuard blas_threads(step_->blas_threads());
+    if (weighted() && observer_) warn_if_few_effective_pairs();
     for (int64_t epoch = 0; epoch < options_.epochs; ++epoch) {
       const auto t_epoch = Clock::now();
       EpochReport report = begin_epoch(epoch);
@@ -145,9 +149,54 @@ class TrainingLoop {
     return generator_.get<at::CPUGeneratorImpl>()->random64();
   }
 
-  /// This epoch: every pair of each set in random order (no resampling).
+  bool weighted() const { return !pair_weights_.empty(); }
+
+  /// Weighted frames (biased simulations, data/frame_weights.h): each pair
+  /// weighs what its first frame does, and batches draw pairs in proportion
+  /// to weight (training/weighted_draws.h), so every loss is the weighted one.
+  void weigh_pairs(const std::vector<double>& frame_weights) {
+    pair_weights_.resize(static_cast<size_t>(pairs_.size()));
+    for (int64_t q = 0; q < pairs_.size(); ++q) pair_weights_[q] = frame_weights[static_cast<size_t>(pairs_.first_frame(q))];
+    for (PairSet set : {PairSet::train, PairSet::test}) {
+      std::vector<int64_t> ids;
+      std::vector<double> w;
+      for (int64_t q = 0; q < pairs_.size(); ++q) {
+        if (!pairs_.in(set, q)) continue;
+        ids.push_back(q);
+        w.push_back(pair_weights_[q]);
+      }
+      const int64_t n = static_cast<int64_t>(ids.size());
+      plain_draws_[set == PairSet::test] = WeightedDraws(std::move(ids), w, {0, n});
+    }
+    if (!(plain_draws_[0].total(0) > 0)) {
+      throw DataError("every training pair starts on a frame of weight 0: nothing to train on (check the weights)");
+    }
+    resampler_.set_pair_weights(&pair_weights_);
+  }
+
+  /// Kish's effective sample size of the training pairs: a warning when the
+  /// weights rest on few of them (the weighted losses are then noisy).
+  void warn_if_few_effective_pairs() {
+    std::vector<double> w;
+    for (int64_t q = 0; q < pairs_.size(); ++q) {
+      if (!pairs_.is_test(q)) w.push_back(pair_weights_[q]);
+    }
+    const double ess = effective_sample_size(w), n = static_cast<double>(w.size());
+    if (ess >= 0.01 * n && ess >= 10.0 * static_cast<double>(options_.batch_size)) return;
+    std::ostringstream os;
+    os << "the weights rest on few frames: the " << w.size() << " training pairs are worth " << ess
+       << " equally weighted ones (Kish's effective sample size); the weighted losses and landscape are noisy";
+    observer_->on_warning(os.str());
+  }
+
+  /// This epoch: every pair of each set in random order (no resampling);
+  /// weighted, as many pairs drawn in proportion to weight.
   void shuffle_pairs() {
     resampled_ = false;
+    if (weighted()) {
+      draw_key_ = draw_seed();
+      return;
+    }
     for (PairSet set : {PairSet::train, PairSet::test}) {
       const uint64_t key = draw_seed();
       const int64_t n = pairs_.count(set);
@@ -168,7 +217,9 @@ class TrainingLoop {
   }
 
   int64_t batches(PairSet set) const {
-    return resampled_ ? resampler_.batches(set) : pairs_.count(set) / options_.batch_size;
+    if (resampled_) return resampler_.batches(set);
+    if (weighted() && !(plain_draws_[set == PairSet::test].total(0) > 0)) return 0;
+    return pairs_.count(set) / options_.batch_size;
   }
 
   /// Batch b of set `set` this epoch: its pairs' first frames.
@@ -178,6 +229,9 @@ class TrainingLoop {
     first_frames_.resize(static_cast<size_t>(n));
     if (resampled_) {
       resampler_.batch(set, b, pair_ids_.data());
+    } else if (weighted()) {
+      const uint64_t stream = mix64(draw_key_ ^ (static_cast<uint64_t>(set == PairSet::test) << 62) ^ static_cast<uint64_t>(b));
+      plain_draws_[set == PairSet::test].draw(0, n, stream, pair_ids_.data());
     } else {
       const RandomPermutation& order = set == PairSet::train ? train_order_ : test_order_;
       for (int64_t j = 0; j < n; ++j) {
@@ -199,7 +253,8 @@ class TrainingLoop {
 
   /// The prior is trained alongside a moving encoder on resampled pairs, with
   /// minibatch noise; its last iterate is what generation would use. Refit it
-  /// to the final latent: every training pair with equal weight, Adam on
+  /// to the final latent: every training pair with equal weight (weighted
+  /// frames: in proportion to its weight), Adam on
   /// batches of 4096 with the learning rate decaying (cosine) to 1 % of its
   /// value. The latent itself does not change.
   void refit_prior() {
@@ -207,12 +262,27 @@ class TrainingLoop {
     const RefitLatents latents = encode_refit_pairs();
     const int64_t n = latents.pairs, batch = std::min<int64_t>(4096, n), d = options_.latent_dim;
     step_->begin_prior_refit();
+    WeightedDraws by_weight;
+    std::vector<int64_t> drawn;
+    if (weighted()) {
+      std::vector<int64_t> ids(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) ids[i] = i;
+      by_weight = WeightedDraws(std::move(ids), latents.weights, {0, n});
+      if (!(by_weight.total(0) > 0)) throw TrainingError("the prior refit's pairs all have weight 0");
+      drawn.resize(static_cast<size_t>(batch));
+    }
     const torch::Tensor all0 = torch::from_blob(const_cast<float*>(latents.z0.data()), {n, d}, torch::kFloat32);
     const torch::Tensor all1 = torch::from_blob(const_cast<float*>(latents.z1.data()), {n, d}, torch::kFloat32);
     for (int64_t s = 0; s < options_.prior_refit_steps; ++s) {
       const double lr =
           options_.learning_rate * (0.01 + 0.99 * 0.5 * (1 + std::cos(M_PI * s / options_.prior_refit_steps)));
-      const torch::Tensor idx = torch::randint(n, {batch}, generator_, torch::kLong);
+      torch::Tensor idx;
+      if (weighted()) {
+        by_weight.draw(0, batch, draw_seed(), drawn.data());
+        idx = torch::from_blob(drawn.data(), {batch}, torch::kLong);
+      } else {
+        idx = torch::randint(n, {batch}, generator_, torch::kLong);
+      }
       const torch::Tensor z0 = all0.index_select(0, idx), z1 = all1.index_select(0, idx);
       const double nll = step_->refit_prior_step(z0.data_ptr<float>(), z1.data_ptr<float>(), batch, lr);
       if (!std::isfinite(nll)) diverged(options_.epochs - 1, s, "prior loss while refitting the prior", nll);
@@ -222,6 +292,7 @@ class TrainingLoop {
   struct RefitLatents {
     int64_t pairs = 0;
     std::vector<float> z0, z1;  ///< (pairs, d) latents of the pairs' first and second frames
+    std::vector<double> weights;  ///< the pairs' weights (weighted frames only)
   };
 
   /// The training pairs' latents, encoded once; past kRefitPairs pairs, a
@@ -249,6 +320,7 @@ class TrainingLoop {
       ++seen;
       if (!take) continue;
       chunk.push_back(pairs_.first_frame(q));
+      if (weighted()) out.weights.push_back(pair_weights_[static_cast<size_t>(q)]);
       ++taken;
       if (chunk.size() == 512) flush();
     }
@@ -303,6 +375,9 @@ class TrainingLoop {
   std::unique_ptr<TrainStep> step_;
   bool resampled_ = false;  // this epoch's batches come from resampler_
   RandomPermutation train_order_, test_order_;
+  std::vector<double> pair_weights_;  // weighted frames: each pair's weight; else empty
+  WeightedDraws plain_draws_[2];      // ... the train [0] and test [1] pairs with their weights
+  uint64_t draw_key_ = 0;             // ... this epoch's draws (no resampling)
   std::vector<int64_t> pair_ids_, first_frames_, encode_frames_;  // the loaded batch; the encoder's frames
   Array last_centers_;
 };

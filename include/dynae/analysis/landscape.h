@@ -15,7 +15,7 @@ struct LandscapeOptions {
   double padding = 0.05;      ///< fraction of each axis' range added on both sides
   double smoothing = 1.0;     ///< Gaussian kernel sd (bins) applied to the counts before finding basins
   double min_barrier = 1.0;   ///< kT: neighbouring basins separated by a lower barrier are merged
-  double min_population = 0.005;  ///< basins holding a smaller fraction of the frames are merged too
+  double min_population = 0.005;  ///< basins holding a smaller fraction of the frames (or weight) are merged too
   std::vector<int64_t> coordinates;  ///< latent coordinates shown (1 or 2); empty: {0} for d = 1, {0, 1} otherwise
   void validate() const;
 };
@@ -38,9 +38,13 @@ struct Landscape {
   int64_t basins() const { return centers.frames(); }
 };
 
-/// Builds the landscape of z (T, d). Throws DataError for fewer than 2 frames,
-/// a constant coordinate or a coordinate index out of range.
-Landscape compute_landscape(const Array& z, const LandscapeOptions& options = {});
+/// Builds the landscape of z (T, d). With `weights` (one per frame, >= 0),
+/// each frame counts its weight (the reweighted landscape of a biased
+/// simulation); counts and populations are then sums of weights. Throws
+/// DataError for fewer than 2 frames, a constant coordinate, a coordinate
+/// index out of range or weights that do not fit.
+Landscape compute_landscape(const Array& z, const LandscapeOptions& options = {},
+                            const std::vector<double>& weights = {});
 
 /// Flat bin index of each point of z (T, d) on the landscape's grid; -1 outside.
 std::vector<int64_t> grid_bins(const Landscape& l, const Array& z);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "dynae/data/frame_weights.h"
 #include "dynae/models/model_options.h"
 
 namespace dynae {
@@ -24,6 +25,10 @@ struct RunSettings {
 /// drives the INI reader and writer, the flags of `dynae train` and their
 /// help; the model options also the checkpoint.
 const std::vector<BoundOption<RunSettings>>& run_option_table();
+
+/// Where the run's frame weights come from (weights_data, weights_column,
+/// weights_kind, kT); not given() for an unweighted run.
+WeightSpec weight_spec(const RunSettings& settings);
 
 /// Raw key -> values, before expansion into runs. Keys are the reference INI
 /// keys (case-insensitive), e.g. "d", "beta", "input_data", "SaveTrajResults".

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "dynae/array.h"
+#include "dynae/data/frame_weights.h"
 #include "dynae/data/table.h"
 
 namespace dynae {
@@ -42,9 +43,20 @@ class TrajectorySet {
   const std::vector<std::string>& feature_names() const { return feature_names_; }
   void set_feature_names(std::vector<std::string> names) { feature_names_ = std::move(names); }
 
+  /// Statistical weights of the frames (biased simulations): whether any
+  /// were given, and then one per frame of every trajectory in order, mean 1.
+  bool weighted() const { return !weights_.empty(); }
+  const std::vector<double>& weights() const { return weights_; }
+  /// Trajectory i's weights (all 1 when unweighted).
+  std::vector<double> trajectory_weights(size_t i) const;
+  /// Sets the weights after the trajectories are added: DataError unless
+  /// one per frame, finite, >= 0 and not all 0.
+  void set_weights(std::vector<double> weights);
+
  private:
   std::vector<Trajectory> trajs_;
   std::vector<std::string> feature_names_;
+  std::vector<double> weights_;
 };
 
 /// Loads trajectories from .npy, PLUMED COLVAR or CSV / TSV files (told by
@@ -52,10 +64,13 @@ class TrajectorySet {
 /// one path per input. Text files give their `columns` selection; each
 /// COLVAR header block (a restart) becomes its own trajectory, named
 /// "path (block k)", so no lag pair crosses it. Every text input must give
-/// the same feature names. Errors name the file.
+/// the same feature names. With `weights` given, the frames' weights are
+/// read from the inputs' weights column or from one file per input (one
+/// value per frame, COLVAR blocks in order) and normalised to mean 1
+/// (data/frame_weights.h). Errors name the file.
 TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,
                                 const std::vector<std::string>& target_paths = {},
-                                const ColumnSelection& columns = {});
+                                const ColumnSelection& columns = {}, const WeightSpec& weights = {});
 
 /// Throws DataError naming `what` and the first frame holding a NaN or Inf.
 void check_finite(const Array& a, const std::string& what);

@@ -19,9 +19,11 @@ struct ModelLandscape {
   Array force;      ///< (n, d) or (n, n, d) on the grid; empty without learned dynamics
   Array diffusion;  ///< same shape, when diffusion is learned; else empty
   std::vector<double> slice;  ///< latent mean: the value of coordinates not on the axes
+  bool weighted = false;      ///< the frames' weights made the histogram (a reweighted biased run)
 };
 
-/// Encodes `data` with `model` and builds the landscape. The force field is
+/// Encodes `data` with `model` and builds the landscape, weighting the
+/// frames by the data's weights when it has them. The force field is
 /// evaluated at the grid points, latent coordinates off the axes at their mean.
 ModelLandscape model_landscape(const Model& model, const TrajectorySet& data, const LandscapeOptions& options = {});
 

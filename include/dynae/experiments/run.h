@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dynae/config/run_settings.h"
+#include "dynae/data/trajectory_set.h"
 #include "dynae/models/model.h"
 #include "dynae/training/progress.h"
 
@@ -36,6 +37,10 @@ struct RunResult {
 ///                               epochs when save_training_progress
 /// Progress lines go to `progress` (nullptr: silent).
 RunResult run_training(const RunSettings& settings, const std::string& out_dir, std::FILE* progress = stderr);
+
+/// The run's data as its settings give it: inputs, targets, feature columns
+/// and frame weights.
+TrajectorySet load_run_data(const RunSettings& settings);
 
 /// Creates a directory and its parents; throws Error naming it on failure.
 void make_directories(const std::string& path);

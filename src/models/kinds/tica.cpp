@@ -25,35 +25,52 @@ struct LaggedMoments {
   torch::Tensor ct;    ///< (n, n) time-lagged covariance, symmetrised
 };
 
+/// The moments of the data's pairs, each pair weighted by its first frame's weight when the data
+/// has weights (reweighting of the starting points; the moves are those of
+/// the simulation).
 LaggedMoments lagged_moments(const TrajectorySet& data, int64_t n, int64_t lag) {
   // Pass 1: the mean over both frames of every pair.
   torch::Tensor sum = torch::zeros({n}, torch::kFloat64);
   int64_t pairs = 0;
-  for (const auto& t : data.trajectories()) {
+  double total = 0;  // of the pairs' weights
+  std::vector<torch::Tensor> pair_weights;  // (m, 1) per trajectory
+  for (size_t i = 0; i < data.size(); ++i) {
+    const auto& t = data.trajectories()[i];
     const int64_t m = t.input.frames() - lag;
+    pair_weights.emplace_back();
     if (m <= 0) continue;
+    torch::Tensor w = torch::ones({m, 1}, torch::kFloat64);
+    if (data.weighted()) {
+      const std::vector<double> all = data.trajectory_weights(i);
+      w = torch::tensor(std::vector<double>(all.begin(), all.begin() + m), torch::kFloat64).reshape({m, 1});
+    }
+    pair_weights.back() = w;
     const torch::Tensor x = flat_frames(t.input);
-    sum += x.slice(0, 0, m).sum(0) + x.slice(0, lag).sum(0);
+    sum += (w * (x.slice(0, 0, m) + x.slice(0, lag))).sum(0);
     pairs += m;
+    total += w.sum().item<double>();
   }
   if (pairs < 2) {
     throw DataError("TICA needs at least 2 lagged pairs at lag " + std::to_string(lag) + ", the data has " +
                     std::to_string(pairs));
   }
+  if (!(total > 0)) throw DataError("TICA: every lagged pair starts on a frame of weight 0");
   LaggedMoments moments;
-  moments.mean = sum / (2.0 * pairs);
+  moments.mean = sum / (2.0 * total);
   // Pass 2: covariances.
   torch::Tensor c0 = torch::zeros({n, n}, torch::kFloat64), ct = torch::zeros({n, n}, torch::kFloat64);
-  for (const auto& t : data.trajectories()) {
+  for (size_t i = 0; i < data.size(); ++i) {
+    const auto& t = data.trajectories()[i];
     const int64_t m = t.input.frames() - lag;
     if (m <= 0) continue;
+    const torch::Tensor& w = pair_weights[i];
     const torch::Tensor x = flat_frames(t.input) - moments.mean;
     const torch::Tensor x0 = x.slice(0, 0, m), x1 = x.slice(0, lag);
-    c0 += x0.t().mm(x0) + x1.t().mm(x1);
-    ct += x0.t().mm(x1);
+    c0 += x0.t().mm(w * x0) + x1.t().mm(w * x1);
+    ct += x0.t().mm(w * x1);
   }
-  moments.c0 = c0 / (2.0 * pairs);
-  moments.ct = (ct + ct.t()) / (2.0 * pairs);
+  moments.c0 = c0 / (2.0 * total);
+  moments.ct = (ct + ct.t()) / (2.0 * total);
   return moments;
 }
 
@@ -121,16 +138,19 @@ Model fit_tica(const ModelOptions& options, const TrajectorySet& data) {
   auto& encoder = static_cast<LinearMapImpl&>(*impl->encoder);
   encoder.set(moments.mean.to(torch::kFloat32), w.to(torch::kFloat32), torch::zeros({d}));
 
-  // Decoder: least-squares linear map from the latent to the targets.
+  // Decoder: least-squares linear map from the latent to the targets
+  // (weighted least squares with the frames' weights).
   std::vector<torch::Tensor> zs, ys;
   for (const auto& t : data.trajectories()) {
     zs.push_back((flat_frames(t.input) - moments.mean).mm(w));
     ys.push_back(flat_frames(t.target()));
   }
   const torch::Tensor z = torch::cat(zs), y = torch::cat(ys);
-  const torch::Tensor z_mean = z.mean(0), y_mean = y.mean(0);
+  const torch::Tensor fw = data.weighted() ? torch::tensor(data.weights(), torch::kFloat64).reshape({-1, 1})
+                                           : torch::ones({z.size(0), 1}, torch::kFloat64);
+  const torch::Tensor z_mean = (fw * z).sum(0) / fw.sum(), y_mean = (fw * y).sum(0) / fw.sum();
   const torch::Tensor zc = z - z_mean;
-  const torch::Tensor b = torch::linalg::solve(zc.t().mm(zc), zc.t().mm(y - y_mean), true);  // (d, n_out)
+  const torch::Tensor b = torch::linalg::solve(zc.t().mm(fw * zc), zc.t().mm(fw * (y - y_mean)), true);  // (d, n_out)
   auto& decoder = static_cast<LinearMapImpl&>(*impl->decoder);
   decoder.set(z_mean.to(torch::kFloat32), b.to(torch::kFloat32), y_mean.to(torch::kFloat32));
 
