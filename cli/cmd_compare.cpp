@@ -19,7 +19,7 @@ struct CompareArgs {
   std::vector<std::string> inputs, truth, sets;
   int64_t epochs = 0;
   int64_t threads = 1;
-  bool quiet = false, reuse = false;
+  bool quiet = false, reuse = false, overwrite = false;
 };
 
 /// "vae:beta=1:d=3" -> name "vae", overrides {beta: 1, d: 3}.
@@ -109,7 +109,7 @@ void run(const CompareArgs& a) {
   }
   std::fprintf(stderr, "%zu models x %zu seeds = %zu runs -> %s\n", specs.size(), seeds.size(), runs.size(),
                a.out.c_str());
-  const std::vector<SweepRun> done = run_sweep(runs, a.out, a.truth, a.quiet ? nullptr : stderr, a.reuse);
+  const std::vector<SweepRun> done = run_sweep(runs, a.out, a.truth, a.quiet ? nullptr : stderr, a.reuse, a.overwrite);
   const std::vector<ComparisonRow> rows = summarize_comparison(names, done);
   const std::string md = comparison_markdown(rows);
   write_comparison(a.out, rows);
@@ -136,6 +136,7 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "LibTorch + OpenBLAS threads per run")->capture_default_str();
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
+  cmd->add_flag("--overwrite", args->overwrite, "replace runs already in the output directory");
   cmd->add_flag("--reuse", args->reuse,
                 "do not retrain a run whose directory holds a finished run with the same configuration "
                 "(resume a cut-off comparison, or tabulate runs done by several processes)");

@@ -25,6 +25,7 @@ struct DemoArgs {
   int64_t seed = 0;
   int64_t threads = 1;
   int64_t frames = 0;
+  bool overwrite = false;
 };
 
 bool exists(const std::string& p) {
@@ -53,6 +54,9 @@ void run(const DemoArgs& a) {
   s.threads = a.threads;
   s.input_paths = {input};
   Array truth = read_npy(truth_path);
+  if (!a.overwrite && is_finished_run(a.out)) {
+    throw Error("'" + a.out + "' holds a finished run; --overwrite replaces it (or choose another --out)");
+  }
   if (a.frames > 0 && a.frames < truth.frames()) {
     // A shorter demo: train on the first `frames` frames only.
     make_directories(a.out);
@@ -65,7 +69,7 @@ void run(const DemoArgs& a) {
                "dynae demo: DynAE on the warped three-state trajectory (x, y) -> (x, y + x^2)\n"
                "  data   %s\n  epochs %lld, seed %lld, reference defaults (d=2, h=32, beta=10, lr=1e-3, B=256)\n",
                input.c_str(), static_cast<long long>(a.epochs), static_cast<long long>(a.seed));
-  const RunResult r = run_training(s, a.out, stderr);
+  const RunResult r = run_training(s, a.out, stderr, a.overwrite ? RunStart::Overwrite : RunStart::Fresh);
   const Array z = read_npy(r.latent_paths.front());
   const IdentifiabilityMetrics m = compare_latents(truth, z);
   std::printf("\nDynAE latent vs ground truth (%s), trained %.1f s:\n", truth_path.c_str(), r.seconds);
@@ -89,6 +93,7 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--frames", args->frames, "train on the first N frames only (quick look)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--data-dir", args->data_dir, "folder holding the bundled .npy files");
+  cmd->add_flag("--overwrite", args->overwrite, "replace an earlier demo run in the output directory");
   cmd->callback([args] { run(*args); });
 }
 

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <cstdio>
 #include <memory>
 
@@ -34,6 +35,13 @@ void run(const EncodeArgs& a) {
   }
   const Array x = data.size() == 1 ? data.trajectories()[0].input : Array::concat_frames(inputs);
   const Array z = Array::concat_frames(parts);
+  for (int64_t i = 0; i < z.size(); ++i) {
+    if (!std::isfinite(z.data[i])) {
+      throw DataError("model '" + a.model + "' gives a non-finite latent for frame " +
+                      std::to_string(i / z.frame_size()) + " of '" + a.input +
+                      "' (inputs far outside its training range?); nothing was written");
+    }
+  }
   const NpyDtype dt = a.float64 ? NpyDtype::Float64 : NpyDtype::Float32;
   write_npy(a.output, z, dt);
   if (!a.reconstruction.empty()) write_npy(a.reconstruction, model.decode(z), dt);

@@ -1,4 +1,6 @@
 // dynae generate: run the learned latent dynamics and check them against the data.
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -49,6 +51,17 @@ void run(const GenerateArgs& a) {
   if (a.steps < 1) throw ConfigError("--steps must be >= 1, got " + std::to_string(a.steps));
   if (a.trajectories < 1) throw ConfigError("--trajectories must be >= 1, got " + std::to_string(a.trajectories));
   const Model model = Model::load(a.model);
+  {
+    // What the generated latents (and decoded frames) will hold, before anything runs.
+    const double values = static_cast<double>(a.steps + 1) * static_cast<double>(a.trajectories) *
+                          static_cast<double>(model.options().latent_dim);
+    const double memory = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGE_SIZE));
+    if (memory > 0 && 16.0 * values > memory) {
+      throw ConfigError("--steps " + std::to_string(a.steps) + " x --trajectories " + std::to_string(a.trajectories) +
+                        " latents need more than this machine's " + std::to_string(static_cast<int64_t>(memory / 1e9)) +
+                        " GB of memory; generate fewer or shorter trajectories");
+    }
+  }
   if (!model.has_dynamics()) {
     throw ConfigError("'" + a.model + "' is a " + model_display_name(model.model_name()) +
                       ", which has no learned latent dynamics to run (only DynAE and SDE-VAE)");
@@ -105,7 +118,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--from,-f", args->from, "frames .npy: starting points and the data to compare with")->required();
   cmd->add_option("--trajectories", args->trajectories, "generated trajectories, started from evenly spaced frames")
       ->capture_default_str();
-  cmd->add_option("--seed", args->seed, "noise seed")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "noise seed")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-decode", args->no_decode, "do not write the decoded frames");
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
   cmd->add_option("--threads", args->threads, "threads")->capture_default_str();

@@ -116,7 +116,7 @@ void add_kinetics_command(CLI::App& app) {
   cmd->add_flag("--no-generate", args->no_generate, "do not run the learned dynamics (DynAE, SDE-VAE)");
   cmd->add_option("--dt-frame", o.dt_frame, "time of one frame, for times in physical units")->capture_default_str();
   cmd->add_option("--time-unit", o.time_unit, "name of the time unit of --dt-frame")->capture_default_str();
-  cmd->add_option("--seed", o.its.seed, "seed of the bootstrap, k-means and the generated dynamics")->capture_default_str();
+  cmd->add_option("--seed", o.its.seed, "seed of the bootstrap, k-means and the generated dynamics")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", args->threads, "threads")->capture_default_str();
   add_landscape_options(cmd, o.landscape);
   cmd->footer(

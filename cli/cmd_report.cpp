@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "dynae/experiments/run_directory.h"
 #include "dynae/experiments/report.h"
 #include "dynae/runtime.h"
 
@@ -24,7 +25,7 @@ void add_report_command(CLI::App& app) {
   cmd->add_option("run_dir", args->run, "a training run's output directory")->required();
   cmd->add_option("--truth,-t", args->options.truth_paths, "ground truth .npy per input: metrics and latent-vs-truth figure");
   cmd->add_option("--steps", args->options.generate_steps, "learned-dynamics steps [as many as the data has frames]");
-  cmd->add_option("--seed", args->options.seed, "noise seed of the generated dynamics")->capture_default_str();
+  cmd->add_option("--seed", args->options.seed, "noise seed of the generated dynamics")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--kinetics-bootstrap", args->options.kinetics.its.bootstrap,
                   "bootstrap samples of the Kinetics section's timescales")
       ->capture_default_str();
@@ -35,6 +36,10 @@ void add_report_command(CLI::App& app) {
     set_num_threads(args->threads);
     const std::string path = write_report(args->run, args->options);
     std::printf("report: %s (figures in %s/report/)\n", path.c_str(), args->run.c_str());
+    if (!is_finished_run(args->run)) {
+      std::printf("warning: '%s' is an unfinished run (killed or interrupted): the report shows its last checkpoint; "
+                  "dynae train --resume %s completes it\n", args->run.c_str(), args->run.c_str());
+    }
   });
 }
 

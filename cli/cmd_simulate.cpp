@@ -25,6 +25,9 @@ struct SimulateArgs {
   std::vector<std::string> params;
   std::vector<double> start, diffusion, box, radius_range;
   std::string out_truth, out_obs;
+  // Given on the command line (an explicit value is checked, never replaced by the default).
+  CLI::Option *dim_given = nullptr, *steps_given = nullptr, *dt_given = nullptr, *kT_given = nullptr,
+              *stride_given = nullptr;
 };
 
 void print_list() {
@@ -102,16 +105,23 @@ void run(const SimulateArgs& a) {
   }
   if (a.system.empty()) throw ConfigError("simulate: --system is required (see dynae simulate --list)");
   if (a.out_truth.empty()) throw ConfigError("simulate: --out-truth is required (where to write the trajectory)");
+  if (!a.out_obs.empty() && a.out_obs == a.out_truth) {
+    throw ConfigError("simulate: --out-obs and --out-truth are the same file '" + a.out_truth +
+                      "'; the observations would replace the truth");
+  }
+  if (a.dim_given->count() && (a.dim < 1 || a.dim > 10000)) {
+    throw ConfigError("simulate: --dim " + std::to_string(a.dim) + " is invalid: expected an integer from 1 to 10000");
+  }
   const SystemSpec& spec = find_system(a.system);
   const std::unique_ptr<Potential> potential =
       make_system_potential(spec.name, a.dim, parse_params(a.params), a.expression);
   const int64_t dim = potential->dim();
 
   LangevinOptions o;
-  o.dt = a.dt != 0 ? a.dt : spec.dt;
-  o.kT = a.kT >= 0 ? a.kT : spec.kT;
-  o.stride = a.stride != 0 ? a.stride : spec.stride;
-  o.steps = a.steps != 0 ? a.steps : spec.steps;
+  o.dt = a.dt_given->count() ? a.dt : spec.dt;
+  o.kT = a.kT_given->count() ? a.kT : spec.kT;
+  o.stride = a.stride_given->count() ? a.stride : spec.stride;
+  o.steps = a.steps_given->count() ? a.steps : spec.steps;
   o.burn_in = a.burn_in;
   o.trajectories = a.trajectories;
   o.seed = a.seed;
@@ -120,7 +130,6 @@ void run(const SimulateArgs& a) {
   if (o.start.empty()) o.start.assign(static_cast<size_t>(dim), 0.0);
   o.diffusion = a.diffusion;
   o.threads = static_cast<int>(a.threads);
-  if (a.dt < 0) o.dt = a.dt;  // let validate() name it
   o.validate(dim);
 
   const bool movie = a.observe == "spot" || a.observe == "disc";
@@ -197,19 +206,19 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_flag("--list", a->list, "describe every system, its defaults, parameters and states");
   cmd->add_option("--system,-s", a->system, "system name (see --list)");
   cmd->add_option("--expr", a->expression, "potential formula in x, y, z for --system expression");
-  cmd->add_option("--dim", a->dim, "dimension (harmonic, expression)")->check(CLI::NonNegativeNumber);
+  a->dim_given = cmd->add_option("--dim", a->dim, "dimension (harmonic, expression), 1 to 10000");
   cmd->add_option("--param", a->params, "system parameter name=value (repeatable), e.g. scale=0.15");
-  cmd->add_option("--steps", a->steps, "integration steps after burn-in [system default]");
-  cmd->add_option("--dt", a->dt, "time step [system default]");
-  cmd->add_option("--kT", a->kT, "temperature (energy units) [system default]");
-  cmd->add_option("--stride", a->stride, "save every k-th step [system default]");
+  a->steps_given = cmd->add_option("--steps", a->steps, "integration steps after burn-in [system default]");
+  a->dt_given = cmd->add_option("--dt", a->dt, "time step [system default]");
+  a->kT_given = cmd->add_option("--kT", a->kT, "temperature (energy units) [system default]");
+  a->stride_given = cmd->add_option("--stride", a->stride, "save every k-th step [system default]");
   cmd->add_option("--burn-in", a->burn_in, "steps discarded first [0]");
   cmd->add_option("--trajectories", a->trajectories, "independent trajectories; files get _0, _1, ... [1]");
   cmd->add_option("--start", a->start, "starting point, comma-separated [system default]")->delimiter(',');
   cmd->add_option("--diffusion", a->diffusion, "constant diffusion matrix, d*d values row-major [identity]")
       ->delimiter(',');
   cmd->add_option("--scheme", a->scheme, "em (Euler-Maruyama) or lm (Leimkuhler-Matthews) [em]");
-  cmd->add_option("--seed", a->seed, "random seed [0]");
+  cmd->add_option("--seed", a->seed, "random seed [0]")->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", a->threads, "threads over trajectories [1]")->check(CLI::PositiveNumber);
   cmd->add_option("--observe", a->observe, "identity | warp | embed | spot | disc [identity]");
   cmd->add_option("--obs-dim", a->obs_dim, "output dimension of embed [10]");

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 
@@ -8,14 +9,16 @@
 #include "dynae/experiments/run.h"
 #include "dynae/experiments/sweep.h"
 #include "dynae/experiments/report.h"
+#include "dynae/runtime.h"
 
 namespace dynae::cli {
 namespace {
 
 struct TrainArgs {
-  std::string config;
+  std::string config, resume;
   std::string out = "dynae_out";
-  bool quiet = false, reuse = false, report = false;
+  bool out_given = false;
+  bool quiet = false, reuse = false, report = false, overwrite = false;
   std::vector<std::string> inputs, targets, truth;
   std::map<std::string, std::string> values;  // flag -> text
 };
@@ -30,9 +33,8 @@ std::string flag_help(const BoundOption<RunSettings>& option) {
   return help + " [" + option.info.ini_text(option.get(defaults)) + "]; a list such as 0,1,2 runs a sweep";
 }
 
-void run(const TrainArgs& a) {
-  ConfigSpec spec;
-  if (!a.config.empty()) read_ini_config(a.config, spec);
+/// The flags' values on top of `spec`.
+void apply_flags(const TrainArgs& a, ConfigSpec& spec) {
   if (!a.inputs.empty()) spec.set("input_data", a.inputs, "--input");
   if (!a.targets.empty()) spec.set("target_data", a.targets, "--target");
   for (const auto& option : run_option_table()) {
@@ -40,9 +42,43 @@ void run(const TrainArgs& a) {
     if (option.info.flag.empty() || it == a.values.end() || it->second.empty()) continue;
     spec.set(option.info.key, it->second, "--" + option.info.flag);
   }
+}
+
+/// --resume RUN: the run's own settings; flags may repeat them, not change them.
+std::vector<RunSettings> resumed_run(const TrainArgs& a) {
+  if (!a.config.empty()) throw ConfigError("--resume takes the run's settings from its config.ini; drop --config");
+  if (a.overwrite) throw ConfigError("--resume continues a run and --overwrite replaces it: give one of them");
+  if (a.out_given && a.out != a.resume) throw ConfigError("--resume " + a.resume + " writes into that run; drop --out");
+  const std::string ini = a.resume + "/config.ini";
+  if (!std::ifstream(ini)) throw ConfigError("--resume: '" + a.resume + "' holds no run (no config.ini)");
+  ConfigSpec spec;
+  read_ini_config(ini, spec);
   const std::vector<RunSettings> runs = spec.expand();
+  ConfigSpec given = spec;
+  apply_flags(a, given);
+  const std::vector<RunSettings> with_flags = given.expand();
+  if (with_flags.size() != 1 || to_ini(with_flags[0]) != to_ini(runs.at(0))) {
+    throw ConfigError("--resume continues '" + a.resume + "' with the settings of its config.ini; the flags given "
+                      "change them (drop them, or start a new run)");
+  }
+  return runs;
+}
+
+void run(const TrainArgs& a) {
+  catch_interrupts();  // SIGINT / SIGTERM: stop after the step, checkpoint consistent, exit 128 + signal
+  std::vector<RunSettings> runs;
+  if (!a.resume.empty()) {
+    runs = resumed_run(a);
+  } else {
+    ConfigSpec spec;
+    if (!a.config.empty()) read_ini_config(a.config, spec);
+    apply_flags(a, spec);
+    runs = spec.expand();
+  }
   if (runs.size() > 1) std::fprintf(stderr, "%zu runs (one per combination of listed values)\n", runs.size());
-  const std::vector<SweepRun> done = run_sweep(runs, a.out, a.truth, a.quiet ? nullptr : stderr, a.reuse);
+  const std::string out = a.resume.empty() ? a.out : a.resume;
+  const std::vector<SweepRun> done =
+      run_sweep(runs, out, a.truth, a.quiet ? nullptr : stderr, a.reuse || !a.resume.empty(), a.overwrite);
   for (const auto& r : done) {
     std::printf("%s: %s, %lld epochs in %.1f s", r.dir.c_str(), model_display_name(r.options.model).c_str(),
                 static_cast<long long>(r.epochs), r.seconds);
@@ -71,12 +107,19 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--target", args->targets, "target trajectory .npy per input (default: the input)");
   cmd->add_option("--truth", args->truth,
                   "ground-truth .npy per input: each run is scored (R^2, disparity, anisotropy) in the summary");
-  cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
+  cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str()->each([args](const std::string&) {
+    args->out_given = true;
+  });
+  cmd->add_option("--resume", args->resume,
+                  "continue the unfinished (killed or interrupted) run in this directory from its last checkpoint, "
+                  "with its own settings; the result is the uninterrupted run's");
+  cmd->add_flag("--overwrite", args->overwrite, "replace a run (finished or not) already in the output directory");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
   cmd->add_flag("--report", args->report,
                 "write report.html (figures, metrics with --truth, generated dynamics) into each run directory");
   cmd->add_flag("--reuse", args->reuse,
-                "skip runs whose directory holds a finished run with the same configuration (resume a sweep)");
+                "skip runs whose directory holds a finished run with the same configuration, and resume unfinished "
+                "ones (continue a sweep)");
   for (const auto& option : run_option_table()) {
     if (option.info.flag.empty()) continue;
     cmd->add_option("--" + option.info.flag, args->values[option.info.flag], flag_help(option));
@@ -86,7 +129,11 @@ void add_train_command(CLI::App& app) {
       "Every run writes config.ini, model.pt, losses.csv, train.log, latent_traj<i>.npy,\n"
       "reconstruction_traj<i>.npy and cluster_centers.npy into its output directory (VAE, SDE-VAE:\n"
       "also latent_logvar_traj<i>.npy; TICA: tica_eigenvalues.npy). Listed values run a sweep: one\n"
-      "sub-directory per combination, and summary.md / summary.csv in the output directory.");
+      "sub-directory per combination, and summary.md / summary.csv in the output directory.\n"
+      "A directory is locked while a run works in it; finished.txt, written last, marks a whole run.\n"
+      "A run already there is replaced only with --overwrite. Ctrl-C (SIGINT) or SIGTERM stops after\n"
+      "the current step and exits 130 / 143; checkpoint.pt (written every epoch) lets --resume RUN\n"
+      "continue a killed or interrupted run to the same result as an uninterrupted one.");
 }
 
 }  // namespace dynae::cli

@@ -1,5 +1,6 @@
 // dynae: command-line front end. Parses, calls the library, maps errors to
-// exit codes (1 = runtime/data/training error, 2 = usage or configuration).
+// exit codes (1 = runtime/data/training error, 2 = usage or configuration,
+// 128 + N = stopped by signal N after saving a consistent state).
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -29,6 +30,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const dynae::Interrupted& e) {
+    std::fprintf(stderr, "\ndynae: %s\n", e.what());
+    return 128 + e.signal;
   } catch (const dynae::ConfigError& e) {
     std::fprintf(stderr, "\ndynae: configuration error: %s\n", e.what());
     return 2;

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-./build/dynae demo "$@"
+./build/dynae demo --overwrite "$@"  # replaces the previous demo output in dynae_demo_out/

@@ -4,6 +4,7 @@ and finite input gradients. Run by CTest with Debian's python3-torch:
 Exit 77 (CTest: skipped) when torch or numpy cannot be imported."""
 import math
 import os
+import shutil
 import subprocess
 import sys
 
@@ -15,6 +16,7 @@ except ImportError as e:
     sys.exit(77)
 
 cli, scratch = sys.argv[1], sys.argv[2]
+shutil.rmtree(scratch, ignore_errors=True)  # a fresh run each time (dynae keeps finished runs)
 os.makedirs(scratch, exist_ok=True)
 
 

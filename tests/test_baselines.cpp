@@ -252,9 +252,11 @@ TEST(Sweep, TwoBetasGiveTwoRunsAndATable) {
     EXPECT_NEAR(again[i].test.total, done[i].test.total, 1e-7 * std::fabs(done[i].test.total));  // 9 digits in losses.csv
     EXPECT_DOUBLE_EQ(again[i].metrics.r2, done[i].metrics.r2);
   }
-  // Changed settings are trained afresh.
+  // Changed settings: the finished runs there are not replaced unasked.
   spec.set("max_epochs", "3", "test");
-  const std::vector<SweepRun> changed = run_sweep(spec.expand(), dir + "/out", {}, nullptr, /*reuse=*/true);
+  EXPECT_THROW(run_sweep(spec.expand(), dir + "/out", {}, nullptr, /*reuse=*/true), Error);
+  const std::vector<SweepRun> changed =
+      run_sweep(spec.expand(), dir + "/out", {}, nullptr, /*reuse=*/true, /*overwrite=*/true);
   EXPECT_EQ(changed[0].epochs, 3);
 }
 

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "dynae/data/npy.h"
@@ -67,7 +68,9 @@ TEST(Cli, TrainFromReferenceIniThenEncodeAndEvaluate) {
 
 TEST(Cli, BadInputGivesClearErrorsAndNonZeroExit) {
   const std::string dir = test::scratch_dir("cli_bad");
-  write_npy(dir + "/x.npy", Array({300, 2}, std::vector<double>(600, 1.0)));
+  std::vector<double> values(600);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = std::sin(0.1 * static_cast<double>(i));
+  write_npy(dir + "/x.npy", Array({300, 2}, values));
   const std::string full = test::read_file(dir + "/x.npy");
   test::write_file(dir + "/cut.npy", full.substr(0, full.size() - 100));
 

@@ -277,6 +277,8 @@ class RecordingStep : public TrainStep {
   double refit_prior_step(const float* a, const float* b, int64_t n, double lr) override {
     return inner_->refit_prior_step(a, b, n, lr);
   }
+  std::string save_state() const override { return inner_->save_state(); }
+  void load_state(const std::string& bytes) override { inner_->load_state(bytes); }
 
  private:
   std::unique_ptr<TrainStep> inner_;

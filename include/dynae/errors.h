@@ -36,4 +36,12 @@ class CheckpointError : public Error {
   using Error::Error;
 };
 
+/// Work stopped by SIGINT or SIGTERM (dynae/runtime.h): what was saved is
+/// consistent; `signal` is the signal's number.
+class Interrupted : public Error {
+ public:
+  Interrupted(const std::string& what, int signal) : Error(what), signal(signal) {}
+  int signal;
+};
+
 }  // namespace dynae

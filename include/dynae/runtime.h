@@ -28,6 +28,13 @@ void keep_freed_memory();
 /// naming the places looked at when none holds examples/data.
 std::string examples_dir(const std::string& given = "");
 
+/// SIGINT and SIGTERM, from now on, only set a flag that long work polls
+/// (training checks it after every step) so that it stops at a consistent
+/// point; a second signal ends the process at once (the default action).
+void catch_interrupts();
+/// The signal received since catch_interrupts (0: none).
+int interrupt_signal();
+
 /// Sets OpenBLAS's thread count for its lifetime and restores it after
 /// (n = 0: leaves it alone; no effect with a BLAS other than OpenBLAS).
 class BlasThreadsGuard {

@@ -62,6 +62,12 @@ void LandscapeOptions::validate() const {
   if (!(min_barrier >= 0 && std::isfinite(min_barrier))) fail("min_barrier must be >= 0 kT");
   if (!(min_population >= 0 && min_population < 1)) fail("min_population must be in [0, 1)");
   if (coordinates.size() > 2) fail("at most 2 coordinates can be shown at once");
+  if (coordinates.size() == 2 && coordinates[0] == coordinates[1]) {
+    fail("the two coordinates shown are the same (" + std::to_string(coordinates[0]) + "); give two different ones");
+  }
+  for (int64_t c : coordinates) {
+    if (c < 0) fail("coordinate " + std::to_string(c) + " is negative");
+  }
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -120,7 +121,10 @@ Header parse_header(const std::string& path, const std::string& dict) {
     for (char c : item) {
       if (!std::isdigit(static_cast<unsigned char>(c))) fail(path, "malformed npy header: shape is " + shape);
     }
-    h.shape.push_back(std::stoll(item));
+    errno = 0;
+    const long long v = std::strtoll(item.c_str(), nullptr, 10);
+    if (errno == ERANGE) fail(path, "shape " + shape + " has a dimension past 2^63 (" + item + ")");
+    h.shape.push_back(v);
   }
   return h;
 }
@@ -216,16 +220,29 @@ Array read_npy(const std::string& path) {
   const int nlen = major == 1 ? 2 : 4;
   if (!f.read(reinterpret_cast<char*>(lb), nlen)) fail(path, "truncated .npy header");
   const uint32_t hlen = lb[0] | (lb[1] << 8) | (lb[2] << 16) | (static_cast<uint32_t>(lb[3]) << 24);
+  if (static_cast<int64_t>(hlen) > file_size - 8 - nlen) {
+    fail(path, "truncated .npy header (it claims " + std::to_string(hlen) + " bytes, the file holds " +
+                   std::to_string(file_size) + ")");
+  }
   std::string dict(hlen, '\0');
   if (!f.read(&dict[0], hlen)) fail(path, "truncated .npy header (expected " + std::to_string(hlen) + " bytes)");
   const Header h = parse_header(path, dict);
 
-  const int64_t n = shape_product(h.shape);
-  const int64_t need = n * h.itemsize;
+  // The size the header claims, overflow-checked and compared with the
+  // file before anything is allocated.
+  std::string shape_text = "(";
+  for (size_t i = 0; i < h.shape.size(); ++i) shape_text += (i ? ", " : "") + std::to_string(h.shape[i]);
+  shape_text += h.shape.size() == 1 ? ",)" : ")";
+  int64_t n = 1, need = 0;
+  for (int64_t k : h.shape) {
+    if (__builtin_mul_overflow(n, k, &n)) fail(path, "shape " + shape_text + " holds more values than can be addressed");
+  }
+  if (__builtin_mul_overflow(n, static_cast<int64_t>(h.itemsize), &need)) {
+    fail(path, "shape " + shape_text + " holds more bytes than can be addressed");
+  }
   const int64_t data_start = 8 + nlen + hlen;
   if (file_size - data_start < need) {
-    fail(path, "truncated data: shape " + Array(h.shape, std::vector<double>(static_cast<size_t>(n))).shape_string() +
-                   " needs " + std::to_string(need) + " bytes, the file holds " +
+    fail(path, "truncated data: shape " + shape_text + " needs " + std::to_string(need) + " bytes, the file holds " +
                    std::to_string(file_size - data_start));
   }
   std::string raw(static_cast<size_t>(need), '\0');

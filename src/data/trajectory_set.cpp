@@ -32,6 +32,20 @@ void check_finite(const Array& a, const std::string& what) {
   }
 }
 
+void check_not_constant(const TrajectorySet& data) {
+  if (data.empty()) return;
+  const Array& first = data.trajectories()[0].input;
+  const int64_t width = first.frame_size();
+  for (const auto& t : data.trajectories()) {
+    const std::vector<double>& v = t.input.data;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i] != first.data[i % static_cast<size_t>(width)]) return;
+    }
+  }
+  throw DataError("every input feature is constant over all " + std::to_string(data.total_frames()) +
+                  " frames: there is nothing to learn");
+}
+
 void TrajectorySet::add(std::string name, Array input) { add(std::move(name), std::move(input), Array()); }
 
 void TrajectorySet::add(std::string name, Array input, Array own_target) {

@@ -69,6 +69,12 @@ void write_header(std::ostream& html, const std::string& run, const Model& model
        << model_display_name(model.model_name()) << ", latent dimension " << model.options().latent_dim << ", "
        << model.epochs_trained() << " epochs, " << data.size() << " trajector" << (data.size() == 1 ? "y" : "ies") << ", "
        << data.total_frames() << " frames.</p>\n";
+  if (!is_finished_run(run)) {
+    html << "<p style=\"background:#fdd;padding:0.5em\"><b>Unfinished run</b>: training was killed or interrupted "
+            "(no finished.txt). This report shows its last checkpoint, epoch "
+         << model.epochs_trained() << " of " << model.options().epochs << "; <code>dynae train --resume "
+         << escape(run) << "</code> completes it.</p>\n";
+  }
 }
 
 /// Metrics of the latent against the truth, and the aligned latent's figure.

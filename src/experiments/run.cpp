@@ -7,9 +7,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
+#include "dynae/models/model_kind.h"
 #include "dynae/training/estimator.h"
 #include "dynae/runtime.h"
 #include "util/atomic_file.h"
@@ -49,7 +52,21 @@ class RunObserver : public TrainingObserver {
   void on_warning(const std::string& m) override {
     if (!quiet_) console_.on_warning(m);
   }
+  bool wants_checkpoints() const override { return true; }
+  void on_checkpoint(const std::string& state) override {
+    try {
+      write_text_atomically(dir_ + "/checkpoint.pt", state);
+    } catch (const Error& e) {
+      throw CheckpointError(std::string("cannot write the training checkpoint: ") + e.what());
+    }
+  }
+  /// The epochs of an earlier process of this run (a resume): rows from the
+  /// epoch a new report has on are replaced by it.
+  void set_past(std::vector<EpochReport> past) { history_ = std::move(past); }
+  const std::vector<EpochReport>& history() const { return history_; }
+
   void on_epoch(const EpochReport& r, const Model& snapshot) override {
+    while (!history_.empty() && history_.back().epoch >= r.epoch) history_.pop_back();
     history_.push_back(r);
     snapshot.save(dir_ + "/model.pt");
     write_text_atomically(dir_ + "/losses.csv", loss_csv(history_));
@@ -79,20 +96,45 @@ TrajectorySet load_run_data(const RunSettings& s) {
   return load_trajectories(s.input_paths, s.target_paths, ColumnSelection{s.features, ""}, weight_spec(s));
 }
 
-RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FILE* progress) {
+RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FILE* progress, RunStart start) {
   s.options.validate();
   set_num_threads(s.threads);
-  const TrajectorySet data = load_run_data(s);
-  make_directories(out_dir);
+  const TrajectorySet data = load_run_data(s);  // bad data changes nothing on disk
+  if (!model_kind(s.options.model).closed_form()) check_not_constant(data);
+  const RunDirectory dir(out_dir);
+  dir.prepare(start);
   // config.ini records the feature columns chosen (a default or a glob
   // resolved to names), so that the run reads other files with the same columns.
   RunSettings written = s;
   if (!data.feature_names().empty()) written.features = data.feature_names();
-  write_text_atomically(out_dir + "/config.ini", to_ini(written));
-  std::remove((out_dir + "/train.log").c_str());
-  std::remove((out_dir + "/finished.txt").c_str());
+  std::string state;
+  std::vector<EpochReport> past;
+  if (start == RunStart::Resume) {
+    std::ifstream cfg(dir.file("config.ini"));
+    std::stringstream text;
+    text << cfg.rdbuf();
+    if (text.str() != to_ini(written)) {
+      throw ConfigError("'" + dir.file("config.ini") + "' differs from the settings given: --resume continues a run "
+                        "with its own settings (give only --resume)");
+    }
+    std::ifstream ck(dir.file("checkpoint.pt"), std::ios::binary);
+    if (ck) {
+      std::stringstream bytes;
+      bytes << ck.rdbuf();
+      state = bytes.str();
+      past = read_loss_csv(dir.file("losses.csv"));
+    }
+    if (progress) {
+      std::fprintf(progress, "%sresuming %s from %s\n", s.label.empty() ? "" : ("[" + s.label + "] ").c_str(),
+                   out_dir.c_str(), state.empty() ? "the start (no checkpoint yet)" : "its last checkpoint");
+    }
+  } else {
+    write_text_atomically(dir.file("config.ini"), to_ini(written));
+    std::remove(dir.file("train.log").c_str());
+  }
 
   RunObserver observer(s, out_dir, data, progress);
+  observer.set_past(past);
   if (data.weighted() && progress) {
     const WeightSpec w = weight_spec(s);
     std::fprintf(progress, "%sframe weights (%s, from %s): %lld frames worth %.1f equally weighted ones (Kish)\n",
@@ -102,7 +144,13 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   }
   Estimator estimator(s.options);
   const auto t0 = std::chrono::steady_clock::now();
-  Model model = estimator.fit(data, &observer);
+  Model model = [&] {
+    try {
+      return state.empty() ? estimator.fit(data, &observer) : estimator.resume(data, state, &observer);
+    } catch (const Interrupted& e) {
+      throw Interrupted(std::string(e.what()) + "; continue with: dynae train --resume " + out_dir, e.signal);
+    }
+  }();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   model.save(out_dir + "/model.pt");
@@ -118,7 +166,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
       std::fprintf(progress, "\n");
     }
   }
-  RunResult result{model, out_dir, {}, estimator.history(), seconds};
+  RunResult result{model, out_dir, {}, observer.history(), seconds};
   for (size_t i = 0; i < data.size(); ++i) {
     const std::string idx = std::to_string(i);
     const Array z = model.encode(data.trajectories()[i].input);
@@ -134,6 +182,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   char done[128];
   std::snprintf(done, sizeof done, "training_seconds = %.6f\ntrajectories = %zu\n", seconds, data.size());
   write_text_atomically(out_dir + "/finished.txt", done);
+  std::remove(dir.file("checkpoint.pt").c_str());  // a finished run needs no training state
   return result;
 }
 

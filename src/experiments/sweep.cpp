@@ -44,19 +44,27 @@ Array load_truth(const std::vector<std::string>& truth_paths, const std::vector<
 
 namespace {
 
-/// A finished run in `dir` with exactly these settings: fills `s` and returns true.
-bool read_finished_run(const RunSettings& r, const std::string& dir, SweepRun& s, std::vector<std::string>& latents) {
-  std::ifstream cfg(dir + "/config.ini"), fin(dir + "/finished.txt");
-  if (!cfg || !fin) return false;
+/// Whether `dir` holds a run (finished or not) started with exactly these settings.
+bool same_run(const RunSettings& r, const std::string& dir) {
+  std::ifstream cfg(dir + "/config.ini");
+  if (!cfg) return false;
   std::stringstream text;
   text << cfg.rdbuf();
-  if (text.str() != to_ini(r)) {
-    // Feature columns are written resolved (run.cpp): compare with those the model was trained on.
-    if (!std::ifstream(dir + "/model.pt")) return false;
-    RunSettings resolved = r;
-    resolved.features = Model::load(dir + "/model.pt").feature_names();
-    if (resolved.features.empty() || text.str() != to_ini(resolved)) return false;
+  if (text.str() == to_ini(r)) return true;
+  // Feature columns are written resolved (run.cpp): compare with those of the data.
+  RunSettings resolved = r;
+  try {
+    resolved.features = load_run_data(r).feature_names();
+  } catch (const Error&) {
+    return false;
   }
+  return !resolved.features.empty() && text.str() == to_ini(resolved);
+}
+
+/// A finished run in `dir` with exactly these settings: fills `s` and returns true.
+bool read_finished_run(const RunSettings& r, const std::string& dir, SweepRun& s, std::vector<std::string>& latents) {
+  std::ifstream fin(dir + "/finished.txt");
+  if (!fin || !same_run(r, dir)) return false;
   std::string key, eq;
   double seconds = -1;
   size_t trajectories = 0;
@@ -80,7 +88,8 @@ bool read_finished_run(const RunSettings& r, const std::string& dir, SweepRun& s
 }  // namespace
 
 std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std::string& out,
-                                const std::vector<std::string>& truth_paths, std::FILE* progress, bool reuse) {
+                                const std::vector<std::string>& truth_paths, std::FILE* progress, bool reuse,
+                                bool overwrite) {
   std::vector<SweepRun> done;
   // Check the truth against the data before any training starts.
   Array truth;
@@ -103,7 +112,12 @@ std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std:
         std::fprintf(progress, "training %s on %zu trajector%s -> %s\n", model_display_name(r.options.model).c_str(),
                      r.input_paths.size(), r.input_paths.size() == 1 ? "y" : "ies", s.dir.c_str());
       }
-      RunResult res = run_training(r, s.dir, progress);
+      // --reuse continues an unfinished run with these settings; otherwise
+      // a run already in the directory is replaced only with --overwrite.
+      const RunStart start = reuse && !is_finished_run(s.dir) && same_run(r, s.dir) ? RunStart::Resume
+                             : overwrite                                          ? RunStart::Overwrite
+                                                                                  : RunStart::Fresh;
+      RunResult res = run_training(r, s.dir, progress, start);
       s.epochs = res.model.epochs_trained();
       s.seconds = res.seconds;
       if (!res.history.empty()) {

@@ -1,7 +1,13 @@
 // Model::save / load: a LibTorch archive holding a format tag, the
 // options as name=value text (every checkpointed option of model_options.def),
-// frame shapes, cluster centres and the weights of
-// each network. Written to a temporary file and renamed.
+// frame shapes, cluster centres, the weights of each network and a CRC-32 of
+// all of it. Serialised in memory, then written to a temporary file and
+// renamed (util/atomic_file.h), so a failed write is a clean error.
+#include <boost/crc.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <sstream>
 
 #include "data/tensor_convert.h"
@@ -54,9 +60,57 @@ std::vector<int64_t> shape_vector(const torch::Tensor& t) {
   return std::vector<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
 }
 
+void add_bytes(boost::crc_32_type& crc, const std::string& s) {
+  const uint64_t n = s.size();
+  crc.process_bytes(&n, sizeof n);
+  crc.process_bytes(s.data(), s.size());
+}
+
+void add_tensor(boost::crc_32_type& crc, const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().contiguous();
+  add_bytes(crc, std::string(c.scalar_type() == torch::kFloat32 ? "f4" : c.scalar_type() == torch::kFloat64 ? "f8" : "?"));
+  for (int64_t k : c.sizes()) crc.process_bytes(&k, sizeof k);
+  crc.process_bytes(c.data_ptr(), c.numel() * c.element_size());
+}
+
+void add_module(boost::crc_32_type& crc, const torch::nn::Module& m) {
+  for (const auto& p : m.named_parameters(true)) {
+    add_bytes(crc, p.key());
+    add_tensor(crc, p.value());
+  }
+  for (const auto& b : m.named_buffers(true)) {
+    add_bytes(crc, b.key());
+    add_tensor(crc, b.value());
+  }
+}
+
+void add_array(boost::crc_32_type& crc, const Array& a) {
+  for (int64_t k : a.shape) crc.process_bytes(&k, sizeof k);
+  crc.process_bytes(a.data.data(), a.data.size() * sizeof(double));
+}
+
+/// CRC-32 of everything a checkpoint holds, computed the same way from the
+/// model being saved and from the model just loaded.
+int64_t content_checksum(const Model::Impl& m) {
+  boost::crc_32_type crc;
+  add_bytes(crc, options_text(m.options));
+  for (const auto* shape : {&m.input_shape, &m.target_shape}) {
+    for (int64_t k : *shape) crc.process_bytes(&k, sizeof k);
+    add_bytes(crc, "|");
+  }
+  crc.process_bytes(&m.epochs_trained, sizeof m.epochs_trained);
+  add_array(crc, m.centers);
+  add_array(crc, m.eigenvalues);
+  for (const auto& n : m.feature_names) add_bytes(crc, n);
+  add_module(crc, *m.encoder);
+  add_module(crc, *m.decoder);
+  add_module(crc, *m.prior);
+  return static_cast<int64_t>(crc.checksum());
+}
+
 }  // namespace
 
-void Model::save(const std::string& path) const {
+std::string Model::to_bytes() const {
   const Impl& m = *impl_;
   torch::serialize::OutputArchive ar;
   ar.write("format", c10::IValue(std::string(kFormat)));
@@ -78,22 +132,46 @@ void Model::save(const std::string& path) const {
     ar.write("feature_names", c10::IValue(names));
   }
   ar.write("prior", pri);
-  write_atomically(path, [&](const std::string& tmp) {
-    try {
-      ar.save_to(tmp);
-    } catch (const c10::Error& e) {
-      throw CheckpointError("'" + path + "': cannot write checkpoint: " + e.what_without_backtrace());
-    }
-  });
+  ar.write("checksum", c10::IValue(content_checksum(m)));
+  std::ostringstream bytes;
+  try {
+    ar.save_to(bytes);
+  } catch (const c10::Error& e) {
+    throw CheckpointError(std::string("cannot serialise the model: ") + e.what_without_backtrace());
+  }
+  return bytes.str();
+}
+
+void Model::save(const std::string& path) const {
+  const std::string bytes = to_bytes();
+  try {
+    write_text_atomically(path, bytes);
+  } catch (const Error& e) {
+    throw CheckpointError(std::string("cannot write the checkpoint: ") + e.what());
+  }
 }
 
 Model Model::load(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw CheckpointError("'" + path + "': cannot open (" + std::strerror(errno) + ")");
+  std::ostringstream bytes;
+  bytes << f.rdbuf();
+  if (!f.good() && !f.eof()) throw CheckpointError("'" + path + "': cannot read");
+  return from_bytes(bytes.str(), path);
+}
+
+Model Model::from_bytes(const std::string& bytes, const std::string& path) {
   torch::serialize::InputArchive ar;
   try {
-    ar.load_from(path);
+    std::istringstream in(bytes);
+    ar.load_from(in);
   } catch (const c10::Error& e) {
     throw CheckpointError("'" + path + "': not a readable dynae model checkpoint (" +
                           std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+  } catch (const std::exception& e) {  // TorchScript's parser on a damaged archive
+    const std::string what = e.what();
+    throw CheckpointError("'" + path + "': not a readable dynae model checkpoint (" +
+                          what.substr(0, std::min<size_t>(what.find('\n'), 200)) + ")");
   }
   try {
     c10::IValue format, opts, epochs;
@@ -132,6 +210,13 @@ Model Model::load(const std::string& path) {
         if (e == std::string::npos) e = text.size();
         impl->feature_names.push_back(text.substr(b, e - b));
       }
+    }
+    c10::IValue checksum;
+    if (ar.try_read("checksum", checksum) && (!checksum.isInt() || checksum.toInt() != content_checksum(*impl))) {
+      throw CheckpointError("'" + path + "': the checkpoint's contents do not match its checksum (a damaged file)");
+    }
+    if (!impl->weights_finite()) {
+      throw CheckpointError("'" + path + "': the checkpoint holds non-finite weights (NaN or Inf); it cannot encode");
     }
     impl->train(false);
     return Model(impl);

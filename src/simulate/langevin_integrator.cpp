@@ -7,6 +7,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "dynae/errors.h"
 #include "dynae/simulate/integrator.h"
 
@@ -79,12 +81,15 @@ void run_trajectory(const Potential& potential, const LangevinOptions& o, const 
       }
       x.swap(tmp);
     }
-    bool finite = true;
-    for (int64_t i = 0; i < d; ++i) finite = finite && std::isfinite(x[i]);
-    if (!finite) {
+    // A coordinate past 1e6 has run away (an unbounded potential, or dt
+    // too large), long before it stops being finite.
+    bool bounded = true;
+    for (int64_t i = 0; i < d; ++i) bounded = bounded && std::fabs(x[i]) <= 1e6;
+    if (!bounded) {
       std::ostringstream os;
-      os << "simulation diverged: trajectory " << index << " left the finite numbers at step " << step + 1
-         << " (dt = " << o.dt << " is too large for this potential at kT = " << o.kT << "; reduce dt)";
+      os << "simulation diverged: trajectory " << index << " ran away (|x| > 1e6) at step " << step + 1
+         << " (dt = " << o.dt << " is too large for this potential at kT = " << o.kT
+         << ", or the potential is not bounded below; reduce dt or check the potential)";
       throw Error(os.str());
     }
   }
@@ -116,7 +121,18 @@ void LangevinOptions::validate(int64_t dim) const {
   if (steps < stride) bad("steps", static_cast<double>(steps), "an integer >= stride (" + std::to_string(stride) + ")");
   if (burn_in < 0) bad("burn_in", static_cast<double>(burn_in), "an integer >= 0");
   if (trajectories < 1) bad("trajectories", static_cast<double>(trajectories), "an integer >= 1");
-  if (threads < 1) bad("threads", threads, "an integer >= 1");
+  if (threads < 1 || threads > 1024) bad("threads", threads, "an integer from 1 to 1024");
+  // What the frames will hold, before anything is allocated.
+  const double bytes = static_cast<double>(trajectories) * static_cast<double>(steps / stride) *
+                       static_cast<double>(dim) * 8.0;
+  const double memory = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGE_SIZE));
+  if (memory > 0 && bytes > memory) {
+    std::ostringstream os;
+    os << trajectories << " trajector" << (trajectories == 1 ? "y" : "ies") << " of " << steps / stride
+       << " frames of dimension " << dim << " need " << bytes / 1e9 << " GB, more than this machine's "
+       << memory / 1e9 << " GB of memory; simulate fewer steps, a larger stride or fewer trajectories";
+    throw ConfigError(os.str());
+  }
   if (static_cast<int64_t>(start.size()) != dim) {
     throw ConfigError("start has " + std::to_string(start.size()) +
                       " values; the potential has dim = " + std::to_string(dim));

@@ -2,7 +2,10 @@
 // gives the minibatch loss, autograd its gradient, torch::optim::Adam the
 // updates. Every neural model trains through it (the DynAE too, with
 // fused_kernels = False).
+#include <sstream>
+
 #include "data/frame_rows.h"
+#include "dynae/errors.h"
 #include "models/model_impl.h"
 #include "models/objective.h"
 #include "training/train_step.h"
@@ -70,6 +73,37 @@ class AutogradStep : public TrainStep {
   }
 
   bool has_own_prior() const override { return !prior_parameters_.empty(); }
+
+  std::string save_state() const override {
+    torch::serialize::OutputArchive ar, autoencoder, prior;
+    autoencoder_optimizer_->save(autoencoder);
+    ar.write("autoencoder", autoencoder);
+    if (prior_optimizer_) {
+      prior_optimizer_->save(prior);
+      ar.write("prior", prior);
+    }
+    std::ostringstream out;
+    ar.save_to(out);
+    return out.str();
+  }
+
+  void load_state(const std::string& bytes) override {
+    try {
+      torch::serialize::InputArchive ar, autoencoder, prior;
+      std::istringstream in(bytes);
+      ar.load_from(in);
+      ar.read("autoencoder", autoencoder);
+      autoencoder_optimizer_->load(autoencoder);
+      if (prior_optimizer_) {
+        ar.read("prior", prior);
+        prior_optimizer_->load(prior);
+      }
+    } catch (const c10::Error& e) {
+      throw CheckpointError(std::string("the optimizer state does not fit the model: ") + e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      throw CheckpointError(std::string("the optimizer state does not fit the model: ") + e.what());
+    }
+  }
 
   void begin_prior_refit() override { prior_optimizer_ = adam(prior_parameters_, model_.options.learning_rate); }
 

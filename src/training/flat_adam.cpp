@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+
+#include "dynae/errors.h"
 
 namespace dynae {
 
@@ -23,6 +26,17 @@ void FlatAdam::reset() {
   std::fill(m_.begin(), m_.end(), 0.0f);
   std::fill(v_.begin(), v_.end(), 0.0f);
   steps_ = 0;
+}
+
+void FlatAdam::set_state(const State& s) {
+  if (s.m.size() != m_.size() || s.v.size() != v_.size() || s.steps < 0) {
+    throw Error("the optimizer state has " + std::to_string(s.m.size()) + " moments, the model " +
+                std::to_string(m_.size()));
+  }
+  m_ = s.m;
+  v_ = s.v;
+  steps_ = s.steps;
+  lr_ = s.learning_rate;
 }
 
 void FlatAdam::step() {

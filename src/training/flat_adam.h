@@ -30,6 +30,16 @@ class FlatAdam {
   /// Forgets the moments and the step count (as a newly created optimizer).
   void reset();
 
+  /// What a resumed training needs to continue identically.
+  struct State {
+    std::vector<float> m, v;  ///< first and second moments, flat
+    int64_t steps = 0;
+    double learning_rate = 0;
+  };
+  State state() const { return {m_, v_, steps_, lr_}; }
+  /// Throws Error when the moments' sizes differ from this optimizer's.
+  void set_state(const State& s);
+
  private:
   std::vector<Segment> params_;
   std::vector<int64_t> offsets_;

@@ -49,6 +49,8 @@ class FusedDynAEStep {
 
   FlatAdam& autoencoder_optimizer() { return ae_opt_; }
   FlatAdam& prior_optimizer() { return prior_opt_; }
+  const FlatAdam& autoencoder_optimizer() const { return ae_opt_; }
+  const FlatAdam& prior_optimizer() const { return prior_opt_; }
   FusedMlp& force() { return force_; }
 
  private:

@@ -4,7 +4,10 @@
 // in place (so save, encode and clone need no copying back).
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <sstream>
+
 #include "data/frame_rows.h"
+#include "dynae/errors.h"
 #include "dynae/models/model_kind.h"
 #include "losses/sliced_wasserstein.h"
 #include "models/model_impl.h"
@@ -72,6 +75,34 @@ std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model) {
                                           std::move(autoencoder_optimizer), std::move(prior_optimizer));
 }
 
+torch::Tensor float_tensor(const std::vector<float>& v) {
+  return torch::from_blob(const_cast<float*>(v.data()), {static_cast<int64_t>(v.size())}, torch::kFloat32).clone();
+}
+
+void write(torch::serialize::OutputArchive& ar, const std::string& name, const FlatAdam::State& s) {
+  ar.write(name + "_m", float_tensor(s.m));
+  ar.write(name + "_v", float_tensor(s.v));
+  ar.write(name + "_steps", c10::IValue(s.steps));
+  ar.write(name + "_lr", c10::IValue(s.learning_rate));
+}
+
+FlatAdam::State read(torch::serialize::InputArchive& ar, const std::string& name) {
+  FlatAdam::State s;
+  torch::Tensor m, v;
+  c10::IValue steps, lr;
+  ar.read(name + "_m", m);
+  ar.read(name + "_v", v);
+  ar.read(name + "_steps", steps);
+  ar.read(name + "_lr", lr);
+  m = m.to(torch::kFloat32).contiguous();
+  v = v.to(torch::kFloat32).contiguous();
+  s.m.assign(m.data_ptr<float>(), m.data_ptr<float>() + m.numel());
+  s.v.assign(v.data_ptr<float>(), v.data_ptr<float>() + v.numel());
+  s.steps = steps.toInt();
+  s.learning_rate = lr.toDouble();
+  return s;
+}
+
 class FusedStep : public TrainStep {
  public:
   FusedStep(const StepContext& c, std::unique_ptr<FusedDynAEStep> kernels)
@@ -96,6 +127,31 @@ class FusedStep : public TrainStep {
   }
 
   bool has_own_prior() const override { return true; }
+
+  std::string save_state() const override {
+    torch::serialize::OutputArchive ar;
+    write(ar, "autoencoder", kernels_->autoencoder_optimizer().state());
+    write(ar, "prior", kernels_->prior_optimizer().state());
+    std::ostringstream out;
+    ar.save_to(out);
+    return out.str();
+  }
+
+  void load_state(const std::string& bytes) override {
+    try {
+      torch::serialize::InputArchive ar;
+      std::istringstream in(bytes);
+      ar.load_from(in);
+      kernels_->autoencoder_optimizer().set_state(read(ar, "autoencoder"));
+      kernels_->prior_optimizer().set_state(read(ar, "prior"));
+    } catch (const c10::Error& e) {
+      throw CheckpointError(std::string("the optimizer state does not fit the model: ") + e.what_without_backtrace());
+    } catch (const CheckpointError&) {
+      throw;
+    } catch (const Error& e) {
+      throw CheckpointError(std::string("the optimizer state does not fit the model: ") + e.what());
+    }
+  }
   void begin_prior_refit() override { kernels_->prior_optimizer().reset(); }
 
   double refit_prior_step(const float* z0, const float* z1, int64_t n, double lr) override {

@@ -19,14 +19,17 @@ std::string format_epoch_line(const EpochReport& r) {
   const double eta = r.epoch + 1 < r.epochs ? r.elapsed / static_cast<double>(r.epoch + 1) *
                                                   static_cast<double>(r.epochs - r.epoch - 1)
                                             : 0.0;
+  // No test batch (too few test pairs for one batch): n/a, not zeros.
+  char test[160] = "n/a (no test batch)";
+  if (r.test.batches > 0) {
+    std::snprintf(test, sizeof test, "%.4g (rec %.4g reg %.4g prior %.4g)", r.test.total, r.test.reconstruction,
+                  r.test.regularization, r.test.prior);
+  }
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "epoch %3lld/%lld%s  train %.4g (rec %.4g reg %.4g prior %.4g)  test %.4g (rec %.4g reg %.4g prior %.4g)"
-                "  clusters %lld  %s  ETA %s",
+  std::snprintf(buf, sizeof buf, "epoch %3lld/%lld%s  train %.4g (rec %.4g reg %.4g prior %.4g)  test %s  clusters %lld  %s  ETA %s",
                 static_cast<long long>(r.epoch + 1), static_cast<long long>(r.epochs), r.epoch == 0 ? " warm-up" : "",
-                r.train.total, r.train.reconstruction, r.train.regularization, r.train.prior, r.test.total,
-                r.test.reconstruction, r.test.regularization, r.test.prior, static_cast<long long>(r.clusters),
-                format_duration(r.seconds).c_str(), format_duration(eta).c_str());
+                r.train.total, r.train.reconstruction, r.train.regularization, r.train.prior, test,
+                static_cast<long long>(r.clusters), format_duration(r.seconds).c_str(), format_duration(eta).c_str());
   return buf;
 }
 

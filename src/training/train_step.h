@@ -12,6 +12,7 @@
 // compute the same mathematics on the same draws.
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "dynae/models/model.h"
 
@@ -61,6 +62,13 @@ class TrainStep {
   /// One prior step at learning rate `lr` on rows (z0, z1), each (n, d)
   /// row-major float; returns the mean transition NLL before the step.
   virtual double refit_prior_step(const float* z0, const float* z1, int64_t n, double lr) = 0;
+
+  /// The optimizers' state (moments, step counts, learning rates) as bytes,
+  /// and back: beside the weights and the generator, what a resumed training
+  /// needs to continue exactly as an uninterrupted one. load_state throws
+  /// CheckpointError when the bytes do not fit this step.
+  virtual std::string save_state() const = 0;
+  virtual void load_state(const std::string& bytes) = 0;
 
   /// OpenBLAS threads while this step trains (0: leave the setting alone).
   virtual int blas_threads() const { return 0; }

@@ -1,6 +1,7 @@
 #include "training/trainer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <boost/crc.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -14,6 +15,7 @@
 #include "dynae/runtime.h"
 #include "models/model_impl.h"
 #include "data/frame_rows.h"
+#include "data/tensor_convert.h"
 #include "training/resampling.h"
 #include "training/train_step.h"
 #include "training/weighted_draws.h"
@@ -22,6 +24,47 @@ namespace dynae {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+constexpr char kStateFormat[] = "dynae-training-state-v1";
+
+torch::Tensor byte_tensor(const std::string& s) {
+  return torch::from_blob(const_cast<char*>(s.data()), {static_cast<int64_t>(s.size())}, torch::kUInt8).clone();
+}
+
+std::string string_of(const torch::Tensor& t) {
+  const torch::Tensor c = t.to(torch::kUInt8).contiguous();
+  return std::string(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), static_cast<size_t>(c.numel()));
+}
+
+int64_t state_checksum(int64_t epochs, const std::string& model, const std::string& step, const torch::Tensor& generator) {
+  boost::crc_32_type crc;
+  crc.process_bytes(&epochs, sizeof epochs);
+  for (const std::string* s : {&model, &step}) {
+    const uint64_t n = s->size();
+    crc.process_bytes(&n, sizeof n);
+    crc.process_bytes(s->data(), s->size());
+  }
+  const torch::Tensor g = generator.to(torch::kUInt8).contiguous();
+  crc.process_bytes(g.data_ptr<uint8_t>(), static_cast<size_t>(g.numel()));
+  return static_cast<int64_t>(crc.checksum());
+}
+
+bool same_checkpointed_options(const ModelOptions& a, const ModelOptions& b) {
+  for (const auto& option : model_option_table()) {
+    if (option.info.in_checkpoint && option.get(a) != option.get(b)) return false;
+  }
+  return true;
+}
+
+std::string shape_text(const std::vector<int64_t>& s) {
+  std::string t = "(";
+  for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
+  return t + ")";
+}
+
+/// A loss past this (times the inputs' squared magnitude, when above 1) has
+/// exploded: training diverged even if it is finite.
+constexpr double kExplodedLoss = 1e12;
 
 /// Training pairs the prior refit holds latents of (all of them up to this).
 constexpr int64_t kRefitPairs = int64_t{1} << 18;
@@ -45,6 +88,7 @@ class TrainingLoop {
                       " training pairs, fewer than one batch (" + std::to_string(options.batch_size) +
                       "); use more frames or a smaller batch_size");
     }
+    check_input_range(data);
     if (data.weighted()) weigh_pairs(data.weights());
     model_ = std::make_shared<Model::Impl>(options, data.input_frame_shape(), data.target_frame_shape(), generator_);
     model_->feature_names = data.feature_names();
@@ -53,12 +97,13 @@ class TrainingLoop {
 
   /// Trains with the step implementation `make_step` gives (by default the
   /// fused one where it applies).
-  Model run(std::vector<EpochReport>& history, StepFactory make_step) {
+  Model run(std::vector<EpochReport>& history, StepFactory make_step, const std::string& resume_state) {
     const auto t_start = Clock::now();
     step_ = make_step(StepContext{*model_, inputs_, targets_, generator_});
     const BlasThreadsGuard blas_threads(step_->blas_threads());
     if (weighted() && observer_) warn_if_few_effective_pairs();
-    for (int64_t epoch = 0; epoch < options_.epochs; ++epoch) {
+    const int64_t first_epoch = resume_state.empty() ? 0 : restore(resume_state);
+    for (int64_t epoch = first_epoch; epoch < options_.epochs; ++epoch) {
       const auto t_epoch = Clock::now();
       EpochReport report = begin_epoch(epoch);
       train_epoch(report);
@@ -72,6 +117,7 @@ class TrainingLoop {
         auto snapshot = model_->clone();
         snapshot->centers = last_centers_;
         observer_->on_epoch(report, Model(snapshot));
+        if (observer_->wants_checkpoints()) observer_->on_checkpoint(training_state());
       }
     }
     finish();
@@ -79,6 +125,110 @@ class TrainingLoop {
   }
 
  private:
+  /// Everything the loop carries from one epoch to the next: the model
+  /// (weights, epochs trained), the step's optimizer state, the generator
+  /// and the last resampling's centres, with a CRC-32 of it all.
+  std::string training_state() {
+    torch::serialize::OutputArchive ar;
+    const std::string model = Model(std::shared_ptr<const Model::Impl>(model_)).to_bytes();
+    const std::string step = step_->save_state();
+    const torch::Tensor generator = generator_state();
+    ar.write("format", c10::IValue(std::string(kStateFormat)));
+    ar.write("epochs", c10::IValue(model_->epochs_trained));
+    ar.write("model", byte_tensor(model));
+    ar.write("step", byte_tensor(step));
+    ar.write("generator", generator);
+    ar.write("centers", last_centers_.size() ? to_tensor(last_centers_, torch::kFloat64)
+                                              : torch::empty({0, options_.latent_dim}, torch::kFloat64));
+    ar.write("checksum", c10::IValue(state_checksum(model_->epochs_trained, model, step, generator)));
+    std::ostringstream out;
+    ar.save_to(out);
+    return out.str();
+  }
+
+  /// Puts the loop back where training_state left it; returns the epoch to
+  /// continue with. CheckpointError when the state is damaged or another model's.
+  int64_t restore(const std::string& bytes) {
+    try {
+      torch::serialize::InputArchive ar;
+      std::istringstream in(bytes);
+      ar.load_from(in);
+      c10::IValue format, epochs, checksum;
+      ar.read("format", format);
+      if (!format.isString() || format.toStringRef() != kStateFormat) throw CheckpointError("not a dynae training state");
+      torch::Tensor model_bytes, step_bytes, generator, centers;
+      ar.read("epochs", epochs);
+      ar.read("model", model_bytes);
+      ar.read("step", step_bytes);
+      ar.read("generator", generator);
+      ar.read("centers", centers);
+      ar.read("checksum", checksum);
+      const std::string model = string_of(model_bytes), step = string_of(step_bytes);
+      if (!checksum.isInt() || checksum.toInt() != state_checksum(epochs.toInt(), model, step, generator)) {
+        throw CheckpointError("its contents do not match its checksum (a damaged file)");
+      }
+      const Model saved = Model::from_bytes(model, "the training state's model");
+      copy_weights(saved.impl());
+      model_->epochs_trained = saved.epochs_trained();
+      model_->centers = saved.cluster_centers();
+      step_->load_state(step);
+      {
+        std::lock_guard<std::mutex> lock(generator_.mutex());
+        generator_.set_state(generator);
+      }
+      last_centers_ = centers.numel() ? to_array(centers) : Array();
+      const int64_t e = epochs.toInt();
+      if (e < 0 || e > options_.epochs) {
+        throw CheckpointError("it holds epoch " + std::to_string(e) + " of a training of " +
+                              std::to_string(options_.epochs) + " epochs");
+      }
+      return e;
+    } catch (const CheckpointError& e) {
+      throw CheckpointError(std::string("cannot resume from the training state: ") + e.what());
+    } catch (const c10::Error& e) {
+      throw CheckpointError(std::string("cannot resume from the training state: ") + e.what_without_backtrace());
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {  // TorchScript's parser on a damaged archive
+      const std::string what = e.what();
+      throw CheckpointError("cannot resume from the training state: " + what.substr(0, std::min<size_t>(what.find('\n'), 200)));
+    }
+  }
+
+  /// The saved model's weights and buffers into the model being trained,
+  /// in place (the step is bound to these tensors).
+  void copy_weights(const Model::Impl& saved) {
+    if (!same_checkpointed_options(saved.options, model_->options) || saved.input_shape != model_->input_shape ||
+        saved.target_shape != model_->target_shape) {
+      throw CheckpointError("it was made with other options or data (frame shapes " + shape_text(saved.input_shape) +
+                            " -> " + shape_text(saved.target_shape) + ")");
+    }
+    torch::NoGradGuard no_grad;
+    auto copy = [](const torch::nn::Module& from, torch::nn::Module& to) {
+      const auto src = from.named_parameters(true), dst = to.named_parameters(true);
+      const auto src_b = from.named_buffers(true), dst_b = to.named_buffers(true);
+      if (src.size() != dst.size() || src_b.size() != dst_b.size()) throw CheckpointError("its networks differ");
+      for (const auto& p : dst) {
+        const torch::Tensor* t = src.find(p.key());
+        if (!t || !t->sizes().equals(p.value().sizes())) throw CheckpointError("its parameter " + p.key() + " differs");
+        p.value().copy_(*t);
+      }
+      for (const auto& b : dst_b) {
+        const torch::Tensor* t = src_b.find(b.key());
+        if (!t || !t->sizes().equals(b.value().sizes())) throw CheckpointError("its buffer " + b.key() + " differs");
+        b.value().copy_(*t);
+      }
+    };
+    copy(*saved.encoder, *model_->encoder);
+    copy(*saved.decoder, *model_->decoder);
+    copy(*saved.prior, *model_->prior);
+  }
+
+  torch::Tensor generator_state() {
+    std::lock_guard<std::mutex> lock(generator_.mutex());
+    return generator_.get_state();
+  }
+
   /// The epoch's schedule (METHOD.md "Training schedule"): warm-up epochs at
   /// beta * warmup_beta_factor and the warm-up learning rate on uniformly
   /// shuffled pairs; then the full loss, a fresh autoencoder optimizer, the
@@ -112,9 +262,14 @@ class TrainingLoop {
     const int64_t steps = batches(PairSet::train);
     report.steps = steps;
     for (int64_t s = 0; s < steps; ++s) {
+      stop_if_interrupted(report.epoch, s, steps);
       const StepLosses losses = step_->train(load_batch(PairSet::train, s), report.beta);
-      if (!std::isfinite(losses.loss)) diverged(report.epoch, s, "autoencoder loss", losses.loss);
-      if (!std::isfinite(losses.prior)) diverged(report.epoch, s, "prior loss", losses.prior);
+      // NaN, or exploding: far past the data's own scale no training
+      // recovers, and the latent it makes would only fail later (in the
+      // resampling) with the wrong advice.
+      const double exploded = kExplodedLoss * std::max(1.0, input_magnitude_ * input_magnitude_);
+      if (!(std::fabs(losses.loss) < exploded)) diverged(report.epoch, s, "autoencoder loss", losses.loss);
+      if (!(std::fabs(losses.prior) < exploded)) diverged(report.epoch, s, "prior loss", losses.prior);
       accumulate(report.train, losses);
       if (observer_) observer_->on_step(report.epoch, s + 1, steps);
     }
@@ -150,6 +305,15 @@ class TrainingLoop {
   }
 
   bool weighted() const { return !pair_weights_.empty(); }
+
+  /// Refuses inputs with nothing to learn (every feature constant) and notes
+  /// their largest magnitude (for the advice when training diverges).
+  void check_input_range(const TrajectorySet& data) {
+    check_not_constant(data);
+    for (const auto& t : data.trajectories()) {
+      for (double v : t.input.data) input_magnitude_ = std::max(input_magnitude_, std::fabs(v));
+    }
+  }
 
   /// Weighted frames (biased simulations, data/frame_weights.h): each pair
   /// weighs what its first frame does, and batches draw pairs in proportion
@@ -274,6 +438,7 @@ class TrainingLoop {
     const torch::Tensor all0 = torch::from_blob(const_cast<float*>(latents.z0.data()), {n, d}, torch::kFloat32);
     const torch::Tensor all1 = torch::from_blob(const_cast<float*>(latents.z1.data()), {n, d}, torch::kFloat32);
     for (int64_t s = 0; s < options_.prior_refit_steps; ++s) {
+      stop_if_interrupted(options_.epochs, s, options_.prior_refit_steps);
       const double lr =
           options_.learning_rate * (0.01 + 0.99 * 0.5 * (1 + std::cos(M_PI * s / options_.prior_refit_steps)));
       torch::Tensor idx;
@@ -345,13 +510,28 @@ class TrainingLoop {
     terms.batches += 1;
   }
 
+  /// Means over the batches; NaN (written "nan", shown "n/a") without any.
   static void average(LossTerms& terms) {
-    if (terms.batches == 0) return;
+    if (terms.batches == 0) {
+      terms.total = terms.reconstruction = terms.regularization = terms.prior = NAN;
+      return;
+    }
     const double n = static_cast<double>(terms.batches);
     terms.total /= n;
     terms.reconstruction /= n;
     terms.regularization /= n;
     terms.prior /= n;
+  }
+
+  /// Interrupted after the step in progress (SIGINT / SIGTERM): the last
+  /// state given to the observer is the end of the epoch before.
+  void stop_if_interrupted(int64_t epoch, int64_t step, int64_t steps) const {
+    const int signal = interrupt_signal();
+    if (!signal) return;
+    std::ostringstream os;
+    os << "interrupted (signal " << signal << ") at epoch " << epoch << ", step " << step << " of " << steps
+       << "; the last checkpoint holds the " << model_->epochs_trained << " epoch(s) before it";
+    throw Interrupted(os.str(), signal);
   }
 
   [[noreturn]] void diverged(int64_t epoch, int64_t step, const char* what, double value) {
@@ -360,7 +540,12 @@ class TrainingLoop {
     if (epoch > 0) {
       os << "; the model of epoch " << epoch - 1 << " is the last good one";
     }
-    os << ". Try a smaller learning_rate or beta.";
+    if (input_magnitude_ > 1e4) {
+      os << ". The inputs reach " << input_magnitude_ << " in magnitude: rescale them (e.g. to unit variance) "
+         << "before training.";
+    } else {
+      os << ". Try a smaller learning_rate or beta.";
+    }
     throw TrainingError(os.str());
   }
 
@@ -378,6 +563,7 @@ class TrainingLoop {
   std::vector<double> pair_weights_;  // weighted frames: each pair's weight; else empty
   WeightedDraws plain_draws_[2];      // ... the train [0] and test [1] pairs with their weights
   uint64_t draw_key_ = 0;             // ... this epoch's draws (no resampling)
+  double input_magnitude_ = 0;        // largest |x| of the inputs
   std::vector<int64_t> pair_ids_, first_frames_, encode_frames_;  // the loaded batch; the encoder's frames
   Array last_centers_;
 };
@@ -385,11 +571,11 @@ class TrainingLoop {
 }  // namespace
 
 Model train_model(const ModelOptions& options, const TrajectorySet& data, TrainingObserver* observer,
-                  std::vector<EpochReport>& history, StepFactory step_factory) {
+                  std::vector<EpochReport>& history, StepFactory step_factory, const std::string& resume_state) {
   options.validate();
   if (data.empty()) throw DataError("no trajectories to train on");
   TrainingLoop loop(options, data, observer);
-  return loop.run(history, step_factory ? step_factory : make_train_step);
+  return loop.run(history, step_factory ? step_factory : make_train_step, resume_state);
 }
 
 }  // namespace dynae

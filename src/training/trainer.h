@@ -16,8 +16,11 @@ using StepFactory = std::unique_ptr<TrainStep> (*)(const StepContext&);
 /// Trains a new model on `data`; fills `history` with one report per epoch.
 /// `step_factory` chooses the step implementation (default: make_train_step,
 /// the fused step where it applies); tests pass make_autograd_step or
-/// make_fused_step to run the same behaviour on each.
+/// make_fused_step to run the same behaviour on each. A non-empty
+/// `resume_state` (from TrainingObserver::on_checkpoint) continues that
+/// training; `history` then gets the epochs after it.
 Model train_model(const ModelOptions& options, const TrajectorySet& data, TrainingObserver* observer,
-                  std::vector<EpochReport>& history, StepFactory step_factory = nullptr);
+                  std::vector<EpochReport>& history, StepFactory step_factory = nullptr,
+                  const std::string& resume_state = "");
 
 }  // namespace dynae

@@ -30,8 +30,10 @@ void write_text_atomically(const std::string& path, const std::string& contents)
   write_atomically(path, [&](const std::string& tmp) {
     std::ofstream f(tmp, std::ios::binary);
     if (!f) throw Error("cannot open '" + tmp + "' for writing: " + std::strerror(errno));
-    f << contents;
+    f.write(contents.data(), static_cast<std::streamsize>(contents.size()));
     f.flush();
+    if (!f) throw Error("cannot write '" + tmp + "': " + std::strerror(errno));
+    f.close();
     if (!f) throw Error("cannot write '" + tmp + "': " + std::strerror(errno));
   });
 }

@@ -12,7 +12,9 @@
 namespace dynae {
 
 void set_num_threads(int64_t n) {
-  if (n < 0) throw ConfigError("threads must be >= 0 (0 = one per core), got " + std::to_string(n));
+  if (n < 0 || n > 1024) {
+    throw ConfigError("threads = " + std::to_string(n) + " is invalid: expected 0 (one per core) to 1024");
+  }
   const int threads = n > 0 ? static_cast<int>(n) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
   // OpenBLAS keeps its own thread pool, which LibTorch does not size; left at

@@ -72,6 +72,10 @@ TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,
                                 const std::vector<std::string>& target_paths = {},
                                 const ColumnSelection& columns = {}, const WeightSpec& weights = {});
 
+/// Throws DataError when every input feature is constant over all frames
+/// (nothing to learn).
+void check_not_constant(const TrajectorySet& data);
+
 /// Throws DataError naming `what` and the first frame holding a NaN or Inf.
 void check_finite(const Array& a, const std::string& what);
 

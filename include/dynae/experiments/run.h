@@ -7,6 +7,7 @@
 
 #include "dynae/config/run_settings.h"
 #include "dynae/data/trajectory_set.h"
+#include "dynae/experiments/run_directory.h"
 #include "dynae/models/model.h"
 #include "dynae/training/progress.h"
 
@@ -32,11 +33,21 @@ struct RunResult {
 ///   tica_eigenvalues.npy        every TICA eigenvalue, descending (TICA)
 ///   reconstruction_traj<i>.npy  (T_i, ...) when save_traj_results
 ///   cluster_centers.npy         (K, d) centres of the final regular-space clustering (DynAE)
+///   checkpoint.pt               the whole training state after the last epoch
+///                               (RunStart::Resume continues from it); removed
+///                               once the run is finished
 ///   finished.txt                training time; written last, so it marks a complete run
 ///   progress/epoch<E>_...       latents and checkpoints every log_interval
 ///                               epochs when save_training_progress
-/// Progress lines go to `progress` (nullptr: silent).
-RunResult run_training(const RunSettings& settings, const std::string& out_dir, std::FILE* progress = stderr);
+/// The directory is locked while the run works in it (run_directory.h);
+/// `start` says what to do with a run already there. With Resume the
+/// settings must be those of its config.ini; the result is then the
+/// uninterrupted run's, bit for bit at the same thread count. The data is
+/// read before the directory is touched. Progress lines go to `progress`
+/// (nullptr: silent). Interrupted (SIGINT / SIGTERM after catch_interrupts)
+/// leaves the directory unfinished and resumable.
+RunResult run_training(const RunSettings& settings, const std::string& out_dir, std::FILE* progress = stderr,
+                       RunStart start = RunStart::Fresh);
 
 /// The run's data as its settings give it: inputs, targets, feature columns
 /// and frame weights.

@@ -31,10 +31,12 @@ struct SweepRun {
 /// With `reuse`, a run whose directory holds a finished run (finished.txt)
 /// with the same resolved config.ini is not trained again: its latents and
 /// time are read back (to resume a cut-off sweep, or to assemble one table
-/// from runs done by several processes).
+/// from runs done by several processes); an unfinished one with the same
+/// settings is resumed (RunStart::Resume). A directory holding another run
+/// is an error unless `overwrite` (run_directory.h).
 std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std::string& out,
                                 const std::vector<std::string>& truth_paths = {}, std::FILE* progress = stderr,
-                                bool reuse = false);
+                                bool reuse = false, bool overwrite = false);
 
 /// One row per run: label, model, epochs, seconds, final losses, metrics.
 std::string sweep_summary_markdown(const std::vector<SweepRun>& runs);

@@ -59,10 +59,16 @@ class Model {
   /// Epochs this model was trained for.
   int64_t epochs_trained() const;
 
-  /// Writes a checkpoint atomically (temporary file, then rename).
+  /// Writes a checkpoint atomically (serialised in memory, written to a
+  /// temporary file, then renamed); CheckpointError when it cannot be
+  /// written (a full disk), leaving any earlier file in place.
   void save(const std::string& path) const;
-  /// Reads a checkpoint; throws CheckpointError naming the file.
+  /// Reads a checkpoint; throws CheckpointError naming the file when it is
+  /// not one, is damaged (its CRC-32 does not match) or holds non-finite weights.
   static Model load(const std::string& path);
+  /// The checkpoint's bytes, and a model from them (`what` names the source in errors).
+  std::string to_bytes() const;
+  static Model from_bytes(const std::string& bytes, const std::string& what);
 
   explicit Model(std::shared_ptr<const Impl> impl);
   const Impl& impl() const { return *impl_; }

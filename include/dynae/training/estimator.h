@@ -21,6 +21,14 @@ class Estimator {
   /// observer has already received the last good epoch's snapshot), on a
   /// resampling that cannot be done, or DataError/ConfigError on bad input.
   Model fit(const TrajectorySet& data, TrainingObserver* observer = nullptr) const;
+  /// Continues a training from a state that `observer->on_checkpoint` was
+  /// given (same options and data): the result equals the uninterrupted
+  /// fit's, bit for bit at the same thread count; history() then holds the
+  /// epochs trained after it. An empty state starts from the beginning.
+  /// CheckpointError when the state is damaged or belongs to other options.
+  /// Interrupted when catch_interrupts() caught a signal (after the step
+  /// in progress; the last state given to the observer is consistent).
+  Model resume(const TrajectorySet& data, const std::string& state, TrainingObserver* observer = nullptr) const;
 
   /// Loss history of the last fit (one report per epoch).
   const std::vector<EpochReport>& history() const { return history_; }

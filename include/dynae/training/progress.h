@@ -41,6 +41,12 @@ class TrainingObserver {
   virtual void on_epoch(const EpochReport& /*report*/, const Model& /*snapshot*/) {}
   /// A warning worth showing a user (e.g. resampling found a single cluster).
   virtual void on_warning(const std::string& /*message*/) {}
+  /// Whether on_checkpoint should be called (it costs a serialisation per epoch).
+  virtual bool wants_checkpoints() const { return false; }
+  /// After each epoch's on_epoch: the whole training state (weights,
+  /// optimizer moments, random generator, epoch) as bytes, from which
+  /// Estimator::fit continues exactly as if it had not stopped.
+  virtual void on_checkpoint(const std::string& /*state*/) {}
 };
 
 /// Formats seconds as "42s", "3m05s" or "1h02m".
