@@ -94,7 +94,7 @@ TEST(Cli, BadInputGivesClearErrorsAndNonZeroExit) {
 
   r = run_cli("encode --model " + dir + "/x.npy --input " + dir + "/x.npy --output " + dir + "/z.npy", dir);
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.output.find("not a readable dynae model"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not a dynae model checkpoint"), std::string::npos) << r.output;
   EXPECT_FALSE(test::file_exists(dir + "/z.npy"));
 
   r = run_cli("evaluate --latent " + dir + "/x.npy --truth " + dir + "/missing.npy", dir);

@@ -91,7 +91,7 @@ Header parse_header(const std::string& path, const std::string& dict) {
   h.kind = d[pos];
   if (h.kind == 'O') fail(path, "object arrays (dtype 'O') cannot be read: save a numeric array");
   const std::string size_text = d.substr(pos + 1);
-  bool digits = !size_text.empty();
+  bool digits = !size_text.empty() && size_text.size() <= 2;  // item sizes are 1 to 8 bytes
   for (char c : size_text) digits = digits && std::isdigit(static_cast<unsigned char>(c));
   if (!digits) fail(path, "unsupported dtype '" + d + "'");
   h.itemsize = std::stoi(size_text);

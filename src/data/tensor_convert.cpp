@@ -16,4 +16,11 @@ Array to_array(const torch::Tensor& t) {
   return Array(std::move(shape), std::move(v));
 }
 
+bool is_backed(const torch::Tensor& t) {
+  if (!t.defined()) return false;
+  if (t.numel() == 0) return true;
+  return t.is_contiguous() && t.has_storage() && t.storage().data() != nullptr &&
+         t.storage().nbytes() >= static_cast<size_t>((t.storage_offset() + t.numel()) * t.element_size());
+}
+
 }  // namespace dynae

@@ -11,4 +11,8 @@ torch::Tensor to_tensor(const Array& a, torch::Dtype dtype = torch::kFloat32);
 /// Array (double) from any tensor (a copy).
 Array to_array(const torch::Tensor& t);
 
+/// Whether a tensor (e.g. read from a damaged archive) has the storage its
+/// sizes claim, and is contiguous: only then may its data be read.
+bool is_backed(const torch::Tensor& t);
+
 }  // namespace dynae

@@ -1,11 +1,13 @@
 // Model::save / load: a LibTorch archive holding a format tag, the
 // options as name=value text (every checkpointed option of model_options.def),
 // frame shapes, cluster centres, the weights of each network and a CRC-32 of
-// all of it. Serialised in memory, then written to a temporary file and
-// renamed (util/atomic_file.h), so a failed write is a clean error.
+// all of it; framed by a header with the archive's own CRC-32, checked before
+// the archive is parsed. Serialised in memory, then written to a temporary
+// file and renamed (util/atomic_file.h), so a failed write is a clean error.
 #include <boost/crc.hpp>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -14,6 +16,7 @@
 #include "dynae/errors.h"
 #include "models/model_impl.h"
 #include "util/atomic_file.h"
+#include "util/framed_bytes.h"
 
 namespace dynae {
 namespace {
@@ -56,21 +59,57 @@ ModelOptions parse_options(const std::string& path, const std::string& text) {
 
 torch::Tensor shape_tensor(const std::vector<int64_t>& s) { return torch::tensor(s, torch::kLong); }
 
+bool backed(const torch::Tensor& t) { return is_backed(t); }
+
+/// The names and sizes of a module's parameters and buffers.
+std::vector<std::pair<std::string, std::vector<int64_t>>> layout(const torch::nn::Module& m) {
+  std::vector<std::pair<std::string, std::vector<int64_t>>> out;
+  for (const auto& p : m.named_parameters(true)) out.emplace_back(p.key(), p.value().sizes().vec());
+  for (const auto& b : m.named_buffers(true)) out.emplace_back("buffer " + b.key(), b.value().sizes().vec());
+  return out;
+}
+
+/// After loading: every tensor backed, of the layout the options build.
+void check_loaded(const std::string& path, const char* what, const torch::nn::Module& m,
+                  const std::vector<std::pair<std::string, std::vector<int64_t>>>& expected) {
+  if (layout(m) != expected) {
+    throw CheckpointError("'" + path + "': the " + what + "'s weights do not have the shapes its options give (a damaged file)");
+  }
+  for (const auto& p : m.named_parameters(true)) {
+    if (!backed(p.value()) || p.value().scalar_type() != torch::kFloat32) {
+      throw CheckpointError("'" + path + "': the " + what + "'s weight " + p.key() + " is damaged");
+    }
+  }
+  for (const auto& b : m.named_buffers(true)) {
+    if (!backed(b.value())) throw CheckpointError("'" + path + "': the " + what + "'s buffer " + b.key() + " is damaged");
+  }
+}
+
 std::vector<int64_t> shape_vector(const torch::Tensor& t) {
-  return std::vector<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+  if (!backed(t) || t.scalar_type() != torch::kLong || t.dim() != 1 || t.numel() > 8) {
+    throw CheckpointError("a frame shape is damaged");
+  }
+  std::vector<int64_t> shape(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+  int64_t product = 1;
+  for (int64_t k : shape) {
+    if (k < 1 || k > (int64_t{1} << 31) || __builtin_mul_overflow(product, k, &product) || product > (int64_t{1} << 31)) {
+      throw CheckpointError("a frame shape is damaged");
+    }
+  }
+  return shape;
 }
 
 void add_bytes(boost::crc_32_type& crc, const std::string& s) {
   const uint64_t n = s.size();
   crc.process_bytes(&n, sizeof n);
-  crc.process_bytes(s.data(), s.size());
+  if (n > 0) crc.process_bytes(s.data(), s.size());
 }
 
 void add_tensor(boost::crc_32_type& crc, const torch::Tensor& t) {
   const torch::Tensor c = t.detach().contiguous();
   add_bytes(crc, std::string(c.scalar_type() == torch::kFloat32 ? "f4" : c.scalar_type() == torch::kFloat64 ? "f8" : "?"));
   for (int64_t k : c.sizes()) crc.process_bytes(&k, sizeof k);
-  crc.process_bytes(c.data_ptr(), c.numel() * c.element_size());
+  if (c.numel() > 0) crc.process_bytes(c.data_ptr(), c.numel() * c.element_size());
 }
 
 void add_module(boost::crc_32_type& crc, const torch::nn::Module& m) {
@@ -86,7 +125,7 @@ void add_module(boost::crc_32_type& crc, const torch::nn::Module& m) {
 
 void add_array(boost::crc_32_type& crc, const Array& a) {
   for (int64_t k : a.shape) crc.process_bytes(&k, sizeof k);
-  crc.process_bytes(a.data.data(), a.data.size() * sizeof(double));
+  if (!a.data.empty()) crc.process_bytes(a.data.data(), a.data.size() * sizeof(double));
 }
 
 /// CRC-32 of everything a checkpoint holds, computed the same way from the
@@ -139,7 +178,7 @@ std::string Model::to_bytes() const {
   } catch (const c10::Error& e) {
     throw CheckpointError(std::string("cannot serialise the model: ") + e.what_without_backtrace());
   }
-  return bytes.str();
+  return frame_bytes(bytes.str());
 }
 
 void Model::save(const std::string& path) const {
@@ -161,9 +200,11 @@ Model Model::load(const std::string& path) {
 }
 
 Model Model::from_bytes(const std::string& bytes, const std::string& path) {
+  const std::string archive =
+      unframe_bytes(bytes, path, /*allow_unframed=*/std::getenv("DYNAE_UNVERIFIED_CHECKPOINTS") != nullptr);
   torch::serialize::InputArchive ar;
   try {
-    std::istringstream in(bytes);
+    std::istringstream in(archive);
     ar.load_from(in);
   } catch (const c10::Error& e) {
     throw CheckpointError("'" + path + "': not a readable dynae model checkpoint (" +
@@ -187,7 +228,13 @@ Model Model::from_bytes(const std::string& bytes, const std::string& path) {
     ar.read("target_shape", out_shape);
     ar.read("centers", centers);
     ar.read("epochs_trained", epochs);
+    try {
+      options.validate();
+    } catch (const ConfigError& e) {
+      throw CheckpointError(std::string("its options are damaged: ") + e.what());
+    }
     auto impl = std::make_shared<Impl>(options, shape_vector(in_shape), shape_vector(out_shape));
+    const auto enc_layout = layout(*impl->encoder), dec_layout = layout(*impl->decoder), pri_layout = layout(*impl->prior);
     torch::serialize::InputArchive enc, dec, pri;
     ar.read("encoder", enc);
     ar.read("decoder", dec);
@@ -195,10 +242,15 @@ Model Model::from_bytes(const std::string& bytes, const std::string& path) {
     impl->encoder->load(enc);
     impl->decoder->load(dec);
     impl->prior->load(pri);
+    check_loaded(path, "encoder", *impl->encoder, enc_layout);
+    check_loaded(path, "decoder", *impl->decoder, dec_layout);
+    check_loaded(path, "prior", *impl->prior, pri_layout);
+    if (!backed(centers) || (centers.numel() && centers.dim() != 2)) throw CheckpointError("its cluster centres are damaged");
     impl->centers = centers.numel() ? to_array(centers) : Array();
     if (!v1) {
       torch::Tensor eig;
       ar.read("eigenvalues", eig);
+      if (!backed(eig) || (eig.numel() && eig.dim() != 1)) throw CheckpointError("its eigenvalues are damaged");
       impl->eigenvalues = eig.numel() ? to_array(eig) : Array();
     }
     impl->epochs_trained = epochs.toInt();
@@ -220,8 +272,10 @@ Model Model::from_bytes(const std::string& bytes, const std::string& path) {
     }
     impl->train(false);
     return Model(impl);
-  } catch (const CheckpointError&) {
-    throw;
+  } catch (const CheckpointError& e) {
+    const std::string m = e.what();
+    if (m.rfind("'" + path + "'", 0) == 0) throw;
+    throw CheckpointError("'" + path + "': " + m);
   } catch (const c10::Error& e) {
     throw CheckpointError("'" + path + "': incomplete or corrupt dynae checkpoint (" +
                           std::string(e.what_without_backtrace()).substr(0, 200) + ")");

@@ -19,6 +19,7 @@
 #include "training/resampling.h"
 #include "training/train_step.h"
 #include "training/weighted_draws.h"
+#include "util/framed_bytes.h"
 
 namespace dynae {
 namespace {
@@ -32,7 +33,8 @@ torch::Tensor byte_tensor(const std::string& s) {
 }
 
 std::string string_of(const torch::Tensor& t) {
-  const torch::Tensor c = t.to(torch::kUInt8).contiguous();
+  if (!is_backed(t) || t.scalar_type() != torch::kUInt8) throw CheckpointError("a part of it is damaged");
+  const torch::Tensor c = t.contiguous();
   return std::string(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), static_cast<size_t>(c.numel()));
 }
 
@@ -42,10 +44,10 @@ int64_t state_checksum(int64_t epochs, const std::string& model, const std::stri
   for (const std::string* s : {&model, &step}) {
     const uint64_t n = s->size();
     crc.process_bytes(&n, sizeof n);
-    crc.process_bytes(s->data(), s->size());
+    if (n > 0) crc.process_bytes(s->data(), s->size());
   }
   const torch::Tensor g = generator.to(torch::kUInt8).contiguous();
-  crc.process_bytes(g.data_ptr<uint8_t>(), static_cast<size_t>(g.numel()));
+  if (g.numel() > 0) crc.process_bytes(g.data_ptr<uint8_t>(), static_cast<size_t>(g.numel()));
   return static_cast<int64_t>(crc.checksum());
 }
 
@@ -143,7 +145,7 @@ class TrainingLoop {
     ar.write("checksum", c10::IValue(state_checksum(model_->epochs_trained, model, step, generator)));
     std::ostringstream out;
     ar.save_to(out);
-    return out.str();
+    return frame_bytes(out.str());
   }
 
   /// Puts the loop back where training_state left it; returns the epoch to
@@ -151,7 +153,7 @@ class TrainingLoop {
   int64_t restore(const std::string& bytes) {
     try {
       torch::serialize::InputArchive ar;
-      std::istringstream in(bytes);
+      std::istringstream in(unframe_bytes(bytes, "training state", /*allow_unframed=*/false));
       ar.load_from(in);
       c10::IValue format, epochs, checksum;
       ar.read("format", format);
@@ -164,6 +166,9 @@ class TrainingLoop {
       ar.read("centers", centers);
       ar.read("checksum", checksum);
       const std::string model = string_of(model_bytes), step = string_of(step_bytes);
+      if (!is_backed(generator) || generator.scalar_type() != torch::kUInt8 || !is_backed(centers)) {
+        throw CheckpointError("a part of it is damaged");
+      }
       if (!checksum.isInt() || checksum.toInt() != state_checksum(epochs.toInt(), model, step, generator)) {
         throw CheckpointError("its contents do not match its checksum (a damaged file)");
       }
