@@ -125,6 +125,12 @@ TEST(RunDirectory, TrainingIntoAFinishedRunNeedsOverwrite) {
   r = test::run_cli(train + "-o ''", dir);
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("--out) is empty"), std::string::npos) << r.output;
+  // Resuming over changed data is refused (the run would mix two data sets).
+  std::remove((dir + "/run/finished.txt").c_str());
+  write_npy(dir + "/x.npy", read_npy(x).slice_frames(0, 2999));
+  r = test::run_cli("train --resume " + dir + "/run", dir);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("changed since the run started"), std::string::npos) << r.output;
   // A flag that contradicts the run's settings is refused with --resume.
   r = test::run_cli("train --resume " + dir + "/run --seed 9", dir);
   EXPECT_EQ(r.code, 2) << r.output;

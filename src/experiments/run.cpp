@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <boost/crc.hpp>
+
 #include <cerrno>
 #include <algorithm>
 #include <chrono>
@@ -92,6 +94,27 @@ class RunObserver : public TrainingObserver {
 
 }  // namespace
 
+/// CRC-32 and size of every value the run trains on (inputs, targets,
+/// weights): a resumed run must see the data it started with.
+static std::string data_fingerprint(const TrajectorySet& data) {
+  boost::crc_32_type crc;
+  int64_t values = 0;
+  auto add = [&](const std::vector<double>& v) {
+    if (!v.empty()) crc.process_bytes(v.data(), v.size() * sizeof(double));
+    values += static_cast<int64_t>(v.size());
+  };
+  for (const auto& t : data.trajectories()) {
+    for (int64_t k : t.input.shape) crc.process_bytes(&k, sizeof k);
+    add(t.input.data);
+    if (!t.own_target.shape.empty()) add(t.own_target.data);
+  }
+  add(data.weights());
+  char text[80];
+  std::snprintf(text, sizeof text, "crc32 %08x of %lld values", static_cast<unsigned>(crc.checksum()),
+                static_cast<long long>(values));
+  return text;
+}
+
 TrajectorySet load_run_data(const RunSettings& s) {
   return load_trajectories(s.input_paths, s.target_paths, ColumnSelection{s.features, ""}, weight_spec(s));
 }
@@ -117,6 +140,12 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
       throw ConfigError("'" + dir.file("config.ini") + "' differs from the settings given: --resume continues a run "
                         "with its own settings (give only --resume)");
     }
+    std::ifstream fp(dir.file("data_fingerprint.txt"));
+    std::string recorded;
+    if (fp && std::getline(fp, recorded) && recorded != data_fingerprint(data)) {
+      throw Error("the data of '" + out_dir + "' changed since the run started (" + recorded + ", now " +
+                  data_fingerprint(data) + "): resuming would mix two data sets; --overwrite starts the run again");
+    }
     std::ifstream ck(dir.file("checkpoint.pt"), std::ios::binary);
     if (ck) {
       std::stringstream bytes;
@@ -129,6 +158,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
                    out_dir.c_str(), state.empty() ? "the start (no checkpoint yet)" : "its last checkpoint");
     }
   } else {
+    write_text_atomically(dir.file("data_fingerprint.txt"), data_fingerprint(data) + "\n");
     write_text_atomically(dir.file("config.ini"), to_ini(written));
     std::remove(dir.file("train.log").c_str());
   }
