@@ -1,6 +1,4 @@
 // dynae generate: run the learned latent dynamics and check them against the data.
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -55,7 +53,7 @@ void run(const GenerateArgs& a) {
     // What the generated latents (and decoded frames) will hold, before anything runs.
     const double values = static_cast<double>(a.steps + 1) * static_cast<double>(a.trajectories) *
                           static_cast<double>(model.options().latent_dim);
-    const double memory = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGE_SIZE));
+    const double memory = physical_memory_bytes();
     if (memory > 0 && 16.0 * values > memory) {
       throw ConfigError("--steps " + std::to_string(a.steps) + " x --trajectories " + std::to_string(a.trajectories) +
                         " latents need more than this machine's " + std::to_string(static_cast<int64_t>(memory / 1e9)) +

@@ -22,6 +22,7 @@
 #include "dynae/experiments/run_directory.h"
 #include "dynae/models/model.h"
 #include "models/model_impl.h"
+#include "model_compare.h"
 #include "test_util.h"
 
 using namespace dynae;
@@ -53,18 +54,7 @@ std::string small_input(const std::string& dir, int64_t frames) {
 }
 
 void expect_same_run(const std::string& a, const std::string& b) {
-  const Model ma = Model::load(a + "/model.pt"), mb = Model::load(b + "/model.pt");
-  for (const auto* part : {"encoder", "decoder", "prior"}) {
-    const torch::nn::Module& x = std::string(part) == "encoder" ? *ma.impl().encoder
-                                 : std::string(part) == "decoder" ? *ma.impl().decoder
-                                                                  : static_cast<const torch::nn::Module&>(*ma.impl().prior);
-    const torch::nn::Module& y = std::string(part) == "encoder" ? *mb.impl().encoder
-                                 : std::string(part) == "decoder" ? *mb.impl().decoder
-                                                                  : static_cast<const torch::nn::Module&>(*mb.impl().prior);
-    const auto py = y.named_parameters(true);
-    for (const auto& p : x.named_parameters(true)) EXPECT_TRUE(torch::equal(p.value(), py[p.key()])) << part << " " << p.key();
-  }
-  EXPECT_EQ(ma.cluster_centers().data, mb.cluster_centers().data);
+  test::expect_same_weights(Model::load(a + "/model.pt"), Model::load(b + "/model.pt"));
   EXPECT_EQ(test::read_file(a + "/latent_traj0.npy"), test::read_file(b + "/latent_traj0.npy"));
   EXPECT_TRUE(test::file_exists(b + "/finished.txt"));
   EXPECT_FALSE(test::file_exists(b + "/checkpoint.pt"));

@@ -16,6 +16,7 @@
 #include "dynae/experiments/run.h"
 #include "models/model_impl.h"
 #include "training/trainer.h"
+#include "model_compare.h"
 #include "test_util.h"
 
 using namespace dynae;
@@ -148,20 +149,6 @@ struct StateRecorder : TrainingObserver {
   void on_checkpoint(const std::string& s) override { states.push_back(s); }
 };
 
-/// Every parameter and buffer of both models equal, bit for bit.
-void expect_same_weights(const Model& a, const Model& b) {
-  auto same = [](const torch::nn::Module& x, const torch::nn::Module& y, const char* what) {
-    const auto px = x.named_parameters(true), py = y.named_parameters(true);
-    ASSERT_EQ(px.size(), py.size());
-    for (const auto& p : px) EXPECT_TRUE(torch::equal(p.value(), py[p.key()])) << what << " " << p.key();
-  };
-  same(*a.impl().encoder, *b.impl().encoder, "encoder");
-  same(*a.impl().decoder, *b.impl().decoder, "decoder");
-  same(*a.impl().prior, *b.impl().prior, "prior");
-  EXPECT_EQ(a.cluster_centers().data, b.cluster_centers().data);
-  EXPECT_EQ(a.epochs_trained(), b.epochs_trained());
-}
-
 }  // namespace
 
 TEST_P(Training, ResumedFromAnyEpochEndsBitIdentical) {
@@ -177,7 +164,7 @@ TEST_P(Training, ResumedFromAnyEpochEndsBitIdentical) {
     const Model resumed = train_model(o, set_of(d.input), nullptr, h2, GetParam().factory, rec.states[k]);
     SCOPED_TRACE("resumed after epoch " + std::to_string(k));
     EXPECT_EQ(h2.size(), 4 - k);
-    expect_same_weights(whole, resumed);
+    test::expect_same_weights(whole, resumed);
     EXPECT_EQ(whole.encode(d.input.slice_frames(0, 500)).data, resumed.encode(d.input.slice_frames(0, 500)).data);
   }
   // A damaged state, or one of other options, is refused.

@@ -33,6 +33,9 @@ struct Array {
   std::string shape_string() const;
 };
 
+/// "(199999, 2)", "(5,)": a shape as numpy prints it.
+std::string shape_string(const std::vector<int64_t>& shape);
+
 /// Product of a shape's entries (1 for an empty shape).
 int64_t shape_product(const std::vector<int64_t>& shape);
 

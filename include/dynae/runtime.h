@@ -35,6 +35,10 @@ void catch_interrupts();
 /// The signal received since catch_interrupts (0: none).
 int interrupt_signal();
 
+/// This machine's physical memory in bytes (0 when unknown), for refusing
+/// sizes that cannot fit before anything is allocated.
+double physical_memory_bytes();
+
 /// Sets OpenBLAS's thread count for its lifetime and restores it after
 /// (n = 0: leaves it alone; no effect with a BLAS other than OpenBLAS).
 class BlasThreadsGuard {

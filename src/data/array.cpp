@@ -56,7 +56,9 @@ Array Array::concat_frames(const std::vector<Array>& parts) {
   return out;
 }
 
-std::string Array::shape_string() const {
+std::string Array::shape_string() const { return dynae::shape_string(shape); }
+
+std::string shape_string(const std::vector<int64_t>& shape) {
   std::ostringstream os;
   os << "(";
   for (size_t i = 0; i < shape.size(); ++i) {

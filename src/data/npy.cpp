@@ -230,9 +230,7 @@ Array read_npy(const std::string& path) {
 
   // The size the header claims, overflow-checked and compared with the
   // file before anything is allocated.
-  std::string shape_text = "(";
-  for (size_t i = 0; i < h.shape.size(); ++i) shape_text += (i ? ", " : "") + std::to_string(h.shape[i]);
-  shape_text += h.shape.size() == 1 ? ",)" : ")";
+  const std::string shape_text = shape_string(h.shape);
   int64_t n = 1, need = 0;
   for (int64_t k : h.shape) {
     if (__builtin_mul_overflow(n, k, &n)) fail(path, "shape " + shape_text + " holds more values than can be addressed");

@@ -13,12 +13,6 @@ std::vector<int64_t> frame_shape(const Array& a) {
   return std::vector<int64_t>(a.shape.begin() + (a.shape.empty() ? 0 : 1), a.shape.end());
 }
 
-std::string shape_text(const std::vector<int64_t>& s) {
-  Array a;
-  a.shape = s;
-  return a.shape_string();
-}
-
 }  // namespace
 
 void check_finite(const Array& a, const std::string& what) {
@@ -68,12 +62,12 @@ void TrajectorySet::add(std::string name, Array input, Array own_target) {
   }
   if (!trajs_.empty()) {
     if (frame_shape(input) != input_frame_shape()) {
-      throw DataError("'" + name + "': frame shape " + shape_text(frame_shape(input)) + " differs from " +
-                      shape_text(input_frame_shape()) + " of '" + trajs_.front().name + "'");
+      throw DataError("'" + name + "': frame shape " + shape_string(frame_shape(input)) + " differs from " +
+                      shape_string(input_frame_shape()) + " of '" + trajs_.front().name + "'");
     }
     if (frame_shape(target) != target_frame_shape()) {
-      throw DataError("'" + name + "' target: frame shape " + shape_text(frame_shape(target)) + " differs from " +
-                      shape_text(target_frame_shape()) + " of the first trajectory's target");
+      throw DataError("'" + name + "' target: frame shape " + shape_string(frame_shape(target)) + " differs from " +
+                      shape_string(target_frame_shape()) + " of the first trajectory's target");
     }
   }
   check_finite(input, name);

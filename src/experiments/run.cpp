@@ -123,6 +123,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   s.options.validate();
   set_num_threads(s.threads);
   const TrajectorySet data = load_run_data(s);  // bad data changes nothing on disk
+  const std::string prefix = s.label.empty() ? "" : "[" + s.label + "] ";  // a sweep's run, in progress lines
   if (!model_kind(s.options.model).closed_form()) check_not_constant(data);
   const RunDirectory dir(out_dir);
   dir.prepare(start);
@@ -142,9 +143,10 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
     }
     std::ifstream fp(dir.file("data_fingerprint.txt"));
     std::string recorded;
-    if (fp && std::getline(fp, recorded) && recorded != data_fingerprint(data)) {
-      throw Error("the data of '" + out_dir + "' changed since the run started (" + recorded + ", now " +
-                  data_fingerprint(data) + "): resuming would mix two data sets; --overwrite starts the run again");
+    const std::string now = data_fingerprint(data);
+    if (fp && std::getline(fp, recorded) && recorded != now) {
+      throw Error("the data of '" + out_dir + "' changed since the run started (" + recorded + ", now " + now +
+                  "): resuming would mix two data sets; --overwrite starts the run again");
     }
     std::ifstream ck(dir.file("checkpoint.pt"), std::ios::binary);
     if (ck) {
@@ -154,7 +156,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
       past = read_loss_csv(dir.file("losses.csv"));
     }
     if (progress) {
-      std::fprintf(progress, "%sresuming %s from %s\n", s.label.empty() ? "" : ("[" + s.label + "] ").c_str(),
+      std::fprintf(progress, "%sresuming %s from %s\n", prefix.c_str(),
                    out_dir.c_str(), state.empty() ? "the start (no checkpoint yet)" : "its last checkpoint");
     }
   } else {
@@ -168,7 +170,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   if (data.weighted() && progress) {
     const WeightSpec w = weight_spec(s);
     std::fprintf(progress, "%sframe weights (%s, from %s): %lld frames worth %.1f equally weighted ones (Kish)\n",
-                 s.label.empty() ? "" : ("[" + s.label + "] ").c_str(), weight_kind_name(w.kind),
+                 prefix.c_str(), weight_kind_name(w.kind),
                  w.files.empty() ? ("column '" + w.column + "'").c_str() : "--weights files",
                  static_cast<long long>(data.total_frames()), effective_sample_size(data.weights()));
   }

@@ -59,8 +59,6 @@ ModelOptions parse_options(const std::string& path, const std::string& text) {
 
 torch::Tensor shape_tensor(const std::vector<int64_t>& s) { return torch::tensor(s, torch::kLong); }
 
-bool backed(const torch::Tensor& t) { return is_backed(t); }
-
 /// The names and sizes of a module's parameters and buffers.
 std::vector<std::pair<std::string, std::vector<int64_t>>> layout(const torch::nn::Module& m) {
   std::vector<std::pair<std::string, std::vector<int64_t>>> out;
@@ -76,17 +74,17 @@ void check_loaded(const std::string& path, const char* what, const torch::nn::Mo
     throw CheckpointError("'" + path + "': the " + what + "'s weights do not have the shapes its options give (a damaged file)");
   }
   for (const auto& p : m.named_parameters(true)) {
-    if (!backed(p.value()) || p.value().scalar_type() != torch::kFloat32) {
+    if (!is_backed(p.value()) || p.value().scalar_type() != torch::kFloat32) {
       throw CheckpointError("'" + path + "': the " + what + "'s weight " + p.key() + " is damaged");
     }
   }
   for (const auto& b : m.named_buffers(true)) {
-    if (!backed(b.value())) throw CheckpointError("'" + path + "': the " + what + "'s buffer " + b.key() + " is damaged");
+    if (!is_backed(b.value())) throw CheckpointError("'" + path + "': the " + what + "'s buffer " + b.key() + " is damaged");
   }
 }
 
 std::vector<int64_t> shape_vector(const torch::Tensor& t) {
-  if (!backed(t) || t.scalar_type() != torch::kLong || t.dim() != 1 || t.numel() > 8) {
+  if (!is_backed(t) || t.scalar_type() != torch::kLong || t.dim() != 1 || t.numel() > 8) {
     throw CheckpointError("a frame shape is damaged");
   }
   std::vector<int64_t> shape(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
@@ -245,12 +243,12 @@ Model Model::from_bytes(const std::string& bytes, const std::string& path) {
     check_loaded(path, "encoder", *impl->encoder, enc_layout);
     check_loaded(path, "decoder", *impl->decoder, dec_layout);
     check_loaded(path, "prior", *impl->prior, pri_layout);
-    if (!backed(centers) || (centers.numel() && centers.dim() != 2)) throw CheckpointError("its cluster centres are damaged");
+    if (!is_backed(centers) || (centers.numel() && centers.dim() != 2)) throw CheckpointError("its cluster centres are damaged");
     impl->centers = centers.numel() ? to_array(centers) : Array();
     if (!v1) {
       torch::Tensor eig;
       ar.read("eigenvalues", eig);
-      if (!backed(eig) || (eig.numel() && eig.dim() != 1)) throw CheckpointError("its eigenvalues are damaged");
+      if (!is_backed(eig) || (eig.numel() && eig.dim() != 1)) throw CheckpointError("its eigenvalues are damaged");
       impl->eigenvalues = eig.numel() ? to_array(eig) : Array();
     }
     impl->epochs_trained = epochs.toInt();

@@ -7,9 +7,8 @@
 #include <sstream>
 #include <thread>
 
-#include <unistd.h>
-
 #include "dynae/errors.h"
+#include "dynae/runtime.h"
 #include "dynae/simulate/integrator.h"
 
 namespace dynae {
@@ -125,7 +124,7 @@ void LangevinOptions::validate(int64_t dim) const {
   // What the frames will hold, before anything is allocated.
   const double bytes = static_cast<double>(trajectories) * static_cast<double>(steps / stride) *
                        static_cast<double>(dim) * 8.0;
-  const double memory = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGE_SIZE));
+  const double memory = physical_memory_bytes();
   if (memory > 0 && bytes > memory) {
     std::ostringstream os;
     os << trajectories << " trajector" << (trajectories == 1 ? "y" : "ies") << " of " << steps / stride

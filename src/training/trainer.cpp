@@ -58,12 +58,6 @@ bool same_checkpointed_options(const ModelOptions& a, const ModelOptions& b) {
   return true;
 }
 
-std::string shape_text(const std::vector<int64_t>& s) {
-  std::string t = "(";
-  for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
-  return t + ")";
-}
-
 /// A loss past this (times the inputs' squared magnitude, when above 1) has
 /// exploded: training diverged even if it is finite.
 constexpr double kExplodedLoss = 1e12;
@@ -205,8 +199,8 @@ class TrainingLoop {
   void copy_weights(const Model::Impl& saved) {
     if (!same_checkpointed_options(saved.options, model_->options) || saved.input_shape != model_->input_shape ||
         saved.target_shape != model_->target_shape) {
-      throw CheckpointError("it was made with other options or data (frame shapes " + shape_text(saved.input_shape) +
-                            " -> " + shape_text(saved.target_shape) + ")");
+      throw CheckpointError("it was made with other options or data (frame shapes " + shape_string(saved.input_shape) +
+                            " -> " + shape_string(saved.target_shape) + ")");
     }
     torch::NoGradGuard no_grad;
     auto copy = [](const torch::nn::Module& from, torch::nn::Module& to) {

@@ -1,0 +1,26 @@
+#pragma once
+// Two models equal bit for bit: what a resumed training must give.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "dynae/models/model.h"
+#include "models/model_impl.h"
+
+namespace dynae::test {
+
+/// Every parameter of the encoder, decoder and prior, the cluster centres
+/// and the epochs trained are equal.
+inline void expect_same_weights(const Model& a, const Model& b) {
+  auto same = [](const torch::nn::Module& x, const torch::nn::Module& y, const char* what) {
+    const auto px = x.named_parameters(true), py = y.named_parameters(true);
+    ASSERT_EQ(px.size(), py.size());
+    for (const auto& p : px) EXPECT_TRUE(torch::equal(p.value(), py[p.key()])) << what << " " << p.key();
+  };
+  same(*a.impl().encoder, *b.impl().encoder, "encoder");
+  same(*a.impl().decoder, *b.impl().decoder, "decoder");
+  same(*a.impl().prior, *b.impl().prior, "prior");
+  EXPECT_EQ(a.cluster_centers().data, b.cluster_centers().data);
+  EXPECT_EQ(a.epochs_trained(), b.epochs_trained());
+}
+
+}  // namespace dynae::test
