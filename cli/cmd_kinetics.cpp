@@ -26,16 +26,6 @@ struct KineticsArgs {
   }();
 };
 
-/// Reads one array per path; every value must be finite (the message names the file and frame).
-std::vector<Array> read_all(const std::vector<std::string>& paths) {
-  std::vector<Array> out;
-  for (const auto& p : paths) {
-    out.push_back(read_npy(p));
-    check_finite(out.back(), p);
-  }
-  return out;
-}
-
 void run(KineticsArgs a) {
   set_num_threads(a.threads);
   a.options.its.msm.reversible = !a.non_reversible;
@@ -66,7 +56,7 @@ void run(KineticsArgs a) {
       in.vamp_candidates.push_back({model_display_name(other.model_name()) + " latent (" + path + ")", z});
     }
   }
-  if (!a.latents.empty()) in.latents = read_all(a.latents);
+  if (!a.latents.empty()) in.latents = read_finite_arrays(a.latents);
   if (!a.states.empty()) in.states = load_discrete_trajectories(a.states);
   if (!a.truth.empty()) {  // one file per trajectory, as many frames as it (errors name the file)
     std::vector<int64_t> lengths;
@@ -74,7 +64,7 @@ void run(KineticsArgs a) {
     for (const auto& s : in.states) lengths.push_back(static_cast<int64_t>(s.size()));
     in.truth = split_frames(load_truth(a.truth, lengths), lengths);
   }
-  if (!a.vamp_features.empty()) in.vamp_candidates.push_back({"features (" + a.vamp_features[0] + ", ...)", read_all(a.vamp_features)});
+  if (!a.vamp_features.empty()) in.vamp_candidates.push_back({"features (" + a.vamp_features[0] + ", ...)", read_finite_arrays(a.vamp_features)});
   std::fprintf(stderr, "estimating Markov state models at %s\n",
                a.options.lags.empty() ? "the default lags" : (std::to_string(a.options.lags.size()) + " lags").c_str());
   const KineticsResult r = analyse_kinetics(in, a.options);
@@ -126,6 +116,15 @@ void add_kinetics_command(CLI::App& app) {
       "and a reversible maximum-likelihood MSM is estimated at each lag on its largest connected set.\n"
       "Implied timescales -lag / ln|lambda_i|, in frames or --dt-frame units; 'inf' for lambda = 1.");
   cmd->callback([args] { run(*args); });
+}
+
+std::vector<Array> read_finite_arrays(const std::vector<std::string>& paths) {
+  std::vector<Array> out;
+  for (const auto& p : paths) {
+    out.push_back(read_npy(p));
+    check_finite(out.back(), p);
+  }
+  return out;
 }
 
 }  // namespace dynae::cli

@@ -7,8 +7,12 @@
 
 #include "commands.h"
 #include "dynae/data/npy.h"
+#include "dynae/data/table.h"
 #include "dynae/errors.h"
+#include "dynae/runtime.h"
 #include "dynae/simulate/integrator.h"
+#include "dynae/simulate/molecular_dynamics.h"
+#include "dynae/simulate/molecule.h"
 #include "dynae/simulate/movie.h"
 #include "dynae/simulate/observation.h"
 #include "dynae/simulate/systems.h"
@@ -17,17 +21,22 @@ namespace dynae::cli {
 namespace {
 
 struct SimulateArgs {
-  bool list = false;
+  bool list = false, energy = false;
   std::string system, expression, scheme = "em", observe = "identity";
   int64_t dim = 0, steps = 0, stride = 0, burn_in = 0, trajectories = 1, obs_dim = 10, frame_size = 32, threads = 1;
   double dt = 0, kT = -1, warp = 1.0, nonlinearity = 1.0, noise = 0.0, radius = 0.0;
   uint64_t seed = 0;
   std::vector<std::string> params;
   std::vector<double> start, diffusion, box, radius_range;
-  std::string out_truth, out_obs;
+  std::string out_truth, out_obs, out_colvar, out_positions;
+  // Molecules (OpenMM).
+  double temperature = 300, friction = 1;
+  std::string solvent = "vacuum", constraints = "hbonds", platform = "Reference";
+  int64_t equilibration = 10000;
   // Given on the command line (an explicit value is checked, never replaced by the default).
   CLI::Option *dim_given = nullptr, *steps_given = nullptr, *dt_given = nullptr, *kT_given = nullptr,
-              *stride_given = nullptr;
+              *stride_given = nullptr, *observe_given = nullptr, *temperature_given = nullptr;
+  std::vector<CLI::Option*> molecular;  ///< the options only molecules take
 };
 
 void print_list() {
@@ -35,6 +44,16 @@ void print_list() {
   for (const auto& s : list_systems()) {
     std::printf("%s  (%s)\n  %s\n", s.name.c_str(), s.dim ? (std::to_string(s.dim) + "-D").c_str() : "--dim N",
                 s.description.c_str());
+    if (!s.molecule.empty()) {
+      std::printf("  defaults: dt %g fs, temperature %g K, stride %lld, steps %lld (%g ns), vacuum, HBond constraints\n",
+                  s.dt, s.temperature, static_cast<long long>(s.stride), static_cast<long long>(s.steps),
+                  static_cast<double>(s.steps) * s.dt * 1e-6);
+      std::printf("  --solvent vacuum|obc2, --temperature K, --friction 1/ps, --constraints hbonds|none, --platform "
+                  "Reference|CPU\n");
+      std::printf("  --observe heavy_distances (default) | dihedrals | positions; --out-colvar, --out-positions\n");
+      std::printf("  OpenMM: %s\n\n", openmm_available() ? openmm_version().c_str() : "not in this build");
+      continue;
+    }
     std::printf("  defaults: dt %g, kT %g, stride %lld, steps %lld", s.dt, s.kT, static_cast<long long>(s.stride),
                 static_cast<long long>(s.steps));
     if (!s.start.empty()) {
@@ -98,21 +117,153 @@ std::string numbered(const std::string& path, int64_t i, int64_t n) {
   return stem + "_" + std::to_string(i) + ".npy";
 }
 
+/// Two output flags naming one file would have one replace the other.
+void check_distinct_outputs(const SimulateArgs& a) {
+  const std::vector<std::pair<const char*, std::string>> outs = {{"--out-truth", a.out_truth},
+                                                                 {"--out-obs", a.out_obs},
+                                                                 {"--out-colvar", a.out_colvar},
+                                                                 {"--out-positions", a.out_positions}};
+  for (size_t i = 0; i < outs.size(); ++i) {
+    for (size_t j = i + 1; j < outs.size(); ++j) {
+      if (!outs[i].second.empty() && outs[i].second == outs[j].second) {
+        throw ConfigError(std::string("simulate: ") + outs[i].first + " and " + outs[j].first + " are the same file '" +
+                          outs[i].second + "'; one would replace the other");
+      }
+    }
+  }
+}
+
+void print_progress(int64_t done, int64_t total) {
+  static auto last = std::chrono::steady_clock::now() - std::chrono::seconds(10);
+  const auto now = std::chrono::steady_clock::now();
+  if (done < total && now - last < std::chrono::seconds(5)) return;
+  last = now;
+  std::fprintf(stderr, "\r  %5.1f %% of %lld steps", 100.0 * static_cast<double>(done) / static_cast<double>(total),
+               static_cast<long long>(total));
+  if (done >= total) std::fprintf(stderr, "\n");
+}
+
+/// --system alanine_dipeptide (and any molecule): OpenMM molecular dynamics.
+void run_molecule(const SimulateArgs& a, const SystemSpec& spec) {
+  if (a.kT_given->count()) {
+    throw ConfigError("simulate: --kT does not apply to " + spec.name +
+                      ": a molecule's energies are in kJ/mol from its force field, so its temperature is given in "
+                      "kelvin; use --temperature K (default " +
+                      std::to_string(static_cast<int>(spec.temperature)) + ")");
+  }
+  for (const auto& [flag, given] : std::vector<std::pair<const char*, bool>>{
+           {"--dim", a.dim_given->count() > 0},
+           {"--param", !a.params.empty()},
+           {"--expr", !a.expression.empty()},
+           {"--start", !a.start.empty()},
+           {"--diffusion", !a.diffusion.empty()},
+           {"--scheme", a.scheme != "em"}}) {
+    if (given) throw ConfigError(std::string("simulate: ") + flag + " does not apply to the molecule " + spec.name);
+  }
+  const Molecule& molecule = find_molecule(spec.molecule);
+  const std::string observe = a.observe_given->count() ? a.observe : "heavy_distances";
+  molecule_feature_names(molecule, observe);  // an unknown kind fails before the simulation
+  MolecularDynamicsOptions o;
+  o.molecule = spec.molecule;
+  o.solvent = a.solvent;
+  o.constraints = a.constraints;
+  o.platform = a.platform;
+  o.temperature = a.temperature_given->count() ? a.temperature : spec.temperature;
+  o.friction = a.friction;
+  o.dt = a.dt_given->count() ? a.dt : spec.dt;
+  o.steps = a.steps_given->count() ? a.steps : spec.steps;
+  o.stride = a.stride_given->count() ? a.stride : spec.stride;
+  o.burn_in = a.burn_in;
+  o.equilibration = a.equilibration;
+  o.trajectories = a.trajectories;
+  o.seed = a.seed;
+  o.threads = static_cast<int>(a.threads);
+  o.validate();
+  std::printf("simulating %s with OpenMM %s (%s platform): %s\n", spec.name.c_str(), openmm_version().c_str(),
+              o.platform.c_str(), molecule.description.c_str());
+  std::printf("  %s, %g K, friction %g/ps, dt %g fs, constraints %s, %lld steps (%g ns), stride %lld (%g ps), "
+              "equilibration %lld, burn-in %lld, %lld trajectories, seed %llu\n",
+              o.solvent.c_str(), o.temperature, o.friction, o.dt, o.constraints.c_str(),
+              static_cast<long long>(o.steps), static_cast<double>(o.steps) * o.dt * 1e-6,
+              static_cast<long long>(o.stride), static_cast<double>(o.stride) * o.dt * 1e-3,
+              static_cast<long long>(o.equilibration), static_cast<long long>(o.burn_in),
+              static_cast<long long>(o.trajectories), static_cast<unsigned long long>(o.seed));
+  std::fflush(stdout);
+  catch_interrupts();
+  const MolecularRun run = simulate_molecule(o, print_progress);
+  std::printf("  %.1f s: %.0f steps/s, %.1f ns/day per trajectory\n", run.seconds, run.steps_per_second,
+              run.ns_per_day);
+  const double frame_ps = static_cast<double>(o.stride) * o.dt * 1e-3;
+  for (size_t t = 0; t < run.positions.size(); ++t) {
+    const Array angles = backbone_dihedrals(run.positions[t], molecule);
+    std::vector<double> time(kBasinCount, 0.0), phi(static_cast<size_t>(angles.frames()));
+    for (int64_t f = 0; f < angles.frames(); ++f) {
+      time[static_cast<int>(ramachandran_basin(angles.at(f, 0), angles.at(f, 1)))] += 1;
+      phi[static_cast<size_t>(f)] = angles.at(f, 0);
+    }
+    std::printf("  trajectory %zu, time in basins:", t);
+    for (int b = 0; b < kBasinCount; ++b) {
+      std::printf(" %s %.3f", basin_name(static_cast<Basin>(b)), time[b] / std::max<int64_t>(1, angles.frames()));
+    }
+    const int64_t changes = count_phi_transitions(phi);
+    std::printf("; %lld phi sign changes (C7eq/beta <-> C7ax/alpha_L)%s\n", static_cast<long long>(changes),
+                changes < 2 ? "  (warning: too few for kinetics; run longer or hotter)" : "");
+    write_npy(numbered(a.out_truth, static_cast<int64_t>(t), o.trajectories), angles, NpyDtype::Float64);
+    if (!a.out_obs.empty() || !a.out_colvar.empty()) {
+      const Array features = molecule_features(run.positions[t], molecule, observe);
+      if (!a.out_obs.empty()) {
+        write_npy(numbered(a.out_obs, static_cast<int64_t>(t), o.trajectories), features, NpyDtype::Float32);
+      }
+      if (!a.out_colvar.empty()) {
+        write_colvar(numbered(a.out_colvar, static_cast<int64_t>(t), o.trajectories),
+                     molecule_feature_names(molecule, observe), features, frame_ps);
+      }
+    }
+    if (!a.out_positions.empty()) {
+      write_npy(numbered(a.out_positions, static_cast<int64_t>(t), o.trajectories), run.positions[t],
+                NpyDtype::Float32);
+    }
+  }
+  std::printf("  wrote truth (phi, psi) radians %s%s", numbered(a.out_truth, 0, o.trajectories).c_str(),
+              o.trajectories > 1 ? " ..." : "");
+  if (!a.out_obs.empty()) std::printf(", %s %s", observe.c_str(), numbered(a.out_obs, 0, o.trajectories).c_str());
+  if (!a.out_colvar.empty()) std::printf(", COLVAR %s", numbered(a.out_colvar, 0, o.trajectories).c_str());
+  if (!a.out_positions.empty()) {
+    std::printf(", positions (nm) %s", numbered(a.out_positions, 0, o.trajectories).c_str());
+  }
+  std::printf("\n");
+}
+
 void run(const SimulateArgs& a) {
   if (a.list) {
     print_list();
     return;
   }
   if (a.system.empty()) throw ConfigError("simulate: --system is required (see dynae simulate --list)");
+  const SystemSpec& spec = find_system(a.system);
+  if (a.energy) {
+    if (spec.molecule.empty()) throw ConfigError("simulate: --energy is for molecules; " + spec.name + " is not one");
+    const double e = molecule_potential_energy(spec.molecule, a.solvent, a.platform);
+    std::printf("potential energy of the shipped %s structure (%s, OpenMM %s, %s platform): %.17g kJ/mol\n",
+                spec.name.c_str(), a.solvent.c_str(), openmm_version().c_str(), a.platform.c_str(), e);
+    return;
+  }
   if (a.out_truth.empty()) throw ConfigError("simulate: --out-truth is required (where to write the trajectory)");
-  if (!a.out_obs.empty() && a.out_obs == a.out_truth) {
-    throw ConfigError("simulate: --out-obs and --out-truth are the same file '" + a.out_truth +
-                      "'; the observations would replace the truth");
+  check_distinct_outputs(a);
+  if (!spec.molecule.empty()) {
+    run_molecule(a, spec);
+    return;
+  }
+  bool molecular = false;
+  for (const CLI::Option* opt : a.molecular) molecular = molecular || opt->count() > 0;
+  if (molecular) {
+    throw ConfigError("simulate: --temperature, --friction, --solvent, --constraints, --platform, --equilibration, "
+                      "--out-colvar, --out-positions and --energy are for molecules (e.g. --system alanine_dipeptide); " +
+                      spec.name + " takes --kT");
   }
   if (a.dim_given->count() && (a.dim < 1 || a.dim > 10000)) {
     throw ConfigError("simulate: --dim " + std::to_string(a.dim) + " is invalid: expected an integer from 1 to 10000");
   }
-  const SystemSpec& spec = find_system(a.system);
   const std::unique_ptr<Potential> potential =
       make_system_potential(spec.name, a.dim, parse_params(a.params), a.expression);
   const int64_t dim = potential->dim();
@@ -219,8 +370,10 @@ void add_simulate_command(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--scheme", a->scheme, "em (Euler-Maruyama) or lm (Leimkuhler-Matthews) [em]");
   cmd->add_option("--seed", a->seed, "random seed [0]")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--threads", a->threads, "threads over trajectories [1]")->check(CLI::PositiveNumber);
-  cmd->add_option("--observe", a->observe, "identity | warp | embed | spot | disc [identity]");
+  cmd->add_option("--threads", a->threads, "threads over trajectories [1]; molecules: CPU platform only (one trajectory: OpenMM threads)")->check(CLI::PositiveNumber);
+  a->observe_given = cmd->add_option(
+      "--observe", a->observe,
+      "identity | warp | embed | spot | disc [identity]; molecules: heavy_distances | dihedrals | positions");
   cmd->add_option("--obs-dim", a->obs_dim, "output dimension of embed [10]");
   cmd->add_option("--warp", a->warp, "coefficient a of warp (y + a x^2) [1]");
   cmd->add_option("--nonlinearity", a->nonlinearity, "strength of embed's tanh part [1]");
@@ -231,6 +384,20 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--radius-range", a->radius_range, "3-D truth: radius from min,max pixels")->delimiter(',');
   cmd->add_option("--out-truth", a->out_truth, "where to write the true coordinates (.npy, float64)");
   cmd->add_option("--out-obs", a->out_obs, "where to write the observations (.npy, float32)");
+  // Molecules (OpenMM); any of these given for a potential system is an error.
+  auto* molecular = cmd->add_option_group("molecules", "molecular dynamics (--system alanine_dipeptide)");
+  a->temperature_given = molecular->add_option("--temperature", a->temperature, "temperature in K [300]");
+  a->molecular = {
+      a->temperature_given,
+      molecular->add_option("--friction", a->friction, "Langevin collision rate, 1/ps [1]"),
+      molecular->add_option("--solvent", a->solvent, "vacuum | obc2 (implicit) [vacuum]"),
+      molecular->add_option("--constraints", a->constraints, "hbonds | none [hbonds]"),
+      molecular->add_option("--platform", a->platform, "OpenMM platform: Reference (double precision, fastest for small molecules) | CPU [Reference]"),
+      molecular->add_option("--equilibration", a->equilibration, "steps after minimisation, not recorded [10000]"),
+      molecular->add_option("--out-colvar", a->out_colvar, "the observed features as a PLUMED COLVAR (time in ps)"),
+      molecular->add_option("--out-positions", a->out_positions, "positions (frames, atoms, 3) in nm (.npy, float32)"),
+      molecular->add_flag("--energy", a->energy,
+                          "print the potential energy of the shipped structure (kJ/mol) on --platform and exit")};
   cmd->callback([a] { run(*a); });
 }
 

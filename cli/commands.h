@@ -18,6 +18,7 @@ void add_generate_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_kinetics_command(CLI::App& app);
 void add_export_command(CLI::App& app);
+void add_ramachandran_command(CLI::App& app);
 
 /// The landscape flags (--grid, --coords, --smoothing, ...) shared by
 /// landscape, generate and report.
@@ -32,5 +33,9 @@ struct WeightArgs {
   WeightSpec spec() const;
 };
 void add_weight_options(CLI::App* cmd, WeightArgs& w);
+
+/// Reads one .npy per path; every value must be finite (the message names the
+/// file and frame). Used by kinetics and ramachandran.
+std::vector<Array> read_finite_arrays(const std::vector<std::string>& paths);
 
 }  // namespace dynae::cli

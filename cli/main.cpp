@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   dynae::cli::add_report_command(app);
   dynae::cli::add_kinetics_command(app);
   dynae::cli::add_export_command(app);
+  dynae::cli::add_ramachandran_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -116,6 +116,57 @@ void plot_free_energy(const Landscape& landscape, const Array& force, const std:
   run_gnuplot(both_terminals(stem, data.str(), body.str()), "free-energy figure");
 }
 
+void plot_free_energy_panels(const std::vector<FreeEnergyPanel>& panels, const std::string& stem) {
+  if (panels.empty()) throw Error("free-energy panels: nothing to plot");
+  std::ostringstream data, body;
+  double fmax = 1;
+  for (size_t p = 0; p < panels.size(); ++p) {
+    const Landscape& l = *panels[p].landscape;
+    if (l.dims() != 2) throw Error("free-energy panels: panel " + std::to_string(p) + " is not 2-D");
+    const int64_t n = static_cast<int64_t>(l.axes[0].size());
+    data << "$F" << p << " << EOD\n";
+    std::vector<double> fv;
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = 0; j < n; ++j) {
+        const double f = l.free_energy.data[i * n + j];
+        if (std::isfinite(f)) fv.push_back(f);
+        data << num(l.axes[0][i]) << " " << num(l.axes[1][j]) << " " << num(f) << "\n";
+      }
+    }
+    data << "EOD\n";
+    std::sort(fv.begin(), fv.end());
+    if (!fv.empty()) fmax = std::max(fmax, fv[static_cast<size_t>(0.98 * static_cast<double>(fv.size() - 1))]);
+  }
+  const int width = kFigureWidth * static_cast<int>(panels.size());
+  auto terminal_body = [&](bool png) {
+    std::ostringstream b;
+    if (png) {
+      b << "set terminal pngcairo size " << width << "," << kFigureHeight << " font 'sans,11'\nset output '" << stem
+        << ".png'\n";
+    } else {
+      b << "set terminal svg size " << width << "," << kFigureHeight << " font 'sans,11' background '#ffffff'\n"
+        << "set output '" << stem << ".svg'\n";
+    }
+    b << "set multiplot layout 1," << panels.size() << "\nset cblabel 'F (kT)'\nset cbrange [0:" << num(fmax)
+      << "]\nset palette defined (0 '#08306b', 0.35 '#4292c6', 0.65 '#c6dbef', 1 '#fff5eb') maxcolors 10\n";
+    for (size_t p = 0; p < panels.size(); ++p) {
+      const FreeEnergyPanel& panel = panels[p];
+      const Landscape& l = *panel.landscape;
+      b << "unset label\nset title '" << panel.title << "'\nset xlabel '" << panel.xlabel << "'\nset ylabel '"
+        << panel.ylabel << "'\nset xrange [" << num(l.lower[0]) << ":" << num(l.upper[0]) << "]\nset yrange ["
+        << num(l.lower[1]) << ":" << num(l.upper[1]) << "]\nset size ratio 1\n";
+      for (const auto& [xy, text] : panel.labels) {
+        b << "set label \"" << text << "\" at " << num(xy[0]) << "," << num(xy[1])
+          << " front center offset 0,1 textcolor rgb '#000000' point pt 7 ps 1.2\n";
+      }
+      b << "plot $F" << p << " using 1:2:3 with image notitle\n";
+    }
+    b << "unset multiplot\nset output\n";
+    return b.str();
+  };
+  run_gnuplot(data.str() + terminal_body(true) + terminal_body(false), "free-energy panels");
+}
+
 void plot_losses(const std::vector<EpochReport>& h, const std::string& stem) {
   if (h.empty()) throw Error("loss figure: no epochs to plot");
   std::ostringstream data, body;

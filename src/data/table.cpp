@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "dynae/errors.h"
+#include "util/atomic_file.h"
 
 namespace dynae {
 namespace {
@@ -256,6 +257,34 @@ ColumnData read_columns(const std::string& path, const ColumnSelection& selectio
   if (r.data.columns.empty()) throw DataError("'" + path + "': no header and no data (an empty file?)");
   if (r.data.segments.empty()) throw DataError("'" + path + "': a header but no data rows");
   return std::move(r.data);
+}
+
+void write_colvar(const std::string& path, const std::vector<std::string>& names, const Array& values,
+                  double time_step) {
+  if (values.rank() != 2 || values.shape[1] != static_cast<int64_t>(names.size())) {
+    throw DataError("COLVAR " + path + ": " + std::to_string(names.size()) + " names for values of shape " +
+                    values.shape_string());
+  }
+  for (const auto& n : names) {
+    if (n.empty() || n.find_first_of(" \t\r\n") != std::string::npos || n == "time") {
+      throw DataError("COLVAR " + path + ": field name '" + n + "' is invalid: expected a word other than 'time'");
+    }
+  }
+  write_atomically(path, [&](const std::string& tmp) {
+    std::FILE* f = std::fopen(tmp.c_str(), "w");
+    if (!f) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
+    std::fprintf(f, "#! FIELDS time");
+    for (const auto& n : names) std::fprintf(f, " %s", n.c_str());
+    std::fprintf(f, "\n");
+    const int64_t T = values.frames(), w = values.shape[1];
+    for (int64_t t = 0; t < T; ++t) {
+      std::fprintf(f, "%.9g", static_cast<double>(t) * time_step);
+      for (int64_t k = 0; k < w; ++k) std::fprintf(f, " %.9g", values.at(t, k));
+      std::fprintf(f, "\n");
+    }
+    const bool failed = std::ferror(f) != 0;
+    if (std::fclose(f) != 0 || failed) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
+  });
 }
 
 }  // namespace dynae

@@ -145,6 +145,22 @@ std::vector<SystemSpec> build_specs() {
     s.push_back(p);
   }
   {
+    SystemSpec a;
+    a.name = "alanine_dipeptide";
+    a.molecule = "alanine_dipeptide";
+    a.description =
+        "molecular dynamics through OpenMM: Ace-Ala-Nme, Amber ff14SB, vacuum or OBC2 implicit solvent (--solvent), "
+        "Langevin at --temperature K, HBond constraints; truth (phi, psi) in radians, observations the 45 heavy-atom "
+        "distances (nm) by default; dt in fs";
+    a.dim = 2;
+    a.dt = 2;
+    a.temperature = 300;
+    a.kT = 0;
+    a.stride = 50;
+    a.steps = 500000;
+    s.push_back(a);
+  }
+  {
     SystemSpec e;
     e.name = "expression";
     e.description =
@@ -206,6 +222,9 @@ std::unique_ptr<Potential> make_system_potential(const std::string& name, int64_
     }
     return p[key];
   };
+  if (!spec.molecule.empty()) {
+    throw ConfigError("system " + spec.name + " is a molecule simulated by OpenMM (simulate_molecule), not a potential");
+  }
   const std::string& n = spec.name;
   if (n == "harmonic") return make_harmonic(dim == 0 ? 1 : dim, {positive("k")});
   if (n == "double_well_1d") return make_double_well_1d(positive("barrier"));

@@ -2,6 +2,7 @@
 // Pictures, drawn by gnuplot (Debian package gnuplot-nox; png via cairo, svg).
 // Each function writes STEM.png and STEM.svg and throws Error naming the
 // figure when gnuplot is missing or fails.
+#include <array>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,14 @@ constexpr int kFigureWidth = 800, kFigureHeight = 600;
 /// Free energy as a filled (banded) map with the basin minima, and the force
 /// field as arrows over it when `force` is given ((n, n, d) on the grid).
 void plot_free_energy(const Landscape& l, const Array& force, const std::string& stem);
+/// One panel of plot_free_energy_panels: a 2-D landscape with text labels.
+struct FreeEnergyPanel {
+  const Landscape* landscape = nullptr;
+  std::string title, xlabel, ylabel;
+  std::vector<std::pair<std::array<double, 2>, std::string>> labels;  ///< (x, y) and text
+};
+/// 2-D free-energy maps side by side (one row), each with its labels.
+void plot_free_energy_panels(const std::vector<FreeEnergyPanel>& panels, const std::string& stem);
 /// Train and test total and reconstruction losses per epoch, log scale.
 void plot_losses(const std::vector<EpochReport>& history, const std::string& stem);
 /// Each latent coordinate, similarity-Procrustes aligned to the truth (T, k),

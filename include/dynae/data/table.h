@@ -51,4 +51,12 @@ ColumnData read_columns(const std::string& path, const ColumnSelection& selectio
 std::vector<std::string> select_columns(const std::vector<std::string>& columns, const ColumnSelection& selection,
                                         const std::string& time_column, const std::string& what);
 
+/// Writes a PLUMED COLVAR, atomically: a `#! FIELDS time <names...>` header,
+/// then one row per frame of `values` (T, names), with time = frame * time_step
+/// (PLUMED's time unit is the ps). Values are written with 9 significant digits
+/// (float precision). Throws DataError when names and columns disagree or a
+/// name holds whitespace; Error when the file cannot be written.
+void write_colvar(const std::string& path, const std::vector<std::string>& names, const Array& values,
+                  double time_step);
+
 }  // namespace dynae

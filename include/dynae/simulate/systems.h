@@ -36,6 +36,10 @@ struct SystemSpec {
   std::vector<double> start;
   std::vector<MetastableState> states;
   std::vector<SystemParameter> parameters;
+  /// Not empty: a molecule (molecule.h) simulated by OpenMM; dt is then in fs,
+  /// the temperature in kelvin (`temperature`), and the truth is (phi, psi).
+  std::string molecule;
+  double temperature = 0;  ///< K, molecules only
 };
 
 /// Every built-in system (and "expression"), in the order --list shows them.
