@@ -370,7 +370,7 @@ void add_simulate_command(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--scheme", a->scheme, "em (Euler-Maruyama) or lm (Leimkuhler-Matthews) [em]");
   cmd->add_option("--seed", a->seed, "random seed [0]")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--threads", a->threads, "threads over trajectories [1]; molecules: CPU platform only (one trajectory: OpenMM threads)")->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", a->threads, "threads over trajectories [1]; molecules: threads of OpenMM's CPU platform")->check(CLI::PositiveNumber);
   a->observe_given = cmd->add_option(
       "--observe", a->observe,
       "identity | warp | embed | spot | disc [identity]; molecules: heavy_distances | dihedrals | positions");

@@ -6,10 +6,12 @@
 #include <cmath>
 #include <random>
 
+#include "dynae/data/feature_scaling.h"
 #include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
 #include "dynae/export/torchscript.h"
 #include "dynae/training/estimator.h"
+#include "models/model_impl.h"
 #include "test_util.h"
 
 using namespace dynae;
@@ -118,4 +120,72 @@ TEST(Export, DecoderForceAndBaselinesAndWhatCannotBeExported) {
   }
   EXPECT_THROW(export_torchscript(trained("tica"), ExportTarget::Force, dir + "/tf.pt"), ConfigError);
   EXPECT_THROW(parse_export_target("gradient"), ConfigError);
+}
+
+TEST(Standardize, TheModelTakesRawFramesEverywhereAndKeepsItsScaling) {
+  // Features of wildly different units: one in the thousands, one in thousandths.
+  TrajectorySet raw;
+  {
+    const TrajectorySet base = small_data();
+    const Array& a = base.trajectories()[0].input;
+    Array x = a;
+    for (int64_t t = 0; t < x.frames(); ++t) {
+      x.at(t, 0) = 5000 + 1000 * a.at(t, 0);
+      x.at(t, 1) = 1e-3 * a.at(t, 1);
+    }
+    raw.add("walk", x);
+    raw.set_feature_names({"d1", "d2", "phi"});
+  }
+  const FeatureScaling s = FeatureScaling::fit(raw, false);
+  ASSERT_EQ(s.size(), 3);
+  // Known answer: the mean and (population) sd of every column.
+  const Array& x = raw.trajectories()[0].input;
+  for (int k = 0; k < 3; ++k) {
+    double m = 0, v = 0;
+    for (int64_t t = 0; t < x.frames(); ++t) m += x.at(t, k) / static_cast<double>(x.frames());
+    for (int64_t t = 0; t < x.frames(); ++t) v += std::pow(x.at(t, k) - m, 2) / static_cast<double>(x.frames());
+    EXPECT_NEAR(s.shift[k], m, 1e-9 * std::max(1.0, std::abs(m)));
+    EXPECT_NEAR(s.scale[k], std::sqrt(v), 1e-9 * std::sqrt(v));
+  }
+  const Array back = s.invert(s.apply(x));
+  for (int64_t i = 0; i < x.size(); ++i) EXPECT_NEAR(back.data[i], x.data[i], 1e-9 * std::max(1.0, std::abs(x.data[i])));
+  // A constant column is shifted, not divided by zero.
+  TrajectorySet flat;
+  flat.add("flat", Array({3, 2}, {1, 7, 2, 7, 3, 7}));
+  const FeatureScaling fs = FeatureScaling::fit(flat, false);
+  EXPECT_EQ(fs.scale[1], 1.0);
+  EXPECT_EQ(fs.shift[1], 7.0);
+
+  const Model model = Estimator(ModelOptions().set_epochs(2).set_prior_refit_steps(10).set_seed(1).set_standardize(true)).fit(raw);
+  // encode(raw) is the networks applied to the standardised frames.
+  const Array part = x.slice_frames(0, 200);
+  const Array z = model.encode(part);
+  const Model::Impl& m = model.impl();
+  torch::Tensor st = torch::empty({200, 3}, torch::kFloat32);
+  const Array sp = s.apply(part);
+  for (int64_t i = 0; i < sp.size(); ++i) st.data_ptr<float>()[i] = static_cast<float>(sp.data[i]);
+  const torch::Tensor zt = m.encode_all(st).to(torch::kFloat64).contiguous();
+  for (int64_t i = 0; i < z.size(); ++i) EXPECT_NEAR(z.data[i], zt.data_ptr<double>()[i], 1e-9);
+  // decode gives raw units: reconstructions near the frames' own scale.
+  const Array r = model.decode(z);
+  double mean0 = 0;
+  for (int64_t t = 0; t < r.frames(); ++t) mean0 += r.at(t, 0) / static_cast<double>(r.frames());
+  EXPECT_GT(mean0, 2000);
+  EXPECT_LT(mean0, 8000);
+  // Saved and loaded: the same scaling and the same latents.
+  const std::string dir = test::scratch_dir("standardize");
+  model.save(dir + "/model.pt");
+  const Model loaded = Model::load(dir + "/model.pt");
+  EXPECT_EQ(loaded.impl().input_scaling.shift, s.shift);
+  EXPECT_EQ(loaded.impl().input_scaling.scale, s.scale);
+  EXPECT_EQ(loaded.encode(part).data, z.data);
+  // Exported encoder and decoder take and give raw features.
+  export_torchscript(model, ExportTarget::Encoder, dir + "/cv.pt");
+  torch::jit::Module enc = torch::jit::load(dir + "/cv.pt");
+  expect_close(run_module(enc, part), z, 1e-4);
+  export_torchscript(model, ExportTarget::Decoder, dir + "/dec.pt");
+  torch::jit::Module dec = torch::jit::load(dir + "/dec.pt");
+  expect_close(run_module(dec, z), r, 1e-4);
+  // Without the option nothing is stored.
+  EXPECT_TRUE(trained("dynae").impl().input_scaling.empty());
 }

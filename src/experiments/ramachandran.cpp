@@ -296,7 +296,9 @@ void write_ramachandran(const std::string& dir, const RamachandranResult& r) {
     if (a.landscape.dims() != 2) continue;
     FreeEnergyPanel latent;
     latent.landscape = &a.landscape;
-    latent.title = "F of the " + a.name + " latent, basins by main Ramachandran basin";
+    std::string shown = a.name;  // gnuplot would set what follows an underscore as a subscript
+    std::replace(shown.begin(), shown.end(), '_', ' ');
+    latent.title = "F of the " + shown + " latent, basins by main Ramachandran basin";
     latent.xlabel = "z0";
     latent.ylabel = "z1";
     for (int64_t k = 0; k < a.landscape.basins(); ++k) {

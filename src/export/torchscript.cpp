@@ -38,6 +38,11 @@ ExportInfo export_torchscript(const Model& model, ExportTarget target, const std
       info.inputs = shape_product(m.input_shape);
       info.outputs = d;
       info.input_names = m.feature_names;
+      if (!m.input_scaling.empty()) {  // option standardize: the network sees standardised features
+        const std::string shift = w.tensor("input_shift", torch::tensor(m.input_scaling.shift, torch::kFloat64));
+        const std::string scale = w.tensor("input_scale", torch::tensor(m.input_scaling.scale, torch::kFloat64));
+        w.line("x = (x - " + shift + ") / " + scale);
+      }
       m.encoder->write_script(w, "encoder", "x", "z");
       // The VAEs' encoders give (mean, log-variance): the mean is the coordinate.
       w.line(std::string("return z") + (m.variational() ? "[:, 0:" + std::to_string(d) + "]" : ""));
@@ -46,7 +51,13 @@ ExportInfo export_torchscript(const Model& model, ExportTarget target, const std
       info.inputs = d;
       info.outputs = shape_product(m.target_shape);
       m.decoder->write_script(w, "decoder", "x", "y");
-      w.line("return y.flatten(1)");
+      if (m.target_scaling.empty()) {
+        w.line("return y.flatten(1)");
+      } else {
+        const std::string shift = w.tensor("target_shift", torch::tensor(m.target_scaling.shift, torch::kFloat64));
+        const std::string scale = w.tensor("target_scale", torch::tensor(m.target_scaling.scale, torch::kFloat64));
+        w.line("return y.flatten(1) * " + scale + " + " + shift);
+      }
       break;
     case ExportTarget::Force:
       if (!m.has_dynamics()) {

@@ -139,6 +139,10 @@ int64_t content_checksum(const Model::Impl& m) {
   add_array(crc, m.centers);
   add_array(crc, m.eigenvalues);
   for (const auto& n : m.feature_names) add_bytes(crc, n);
+  for (const FeatureScaling* s : {&m.input_scaling, &m.target_scaling}) {
+    if (!s->empty()) crc.process_bytes(s->shift.data(), s->shift.size() * sizeof(double));
+    if (!s->empty()) crc.process_bytes(s->scale.data(), s->scale.size() * sizeof(double));
+  }
   add_module(crc, *m.encoder);
   add_module(crc, *m.decoder);
   add_module(crc, *m.prior);
@@ -169,6 +173,14 @@ std::string Model::to_bytes() const {
     ar.write("feature_names", c10::IValue(names));
   }
   ar.write("prior", pri);
+  // Option standardize: shift and scale of inputs and targets (absent otherwise).
+  const std::pair<const char*, const FeatureScaling*> scalings[] = {{"input", &m.input_scaling},
+                                                                     {"target", &m.target_scaling}};
+  for (const auto& [name, s] : scalings) {
+    if (s->empty()) continue;
+    ar.write(std::string(name) + "_shift", torch::tensor(s->shift, torch::kFloat64));
+    ar.write(std::string(name) + "_scale", torch::tensor(s->scale, torch::kFloat64));
+  }
   ar.write("checksum", c10::IValue(content_checksum(m)));
   std::ostringstream bytes;
   try {
@@ -259,6 +271,24 @@ Model Model::from_bytes(const std::string& bytes, const std::string& path) {
         e = text.find('\n', b);
         if (e == std::string::npos) e = text.size();
         impl->feature_names.push_back(text.substr(b, e - b));
+      }
+    }
+    const std::pair<const char*, FeatureScaling*> scalings[] = {{"input", &impl->input_scaling},
+                                                                {"target", &impl->target_scaling}};
+    for (const auto& [name, s] : scalings) {
+      torch::Tensor shift, scale;
+      if (!ar.try_read(std::string(name) + "_shift", shift)) continue;
+      ar.read(std::string(name) + "_scale", scale);
+      if (!is_backed(shift) || !is_backed(scale) || shift.dim() != 1 || scale.dim() != 1 ||
+          shift.scalar_type() != torch::kFloat64 || scale.scalar_type() != torch::kFloat64) {
+        throw CheckpointError(std::string("its ") + name + " standardisation is damaged");
+      }
+      s->shift.assign(shift.data_ptr<double>(), shift.data_ptr<double>() + shift.numel());
+      s->scale.assign(scale.data_ptr<double>(), scale.data_ptr<double>() + scale.numel());
+      try {
+        s->check(shape_product(std::string(name) == "input" ? impl->input_shape : impl->target_shape), name);
+      } catch (const Error& e) {
+        throw CheckpointError(std::string("its standardisation is damaged: ") + e.what());
       }
     }
     c10::IValue checksum;

@@ -65,6 +65,8 @@ std::shared_ptr<Model::Impl> Model::Impl::clone() const {
   c->eigenvalues = eigenvalues;
   c->epochs_trained = epochs_trained;
   c->feature_names = feature_names;
+  c->input_scaling = input_scaling;
+  c->target_scaling = target_scaling;
   c->train(false);
   return c;
 }
@@ -163,7 +165,7 @@ Array Model::encode(const Array& x) const {
   check_finite(x, "encode input");
   std::vector<int64_t> shape{x.frames()};
   shape.insert(shape.end(), impl_->input_shape.begin(), impl_->input_shape.end());
-  return to_array(impl_->encode_all(to_tensor(x).reshape(shape)));
+  return to_array(impl_->encode_all(to_tensor(impl_->input_scaling.apply(x)).reshape(shape)));
 }
 
 Array Model::log_variance(const Array& x) const {
@@ -174,7 +176,7 @@ Array Model::log_variance(const Array& x) const {
   check_finite(x, "log_variance input");
   std::vector<int64_t> shape{x.frames()};
   shape.insert(shape.end(), impl_->input_shape.begin(), impl_->input_shape.end());
-  return to_array(impl_->encode_all(to_tensor(x).reshape(shape), /*log_variance=*/true));
+  return to_array(impl_->encode_all(to_tensor(impl_->input_scaling.apply(x)).reshape(shape), /*log_variance=*/true));
 }
 
 Array Model::decode(const Array& z) const {
@@ -184,7 +186,7 @@ Array Model::decode(const Array& z) const {
   std::vector<torch::Tensor> parts;
   const int64_t chunk = std::max<int64_t>(64, std::min<int64_t>(8192, (int64_t{1} << 22) / shape_product(impl_->target_shape)));
   for (int64_t i = 0; i < zt.size(0); i += chunk) parts.push_back(impl_->decode(zt.slice(0, i, std::min(zt.size(0), i + chunk))));
-  return to_array(torch::cat(parts));
+  return impl_->target_scaling.invert(to_array(torch::cat(parts)));
 }
 
 Array Model::reconstruct(const Array& x) const { return decode(encode(x)); }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "dynae/data/feature_scaling.h"
 #include "dynae/models/model.h"
 #include "nn/frame_net.h"
 #include "priors/langevin_prior.h"
@@ -32,6 +33,9 @@ struct Model::Impl {
   Array eigenvalues;  ///< TICA: every eigenvalue of the generalized problem, descending
   int64_t epochs_trained = 0;
   std::vector<std::string> feature_names;  ///< input columns by name (COLVAR / CSV inputs); empty for .npy
+  /// Option standardize: the networks see (x - shift) / scale and give
+  /// standardised targets; Model's encode / decode and the export apply these.
+  FeatureScaling input_scaling, target_scaling;
 
   /// Networks built from options, weights initialised from gen.
   Impl(ModelOptions options, std::vector<int64_t> input_shape, std::vector<int64_t> target_shape,

@@ -231,11 +231,12 @@ MolecularRun simulate_molecule(const MolecularDynamicsOptions& o,
   run.platform = o.platform;
   run.positions.resize(static_cast<size_t>(o.trajectories));
   run.start_energy.assign(static_cast<size_t>(o.trajectories), 0.0);
-  // OpenMM's Reference platform draws its Langevin noise from one process-wide
-  // generator (re-seeded when a context is made): its trajectories run one
-  // after another, or their noise would interleave and nothing would reproduce.
-  const int workers = o.platform == "Reference" ? 1 : static_cast<int>(std::min<int64_t>(o.threads, o.trajectories));
-  const int omm_threads = o.trajectories == 1 ? o.threads : 1;
+  // Trajectories run one after another; --threads go to OpenMM's CPU platform.
+  // OpenMM is not ours to run in several threads at once: its Reference
+  // platform draws Langevin noise from one process-wide generator (re-seeded
+  // when a context is made), and concurrent contexts crashed here once.
+  const int workers = 1;
+  const int omm_threads = o.threads;
   const int64_t total = o.trajectories * (o.equilibration + o.burn_in + o.steps / o.stride * o.stride);
   Shared shared;
   std::atomic<int64_t> next{0};
@@ -279,8 +280,7 @@ MolecularRun simulate_molecule(const MolecularDynamicsOptions& o,
   }
   if (progress) progress(total, total);
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  run.steps_per_second = static_cast<double>(total) / std::max(run.seconds, 1e-9) *
-                         std::min<double>(1.0, static_cast<double>(workers) / static_cast<double>(o.trajectories));
+  run.steps_per_second = static_cast<double>(total) / std::max(run.seconds, 1e-9);  // one engine at a time
   run.ns_per_day = run.steps_per_second * o.dt * 1e-6 * 86400.0;
   return run;
 }

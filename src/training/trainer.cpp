@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "dynae/data/lagged_pairs.h"
+#include "dynae/data/feature_scaling.h"
 #include "dynae/data/frame_weights.h"
 #include "dynae/errors.h"
 #include "dynae/models/model_kind.h"
@@ -89,6 +90,12 @@ class TrainingLoop {
     model_ = std::make_shared<Model::Impl>(options, data.input_frame_shape(), data.target_frame_shape(), generator_);
     model_->feature_names = data.feature_names();
     model_->train(true);
+  }
+
+  /// The standardisation the model keeps (option standardize).
+  void set_scaling(FeatureScaling inputs, FeatureScaling targets) {
+    model_->input_scaling = std::move(inputs);
+    model_->target_scaling = std::move(targets);
   }
 
   /// Trains with the step implementation `make_step` gives (by default the
@@ -573,7 +580,16 @@ Model train_model(const ModelOptions& options, const TrajectorySet& data, Traini
                   std::vector<EpochReport>& history, StepFactory step_factory, const std::string& resume_state) {
   options.validate();
   if (data.empty()) throw DataError("no trajectories to train on");
-  TrainingLoop loop(options, data, observer);
+  if (!options.standardize) {
+    TrainingLoop loop(options, data, observer);
+    return loop.run(history, step_factory ? step_factory : make_train_step, resume_state);
+  }
+  // Option standardize: the networks train on standardised frames; the model
+  // keeps the shift and scale, so it takes and gives raw frames.
+  const FeatureScaling inputs = FeatureScaling::fit(data, false), targets = FeatureScaling::fit(data, true);
+  const TrajectorySet scaled = scaled_trajectories(data, inputs, targets);
+  TrainingLoop loop(options, scaled, observer);
+  loop.set_scaling(inputs, targets);
   return loop.run(history, step_factory ? step_factory : make_train_step, resume_state);
 }
 

@@ -29,9 +29,9 @@ struct MolecularDynamicsOptions {
   bool minimise = true;                ///< local energy minimisation first
   int64_t trajectories = 1;
   uint64_t seed = 0;
-  /// CPU platform: threads over trajectories, or with one trajectory OpenMM's
-  /// own threads. Reference platform: trajectories run one after another (its
-  /// random numbers come from one process-wide generator).
+  /// Threads of OpenMM's CPU platform (the Reference platform has one).
+  /// Trajectories run one after another: OpenMM's Reference platform draws
+  /// its noise from one process-wide generator.
   int threads = 1;
 
   /// Throws ConfigError naming the option: temperature <= 0, dt too long for
@@ -55,7 +55,9 @@ bool openmm_available();
 std::string openmm_version();
 
 /// Runs `options.trajectories` independent trajectories (each seeded from
-/// (seed, index)); reproducible for a given seed, platform and thread count.
+/// (seed, index)); bit-reproducible for a given seed on the Reference
+/// platform, and on the CPU platform with one thread (with more, OpenMM's
+/// force summation order varies in the last digits).
 /// `progress(done, total)` is called now and then (steps over all trajectories).
 /// Throws Interrupted on SIGINT/SIGTERM once catch_interrupts() is active,
 /// and ConfigError if the integration blows up (non-finite energy).
