@@ -251,7 +251,7 @@ TEST(Ramachandran, APerfectCoordinateMatchesTheDihedralsAndNoiseDoesNot) {
   std::normal_distribution<double> n;
   std::uniform_real_distribution<double> u;
   const double p = 0.01;
-  const int64_t T = 100000;
+  const int64_t T = 50000;
   Array truth = Array::zeros({T, 2}), good = Array::zeros({T, 2}), noise = Array::zeros({T, 2});
   int state = 0;
   for (int64_t t = 0; t < T; ++t) {
@@ -270,8 +270,8 @@ TEST(Ramachandran, APerfectCoordinateMatchesTheDihedralsAndNoiseDoesNot) {
   const double its = -1 / std::log(1 - 2 * p);
   ASSERT_FALSE(r.truth_its.empty());
   EXPECT_NEAR(r.truth_its[0], its, 0.15 * its);
-  EXPECT_GT(r.phi_transitions, 850);  // p T = 1000 switches expected, each one transition
-  EXPECT_LT(r.phi_transitions, 1150);
+  EXPECT_GT(r.phi_transitions, 400);  // p T = 500 switches expected, each one transition
+  EXPECT_LT(r.phi_transitions, 600);
   ASSERT_EQ(r.latents.size(), 2u);
   const auto& g = r.latents[0];
   EXPECT_GT(g.accuracy_linear, 0.999);
@@ -374,9 +374,7 @@ TEST(MolecularDynamics, CliWritesTruthFeaturesAndColvarAndRefusesKT) {
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"--system alanine_dipeptide --kT 2.5", "kelvin"},
       {"--system alanine_dipeptide --temperature -5", "temperature = -5"},
-      {"--system alanine_dipeptide --solvent water", "solvent 'water'"},
       {"--system alanine_dipeptide --constraints none --dt 10", "dt = 10 fs"},
-      {"--system alanine_dipeptide --observe embed", "heavy_distances"},
       {"--system alanine_dipeptide --param scale=2", "--param does not apply"},
       {"--system double_well_2d --temperature 300", "takes --kT"}};
   for (const auto& [args, message] : bad) {

@@ -13,7 +13,14 @@
 #include "dynae/simulate/molecule.h"
 
 #ifdef DYNAE_WITH_OPENMM
-#include <OpenMM.h>
+#include <openmm/Context.h>
+#include <openmm/HarmonicBondForce.h>
+#include <openmm/LangevinMiddleIntegrator.h>
+#include <openmm/LocalEnergyMinimizer.h>
+#include <openmm/Platform.h>
+#include <openmm/State.h>
+#include <openmm/System.h>
+#include <openmm/VerletIntegrator.h>
 #include <openmm/serialization/XmlSerializer.h>
 
 #include <cstdlib>
