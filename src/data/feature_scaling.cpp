@@ -43,20 +43,16 @@ FeatureScaling FeatureScaling::fit(const TrajectorySet& data, bool targets) {
   return s;
 }
 
-Array FeatureScaling::apply(const Array& x) const {
-  if (empty()) return x;
-  Array out = x;
+Array FeatureScaling::apply(Array x) const {
   const int64_t w = size();
-  for (int64_t i = 0; i < out.size(); ++i) out.data[i] = (out.data[i] - shift[i % w]) / scale[i % w];
-  return out;
+  for (int64_t i = 0; w > 0 && i < x.size(); ++i) x.data[i] = (x.data[i] - shift[i % w]) / scale[i % w];
+  return x;
 }
 
-Array FeatureScaling::invert(const Array& x) const {
-  if (empty()) return x;
-  Array out = x;
+Array FeatureScaling::invert(Array x) const {
   const int64_t w = size();
-  for (int64_t i = 0; i < out.size(); ++i) out.data[i] = out.data[i] * scale[i % w] + shift[i % w];
-  return out;
+  for (int64_t i = 0; w > 0 && i < x.size(); ++i) x.data[i] = x.data[i] * scale[i % w] + shift[i % w];
+  return x;
 }
 
 void FeatureScaling::check(int64_t values, const char* what) const {

@@ -165,7 +165,8 @@ Array Model::encode(const Array& x) const {
   check_finite(x, "encode input");
   std::vector<int64_t> shape{x.frames()};
   shape.insert(shape.end(), impl_->input_shape.begin(), impl_->input_shape.end());
-  return to_array(impl_->encode_all(to_tensor(impl_->input_scaling.apply(x)).reshape(shape)));
+  const torch::Tensor t = impl_->input_scaling.empty() ? to_tensor(x) : to_tensor(impl_->input_scaling.apply(x));
+  return to_array(impl_->encode_all(t.reshape(shape)));
 }
 
 Array Model::log_variance(const Array& x) const {
@@ -176,7 +177,8 @@ Array Model::log_variance(const Array& x) const {
   check_finite(x, "log_variance input");
   std::vector<int64_t> shape{x.frames()};
   shape.insert(shape.end(), impl_->input_shape.begin(), impl_->input_shape.end());
-  return to_array(impl_->encode_all(to_tensor(impl_->input_scaling.apply(x)).reshape(shape), /*log_variance=*/true));
+  const torch::Tensor t = impl_->input_scaling.empty() ? to_tensor(x) : to_tensor(impl_->input_scaling.apply(x));
+  return to_array(impl_->encode_all(t.reshape(shape), /*log_variance=*/true));
 }
 
 Array Model::decode(const Array& z) const {

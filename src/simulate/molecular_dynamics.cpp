@@ -1,12 +1,12 @@
 #include "dynae/simulate/molecular_dynamics.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "dynae/errors.h"
 #include "dynae/runtime.h"
@@ -166,44 +166,45 @@ int openmm_seed(uint64_t seed, int64_t trajectory, uint64_t salt) {
   return static_cast<int>(1 + z % 2147483646ULL);
 }
 
-struct Shared {
-  std::atomic<int64_t> done{0};
-  std::atomic<bool> stop{false};
-  std::mutex mutex;
-  std::string error;  ///< the first worker error
-  bool error_is_config = false;
+/// Steps done over all trajectories, reported to the caller's callback.
+struct StepCounter {
+  const std::function<void(int64_t, int64_t)>& report;
+  int64_t done = 0, total = 0;
+  void add(int64_t steps) {
+    done += steps;
+    if (report) report(done, total);
+    if (interrupt_signal()) {
+      throw Interrupted("simulation interrupted by signal " + std::to_string(interrupt_signal()) + "; nothing written",
+                        interrupt_signal());
+    }
+  }
 };
 
-void run_trajectory(const MolecularDynamicsOptions& o, const Molecule& m, int64_t index, int omm_threads,
-                    Array& positions, double& start_energy, Shared& shared) {
+Array run_trajectory(const MolecularDynamicsOptions& o, const Molecule& m, int64_t index, double& start_energy,
+                     StepCounter& counter) {
   std::unique_ptr<OpenMM::System> system = load_system(m, o.solvent);
   if (o.constraints == "hbonds") add_hbond_constraints(*system);
   OpenMM::LangevinMiddleIntegrator integrator(o.temperature, o.friction, o.dt * 1e-3);
   integrator.setRandomNumberSeed(openmm_seed(o.seed, index, 1));
   std::map<std::string, std::string> properties;
-  if (o.platform == "CPU") properties["Threads"] = std::to_string(omm_threads);
+  if (o.platform == "CPU") properties["Threads"] = std::to_string(o.threads);
   OpenMM::Context context(*system, integrator, platform(o.platform), properties);
   context.setPositions(vec3(m.start));
   if (o.constraints == "hbonds") context.applyConstraints(1e-6);
   if (o.minimise) OpenMM::LocalEnergyMinimizer::minimize(context, 1.0, 0);
   context.setVelocitiesToTemperature(o.temperature, openmm_seed(o.seed, index, 2));
 
-  const int64_t atoms = m.atom_count(), frames = o.steps / o.stride;
-  positions = Array::zeros({frames, atoms, 3});
-  const int64_t chunk = 1000;
-  auto advance = [&](int64_t n) {
-    for (int64_t k = 0; k < n && !shared.stop; k += chunk) {
-      const int64_t s = std::min(chunk, n - k);
-      integrator.step(static_cast<int>(s));
-      shared.done += s;
-      if (interrupt_signal()) shared.stop = true;
-    }
-  };
-  advance(o.equilibration + o.burn_in);
+  constexpr int64_t chunk = 1000;  // steps between progress reports while nothing is recorded
+  for (int64_t left = o.equilibration + o.burn_in; left > 0; left -= chunk) {
+    const int64_t n = std::min(chunk, left);
+    integrator.step(static_cast<int>(n));
+    counter.add(n);
+  }
   start_energy = context.getState(OpenMM::State::Energy).getPotentialEnergy();
-  for (int64_t f = 0; f < frames && !shared.stop; ++f) {
+  const int64_t atoms = m.atom_count(), frames = o.steps / o.stride;
+  Array positions = Array::zeros({frames, atoms, 3});
+  for (int64_t f = 0; f < frames; ++f) {
     integrator.step(static_cast<int>(o.stride));
-    shared.done += o.stride;
     const OpenMM::State state = context.getState(OpenMM::State::Positions);
     const std::vector<OpenMM::Vec3>& p = state.getPositions();
     double* out = positions.data.data() + f * atoms * 3;
@@ -219,8 +220,9 @@ void run_trajectory(const MolecularDynamicsOptions& o, const Molecule& m, int64_
         throw ConfigError(os.str());
       }
     }
-    if (f % 64 == 0 && interrupt_signal()) shared.stop = true;
+    counter.add(o.stride);
   }
+  return positions;
 }
 
 }  // namespace
@@ -233,61 +235,27 @@ MolecularRun simulate_molecule(const MolecularDynamicsOptions& o,
                                const std::function<void(int64_t, int64_t)>& progress) {
   o.validate();
   const Molecule& m = find_molecule(o.molecule);
-  platform(o.platform);  // a missing platform is an error before any thread starts
   MolecularRun run;
   run.platform = o.platform;
-  run.positions.resize(static_cast<size_t>(o.trajectories));
   run.start_energy.assign(static_cast<size_t>(o.trajectories), 0.0);
-  // Trajectories run one after another; --threads go to OpenMM's CPU platform.
-  // OpenMM is not ours to run in several threads at once: its Reference
-  // platform draws Langevin noise from one process-wide generator (re-seeded
-  // when a context is made), and concurrent contexts crashed here once.
-  const int workers = 1;
-  const int omm_threads = o.threads;
-  const int64_t total = o.trajectories * (o.equilibration + o.burn_in + o.steps / o.stride * o.stride);
-  Shared shared;
-  std::atomic<int64_t> next{0};
+  // Trajectories run one after another in the calling thread; --threads go to
+  // OpenMM's CPU platform. OpenMM is not ours to run in several threads at
+  // once: its Reference platform draws Langevin noise from one process-wide
+  // generator (re-seeded when a context is made), and concurrent contexts
+  // crashed here once.
+  StepCounter counter{progress, 0, o.trajectories * (o.equilibration + o.burn_in + o.steps / o.stride * o.stride)};
   const auto t0 = std::chrono::steady_clock::now();
-  auto work = [&] {
-    for (int64_t i = next++; i < o.trajectories && !shared.stop; i = next++) {
-      try {
-        run_trajectory(o, m, i, omm_threads, run.positions[static_cast<size_t>(i)],
-                       run.start_energy[static_cast<size_t>(i)], shared);
-      } catch (const std::exception& e) {
-        std::lock_guard<std::mutex> lock(shared.mutex);
-        if (shared.error.empty()) {
-          shared.error = e.what();
-          shared.error_is_config = dynamic_cast<const ConfigError*>(&e) != nullptr;
-        }
-        shared.stop = true;
-      }
+  for (int64_t i = 0; i < o.trajectories; ++i) {
+    try {
+      run.positions.push_back(run_trajectory(o, m, i, run.start_energy[static_cast<size_t>(i)], counter));
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {  // OpenMMException
+      throw Error(std::string("OpenMM: ") + e.what());
     }
-  };
-  std::atomic<int> finished{0};
-  std::vector<std::thread> pool;
-  for (int w = 0; w < workers; ++w) {
-    pool.emplace_back([&] {
-      work();
-      ++finished;
-    });
   }
-  // The calling thread reports progress while the workers run.
-  while (finished.load() < workers) {
-    if (progress) progress(shared.done.load(), total);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  for (auto& t : pool) t.join();
-  if (!shared.error.empty()) {
-    if (shared.error_is_config) throw ConfigError(shared.error);
-    throw Error("OpenMM: " + shared.error);
-  }
-  if (interrupt_signal()) {
-    throw Interrupted("simulation interrupted by signal " + std::to_string(interrupt_signal()) + "; nothing written",
-                      interrupt_signal());
-  }
-  if (progress) progress(total, total);
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  run.steps_per_second = static_cast<double>(total) / std::max(run.seconds, 1e-9);  // one engine at a time
+  run.steps_per_second = static_cast<double>(counter.total) / std::max(run.seconds, 1e-9);  // one engine at a time
   run.ns_per_day = run.steps_per_second * o.dt * 1e-6 * 86400.0;
   return run;
 }

@@ -87,12 +87,6 @@ void check_positions(const Array& positions, const Molecule& m) {
 
 }  // namespace
 
-std::vector<std::string> molecule_names() {
-  std::vector<std::string> names;
-  for (const auto& m : molecules()) names.push_back(m.name);
-  return names;
-}
-
 const Molecule& find_molecule(const std::string& name) {
   const std::string n = normalise(name);
   std::string known;
@@ -113,7 +107,6 @@ const std::string& molecule_system_xml(const Molecule& molecule, const std::stri
   return embedded(molecule.name + "/system_" + s + ".xml");
 }
 
-const std::string& molecule_start_pdb(const Molecule& molecule) { return embedded(molecule.name + "/start.pdb"); }
 
 double dihedral_angle(const double* p0, const double* p1, const double* p2, const double* p3) {
   double b0[3], b1[3], b2[3];

@@ -580,16 +580,19 @@ Model train_model(const ModelOptions& options, const TrajectorySet& data, Traini
                   std::vector<EpochReport>& history, StepFactory step_factory, const std::string& resume_state) {
   options.validate();
   if (data.empty()) throw DataError("no trajectories to train on");
-  if (!options.standardize) {
-    TrainingLoop loop(options, data, observer);
-    return loop.run(history, step_factory ? step_factory : make_train_step, resume_state);
-  }
   // Option standardize: the networks train on standardised frames; the model
   // keeps the shift and scale, so it takes and gives raw frames.
-  const FeatureScaling inputs = FeatureScaling::fit(data, false), targets = FeatureScaling::fit(data, true);
-  const TrajectorySet scaled = scaled_trajectories(data, inputs, targets);
-  TrainingLoop loop(options, scaled, observer);
-  loop.set_scaling(inputs, targets);
+  FeatureScaling inputs, targets;
+  TrajectorySet scaled;
+  if (options.standardize) {
+    inputs = FeatureScaling::fit(data, false);
+    bool own_targets = false;
+    for (const Trajectory& t : data.trajectories()) own_targets = own_targets || !t.own_target.shape.empty();
+    targets = own_targets ? FeatureScaling::fit(data, true) : inputs;
+    scaled = scaled_trajectories(data, inputs, targets);
+  }
+  TrainingLoop loop(options, options.standardize ? scaled : data, observer);
+  loop.set_scaling(std::move(inputs), std::move(targets));
   return loop.run(history, step_factory ? step_factory : make_train_step, resume_state);
 }
 

@@ -21,10 +21,11 @@ struct FeatureScaling {
   /// A feature whose sd is below 1e-12 times the largest sd (or zero) keeps
   /// scale 1, so constant columns are shifted, never blown up.
   static FeatureScaling fit(const TrajectorySet& data, bool targets);
-  /// (x - shift) / scale of every frame; x (T, ...) with size() values a frame.
-  Array apply(const Array& x) const;
-  /// x * scale + shift, the inverse.
-  Array invert(const Array& x) const;
+  /// (x - shift) / scale of every frame; x (T, ...) with size() values a
+  /// frame. In place on the argument (pass an rvalue to avoid a copy).
+  Array apply(Array x) const;
+  /// x * scale + shift, the inverse, in place likewise.
+  Array invert(Array x) const;
   /// Throws Error unless both vectors have `values` finite entries, scales > 0.
   void check(int64_t values, const char* what) const;
 };

@@ -32,12 +32,9 @@ struct Molecule {
 /// The shipped molecules by name ("alanine_dipeptide"; case-insensitive, '-' = '_').
 /// Throws ConfigError listing the known ones.
 const Molecule& find_molecule(const std::string& name);
-std::vector<std::string> molecule_names();
 /// The serialised OpenMM System (XmlSerializer) of a molecule in a solvent;
 /// throws ConfigError for a solvent it was not made with, listing them.
 const std::string& molecule_system_xml(const Molecule& molecule, const std::string& solvent);
-/// The shipped starting structure as PDB text.
-const std::string& molecule_start_pdb(const Molecule& molecule);
 
 /// The dihedral angle p0-p1-p2-p3 (IUPAC sign convention) in radians, in (-pi, pi].
 double dihedral_angle(const double* p0, const double* p1, const double* p2, const double* p3);
