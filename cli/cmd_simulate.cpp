@@ -24,7 +24,7 @@ struct SimulateArgs {
   bool list = false, energy = false;
   std::string system, expression, scheme = "em", observe = "identity";
   int64_t dim = 0, steps = 0, stride = 0, burn_in = 0, trajectories = 1, obs_dim = 10, frame_size = 32, threads = 1;
-  double dt = 0, kT = -1, warp = 1.0, nonlinearity = 1.0, noise = 0.0, radius = 0.0;
+  double dt = 0, kT = -1, warp = 1.0, shear = 0.0, nonlinearity = 1.0, noise = 0.0, radius = 0.0;
   uint64_t seed = 0;
   std::vector<std::string> params;
   std::vector<double> start, diffusion, box, radius_range;
@@ -80,7 +80,7 @@ void print_list() {
     std::printf("\n");
   }
   std::printf(
-      "Observation maps (--observe): identity; warp (x, y) -> (x, y + a x^2) (--warp a);\n"
+      "Observation maps (--observe): identity; warp (x, y) -> (x + s y', y' = y + a x^2) (--warp a, --shear s);\n"
       "embed, a random smooth injective map into --obs-dim dimensions (--nonlinearity, seeded);\n"
       "spot or disc, a movie (T, 1, S, S) float32 of a Gaussian spot or a disc (--frame-size S, --radius,\n"
       "--box, --radius-range for 3-D truth). --noise adds Gaussian noise to every observed value.\n");
@@ -339,6 +339,7 @@ void run(const SimulateArgs& a) {
     ob.map = a.observe;
     ob.out_dim = a.obs_dim;
     ob.warp = a.warp;
+    ob.shear = a.shear;
     ob.nonlinearity = a.nonlinearity;
     ob.noise = a.noise;
     ob.seed = a.seed;
@@ -376,6 +377,7 @@ void add_simulate_command(CLI::App& app) {
       "identity | warp | embed | spot | disc [identity]; molecules: heavy_distances | dihedrals | positions");
   cmd->add_option("--obs-dim", a->obs_dim, "output dimension of embed [10]");
   cmd->add_option("--warp", a->warp, "coefficient a of warp (y + a x^2) [1]");
+  cmd->add_option("--shear", a->shear, "warp: then x + s y (a shear) [0]");
   cmd->add_option("--nonlinearity", a->nonlinearity, "strength of embed's tanh part [1]");
   cmd->add_option("--noise", a->noise, "std of Gaussian noise on observations / pixels [0]");
   cmd->add_option("--frame-size", a->frame_size, "movie frame size S (power of two) [32]");

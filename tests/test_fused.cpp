@@ -194,7 +194,11 @@ TEST(FusedTraining, SameLossesAndModelAsTheLibTorchPath) {
                       .slice_frames(0, 12000);
   TrajectorySet data;
   data.add("subset", x);
-  const ModelOptions o = ModelOptions().set_epochs(2).set_seed(4).set_prior_refit_steps(50);
+  // One Euler step per lag (the reference), and 4 substeps with the force
+  // fitted by the energy score (prior_substeps)
+  for (int64_t substeps : {1, 4}) {
+  SCOPED_TRACE(std::to_string(substeps) + " substeps");
+  const ModelOptions o = ModelOptions().set_epochs(2).set_seed(4).set_prior_refit_steps(50).set_prior_substeps(substeps);
   Estimator fused(ModelOptions(o).set_fused_kernels(true)), plain(ModelOptions(o).set_fused_kernels(false));
   const Model mf = fused.fit(data), mp = plain.fit(data);
   ASSERT_EQ(fused.history().size(), plain.history().size());
@@ -217,4 +221,6 @@ TEST(FusedTraining, SameLossesAndModelAsTheLibTorchPath) {
   double worst_f = 0;
   for (size_t i = 0; i < ff.data.size(); ++i) worst_f = std::max(worst_f, std::abs(ff.data[i] - fp.data[i]));
   EXPECT_LT(worst_f, 1e-3) << "refitted forces differ";
+  EXPECT_EQ(mf.options().prior_substeps, substeps);
+  }
 }

@@ -6,7 +6,9 @@
 #include <cmath>
 
 #include "nn/mlp.h"
+#include "dynae/errors.h"
 #include "priors/langevin_prior.h"
+#include "priors/substeps.h"
 
 using namespace dynae;
 
@@ -116,4 +118,130 @@ TEST(LangevinPrior, SampledMovesHaveMeanForceAndVarianceTwo) {
   EXPECT_TRUE(torch::allclose(moves.mean(0), f.squeeze(0), 0, 0.02));
   EXPECT_TRUE(torch::allclose(moves.var(0), torch::full({2}, 2.0, torch::kFloat64), 0, 0.04));
   EXPECT_FALSE(moves.requires_grad());
+}
+
+// ---- Substeps per lag (option prior_substeps) ----
+
+namespace {
+
+/// A force net that is f(z) = -c z to within 1e-6 relative for |z| <~ 10:
+/// tanh is linear for tiny arguments, so two tiny layers and a large last one.
+LangevinPrior linear_force_prior(double c, int64_t substeps) {
+  LangevinPrior p(2, 16, false, substeps);
+  p->to(torch::kFloat64);
+  torch::NoGradGuard ng;
+  const double eps = 1e-4;
+  auto layers = p->force_net()->layers();
+  for (auto& l : layers) {
+    l->weight.zero_();
+    l->bias.zero_();
+  }
+  for (int64_t i = 0; i < 2; ++i) {
+    layers[0]->weight[i][i] = eps;
+    layers[1]->weight[i][i] = eps;
+    layers[2]->weight[i][i] = -c / (eps * eps);
+  }
+  return p;
+}
+
+}  // namespace
+
+TEST(PriorSubsteps, IntegrateIsRepeatedEulerStepsOfOneNth) {
+  LangevinPrior p = make_prior(false, 11);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(12);
+  const torch::Tensor z0 = torch::randn({7, 2}, gen, torch::kFloat64);
+  const torch::Tensor noise = torch::randn({5, 7, 2}, gen, torch::kFloat64);
+  torch::NoGradGuard ng;
+  torch::Tensor z = z0.clone();
+  for (int64_t k = 0; k < 5; ++k) z = z + 0.2 * p->force(z) + std::sqrt(0.4) * noise[k];
+  EXPECT_TRUE(torch::allclose(p->integrate(z0, noise), z, 1e-12, 1e-12));
+  // One substep is the reference's step
+  EXPECT_TRUE(torch::allclose(p->integrate(z0, noise.slice(0, 0, 1)), z0 + p->force(z0) + std::sqrt(2.0) * noise[0],
+                              1e-12, 1e-12));
+}
+
+TEST(PriorSubsteps, StiffLinearDriftGetsTheEulerRecurrenceVariance) {
+  // f = -kappa z over one lag of n substeps of h = 1/n: from z0 = 0 the
+  // variance is 2 h sum_k (1 - kappa h)^(2k); the exact SDE gives
+  // (1 - exp(-2 kappa)) / kappa, which one step (variance 2) misses by 8x.
+  const double kappa = 4.0;
+  const int64_t N = 60000;
+  for (int64_t n : {1, 8, 32}) {
+    LangevinPrior p = linear_force_prior(kappa, n);
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(13);
+    const torch::Tensor z1 = p->sample(torch::zeros({N, 2}, torch::kFloat64), gen);
+    const double h = 1.0 / static_cast<double>(n);
+    double expected = 0;
+    for (int64_t k = 0; k < n; ++k) expected += 2 * h * std::pow(1 - kappa * h, 2.0 * k);
+    const double var = z1.var(0).mean().item<double>();
+    EXPECT_NEAR(var / expected, 1.0, 0.025) << n << " substeps";
+  }
+  const double exact = (1 - std::exp(-2 * kappa)) / kappa;
+  LangevinPrior fine = linear_force_prior(kappa, 32);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(14);
+  EXPECT_NEAR(fine->sample(torch::zeros({N, 2}, torch::kFloat64), gen).var(0).mean().item<double>() / exact, 1.067,
+              0.02);
+}
+
+TEST(PriorSubsteps, EnergyScoreGradientMatchesFiniteDifferences) {
+  LangevinPrior p = make_prior(false, 15);
+  p->set_substeps(3);
+  auto data = at::make_generator<at::CPUGeneratorImpl>(16);
+  const torch::Tensor z0 = torch::randn({9, 2}, data, torch::kFloat64);
+  const torch::Tensor z1 = z0 + torch::randn({9, 2}, data, torch::kFloat64);
+  // The same draws every evaluation: a generator reseeded each time.
+  auto score = [&] {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(17);
+    return p->energy_score(z0, z1, gen).mean();
+  };
+  p->zero_grad();
+  score().backward();
+  torch::Tensor w = p->force_net()->layers()[1]->weight;
+  const torch::Tensor g = w.grad().clone();
+  const double h = 1e-6;
+  torch::NoGradGuard ng;
+  for (auto [i, j] : {std::pair<int64_t, int64_t>{0, 0}, {3, 5}, {7, 2}}) {
+    const double w0 = w[i][j].item<double>();
+    w[i][j] = w0 + h;
+    const double up = score().item<double>();
+    w[i][j] = w0 - h;
+    const double down = score().item<double>();
+    w[i][j] = w0;
+    EXPECT_NEAR(g[i][j].item<double>(), (up - down) / (2 * h), 1e-6) << i << "," << j;
+  }
+}
+
+TEST(PriorSubsteps, EnergyScoreIsLeastForTheTrueForce) {
+  // A proper score: on moves of f = -2 z, the force -2 z scores better than
+  // one 40 % weaker or stronger (the choice the prior's fit has to make).
+  LangevinPrior truth = linear_force_prior(2.0, 16);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(18);
+  const torch::Tensor z0 = 0.7 * torch::randn({40000, 2}, gen, torch::kFloat64);
+  const torch::Tensor z1 = truth->sample(z0, gen);
+  torch::NoGradGuard ng;
+  auto mean_score = [&](double c) {
+    auto g = at::make_generator<at::CPUGeneratorImpl>(19);
+    return linear_force_prior(c, 16)->energy_score(z0, z1, g).mean().item<double>();
+  };
+  const double own = mean_score(2.0);
+  EXPECT_LT(own, mean_score(1.2) - 0.005);
+  EXPECT_LT(own, mean_score(2.8) - 0.005);
+}
+
+TEST(PriorSubsteps, ChoiceFollowsTheRelaxationRateOfTheOneStepForce) {
+  // A one-step fit of dynamics relaxing at kappa per lag is f = -(1 - e^-kappa) z.
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(20);
+  const torch::Tensor z = torch::randn({500, 2}, gen, torch::kFloat64);
+  for (double kappa : {0.05, 0.5, 3.0}) {
+    LangevinPrior p = linear_force_prior(1 - std::exp(-kappa), 1);
+    const SubstepChoice c = choose_substeps(*p, z);
+    EXPECT_NEAR(c.kappa, kappa, 1e-3 * kappa);
+    EXPECT_EQ(c.substeps, std::max<int64_t>(1, static_cast<int64_t>(std::ceil(kappa / kMaxSubstepRate))));
+  }
+  // Decorrelated within a lag (f = -z): kappa capped
+  const SubstepChoice capped = choose_substeps(*linear_force_prior(1.0, 1), z);
+  EXPECT_DOUBLE_EQ(capped.kappa, kKappaCap);
+  EXPECT_EQ(capped.substeps, std::min<int64_t>(kMaxAutoSubsteps, std::ceil(kKappaCap / kMaxSubstepRate)));
+  // Learned diffusion is one step only
+  EXPECT_THROW(make_prior(true, 21)->set_substeps(2), ConfigError);
 }

@@ -246,6 +246,11 @@ TEST(Observation, MapsAreExactAndSeeded) {
   const Array w = observe(truth, o);
   EXPECT_DOUBLE_EQ(w.at(7, 0), truth.at(7, 0));
   EXPECT_DOUBLE_EQ(w.at(7, 1), truth.at(7, 1) + 0.5 * truth.at(7, 0) * truth.at(7, 0));
+  o.shear = 0.3;  // bent, then sheared: x + 0.3 (y + 0.5 x^2)
+  const Array sh = observe(truth, o);
+  EXPECT_DOUBLE_EQ(sh.at(7, 1), w.at(7, 1));
+  EXPECT_DOUBLE_EQ(sh.at(7, 0), truth.at(7, 0) + 0.3 * w.at(7, 1));
+  o.shear = 0;
   o.map = "embed";
   o.out_dim = 6;
   const Array e1 = observe(truth, o), e2 = observe(truth, o);

@@ -225,3 +225,42 @@ TEST_P(Training, LongerWarmUpKeepsBetaLowAndResamplingOffThatLong) {
   EXPECT_THROW(ModelOptions().set_warmup_epochs(0).validate(), ConfigError);
   EXPECT_THROW(ModelOptions().set_epochs(3).set_warmup_epochs(4).validate(), ConfigError);
 }
+
+namespace {
+
+/// Two independent Ornstein-Uhlenbeck coordinates sampled exactly at one
+/// lag, in units of unit diffusion: relaxing at kappa per lag.
+Array ornstein_uhlenbeck(double kappa, int64_t frames, uint64_t seed) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const torch::Tensor xi = torch::randn({frames, 2}, gen, torch::kFloat64);
+  const double a = std::exp(-kappa), s = std::sqrt((1 - a * a) / kappa);
+  Array x({frames, 2}, std::vector<double>(static_cast<size_t>(frames * 2), 0.0));
+  for (int64_t i = 0; i < 2; ++i) x.at(0, i) = xi[0][i].item<double>() / std::sqrt(kappa);
+  const double* e = xi.data_ptr<double>();
+  for (int64_t t = 1; t < frames; ++t) {
+    for (int64_t i = 0; i < 2; ++i) x.at(t, i) = a * x.at(t - 1, i) + s * e[t * 2 + i];
+  }
+  return x;
+}
+
+}  // namespace
+
+TEST(PriorSubstepsAuto, ChosenAfterTheWarmUpFromHowFastTheLatentRelaxes) {
+  // prior_substeps = 0: one Euler step where the latent barely relaxes per
+  // lag, several where it relaxes at ~2 per lag; the model keeps the count,
+  // and a fixed count is left alone.
+  set_num_threads(1);
+  auto chosen = [](const Array& x, const ModelOptions& o) {
+    TrajectorySet s;
+    s.add("ou", x);
+    Estimator e(ModelOptions(o).set_epochs(2).set_prior_refit_steps(20).set_min_dist(2));
+    
+    return e.fit(s).options().prior_substeps;
+  };
+  const ModelOptions automatic = ModelOptions().set_prior_substeps(0);
+  EXPECT_EQ(chosen(ornstein_uhlenbeck(0.02, 8000, 1), automatic), 1);
+  const int64_t stiff = chosen(ornstein_uhlenbeck(2.0, 8000, 2), automatic);
+  EXPECT_GE(stiff, 4);
+  EXPECT_LE(stiff, 32);
+  EXPECT_EQ(chosen(ornstein_uhlenbeck(2.0, 8000, 2), ModelOptions().set_prior_substeps(1)), 1);
+}

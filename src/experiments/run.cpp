@@ -54,6 +54,9 @@ class RunObserver : public TrainingObserver {
   void on_warning(const std::string& m) override {
     if (!quiet_) console_.on_warning(m);
   }
+  void on_note(const std::string& m) override {
+    if (!quiet_) console_.on_note(m);
+  }
   bool wants_checkpoints() const override { return true; }
   void on_checkpoint(const std::string& state) override {
     try {

@@ -1,5 +1,6 @@
 #include "dynae/models/model.h"
 
+#include <algorithm>
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "data/tensor_convert.h"
@@ -43,7 +44,8 @@ Model::Impl::Impl(ModelOptions options_, std::vector<int64_t> input_shape_,
   options.validate();
   encoder = make_encoder(options, input_shape);
   decoder = make_decoder(options, target_shape);
-  prior = LangevinPrior(options.latent_dim, options.prior_hidden, options.learn_diffusion);
+  prior = LangevinPrior(options.latent_dim, options.prior_hidden, options.learn_diffusion,
+                        std::max<int64_t>(1, options.prior_substeps));  // 0: auto, not chosen yet
 }
 
 Model::Impl::Impl(ModelOptions options_, std::vector<int64_t> input_shape_,

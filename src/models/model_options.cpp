@@ -64,6 +64,10 @@ bool ModelOptions::has_dynamics() const { return model_kind(model).has_dynamics(
 
 void ModelOptions::validate() const {
   for (const auto& option : model_option_table()) option.validate(*this);
+  if (prior_substeps > 1 && learn_diffusion) {
+    throw ConfigError("option prior_substeps = " + std::to_string(prior_substeps) +
+                      " needs fixed diffusion: learn_diffusion = True is simulated in one step only");
+  }
   if (warmup_epochs > epochs) {
     throw ConfigError("option warmup_epochs = " + std::to_string(warmup_epochs) +
                       " is invalid: expected an integer from 1 to max_epochs (" + std::to_string(epochs) + ")");

@@ -33,8 +33,11 @@ class Objective {
   /// The loss of one minibatch; `beta` weights the regulariser.
   virtual BatchLoss loss(const Model::Impl& model, const PairBatch& batch, double beta, at::Generator& gen) const = 0;
   /// The DynAE's separate prior step: loss on the detached latents of `terms`.
-  /// Undefined tensor when the model has none.
-  virtual torch::Tensor prior_loss(const Model::Impl& /*model*/, const BatchLoss& /*terms*/) const { return {}; }
+  /// Undefined tensor when the model has none. `gen` gives any noise it draws.
+  virtual torch::Tensor prior_loss(const Model::Impl& /*model*/, const BatchLoss& /*terms*/,
+                                   at::Generator& /*gen*/) const {
+    return {};
+  }
   /// Resample training pairs by regular-space clustering of the latent every
   /// epoch after the warm-up (DynAE only: d_min is in its latent units).
   virtual bool resamples() const { return false; }

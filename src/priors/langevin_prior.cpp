@@ -1,14 +1,26 @@
 #include "priors/langevin_prior.h"
 
 #include <cmath>
+#include <string>
+
+#include "dynae/errors.h"
 
 namespace dynae {
 
-LangevinPriorImpl::LangevinPriorImpl(int64_t latent_dim, int64_t hidden, bool learn_diffusion)
+LangevinPriorImpl::LangevinPriorImpl(int64_t latent_dim, int64_t hidden, bool learn_diffusion, int64_t substeps)
     : latent_dim_(latent_dim), learn_diffusion_(learn_diffusion) {
   const auto opts = MlpOptions(latent_dim, hidden, latent_dim).inner_layers(1).activation(Activation::Tanh);
   force_net_ = register_module("force", Mlp(opts));
   if (learn_diffusion_) log_diffusion_net_ = register_module("log_diffusion", Mlp(opts));
+  set_substeps(substeps);
+}
+
+void LangevinPriorImpl::set_substeps(int64_t n) {
+  if (n < 1) throw ConfigError("prior substeps must be >= 1, got " + std::to_string(n));
+  if (n > 1 && learn_diffusion_) {
+    throw ConfigError("prior substeps > 1 need fixed diffusion (learn_diffusion = False)");
+  }
+  substeps_ = n;
 }
 
 torch::Tensor LangevinPriorImpl::force(const torch::Tensor& z) { return force_net_->forward(z); }
@@ -33,7 +45,38 @@ torch::Tensor LangevinPriorImpl::spurious_drift(const torch::Tensor& z, bool cre
   return torch::stack(cols, 1) * torch::exp(g);
 }
 
+torch::Tensor LangevinPriorImpl::integrate(const torch::Tensor& z0, const torch::Tensor& noise) {
+  const int64_t n = noise.size(0);
+  const double h = 1.0 / static_cast<double>(n), amplitude = std::sqrt(2.0 * h);
+  torch::Tensor z = z0.detach();
+  for (int64_t k = 0; k < n; ++k) z = z + h * force_net_->forward(z) + amplitude * noise[k];
+  return z;
+}
+
+torch::Tensor LangevinPriorImpl::energy_score(const torch::Tensor& z0, const torch::Tensor& z1, at::Generator& gen) {
+  const int64_t rows = z0.size(0), K = kScoreSamples;
+  const torch::Tensor noise = torch::randn({substeps_, K * rows, latent_dim_}, gen, z0.options());
+  const torch::Tensor moved = integrate(z0.detach().repeat({K, 1}), noise).view({K, rows, latent_dim_});
+  // sqrt(. + eps): finite gradients where two points coincide
+  auto distance = [](const torch::Tensor& a, const torch::Tensor& b) { return ((a - b).pow(2).sum(-1) + 1e-12).sqrt(); };
+  torch::Tensor to_data = distance(moved, z1.detach().unsqueeze(0)).mean(0);
+  torch::Tensor spread = torch::zeros({rows}, z0.options());
+  for (int64_t k = 0; k < K; ++k) {
+    for (int64_t l = k + 1; l < K; ++l) spread = spread + distance(moved[k], moved[l]);
+  }
+  // E|Z - Z'| / 2 from the K (K - 1) / 2 unordered pairs
+  return to_data - spread / static_cast<double>(K * (K - 1));
+}
+
+torch::Tensor LangevinPriorImpl::transition_loss(const torch::Tensor& z0, const torch::Tensor& z1, at::Generator& gen) {
+  return substeps_ == 1 ? nll(z0, z1) : energy_score(z0, z1, gen);
+}
+
 torch::Tensor LangevinPriorImpl::sample(const torch::Tensor& z0, at::Generator& gen) {
+  if (substeps_ > 1) {
+    torch::NoGradGuard no_grad;
+    return integrate(z0, torch::randn({substeps_, z0.size(0), latent_dim_}, gen, z0.options()));
+  }
   torch::Tensor drift, diffusion;
   if (learn_diffusion_) {
     torch::Tensor div = spurious_drift(z0, /*create_graph=*/false).detach();

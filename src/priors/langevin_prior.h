@@ -4,6 +4,11 @@
 // learned diagonal diffusion D(z) = exp(g(z)). One step of the latent clock:
 //   z' = z + D(z) f(z) + div D(z) + sqrt(2 D(z)) xi,   xi ~ N(0, I)
 // where (div D)_i = dD_i/dz_i is the spurious (Ito) drift.
+// With n > 1 substeps (option prior_substeps) one lag is n such steps of 1/n:
+//   z <- z + f(z) / n + sqrt(2 / n) xi   (n times),
+// which stays the SDE's transition when the force changes over one move
+// (coarse lags); the force is then fitted by the energy score of simulated
+// moves, since the one-step likelihood no longer describes them.
 #include <torch/torch.h>
 
 #include "nn/mlp.h"
@@ -12,7 +17,7 @@ namespace dynae {
 
 class LangevinPriorImpl : public torch::nn::Module {
  public:
-  LangevinPriorImpl(int64_t latent_dim, int64_t hidden, bool learn_diffusion);
+  LangevinPriorImpl(int64_t latent_dim, int64_t hidden, bool learn_diffusion, int64_t substeps = 1);
 
   /// f(z), (N, d).
   torch::Tensor force(const torch::Tensor& z);
@@ -22,14 +27,33 @@ class LangevinPriorImpl : public torch::nn::Module {
   /// With create_graph the result stays differentiable in the prior's weights.
   torch::Tensor spurious_drift(const torch::Tensor& z, bool create_graph);
 
-  /// One sampled transition z0 -> z1 (no gradient), drawing noise from gen.
+  /// One sampled transition z0 -> z1 (no gradient), drawing noise from gen:
+  /// (N, d) normals for one substep, (n, N, d) for n.
   torch::Tensor sample(const torch::Tensor& z0, at::Generator& gen);
+  /// z0 moved over one lag by noise.size(0) substeps of the SDE (fixed
+  /// diffusion only), noise (n, N, d) standard normals. Differentiable in the
+  /// force's weights; z0 is treated as data.
+  torch::Tensor integrate(const torch::Tensor& z0, const torch::Tensor& noise);
+  /// Energy score of the pairs under the n-substep transition, per pair (N):
+  ///   E|Z - z1| - E|Z - Z'| / 2,   Z, Z' ~ p(. | z0) independent,
+  /// estimated from kScoreSamples simulated moves per pair (noise from gen).
+  /// A strictly proper score: its expectation is least for the true
+  /// transition, so minimising it fits the force consistently with how moves
+  /// are sampled. Differentiable in the force's weights.
+  torch::Tensor energy_score(const torch::Tensor& z0, const torch::Tensor& z1, at::Generator& gen);
+  /// The prior's fitting loss per pair (N): nll for one substep (the
+  /// reference), energy_score for more.
+  torch::Tensor transition_loss(const torch::Tensor& z0, const torch::Tensor& z1, at::Generator& gen);
+  static constexpr int64_t kScoreSamples = 2;
   /// Transition negative log-likelihood per pair, constants dropped (N):
   ///   0.5 * sum_i [ log D_i + (z1 - z0 - D f - div D)_i^2 / (2 D_i) ]  at z0.
   /// Differentiable in the prior's weights; z0, z1 are treated as data.
   torch::Tensor nll(const torch::Tensor& z0, const torch::Tensor& z1);
 
   bool learns_diffusion() const { return learn_diffusion_; }
+  /// Substeps per lag (1 = one Euler-Maruyama step, the reference).
+  int64_t substeps() const { return substeps_; }
+  void set_substeps(int64_t n);
   int64_t latent_dim() const { return latent_dim_; }
   /// The force net f (for the fused training path, which reads its weights).
   const Mlp& force_net() const { return force_net_; }
@@ -37,6 +61,7 @@ class LangevinPriorImpl : public torch::nn::Module {
  private:
   int64_t latent_dim_;
   bool learn_diffusion_;
+  int64_t substeps_ = 1;
   Mlp force_net_{nullptr};
   Mlp log_diffusion_net_{nullptr};
 };

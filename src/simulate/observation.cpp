@@ -53,17 +53,20 @@ void check_truths(const std::vector<Array>& truths, const ObservationOptions& op
   }
 }
 
-/// (x_0, x_i) -> (x_0, x_i + warp x_0^2) for every other coordinate i.
-std::vector<Array> warp_map(const std::vector<Array>& truths, double warp) {
+/// (x_0, x_i) -> (x_0, x_i + warp x_0^2) for every other coordinate i, then
+/// y_0 += shear y_1 (invertible: x_0 = y_0 - shear y_1, then x_i).
+std::vector<Array> warp_map(const std::vector<Array>& truths, double warp, double shear) {
   const int64_t d = truths[0].shape[1];
   if (d < 2) throw ConfigError("observation map warp needs truth with d >= 2 (it adds warp * x_0^2 to the others)");
   if (!std::isfinite(warp)) throw ConfigError("warp coefficient is not finite");
+  if (!std::isfinite(shear)) throw ConfigError("shear coefficient is not finite");
   std::vector<Array> out;
   for (const auto& truth : truths) {
     Array y = truth;
     for (int64_t t = 0; t < truth.frames(); ++t) {
       const double x0 = truth.at(t, 0);
       for (int64_t i = 1; i < d; ++i) y.at(t, i) += warp * x0 * x0;
+      y.at(t, 0) += shear * y.at(t, 1);
     }
     out.push_back(std::move(y));
   }
@@ -139,7 +142,7 @@ std::vector<Array> observe(const std::vector<Array>& truths, const ObservationOp
   if (options.map == "identity") {
     out = truths;
   } else if (options.map == "warp") {
-    out = warp_map(truths, options.warp);
+    out = warp_map(truths, options.warp, options.shear);
   } else if (options.map == "embed") {
     out = embed_map(truths, options, rng);
   } else {

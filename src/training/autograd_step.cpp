@@ -41,7 +41,7 @@ class AutogradStep : public TrainStep {
     terms.loss.backward();
     autoencoder_optimizer_->step();
     if (prior_optimizer_) {
-      const torch::Tensor prior_loss = objective_->prior_loss(model_, terms);
+      const torch::Tensor prior_loss = objective_->prior_loss(model_, terms, generator_);
       out.prior = prior_loss.item<double>();
       prior_optimizer_->zero_grad();
       prior_loss.backward();
@@ -56,7 +56,7 @@ class AutogradStep : public TrainStep {
     torch::NoGradGuard no_grad;
     model_.train(false);
     const BatchLoss terms = objective_->loss(model_, pair_batch(batch), beta, generator_);
-    const torch::Tensor prior = objective_->prior_loss(model_, terms);
+    const torch::Tensor prior = objective_->prior_loss(model_, terms, generator_);
     model_.train(true);
     StepLosses out;
     out.loss = terms.loss.item<double>();
@@ -114,7 +114,7 @@ class AutogradStep : public TrainStep {
     latents.z0 = torch::from_blob(const_cast<float*>(z0), {n, d}, torch::kFloat32);
     latents.z1 = torch::from_blob(const_cast<float*>(z1), {n, d}, torch::kFloat32);
     set_lr(*prior_optimizer_, lr);
-    const torch::Tensor loss = objective_->prior_loss(model_, latents);
+    const torch::Tensor loss = objective_->prior_loss(model_, latents, generator_);
     const double value = loss.item<double>();
     prior_optimizer_->zero_grad();
     loss.backward();

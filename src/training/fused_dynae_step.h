@@ -28,21 +28,33 @@ class FusedDynAEStep {
  public:
   /// The networks' gradient pointers must lie in the optimizers' buffers:
   /// encoder and decoder in `autoencoder`, the force net in `prior`.
-  FusedDynAEStep(FusedMlp encoder, FusedMlp decoder, FusedMlp force, FlatAdam autoencoder, FlatAdam prior);
+  /// `substeps` > 1: the prior's moves are that many Euler-Maruyama steps
+  /// of 1/n per lag and the force is fitted by their energy score from
+  /// `score_samples` simulated moves per pair (priors/langevin_prior.h).
+  FusedDynAEStep(FusedMlp encoder, FusedMlp decoder, FusedMlp force, FlatAdam autoencoder, FlatAdam prior,
+                 int64_t substeps = 1, int64_t score_samples = 4);
 
   /// A minibatch of `batch` pairs: x (2 batch, in) holds the frames x_t in
   /// its first `batch` rows and x_{t+lag} in the rest, y (2 batch, out) their
-  /// targets in the same order (y may be x). `noise` (batch, d) are the
-  /// prior's standard normal draws, `directions` (L, d) unit vectors. With
-  /// `train`, one Adam step of the autoencoder, then one of the prior, as the
-  /// trainer does; without, only the loss terms.
+  /// targets in the same order (y may be x). `noise` (substeps, batch, d)
+  /// are the prior's standard normal draws, `directions` (L, d) unit vectors,
+  /// `score_noise` (substeps, score_samples * batch, d) the draws of the
+  /// energy score (substeps > 1 only; may be null otherwise). With `train`,
+  /// one Adam step of the autoencoder, then one of the prior, as the trainer
+  /// does; without, only the loss terms.
   FusedLosses run(const float* x, const float* y, int64_t batch, const float* noise, const float* directions,
-                  int64_t L, double beta, bool train);
+                  int64_t L, double beta, bool train, const float* score_noise = nullptr);
 
-  /// Mean transition negative log-likelihood of (z0, z1) rows (row-major,
-  /// (rows, d)) under the force net with unit diffusion; with `train`, one
-  /// Adam step of the prior on it (the refit at the end of training).
-  double prior_step(const float* z0, const float* z1, int64_t rows, bool train);
+  /// The prior's mean loss on (z0, z1) rows (row-major, (rows, d)) under the
+  /// force net with unit diffusion: the transition negative log-likelihood
+  /// for one substep, the energy score (draws `score_noise`, as in run) for
+  /// more; with `train`, one Adam step of the prior on it (the refit at the
+  /// end of training).
+  double prior_step(const float* z0, const float* z1, int64_t rows, bool train, const float* score_noise = nullptr);
+
+  int64_t substeps() const { return substeps_; }
+  void set_substeps(int64_t n);
+  int64_t score_samples() const { return score_samples_; }
 
   /// z (rows, d) = E(x) for rows of x (rows, in), in chunks (no gradient).
   void encode(const float* x, int64_t rows, float* z);
@@ -60,8 +72,19 @@ class FusedDynAEStep {
   double prior_nll(const float* z0, const float* z1, const float* f, int64_t rows);
   /// One prior Adam step from the kept residual and the force net's last forward.
   void prior_update(int64_t rows);
+  /// z0 (rows, d) moved by the substeps with `noise` (substeps, rows, d) into
+  /// `out` (no gradient kept).
+  void simulate(const float* z0, int64_t rows, const float* noise, float* out);
+  /// Mean energy score of the rows; keeps every substep's state and the
+  /// score's gradient for score_update.
+  double energy_score(const float* z0, const float* z1, int64_t rows, const float* noise);
+  /// One prior Adam step: the kept score gradient back through the substeps.
+  void score_update();
 
-  int64_t d_;
+  int64_t d_, substeps_, score_samples_;
+  std::vector<FusedMlp> force_steps_;  // the force net once per substep (own activations, shared weights)
+  std::vector<float> states_, grad_state_, scratch_;
+  int64_t score_rows_ = 0;
   std::vector<float> moves_, prior_moves_, grad_moves_, grad_out_, grad_z_, residual_;
   SlicedWassersteinScratch swd_;
 };

@@ -72,7 +72,8 @@ std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model) {
   FusedMlp fused_decoder = fused(*decoder, autoencoder_optimizer, decoder_first);
   FusedMlp fused_force = fused(*force, prior_optimizer, 0);
   return std::make_unique<FusedDynAEStep>(std::move(fused_encoder), std::move(fused_decoder), std::move(fused_force),
-                                          std::move(autoencoder_optimizer), std::move(prior_optimizer));
+                                          std::move(autoencoder_optimizer), std::move(prior_optimizer),
+                                          model.prior->substeps(), LangevinPriorImpl::kScoreSamples);
 }
 
 torch::Tensor float_tensor(const std::vector<float>& v) {
@@ -153,10 +154,12 @@ class FusedStep : public TrainStep {
     }
   }
   void begin_prior_refit() override { kernels_->prior_optimizer().reset(); }
+  void prior_substeps_changed(int64_t substeps) override { kernels_->set_substeps(substeps); }
 
   double refit_prior_step(const float* z0, const float* z1, int64_t n, double lr) override {
     kernels_->prior_optimizer().set_learning_rate(lr);
-    return kernels_->prior_step(z0, z1, n, true);
+    const torch::Tensor noise = score_noise(n);
+    return kernels_->prior_step(z0, z1, n, true, noise.defined() ? noise.data_ptr<float>() : nullptr);
   }
 
   /// The kernels' products (512 x 32 x 32) lose to fork/join when OpenBLAS
@@ -172,8 +175,17 @@ class FusedStep : public TrainStep {
     source.gather(batch.first_frames, n, options_.lag, out.data() + n * source.width());
   }
 
-  /// Draws the prior noise, then the directions, from the generator exactly
-  /// as the DynAE objective does, so both steps consume it identically.
+  /// The energy score's draws for n pairs (substeps > 1), as
+  /// LangevinPriorImpl::energy_score draws them; undefined otherwise.
+  torch::Tensor score_noise(int64_t n) {
+    const int64_t substeps = kernels_->substeps();
+    if (substeps == 1) return {};
+    return torch::randn({substeps, kernels_->score_samples() * n, options_.latent_dim}, generator_, torch::kFloat32);
+  }
+
+  /// Draws the prior noise, then the directions, then the energy score's
+  /// noise from the generator exactly as the DynAE objective and its prior
+  /// loss do, so both steps consume it identically.
   StepLosses run(const PairRefs& batch, double beta, bool train) {
     const int64_t n = batch.count;
     gather_pairs(inputs_, batch, input_rows_);
@@ -182,11 +194,16 @@ class FusedStep : public TrainStep {
       gather_pairs(targets_, batch, target_rows_);
       targets = target_rows_.data();
     }
-    const torch::Tensor noise = torch::randn({n, options_.latent_dim}, generator_, torch::kFloat32);
+    const int64_t substeps = kernels_->substeps();
+    const torch::Tensor noise =
+        substeps == 1 ? torch::randn({n, options_.latent_dim}, generator_, torch::kFloat32)
+                      : torch::randn({substeps, n, options_.latent_dim}, generator_, torch::kFloat32);
     const torch::Tensor directions =
         random_directions(options_.projections, options_.latent_dim, generator_, torch::kFloat32).contiguous();
-    const FusedLosses f = kernels_->run(input_rows_.data(), targets, n, noise.data_ptr<float>(),
-                                        directions.data_ptr<float>(), options_.projections, beta, train);
+    const torch::Tensor scores = score_noise(n);
+    const FusedLosses f =
+        kernels_->run(input_rows_.data(), targets, n, noise.data_ptr<float>(), directions.data_ptr<float>(),
+                      options_.projections, beta, train, scores.defined() ? scores.data_ptr<float>() : nullptr);
     return {f.loss, f.reconstruction, f.regularization, f.prior};
   }
 

@@ -68,6 +68,15 @@ void ConsoleProgress::on_epoch(const EpochReport& r, const Model&) {
   }
 }
 
+void ConsoleProgress::on_note(const std::string& message) {
+  if (tty_) std::fprintf(out_, "\r\033[K");
+  std::fprintf(out_, "%s%s\n", prefix_.c_str(), message.c_str());
+  if (!log_path_.empty()) {
+    std::ofstream f(log_path_, std::ios::app);
+    f << message << "\n";
+  }
+}
+
 void ConsoleProgress::on_warning(const std::string& message) {
   if (tty_) std::fprintf(out_, "\r\033[K");
   std::fprintf(out_, "%swarning: %s\n", prefix_.c_str(), message.c_str());

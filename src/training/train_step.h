@@ -72,6 +72,9 @@ class TrainStep {
 
   /// OpenBLAS threads while this step trains (0: leave the setting alone).
   virtual int blas_threads() const { return 0; }
+  /// The model's prior substeps changed (option prior_substeps = 0, chosen
+  /// after the warm-up); a step that keeps its own copy follows.
+  virtual void prior_substeps_changed(int64_t /*substeps*/) {}
 };
 
 /// What a step works on: the model being trained (its weights are updated

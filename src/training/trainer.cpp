@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <iomanip>
 #include <mutex>
 #include <sstream>
 
@@ -17,6 +18,7 @@
 #include "models/model_impl.h"
 #include "data/frame_rows.h"
 #include "data/tensor_convert.h"
+#include "priors/substeps.h"
 #include "training/resampling.h"
 #include "training/train_step.h"
 #include "training/weighted_draws.h"
@@ -52,9 +54,13 @@ int64_t state_checksum(int64_t epochs, const std::string& model, const std::stri
   return static_cast<int64_t>(crc.checksum());
 }
 
-bool same_checkpointed_options(const ModelOptions& a, const ModelOptions& b) {
+/// `saved` (from a training state) was made with the options of `run`; an
+/// automatic prior_substeps (0) in `run` matches any count chosen in `saved`.
+bool same_checkpointed_options(const ModelOptions& saved, const ModelOptions& run) {
   for (const auto& option : model_option_table()) {
-    if (option.info.in_checkpoint && option.get(a) != option.get(b)) return false;
+    if (!option.info.in_checkpoint) continue;
+    if (option.info.name == "prior_substeps" && run.prior_substeps == 0) continue;
+    if (option.get(saved) != option.get(run)) return false;
   }
   return true;
 }
@@ -228,6 +234,7 @@ class TrainingLoop {
     copy(*saved.encoder, *model_->encoder);
     copy(*saved.decoder, *model_->decoder);
     copy(*saved.prior, *model_->prior);
+    if (saved.options.prior_substeps != model_->options.prior_substeps) set_prior_substeps(saved.options.prior_substeps);
   }
 
   torch::Tensor generator_state() {
@@ -251,6 +258,7 @@ class TrainingLoop {
       return report;
     }
     report.beta = options_.beta;
+    if (epoch == options_.warmup_epochs) choose_prior_substeps();
     const int64_t decays = (epoch - options_.warmup_epochs) / options_.lr_step_size;
     report.learning_rate = options_.learning_rate * std::pow(options_.lr_gamma, static_cast<double>(decays));
     step_->set_learning_rate(report.learning_rate, /*restart=*/epoch == options_.warmup_epochs);
@@ -412,6 +420,41 @@ class TrainingLoop {
     return {first_frames_.data(), n};
   }
 
+  /// Option prior_substeps = 0 (auto): at the end of the warm-up, the count
+  /// from the relaxation rate of a one-step force fitted to the latents of up
+  /// to 16384 training pairs (evenly spaced; its own random stream, so the
+  /// run's draws are as with a fixed count), kept in the model's options
+  /// (priors/substeps.h).
+  void choose_prior_substeps() {
+    if (options_.prior_substeps != 0 || kind_.prior != PriorTraining::OwnStep || options_.learn_diffusion ||
+        !model_->prior) {
+      return;
+    }
+    const int64_t n_train = pairs_.count(PairSet::train), m = std::min<int64_t>(16384, n_train), d = options_.latent_dim;
+    std::vector<int64_t> frames(static_cast<size_t>(m));
+    for (int64_t j = 0; j < m; ++j) frames[j] = pairs_.first_frame(pairs_.nth(PairSet::train, j * n_train / m));
+    std::vector<float> z0(static_cast<size_t>(m * d)), z1(z0.size());
+    step_->encode(frames.data(), m, 0, z0.data());
+    step_->encode(frames.data(), m, options_.lag, z1.data());
+    const SubstepChoice c = choose_substeps(*model_->prior, torch::from_blob(z0.data(), {m, d}, torch::kFloat32),
+                                            torch::from_blob(z1.data(), {m, d}, torch::kFloat32),
+                                            mix64(options_.seed ^ 0x73756273746570ULL));
+    set_prior_substeps(c.substeps);
+    if (observer_) {
+      std::ostringstream os;
+      os << "prior substeps: " << c.substeps << " per lag (auto: the latent relaxes at up to " << std::setprecision(3)
+         << c.kappa << " per lag" << (c.substeps == 1 ? "; one Euler-Maruyama step suffices)" : ")");
+      observer_->on_note(os.str());
+    }
+  }
+
+  void set_prior_substeps(int64_t n) {
+    options_.prior_substeps = n;
+    model_->options.prior_substeps = n;
+    model_->prior->set_substeps(n);
+    step_->prior_substeps_changed(n);
+  }
+
   /// The resampler's view of the encoder: latents of pairs' first frames.
   EncodePairs encode_pairs_callback() {
     return [this](const int64_t* pairs, int64_t n, float* z) {
@@ -426,11 +469,15 @@ class TrainingLoop {
   /// to the final latent: every training pair with equal weight (weighted
   /// frames: in proportion to its weight), Adam on
   /// batches of 4096 with the learning rate decaying (cosine) to 1 % of its
-  /// value. The latent itself does not change.
+  /// value (prior substeps: smaller batches, see below). The latent itself
+  /// does not change.
   void refit_prior() {
     torch::NoGradGuard no_grad;
     const RefitLatents latents = encode_refit_pairs();
-    const int64_t n = latents.pairs, batch = std::min<int64_t>(4096, n), d = options_.latent_dim;
+    // Substeps multiply a pair's cost: their batches hold 4096 / substeps pairs (at least 256).
+    const int64_t substeps = model_->prior->substeps();
+    const int64_t per_step = substeps == 1 ? 4096 : std::max<int64_t>(256, 4096 / substeps);
+    const int64_t n = latents.pairs, batch = std::min<int64_t>(per_step, n), d = options_.latent_dim;
     step_->begin_prior_refit();
     WeightedDraws by_weight;
     std::vector<int64_t> drawn;

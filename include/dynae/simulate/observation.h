@@ -10,7 +10,8 @@ namespace dynae {
 
 struct ObservationOptions {
   /// identity: y = x.
-  /// warp:     y = x with y_i += warp * x_0^2 for i >= 1 (d = 2: (x, y + a x^2)).
+  /// warp:     y = x with y_i += warp * x_0^2 for i >= 1 (d = 2: (x, y + a x^2)),
+  ///           then y_0 += shear * y_1 (d = 2: a bend, then a shear; injective).
   /// embed:    a random smooth injective map into out_dim dimensions:
   ///           y = Q s + nonlinearity * tanh(W s + b), where s is x standardised
   ///           per coordinate (by the data's mean and std), Q (out_dim x d)
@@ -18,6 +19,7 @@ struct ObservationOptions {
   std::string map = "identity";
   int64_t out_dim = 10;
   double warp = 1.0;
+  double shear = 0.0;  ///< warp only
   double nonlinearity = 1.0;
   double noise = 0.0;  ///< std of additive Gaussian noise on every observed value
   uint64_t seed = 0;

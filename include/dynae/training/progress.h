@@ -41,6 +41,9 @@ class TrainingObserver {
   virtual void on_epoch(const EpochReport& /*report*/, const Model& /*snapshot*/) {}
   /// A warning worth showing a user (e.g. resampling found a single cluster).
   virtual void on_warning(const std::string& /*message*/) {}
+  /// Something training chose by itself that a user should know (e.g. the
+  /// prior's substeps).
+  virtual void on_note(const std::string& /*message*/) {}
   /// Whether on_checkpoint should be called (it costs a serialisation per epoch).
   virtual bool wants_checkpoints() const { return false; }
   /// After each epoch's on_epoch: the whole training state (weights,
@@ -65,6 +68,7 @@ class ConsoleProgress : public TrainingObserver {
   void on_step(int64_t epoch, int64_t step, int64_t steps) override;
   void on_epoch(const EpochReport& report, const Model& snapshot) override;
   void on_warning(const std::string& message) override;
+  void on_note(const std::string& message) override;
 
  private:
   std::FILE* out_;

@@ -22,8 +22,8 @@ class DynAEObjective : public Objective {
     return terms;
   }
 
-  torch::Tensor prior_loss(const Model::Impl& model, const BatchLoss& terms) const override {
-    return model.prior->nll(terms.z0, terms.z1).mean();
+  torch::Tensor prior_loss(const Model::Impl& model, const BatchLoss& terms, at::Generator& gen) const override {
+    return model.prior->transition_loss(terms.z0, terms.z1, gen).mean();
   }
 
   bool resamples() const override { return true; }
