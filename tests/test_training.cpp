@@ -264,3 +264,26 @@ TEST(PriorSubstepsAuto, ChosenAfterTheWarmUpFromHowFastTheLatentRelaxes) {
   EXPECT_LE(stiff, 32);
   EXPECT_EQ(chosen(ornstein_uhlenbeck(2.0, 8000, 2), ModelOptions().set_prior_substeps(1)), 1);
 }
+
+TEST(PriorSubstepsAuto, ResumedBeforeOrAfterTheChoiceEndsBitIdentical) {
+  // The count is chosen after the warm-up (epoch 0) with its own random
+  // stream; a training state from before the choice makes it again, one from
+  // after it carries it.
+  set_num_threads(1);
+  TrajectorySet s;
+  s.add("ou", ornstein_uhlenbeck(2.0, 6000, 3));
+  const ModelOptions o =
+      ModelOptions().set_prior_substeps(0).set_epochs(3).set_seed(2).set_prior_refit_steps(10).set_min_dist(2);
+  StateRecorder rec;
+  std::vector<EpochReport> h;
+  const Model whole = train_model(o, s, &rec, h, nullptr);
+  ASSERT_EQ(rec.states.size(), 3u);
+  EXPECT_GT(whole.options().prior_substeps, 1);
+  for (size_t k : {0u, 1u}) {
+    std::vector<EpochReport> h2;
+    const Model resumed = train_model(o, s, nullptr, h2, nullptr, rec.states[k]);
+    SCOPED_TRACE("resumed after epoch " + std::to_string(k));
+    EXPECT_EQ(resumed.options().prior_substeps, whole.options().prior_substeps);
+    test::expect_same_weights(whole, resumed);
+  }
+}
