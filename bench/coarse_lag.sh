@@ -16,9 +16,9 @@ extra=${EXTRA:-}
 mkdir -p "$out"
 if [ ! -f "$out/mb_obs.npy" ]; then
   build/dynae simulate --system mueller_brown --kT 15 --dt 1e-4 --stride 10 --steps 1000000 --seed 7 \
-    --observe embed --obs-dim 5 --out-truth "$out/mb_truth.npy" --out-obs "$out/mb_obs.npy" -q
+    --observe embed --obs-dim 5 --out-truth "$out/mb_truth.npy" --out-obs "$out/mb_obs.npy"
   build/dynae simulate --system double_well_2d --kT 0.6 --dt 1e-3 --stride 20 --steps 2000000 --seed 7 \
-    --observe warp --warp 0.6 --shear 0.5 --out-truth "$out/dw_truth.npy" --out-obs "$out/dw_obs.npy" -q
+    --observe warp --warp 0.6 --shear 0.5 --out-truth "$out/dw_truth.npy" --out-obs "$out/dw_obs.npy"
 fi
 status=0
 for sys in mb dw; do
