@@ -1,8 +1,11 @@
 // dynae landscape: free energy, basins and force field of a trained model's latent.
+#include <cmath>
 #include <cstdio>
 #include <memory>
 
 #include "commands.h"
+#include "dynae/analysis/plots.h"
+#include "dynae/errors.h"
 #include "dynae/experiments/model_landscape.h"
 #include "dynae/runtime.h"
 
@@ -26,9 +29,38 @@ void run(const LandscapeArgs& a) {
   write_landscape(a.out, m);
   if (m.weighted) std::printf("reweighted: each frame counts its weight (populations are fractions of the total weight)\n");
   std::printf("%s", landscape_summary(m.landscape).c_str());
+  std::string written = m.force.size() ? ", force.npy" : " (no force field: the model has no dynamics)";
+  if (m.model_free_energy.size()) {
+    written += ", model_free_energy.npy, free_energy_comparison.csv";
+    if (std::isfinite(m.free_energy_rmse)) {
+      std::printf("model free energy U (conservative force) against the histogram's: RMSE %.3f kT over %lld bins "
+                  "holding >= %.1f%% of the frames\n",
+                  m.free_energy_rmse, static_cast<long long>(m.free_energy_bins),
+                  100 * ModelLandscape::kFreeEnergyBinFraction);
+    } else {
+      std::printf("model free energy U written on the grid (other coordinates at their mean); not compared: the "
+                  "landscape shows a projection of the %lld-D latent\n",
+                  static_cast<long long>(model.options().latent_dim));
+    }
+  }
+  if (m.has_helmholtz) {
+    written += ", force_curl_free.npy, force_div_free.npy, helmholtz.csv";
+    std::printf("Helmholtz split of the force (share of its mean square, weighted by the density, that is "
+                "divergence-free):\n");
+    for (const auto& p : m.rotational_fractions) {
+      std::printf("  z%lld, z%lld: rotational fraction %.4f\n", static_cast<long long>(p.i),
+                  static_cast<long long>(p.j), p.rotational_fraction);
+    }
+    try {
+      plot_helmholtz(m.landscape, m.helmholtz, a.out + "/helmholtz");
+      written += ", helmholtz.png/.svg";
+    } catch (const Error& e) {
+      std::fprintf(stderr, "warning: no Helmholtz figure: %s\n", e.what());
+    }
+  }
   std::printf("written to %s: free_energy.npy, axis_*.npy, counts.npy, basins.npy, cluster_centers.npy, states.csv, "
               "states_traj*.npy%s\n",
-              a.out.c_str(), m.force.size() ? ", force.npy" : " (no force field: the model has no dynamics)");
+              a.out.c_str(), written.c_str());
 }
 
 }  // namespace
@@ -78,7 +110,9 @@ void add_landscape_command(CLI::App& app) {
       "F = -ln p of the encoded frames in kT, zero at its minimum, NaN where no frame fell. Basins:\n"
       "steepest descent on the smoothed F, merged across barriers below --min-barrier. For d > 2 the\n"
       "landscape is the projection on --coords and the force is evaluated with the other coordinates\n"
-      "at their mean. With --weights or --weights-column (as for train), each frame counts its weight:\n"
+      "at their mean. A conservative force's own free energy U goes to model_free_energy.npy, with its\n"
+      "RMSE against the histogram's. For d >= 2 the force is split into curl-free and divergence-free\n"
+      "parts (Helmholtz; helmholtz.csv gives each coordinate pair's rotational fraction). With --weights or --weights-column (as for train), each frame counts its weight:\n"
       "the reweighted landscape of a biased simulation.");
   cmd->callback([args] { run(*args); });
 }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "dynae/analysis/helmholtz.h"
 #include "dynae/data/npy.h"
 #include "dynae/data/table.h"
 #include "dynae/errors.h"
@@ -27,7 +28,9 @@ struct SimulateArgs {
   double dt = 0, kT = -1, warp = 1.0, shear = 0.0, nonlinearity = 1.0, noise = 0.0, radius = 0.0;
   uint64_t seed = 0;
   std::vector<std::string> params;
-  std::vector<double> start, diffusion, box, radius_range;
+  std::vector<double> start, diffusion, box, radius_range, rotation_centre;
+  double rotation = 0;
+  CLI::Option* rotation_given = nullptr;
   std::string out_truth, out_obs, out_colvar, out_positions;
   // Molecules (OpenMM).
   double temperature = 300, friction = 1;
@@ -251,6 +254,9 @@ void run(const SimulateArgs& a) {
   if (a.out_truth.empty()) throw ConfigError("simulate: --out-truth is required (where to write the trajectory)");
   check_distinct_outputs(a);
   if (!spec.molecule.empty()) {
+    if (a.rotation_given->count() || !a.rotation_centre.empty()) {
+      throw ConfigError("simulate: --rotation drives 2-D potential systems; " + spec.name + " is a molecule");
+    }
     run_molecule(a, spec);
     return;
   }
@@ -281,6 +287,24 @@ void run(const SimulateArgs& a) {
   if (o.start.empty()) o.start.assign(static_cast<size_t>(dim), 0.0);
   o.diffusion = a.diffusion;
   o.threads = static_cast<int>(a.threads);
+  o.rotation = a.rotation;
+  if (!a.rotation_centre.empty()) {
+    o.rotation_centre = a.rotation_centre;
+  } else if (!spec.states.empty() && static_cast<int64_t>(spec.states[0].center.size()) == dim) {
+    // the potential's centre: the mean of its named states' centres
+    o.rotation_centre.assign(static_cast<size_t>(dim), 0.0);
+    for (const auto& st : spec.states) {
+      for (int64_t i = 0; i < dim; ++i) o.rotation_centre[i] += st.center[i] / static_cast<double>(spec.states.size());
+    }
+  }
+  if (a.rotation_given->count() && dim != 2) {
+    throw ConfigError("simulate: --rotation drives 2-D systems only; " + spec.name + " is " + std::to_string(dim) +
+                      "-D here");
+  }
+  if (!a.rotation_centre.empty() && a.rotation_centre.size() != 2) {
+    throw ConfigError("simulate: --rotation-centre takes 2 values (x,y), got " +
+                      std::to_string(a.rotation_centre.size()));
+  }
   o.validate(dim);
 
   const bool movie = a.observe == "spot" || a.observe == "disc";
@@ -290,6 +314,10 @@ void run(const SimulateArgs& a) {
   }
   std::printf("simulating %s (%lld-D): V = %s\n", spec.name.c_str(), static_cast<long long>(dim),
               potential->formula().c_str());
+  if (o.rotation != 0) {
+    std::printf("  driven: + %g J (x - c), J (a, b) = (-b, a), about c = (%g, %g)\n", o.rotation, o.rotation_centre[0],
+                o.rotation_centre[1]);
+  }
   std::printf("  %s, dt %g, kT %g, %lld steps, stride %lld, burn-in %lld, %lld trajectories, seed %llu\n",
               scheme_name(o.scheme).c_str(), o.dt, o.kT, static_cast<long long>(o.steps),
               static_cast<long long>(o.stride), static_cast<long long>(o.burn_in),
@@ -312,6 +340,11 @@ void run(const SimulateArgs& a) {
       }
       std::printf("%s\n", missed ? "  (warning: a state was never visited; run longer or raise kT)" : "");
     }
+  }
+  if (a.rotation_given->count()) {
+    std::printf("  the drift's rotational fraction (Helmholtz split on the frames' 64 x 64 histogram grid, density "
+                "weighted): %.4f\n",
+                system_rotational_fraction(*potential, o.rotation, o.rotation_centre, truth));
   }
   for (size_t t = 0; t < truth.size(); ++t) {
     write_npy(numbered(a.out_truth, t, o.trajectories), truth[t], NpyDtype::Float64);
@@ -368,6 +401,13 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--trajectories", a->trajectories, "independent trajectories; files get _0, _1, ... [1]");
   cmd->add_option("--start", a->start, "starting point, comma-separated [system default]")->delimiter(',');
   cmd->add_option("--diffusion", a->diffusion, "constant diffusion matrix, d*d values row-major [identity]")
+      ->delimiter(',');
+  a->rotation_given = cmd->add_option(
+      "--rotation", a->rotation,
+      "2-D systems: add the divergence-free drift omega J (x - c), J (a, b) = (-b, a): driven, out of equilibrium; "
+      "prints the drift's rotational fraction [0]");
+  cmd->add_option("--rotation-centre", a->rotation_centre,
+                  "c of --rotation: x,y [the mean of the system's named states, else the origin]")
       ->delimiter(',');
   cmd->add_option("--scheme", a->scheme, "em (Euler-Maruyama) or lm (Leimkuhler-Matthews) [em]");
   cmd->add_option("--seed", a->seed, "random seed [0]")->check(CLI::NonNegativeNumber);

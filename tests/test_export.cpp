@@ -189,3 +189,43 @@ TEST(Standardize, TheModelTakesRawFramesEverywhereAndKeepsItsScaling) {
   // Without the option nothing is stored.
   EXPECT_TRUE(trained("dynae").impl().input_scaling.empty());
 }
+
+TEST(Export, AConservativeForceExportsItsFreeEnergyAndForceAndSurvivesACheckpoint) {
+  const std::string dir = test::scratch_dir("export_conservative");
+  const Model model = Estimator(ModelOptions().set_force_field("conservative").set_epochs(2).set_prior_refit_steps(10)
+                                    .set_seed(1)).fit(small_data());
+  ASSERT_TRUE(model.has_potential());
+  const Array z = model.encode(small_data().trajectories()[0].input.slice_frames(0, 50));
+  // the model's force is minus the gradient of its free energy
+  const double h = 1e-4;
+  const Array f = model.force(z);
+  for (int64_t i = 0; i < 2; ++i) {
+    Array up = z, down = z;
+    for (int64_t t = 0; t < z.frames(); ++t) {
+      up.at(t, i) += h;
+      down.at(t, i) -= h;
+    }
+    const Array uu = model.free_energy(up), ud = model.free_energy(down);
+    for (int64_t t = 0; t < z.frames(); ++t) {
+      EXPECT_NEAR(-(uu.data[t] - ud.data[t]) / (2 * h), f.at(t, i), 2e-3 * std::max(1.0, std::abs(f.at(t, i))));
+    }
+  }
+  const ExportInfo ui = export_torchscript(model, ExportTarget::FreeEnergy, dir + "/u.pt");
+  EXPECT_EQ(ui.inputs, 2);
+  EXPECT_EQ(ui.outputs, 1);
+  torch::jit::Module u = torch::jit::load(dir + "/u.pt");
+  Array u_model = model.free_energy(z);
+  u_model.shape = {z.frames(), 1};
+  expect_close(run_module(u, z), u_model, 1e-5);
+  export_torchscript(model, ExportTarget::Force, dir + "/f.pt");
+  torch::jit::Module fm = torch::jit::load(dir + "/f.pt");
+  expect_close(run_module(fm, z), f, 1e-5);
+
+  model.save(dir + "/model.pt");
+  const Model back = Model::load(dir + "/model.pt");
+  EXPECT_EQ(back.options().force_field, "conservative");
+  expect_close(back.free_energy(z), model.free_energy(z), 1e-12);
+  expect_close(back.force(z), f, 1e-12);
+  // a free force has no free energy of its own
+  EXPECT_THROW(trained("dynae").free_energy(z), Error);
+}

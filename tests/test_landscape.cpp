@@ -5,10 +5,16 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <random>
 
 #include "dynae/training/estimator.h"
+#include "dynae/analysis/helmholtz.h"
 #include "dynae/analysis/landscape.h"
 #include "dynae/experiments/model_landscape.h"
 #include "dynae/data/npy.h"
@@ -238,4 +244,214 @@ TEST(Generate, PriorRefitLowersTheFinalNllAndLeavesTheLatentAlone) {
   const double before = nll(plain), after = nll(refit);
   std::printf("transition NLL of the final latent: %.5f without refit, %.5f with\n", before, after);
   EXPECT_LT(after, before - 1e-3);
+}
+
+namespace {
+
+struct KnownField {
+  std::vector<double> x, y;
+  Array field, weights;
+  Array gradient_part, rotational_part;  // the truth, rotation about the weights' centre
+  Array potential;                       // V - min V
+};
+
+/// f = -grad V + omega J (x - centre) on a grid, weights exp(-V / kT). The
+/// truth's rotational part is the rotation about the weights' centre m: the
+/// uniform rest omega J (m - centre) is a gradient (of a linear potential).
+KnownField known_field(bool three_wells, double omega, double cx, double cy) {
+  KnownField k;
+  const int64_t nx = 80, ny = 72;
+  for (int64_t i = 0; i < nx; ++i) k.x.push_back(-2.0 + 4.0 * static_cast<double>(i) / (nx - 1));
+  for (int64_t j = 0; j < ny; ++j) k.y.push_back(-1.8 + 3.6 * static_cast<double>(j) / (ny - 1));
+  const double wells[3][2] = {{0, 1}, {-0.9, -0.5}, {0.9, -0.5}};
+  auto potential = [&](double x, double y, double& gx, double& gy) {
+    if (!three_wells) {
+      gx = 4 * x * (x * x - 1);
+      gy = 2 * y;
+      return (x * x - 1) * (x * x - 1) + y * y;
+    }
+    double v = 0.1 * (x * x + y * y);
+    gx = 0.2 * x;
+    gy = 0.2 * y;
+    for (const auto& w : wells) {
+      const double e = std::exp(-((x - w[0]) * (x - w[0]) + (y - w[1]) * (y - w[1])) / 0.3);
+      v -= e;
+      gx += e * 2 * (x - w[0]) / 0.3;
+      gy += e * 2 * (y - w[1]) / 0.3;
+    }
+    return v;
+  };
+  k.field = Array::zeros({nx, ny, 2});
+  k.weights = Array::zeros({nx, ny});
+  k.potential = Array::zeros({nx, ny});
+  std::vector<double> gx(nx * ny), gy(nx * ny);
+  double wsum = 0, mx = 0, my = 0, vmin = INFINITY;
+  for (int64_t i = 0; i < nx; ++i) {
+    for (int64_t j = 0; j < ny; ++j) {
+      const int64_t c = i * ny + j;
+      const double v = potential(k.x[i], k.y[j], gx[c], gy[c]);
+      k.potential.data[c] = v;
+      vmin = std::min(vmin, v);
+      k.weights.data[c] = std::exp(-v / 0.6);
+      wsum += k.weights.data[c];
+      mx += k.weights.data[c] * k.x[i];
+      my += k.weights.data[c] * k.y[j];
+      k.field.data[2 * c] = -gx[c] - omega * (k.y[j] - cy);
+      k.field.data[2 * c + 1] = -gy[c] + omega * (k.x[i] - cx);
+    }
+  }
+  mx /= wsum;
+  my /= wsum;
+  k.gradient_part = Array::zeros({nx, ny, 2});
+  k.rotational_part = Array::zeros({nx, ny, 2});
+  for (int64_t i = 0; i < nx; ++i) {
+    for (int64_t j = 0; j < ny; ++j) {
+      const int64_t c = i * ny + j;
+      k.rotational_part.data[2 * c] = -omega * (k.y[j] - my);
+      k.rotational_part.data[2 * c + 1] = omega * (k.x[i] - mx);
+      k.gradient_part.data[2 * c] = k.field.data[2 * c] - k.rotational_part.data[2 * c];
+      k.gradient_part.data[2 * c + 1] = k.field.data[2 * c + 1] - k.rotational_part.data[2 * c + 1];
+      k.potential.data[c] -= vmin;
+    }
+  }
+  return k;
+}
+
+/// Weighted relative L2 error of a (n, m, 2) field against the truth.
+double weighted_error(const Array& got, const Array& truth, const Array& w) {
+  double num = 0, den = 0;
+  for (int64_t c = 0; c < w.size(); ++c) {
+    for (int k = 0; k < 2; ++k) {
+      num += w.data[c] * std::pow(got.data[2 * c + k] - truth.data[2 * c + k], 2);
+      den += w.data[c] * std::pow(truth.data[2 * c + k], 2);
+    }
+  }
+  return std::sqrt(num / den);
+}
+
+double weighted_fraction(const Array& part, const Array& whole, const Array& w) {
+  double num = 0, den = 0;
+  for (int64_t c = 0; c < w.size(); ++c) {
+    num += w.data[c] * (std::pow(part.data[2 * c], 2) + std::pow(part.data[2 * c + 1], 2));
+    den += w.data[c] * (std::pow(whole.data[2 * c], 2) + std::pow(whole.data[2 * c + 1], 2));
+  }
+  return num / den;
+}
+
+}  // namespace
+
+TEST(Helmholtz, RecoversTheGradientAndTheRotationOfKnownFieldsWithin2Percent) {
+  struct Case {
+    bool three_wells;
+    double omega, cx, cy;
+  };
+  for (const Case& t : {Case{false, 1.0, 0, 0}, Case{false, 2.5, 0.3, -0.2}, Case{true, 1.0, 0, 0},
+                        Case{true, -0.7, 0.2, 0.1}}) {
+    SCOPED_TRACE("three wells " + std::to_string(t.three_wells) + ", omega " + std::to_string(t.omega));
+    const KnownField k = known_field(t.three_wells, t.omega, t.cx, t.cy);
+    const HelmholtzSplit h = helmholtz_split(k.x, k.y, k.field, k.weights);
+    EXPECT_LT(weighted_error(h.curl_free, k.gradient_part, k.weights), 0.02);
+    EXPECT_LT(weighted_error(h.div_free, k.rotational_part, k.weights), 0.02);
+    const double truth = weighted_fraction(k.rotational_part, k.field, k.weights);
+    EXPECT_NEAR(h.rotational_fraction, truth, 0.02 * truth);
+    EXPECT_GT(truth, 0.05);
+  }
+}
+
+TEST(Helmholtz, AGradientFieldHasNoRotationalPartAndItsPotentialBack) {
+  const KnownField k = known_field(true, 0.0, 0, 0);
+  const HelmholtzSplit h = helmholtz_split(k.x, k.y, k.field, k.weights);
+  EXPECT_LT(h.rotational_fraction, 1e-4);
+  EXPECT_LT(weighted_error(h.curl_free, k.field, k.weights), 0.01);
+  // the potential, up to the constant that puts its minimum at zero
+  double worst = 0;
+  for (int64_t c = 0; c < k.weights.size(); ++c) {
+    if (k.weights.data[c] > 0.05 * std::exp(0.0)) worst = std::max(worst, std::abs(h.potential.data[c] - k.potential.data[c]));
+  }
+  EXPECT_LT(worst, 0.02);
+  // uniform weights: the same
+  EXPECT_LT(helmholtz_split(k.x, k.y, k.field).rotational_fraction, 1e-4);
+}
+
+TEST(Helmholtz, ARigidRotationIsAllRotational) {
+  const KnownField k = known_field(false, 1.0, 0, 0);
+  Array rotation = k.rotational_part;
+  const HelmholtzSplit h = helmholtz_split(k.x, k.y, rotation, k.weights);
+  EXPECT_NEAR(h.rotational_fraction, 1.0, 1e-3);
+}
+
+TEST(Helmholtz, BadInputIsRefusedWithTheReason) {
+  const KnownField k = known_field(false, 1.0, 0, 0);
+  EXPECT_THROW(helmholtz_split({0, 1, 2}, k.y, k.field), DataError);
+  Array wrong = k.field;
+  wrong.shape = {72, 80, 2};
+  EXPECT_THROW(helmholtz_split(k.x, k.y, wrong), DataError);
+  Array nan = k.field;
+  nan.data[7] = NAN;
+  EXPECT_THROW(helmholtz_split(k.x, k.y, nan), DataError);
+  Array negative = k.weights;
+  negative.data[3] = -1;
+  EXPECT_THROW(helmholtz_split(k.x, k.y, k.field, negative), DataError);
+  EXPECT_THROW(helmholtz_split(k.x, k.y, k.field, Array::zeros({80, 72})), DataError);
+  std::vector<double> uneven = k.x;
+  uneven[5] += 0.01;
+  EXPECT_THROW(helmholtz_split(uneven, k.y, k.field), DataError);
+}
+
+TEST(Landscape, AConservativeForceBringsItsFreeEnergyAndNoRotationalPart) {
+  const std::string dir = "/tmp/dynae_test_landscape_conservative";
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(7);
+  TrajectorySet data;
+  data.add("x", gaussian_mixture(6000, {{0.6, -1.0, 0.0, 0.4, 0.5}, {0.4, 1.0, 0.5, 0.5, 0.4}}, 5));
+  LandscapeOptions lo;
+  lo.bins = 32;
+  for (const bool conservative : {true, false}) {
+    SCOPED_TRACE(conservative ? "conservative" : "free");
+    const ModelOptions o = ModelOptions().set_force_field(conservative ? "conservative" : "free");
+    auto impl = std::make_shared<Model::Impl>(o, std::vector<int64_t>{2}, std::vector<int64_t>{2}, gen);
+    impl->train(false);
+    const Model model(impl);
+    EXPECT_EQ(model.has_potential(), conservative);
+    const ModelLandscape m = model_landscape(model, data, lo);
+    ASSERT_TRUE(m.has_helmholtz);
+    ASSERT_EQ(m.rotational_fractions.size(), 1u);
+    EXPECT_EQ(m.helmholtz.div_free.shape, (std::vector<int64_t>{32, 32, 2}));
+    if (conservative) {
+      ASSERT_EQ(m.model_free_energy.shape, (std::vector<int64_t>{32, 32}));
+      EXPECT_EQ(*std::min_element(m.model_free_energy.data.begin(), m.model_free_energy.data.end()), 0.0);
+      EXPECT_TRUE(std::isfinite(m.free_energy_rmse));
+      EXPECT_GT(m.free_energy_bins, 50);
+      // -grad U on the grid is a gradient field: nothing rotational
+      EXPECT_LT(m.helmholtz.rotational_fraction, 0.01);
+      // and U on the grid is the potential of the curl-free part, up to a constant
+      const Array& u = m.model_free_energy;
+      double worst = 0;
+      for (int64_t c = 0; c < u.size(); ++c) {
+        if (m.landscape.counts.data[c] > 0) worst = std::max(worst, std::abs(u.data[c] - m.helmholtz.potential.data[c]));
+      }
+      const double range = *std::max_element(u.data.begin(), u.data.end());
+      EXPECT_LT(worst, 0.05 * range + 1e-3);
+    } else {
+      EXPECT_EQ(m.model_free_energy.size(), 0);
+      EXPECT_THROW(model.free_energy(Array({1, 2}, {0.0, 0.0})), Error);
+    }
+    write_landscape(dir, m);
+    EXPECT_EQ(conservative, ::access((dir + "/model_free_energy.npy").c_str(), F_OK) == 0);
+    std::remove((dir + "/model_free_energy.npy").c_str());
+    EXPECT_EQ(read_npy(dir + "/force_div_free.npy").shape, (std::vector<int64_t>{32, 32, 2}));
+    std::ifstream csv(dir + "/helmholtz.csv");
+    std::string header, row;
+    std::getline(csv, header);
+    std::getline(csv, row);
+    EXPECT_EQ(header, "coordinate_i,coordinate_j,rotational_fraction");
+    EXPECT_EQ(row.rfind("0,1,", 0), 0u);
+  }
+  // d = 3: a row per pair, and a slice of U is not compared with a projection
+  const ModelOptions o3 = ModelOptions().set_force_field("conservative").set_latent_dim(3);
+  auto impl3 = std::make_shared<Model::Impl>(o3, std::vector<int64_t>{2}, std::vector<int64_t>{2}, gen);
+  const ModelLandscape m3 = model_landscape(Model(impl3), data, lo);
+  ASSERT_EQ(m3.rotational_fractions.size(), 3u);
+  for (const auto& p : m3.rotational_fractions) EXPECT_LT(p.rotational_fraction, 0.01);
+  EXPECT_TRUE(std::isnan(m3.free_energy_rmse));
+  EXPECT_EQ(m3.model_free_energy.shape, (std::vector<int64_t>{32, 32}));
 }

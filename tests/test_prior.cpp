@@ -245,3 +245,74 @@ TEST(PriorSubsteps, ChoiceFollowsTheRelaxationRateOfTheOneStepForce) {
   // Learned diffusion is one step only
   EXPECT_THROW(make_prior(true, 21)->set_substeps(2), ConfigError);
 }
+
+namespace {
+
+LangevinPrior make_conservative_prior(uint64_t seed) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  LangevinPrior p(3, 16, /*learn_diffusion=*/false, 1, /*conservative=*/true);
+  init_layers(*p, gen);
+  p->to(torch::kFloat64);
+  return p;
+}
+
+}  // namespace
+
+TEST(ConservativeForce, ForceIsMinusTheGradientOfThePotential) {
+  LangevinPrior p = make_conservative_prior(31);
+  EXPECT_TRUE(p->conservative());
+  EXPECT_FALSE(p->force_net());
+  const torch::Tensor z = torch::randn({7, 3}, torch::kFloat64);
+  const torch::Tensor f = p->force(z);
+  // central differences of U
+  const double h = 1e-6;
+  for (int64_t i = 0; i < 3; ++i) {
+    torch::Tensor e = torch::zeros({1, 3}, torch::kFloat64);
+    e[0][i] = h;
+    const torch::Tensor fd = -(p->potential(z + e) - p->potential(z - e)) / (2 * h);
+    EXPECT_LT((fd - f.select(1, i)).abs().max().item<double>(), 1e-7) << "coordinate " << i;
+  }
+  // and autograd's gradient agrees
+  torch::Tensor zz = z.clone().requires_grad_(true);
+  const torch::Tensor g = torch::autograd::grad({p->potential(zz).sum()}, {zz})[0];
+  EXPECT_LT((g + f).abs().max().item<double>(), 1e-12);
+  EXPECT_THROW(make_prior(false, 1)->potential(z.narrow(1, 0, 2)), Error);
+}
+
+TEST(ConservativeForce, TransitionLossGradientInTheWeightsMatchesFiniteDifferences) {
+  LangevinPrior p = make_conservative_prior(33);
+  const torch::Tensor z0 = torch::randn({16, 3}, torch::kFloat64);
+  const torch::Tensor z1 = z0 + 0.3 * torch::randn({16, 3}, torch::kFloat64);
+  auto loss = [&] { return p->nll(z0, z1).mean(); };
+  for (auto& w : p->parameters()) w.mutable_grad() = torch::Tensor();
+  loss().backward();
+  const double h = 1e-6;
+  int checked = 0;
+  for (auto& w : p->parameters()) {
+    // U's output bias does not move the force: no gradient reaches it
+    const torch::Tensor grad = w.grad().defined() ? w.grad().clone() : torch::zeros_like(w);
+    auto flat = w.data().view({-1});
+    for (int64_t k = 0; k < flat.numel(); k += std::max<int64_t>(1, flat.numel() / 5)) {
+      torch::NoGradGuard no_grad;
+      const double old = flat[k].item<double>();
+      flat[k] = old + h;
+      const double up = loss().item<double>();
+      flat[k] = old - h;
+      const double down = loss().item<double>();
+      flat[k] = old;
+      EXPECT_NEAR((up - down) / (2 * h), grad.view({-1})[k].item<double>(), 1e-6);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 10);
+}
+
+TEST(ConservativeForce, SampledMovesFollowMinusTheGradient) {
+  LangevinPrior p = make_conservative_prior(35);
+  const torch::Tensor z0 = torch::randn({1, 3}, torch::kFloat64).repeat({40000, 1});
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
+  const torch::Tensor moves = p->sample(z0, gen) - z0;
+  const torch::Tensor f = p->force(z0.narrow(0, 0, 1));
+  EXPECT_LT((moves.mean(0) - f[0]).abs().max().item<double>(), 4 * std::sqrt(2.0 / 40000));
+  EXPECT_NEAR(moves.var(0).mean().item<double>(), 2.0, 0.05);
+}

@@ -116,6 +116,78 @@ void plot_free_energy(const Landscape& landscape, const Array& force, const std:
   run_gnuplot(both_terminals(stem, data.str(), body.str()), "free-energy figure");
 }
 
+void plot_helmholtz(const Landscape& l, const HelmholtzSplit& split, const std::string& stem) {
+  if (l.dims() != 2) throw Error("Helmholtz figure: the landscape is not 2-D");
+  const int64_t n = static_cast<int64_t>(l.axes[0].size()), step = std::max<int64_t>(1, n / 16);
+  std::ostringstream data;
+  std::vector<double> fv;
+  data << "$F << EOD\n";
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      const double f = l.free_energy.data[i * n + j];
+      if (std::isfinite(f)) fv.push_back(f);
+      data << num(l.axes[0][i]) << " " << num(l.axes[1][j]) << " " << num(f) << "\n";
+    }
+  }
+  data << "EOD\n";
+  std::sort(fv.begin(), fv.end());
+  const double fmax = fv.empty() ? 1 : std::max(1.0, fv[static_cast<size_t>(0.98 * static_cast<double>(fv.size() - 1))]);
+  // one arrow scale for both parts: the longest arrow of either spans 3 bins
+  double longest = 0;
+  for (const Array* part : {&split.curl_free, &split.div_free}) {
+    for (int64_t i = 0; i < n; i += step) {
+      for (int64_t j = 0; j < n; j += step) {
+        if (!std::isfinite(l.free_energy.data[i * n + j])) continue;
+        const int64_t c = i * n + j;
+        longest = std::max(longest, std::hypot(part->data[2 * c], part->data[2 * c + 1]));
+      }
+    }
+  }
+  const double dx = l.axes[0][1] - l.axes[0][0], dy = l.axes[1][1] - l.axes[1][0];
+  const double scale = longest > 0 ? 3.0 / longest : 0;
+  const char* names[2] = {"$G", "$R"};
+  const Array* parts[2] = {&split.curl_free, &split.div_free};
+  for (int p = 0; p < 2; ++p) {
+    data << names[p] << " << EOD\n";
+    for (int64_t i = 0; i < n; i += step) {
+      for (int64_t j = 0; j < n; j += step) {
+        if (!std::isfinite(l.free_energy.data[i * n + j])) continue;
+        const int64_t c = i * n + j;
+        data << num(l.axes[0][i]) << " " << num(l.axes[1][j]) << " " << num(parts[p]->data[2 * c] * scale * dx) << " "
+             << num(parts[p]->data[2 * c + 1] * scale * dy) << "\n";
+      }
+    }
+    data << "EOD\n";
+  }
+  char fraction[64];
+  std::snprintf(fraction, sizeof fraction, "%.3g", split.rotational_fraction);
+  const std::string titles[2] = {"Curl-free part -grad phi", std::string("Divergence-free part r (rotational fraction ") +
+                                                                 fraction + ")"};
+  const int width = 2 * kFigureWidth;
+  auto terminal_body = [&](bool png) {
+    std::ostringstream b;
+    if (png) {
+      b << "set terminal pngcairo size " << width << "," << kFigureHeight << " font 'sans,11'\nset output '" << stem
+        << ".png'\n";
+    } else {
+      b << "set terminal svg size " << width << "," << kFigureHeight << " font 'sans,11' background '#ffffff'\n"
+        << "set output '" << stem << ".svg'\n";
+    }
+    b << "set multiplot layout 1,2\nset cblabel 'F (kT)'\nset cbrange [0:" << num(fmax)
+      << "]\nset palette defined (0 '#08306b', 0.35 '#4292c6', 0.65 '#c6dbef', 1 '#fff5eb') maxcolors 10\n";
+    for (int p = 0; p < 2; ++p) {
+      b << "set title '" << titles[p] << "'\nset xlabel 'latent z" << l.coordinates[0] << "'\nset ylabel 'latent z"
+        << l.coordinates[1] << "'\nset xrange [" << num(l.lower[0]) << ":" << num(l.upper[0]) << "]\nset yrange ["
+        << num(l.lower[1]) << ":" << num(l.upper[1]) << "]\nset size ratio -1\n"
+        << "plot $F using 1:2:3 with image notitle, " << names[p]
+        << " using 1:2:3:4 with vectors head size 0.8,20 filled lc rgb '#d62728' notitle\n";
+    }
+    b << "unset multiplot\nset output\n";
+    return b.str();
+  };
+  run_gnuplot(data.str() + terminal_body(true) + terminal_body(false), "Helmholtz figure");
+}
+
 void plot_free_energy_panels(const std::vector<FreeEnergyPanel>& panels, const std::string& stem) {
   if (panels.empty()) throw Error("free-energy panels: nothing to plot");
   std::ostringstream data, body;

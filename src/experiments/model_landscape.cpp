@@ -1,13 +1,81 @@
 #include "dynae/experiments/model_landscape.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
+
 
 #include "dynae/data/npy.h"
 #include "dynae/experiments/run.h"
 #include "util/atomic_file.h"
 
 namespace dynae {
+
+namespace {
+
+/// The model's own free energy on the grid, and its RMSE against the
+/// histogram's over well-sampled bins.
+void compare_free_energies(const Model& model, const Array& points, ModelLandscape& m) {
+  const Landscape& l = m.landscape;
+  m.model_free_energy = model.free_energy(points);
+  m.model_free_energy.shape = l.counts.shape;
+  const double lowest = *std::min_element(m.model_free_energy.data.begin(), m.model_free_energy.data.end());
+  for (double& u : m.model_free_energy.data) u -= lowest;
+  if (l.dims() != model.options().latent_dim) return;  // a slice of U is not the projection's F
+  double total = 0;
+  for (double c : l.counts.data) total += c;
+  std::vector<double> diff;
+  for (int64_t b = 0; b < l.counts.size(); ++b) {
+    if (l.counts.data[b] >= ModelLandscape::kFreeEnergyBinFraction * total && std::isfinite(l.free_energy.data[b])) {
+      diff.push_back(m.model_free_energy.data[b] - l.free_energy.data[b]);
+    }
+  }
+  m.free_energy_bins = static_cast<int64_t>(diff.size());
+  if (diff.empty()) return;
+  double mean = 0, sq = 0;
+  for (double v : diff) mean += v;
+  mean /= static_cast<double>(diff.size());
+  for (double v : diff) sq += (v - mean) * (v - mean);
+  m.free_energy_rmse = std::sqrt(sq / static_cast<double>(diff.size()));
+}
+
+/// Components (i, j) of a (n, n, d) force grid, as (n, n, 2).
+Array pair_components(const Array& force, int64_t i, int64_t j) {
+  const int64_t d = force.shape.back(), cells = force.size() / d;
+  Array out = Array::zeros({force.shape[0], force.shape[1], 2});
+  for (int64_t c = 0; c < cells; ++c) {
+    out.data[2 * c] = force.data[c * d + i];
+    out.data[2 * c + 1] = force.data[c * d + j];
+  }
+  return out;
+}
+
+/// Helmholtz split on the chosen pair, and the rotational fraction of every pair.
+void split_forces(const Model& model, const LandscapeOptions& options, ModelLandscape& m) {
+  const int64_t d = model.options().latent_dim;
+  const Landscape& l = m.landscape;
+  m.helmholtz = helmholtz_split(l.axes[0], l.axes[1], pair_components(m.force, l.coordinates[0], l.coordinates[1]),
+                                l.counts);
+  m.has_helmholtz = true;
+  for (int64_t i = 0; i < d; ++i) {
+    for (int64_t j = i + 1; j < d; ++j) {
+      if (i == l.coordinates[0] && j == l.coordinates[1]) {
+        m.rotational_fractions.push_back({i, j, m.helmholtz.rotational_fraction});
+        continue;
+      }
+      LandscapeOptions pair = options;
+      pair.coordinates = {i, j};
+      const Landscape lp = compute_landscape(m.latent, pair, m.weights);
+      Array force = model.force(grid_points(lp, m.slice));
+      force.shape = {lp.counts.shape[0], lp.counts.shape[1], d};
+      const HelmholtzSplit h = helmholtz_split(lp.axes[0], lp.axes[1], pair_components(force, i, j), lp.counts);
+      m.rotational_fractions.push_back({i, j, h.rotational_fraction});
+    }
+  }
+}
+
+}  // namespace
 
 ModelLandscape model_landscape(const Model& model, const TrajectorySet& data, const LandscapeOptions& options) {
   ModelLandscape m;
@@ -18,7 +86,8 @@ ModelLandscape model_landscape(const Model& model, const TrajectorySet& data, co
     m.lengths.push_back(latents.back().frames());
   }
   m.latent = Array::concat_frames(latents);
-  m.landscape = compute_landscape(m.latent, options, data.weights());
+  m.weights = data.weights();
+  m.landscape = compute_landscape(m.latent, options, m.weights);
   m.weighted = data.weighted();
   m.states = assign_basins(m.landscape, m.latent);
   m.slice.assign(d, 0.0);
@@ -39,6 +108,8 @@ ModelLandscape model_landscape(const Model& model, const TrajectorySet& data, co
       m.diffusion = model.diffusion(pts);
       m.diffusion.shape = shape;
     }
+    if (model.has_potential()) compare_free_energies(model, pts, m);
+    if (d >= 2 && m.landscape.dims() == 2) split_forces(model, options, m);
   }
   return m;
 }
@@ -77,6 +148,25 @@ void write_landscape(const std::string& dir, const ModelLandscape& m) {
   write_npy(dir + "/cluster_centers.npy", l.centers, NpyDtype::Float64);
   if (m.force.size()) write_npy(dir + "/force.npy", m.force, NpyDtype::Float64);
   if (m.diffusion.size()) write_npy(dir + "/diffusion.npy", m.diffusion, NpyDtype::Float64);
+  if (m.model_free_energy.size()) {
+    write_npy(dir + "/model_free_energy.npy", m.model_free_energy, NpyDtype::Float64);
+    std::ostringstream c;
+    c.precision(8);
+    c << "bins_compared,min_bin_fraction,rmse_kT\n"
+      << m.free_energy_bins << "," << ModelLandscape::kFreeEnergyBinFraction << ",";
+    if (std::isfinite(m.free_energy_rmse)) c << m.free_energy_rmse;
+    c << "\n";
+    write_text_atomically(dir + "/free_energy_comparison.csv", c.str());
+  }
+  if (m.has_helmholtz) {
+    write_npy(dir + "/force_curl_free.npy", m.helmholtz.curl_free, NpyDtype::Float64);
+    write_npy(dir + "/force_div_free.npy", m.helmholtz.div_free, NpyDtype::Float64);
+    std::ostringstream c;
+    c.precision(8);
+    c << "coordinate_i,coordinate_j,rotational_fraction\n";
+    for (const auto& p : m.rotational_fractions) c << p.i << "," << p.j << "," << p.rotational_fraction << "\n";
+    write_text_atomically(dir + "/helmholtz.csv", c.str());
+  }
   int64_t off = 0;
   for (size_t i = 0; i < m.lengths.size(); ++i) {
     std::vector<double> s(m.states.begin() + off, m.states.begin() + off + m.lengths[i]);

@@ -64,12 +64,25 @@ ExportInfo export_torchscript(const Model& model, ExportTarget target, const std
         throw ConfigError("export: the " + kind + " model has no learned force field (only DynAE and SDE-VAE)");
       }
       info.inputs = info.outputs = d;
-      m.prior->force_net()->write_script(w, "force", "x", "f");
-      w.line("return f");
+      if (m.prior->conservative()) {  // f = -grad U, written out layer by layer
+        m.prior->potential_net()->write_gradient_script(w, "potential", "x", "g");
+        w.line("return -g");
+      } else {
+        m.prior->force_net()->write_script(w, "force", "x", "f");
+        w.line("return f");
+      }
       break;
     case ExportTarget::FreeEnergy:
-      throw ConfigError("export: the " + kind + " model has no free energy of its own (its force field is not "
-                        "constrained to be conservative); export --what force, or use dynae landscape's histogram");
+      if (!m.has_dynamics() || !m.prior->conservative()) {
+        throw ConfigError("export: the " + kind + " model has no free energy of its own (its force field is not "
+                          "constrained to be conservative: train with --force-field conservative); export --what "
+                          "force, or use dynae landscape's histogram");
+      }
+      info.inputs = d;
+      info.outputs = 1;
+      m.prior->potential_net()->write_script(w, "potential", "x", "u");
+      w.line("return u");
+      break;
   }
   torch::jit::Module module("dynae_" + std::string(export_target_name(target) == std::string("free-energy")
                                                        ? "free_energy"

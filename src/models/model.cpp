@@ -45,7 +45,8 @@ Model::Impl::Impl(ModelOptions options_, std::vector<int64_t> input_shape_,
   encoder = make_encoder(options, input_shape);
   decoder = make_decoder(options, target_shape);
   prior = LangevinPrior(options.latent_dim, options.prior_hidden, options.learn_diffusion,
-                        std::max<int64_t>(1, options.prior_substeps));  // 0: auto, not chosen yet
+                        std::max<int64_t>(1, options.prior_substeps),  // 0: auto, not chosen yet
+                        options.conservative_force());
 }
 
 Model::Impl::Impl(ModelOptions options_, std::vector<int64_t> input_shape_,
@@ -211,6 +212,19 @@ Array Model::force(const Array& z) const {
   check_latents(z, impl_->options.latent_dim, "force");
   torch::NoGradGuard no_grad;
   return to_array(impl_->prior->force(to_tensor(z)));
+}
+
+bool Model::has_potential() const { return impl_->has_dynamics() && impl_->prior->conservative(); }
+
+Array Model::free_energy(const Array& z) const {
+  if (!has_potential()) {
+    throw Error("free energy: this " + model_display_name(impl_->options.model) +
+                " model's force is not conservative (train with force_field = conservative), so it has no free energy "
+                "of its own; dynae landscape gives the histogram one");
+  }
+  check_latents(z, impl_->options.latent_dim, "free energy");
+  torch::NoGradGuard no_grad;
+  return to_array(impl_->prior->potential(to_tensor(z)));
 }
 
 Array Model::diffusion(const Array& z) const {

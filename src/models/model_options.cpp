@@ -28,6 +28,9 @@ std::vector<OptionChoice> model_choices() {
   return out;
 }
 std::vector<OptionChoice> encoder_choices() { return {{"fc", "fc_encoder", {}}, {"conv", "conv_encoder", {}}}; }
+std::vector<OptionChoice> force_field_choices() {
+  return {{"free", "free", {}}, {"conservative", "conservative", {"gradient", "potential"}}};
+}
 std::vector<OptionChoice> decoder_choices() { return {{"fc", "fc_decoder", {}}, {"deconv", "deconv_decoder", {}}}; }
 
 }  // namespace
@@ -61,6 +64,9 @@ std::string model_display_name(const std::string& model) {
 
 bool ModelOptions::variational() const { return model_kind(model).variational; }
 bool ModelOptions::has_dynamics() const { return model_kind(model).has_dynamics(); }
+bool ModelOptions::conservative_force() const {
+  return force_field == "conservative" && model_kind(model).dynamics == LatentDynamics::Langevin;
+}
 
 void ModelOptions::validate() const {
   for (const auto& option : model_option_table()) option.validate(*this);

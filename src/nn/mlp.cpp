@@ -60,6 +60,49 @@ void MlpImpl::write_script(ScriptWriter& w, const std::string& prefix, const std
   }
 }
 
+namespace {
+void require_scalar_tanh(const MlpOptions& o) {
+  if (o.out() != 1 || o.activation() != Activation::Tanh) {
+    throw Error("input gradient: only nets with one output and tanh activations have one written out");
+  }
+}
+}  // namespace
+
+torch::Tensor MlpImpl::input_gradient(const torch::Tensor& x) {
+  require_scalar_tanh(options_);
+  torch::Tensor h = x.dim() == 2 ? x : x.reshape({x.size(0), -1});
+  std::vector<torch::Tensor> activations;  // tanh of each hidden layer
+  for (size_t i = 0; i + 1 < layers_.size(); ++i) {
+    h = torch::tanh(layers_[i]->forward(h));
+    activations.push_back(h);
+  }
+  // d out / d h_last = w_last (1, hidden), the same for every row
+  torch::Tensor g = layers_.back()->weight.expand({h.size(0), h.size(1)});
+  for (size_t i = activations.size(); i-- > 0;) {
+    g = torch::mm(g * (1 - activations[i] * activations[i]), layers_[i]->weight);
+  }
+  return g;
+}
+
+void MlpImpl::write_gradient_script(ScriptWriter& w, const std::string& prefix, const std::string& in,
+                                    const std::string& out) const {
+  require_scalar_tanh(options_);
+  w.line(out + " = " + in + ".flatten(1)");
+  std::vector<std::string> names;
+  for (size_t i = 0; i < layers_.size(); ++i) names.push_back(w.tensor(prefix + "_w" + std::to_string(i), layers_[i]->weight));
+  for (size_t i = 0; i + 1 < layers_.size(); ++i) {
+    const std::string a = prefix + "_a" + std::to_string(i);
+    w.line(a + " = torch.tanh(torch.linear(" + out + ", " + names[i] + ", " +
+           w.tensor(prefix + "_b" + std::to_string(i), layers_[i]->bias) + "))");
+    w.line(out + " = " + a);
+  }
+  w.line(out + " = " + names.back() + ".expand(" + out + ".size(0), " + names.back() + ".size(1))");
+  for (size_t i = layers_.size() - 1; i-- > 0;) {
+    const std::string a = prefix + "_a" + std::to_string(i);
+    w.line(out + " = torch.mm(" + out + " * (1 - " + a + " * " + a + "), " + names[i] + ")");
+  }
+}
+
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
   torch::Tensor h = x.dim() == 2 ? x : x.reshape({x.size(0), -1});
   for (size_t i = 0; i < layers_.size(); ++i) {

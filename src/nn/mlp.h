@@ -26,6 +26,14 @@ class MlpImpl : public FrameNetImpl {
   torch::Tensor forward(const torch::Tensor& x) override;
   void write_script(ScriptWriter& w, const std::string& prefix, const std::string& in,
                     const std::string& out) const override;
+  /// For a net with one output and tanh activations: the gradient of the
+  /// output with respect to the input, (N, in), written out layer by layer
+  /// (no autograd.grad), so it stays differentiable in the weights with one
+  /// ordinary backward pass. Throws Error for other nets.
+  torch::Tensor input_gradient(const torch::Tensor& x);
+  /// The same gradient as TorchScript statements: `out` = d net / d `in`.
+  void write_gradient_script(ScriptWriter& w, const std::string& prefix, const std::string& in,
+                             const std::string& out) const;
   const MlpOptions& options() const { return options_; }
   /// The Linear layers, input first (for the fused kernels).
   const std::vector<torch::nn::Linear>& layers() const { return layers_; }

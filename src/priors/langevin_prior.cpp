@@ -7,10 +7,15 @@
 
 namespace dynae {
 
-LangevinPriorImpl::LangevinPriorImpl(int64_t latent_dim, int64_t hidden, bool learn_diffusion, int64_t substeps)
+LangevinPriorImpl::LangevinPriorImpl(int64_t latent_dim, int64_t hidden, bool learn_diffusion, int64_t substeps,
+                                     bool conservative)
     : latent_dim_(latent_dim), learn_diffusion_(learn_diffusion) {
   const auto opts = MlpOptions(latent_dim, hidden, latent_dim).inner_layers(1).activation(Activation::Tanh);
-  force_net_ = register_module("force", Mlp(opts));
+  if (conservative) {
+    potential_net_ = register_module("potential", Mlp(MlpOptions(opts).out(1)));
+  } else {
+    force_net_ = register_module("force", Mlp(opts));
+  }
   if (learn_diffusion_) log_diffusion_net_ = register_module("log_diffusion", Mlp(opts));
   set_substeps(substeps);
 }
@@ -23,7 +28,14 @@ void LangevinPriorImpl::set_substeps(int64_t n) {
   substeps_ = n;
 }
 
-torch::Tensor LangevinPriorImpl::force(const torch::Tensor& z) { return force_net_->forward(z); }
+torch::Tensor LangevinPriorImpl::force(const torch::Tensor& z) {
+  return potential_net_ ? -potential_net_->input_gradient(z) : force_net_->forward(z);
+}
+
+torch::Tensor LangevinPriorImpl::potential(const torch::Tensor& z) {
+  if (!potential_net_) throw Error("this model's force is not conservative: it has no potential of its own");
+  return potential_net_->forward(z).squeeze(1);
+}
 
 torch::Tensor LangevinPriorImpl::log_diffusion(const torch::Tensor& z) {
   return learn_diffusion_ ? log_diffusion_net_->forward(z) : torch::zeros_like(z);
@@ -49,7 +61,7 @@ torch::Tensor LangevinPriorImpl::integrate(const torch::Tensor& z0, const torch:
   const int64_t n = noise.size(0);
   const double h = 1.0 / static_cast<double>(n), amplitude = std::sqrt(2.0 * h);
   torch::Tensor z = z0.detach();
-  for (int64_t k = 0; k < n; ++k) z = z + h * force_net_->forward(z) + amplitude * noise[k];
+  for (int64_t k = 0; k < n; ++k) z = z + h * force(z) + amplitude * noise[k];
   return z;
 }
 
@@ -82,10 +94,10 @@ torch::Tensor LangevinPriorImpl::sample(const torch::Tensor& z0, at::Generator& 
     torch::Tensor div = spurious_drift(z0, /*create_graph=*/false).detach();
     torch::NoGradGuard no_grad;
     diffusion = torch::exp(log_diffusion_net_->forward(z0));
-    drift = diffusion * force_net_->forward(z0) + div;
+    drift = diffusion * force(z0) + div;
   } else {
     torch::NoGradGuard no_grad;
-    drift = force_net_->forward(z0);
+    drift = force(z0);
   }
   torch::NoGradGuard no_grad;
   torch::Tensor xi = torch::randn(z0.sizes(), gen, z0.options());
@@ -97,12 +109,12 @@ torch::Tensor LangevinPriorImpl::nll(const torch::Tensor& z0, const torch::Tenso
   const torch::Tensor a = z0.detach();
   const torch::Tensor b = z1.detach();
   if (!learn_diffusion_) {
-    torch::Tensor r = b - a - force_net_->forward(a);
+    torch::Tensor r = b - a - force(a);
     return 0.25 * r.pow(2).sum(1);
   }
   torch::Tensor g = log_diffusion_net_->forward(a);
   torch::Tensor diffusion = torch::exp(g);
-  torch::Tensor r = b - a - diffusion * force_net_->forward(a) - spurious_drift(a, /*create_graph=*/true);
+  torch::Tensor r = b - a - diffusion * force(a) - spurious_drift(a, /*create_graph=*/true);
   return 0.5 * (g + r.pow(2) / (2.0 * diffusion)).sum(1);
 }
 

@@ -9,6 +9,9 @@
 // which stays the SDE's transition when the force changes over one move
 // (coarse lags); the force is then fitted by the energy score of simulated
 // moves, since the one-step likelihood no longer describes them.
+// With a conservative force (option force_field) f = -grad U for a scalar
+// network U: with unit diffusion the SDE's stationary density is exp(-U), so
+// U is the model's free energy (kT, up to a constant).
 #include <torch/torch.h>
 
 #include "nn/mlp.h"
@@ -17,10 +20,15 @@ namespace dynae {
 
 class LangevinPriorImpl : public torch::nn::Module {
  public:
-  LangevinPriorImpl(int64_t latent_dim, int64_t hidden, bool learn_diffusion, int64_t substeps = 1);
+  LangevinPriorImpl(int64_t latent_dim, int64_t hidden, bool learn_diffusion, int64_t substeps = 1,
+                    bool conservative = false);
 
-  /// f(z), (N, d).
+  /// f(z), (N, d); -grad U(z) for a conservative force (differentiable in
+  /// the weights, computed without autograd, so also under NoGradGuard).
   torch::Tensor force(const torch::Tensor& z);
+  /// U(z), (N); conservative force only (Error otherwise).
+  torch::Tensor potential(const torch::Tensor& z);
+  bool conservative() const { return static_cast<bool>(potential_net_); }
   /// log D(z), (N, d); zeros when diffusion is not learned.
   torch::Tensor log_diffusion(const torch::Tensor& z);
   /// Spurious drift (div D)_i = dD_i/dz_i at z, (N, d); zeros for constant D.
@@ -55,14 +63,20 @@ class LangevinPriorImpl : public torch::nn::Module {
   int64_t substeps() const { return substeps_; }
   void set_substeps(int64_t n);
   int64_t latent_dim() const { return latent_dim_; }
-  /// The force net f (for the fused training path, which reads its weights).
+  /// The force net f (for the fused training path, which reads its weights);
+  /// null for a conservative force.
   const Mlp& force_net() const { return force_net_; }
+  /// The scalar net U of a conservative force; null for a free one.
+  const Mlp& potential_net() const { return potential_net_; }
+  /// Whichever of the two gives the force (its weights are the drift's).
+  const Mlp& drift_net() const { return potential_net_ ? potential_net_ : force_net_; }
 
  private:
   int64_t latent_dim_;
   bool learn_diffusion_;
   int64_t substeps_ = 1;
   Mlp force_net_{nullptr};
+  Mlp potential_net_{nullptr};
   Mlp log_diffusion_net_{nullptr};
 };
 TORCH_MODULE(LangevinPrior);

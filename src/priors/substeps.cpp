@@ -10,7 +10,7 @@ namespace dynae {
 torch::Tensor relaxation_rates(LangevinPriorImpl& prior, const torch::Tensor& z) {
   torch::AutoGradMode grad(true);
   const int64_t d = z.size(1);
-  const auto dtype = prior.force_net()->layers().front()->weight.scalar_type();
+  const auto dtype = prior.drift_net()->layers().front()->weight.scalar_type();
   const torch::Tensor zz = z.detach().to(dtype).contiguous().requires_grad_(true);
   const torch::Tensor f = prior.force(zz);
   // Rows are independent: d(sum_n f[n, i]) / dz[n, :] is row n's i-th Jacobian row.
@@ -36,20 +36,21 @@ SubstepChoice choose_substeps(LangevinPriorImpl& prior, const torch::Tensor& z) 
 
 SubstepChoice choose_substeps(const LangevinPriorImpl& prior, const torch::Tensor& z0, const torch::Tensor& z1,
                               uint64_t seed) {
-  const torch::Tensor& first = prior.force_net()->layers().front()->weight;
+  const torch::Tensor& first = prior.drift_net()->layers().front()->weight;
   const auto dtype = first.scalar_type();
-  auto copy = std::make_shared<LangevinPriorImpl>(prior.latent_dim(), first.size(0), /*learn_diffusion=*/false);
+  auto copy = std::make_shared<LangevinPriorImpl>(prior.latent_dim(), first.size(0), /*learn_diffusion=*/false, 1,
+                                                  prior.conservative());
   copy->to(dtype);
   {
     torch::NoGradGuard no_grad;
-    const auto from = prior.force_net()->named_parameters(true);
-    for (auto& p : copy->force_net()->named_parameters(true)) p.value().copy_(from[p.key()]);
+    const auto from = prior.drift_net()->named_parameters(true);
+    for (auto& p : copy->drift_net()->named_parameters(true)) p.value().copy_(from[p.key()]);
   }
   const torch::Tensor a = z0.detach().to(dtype), b = z1.detach().to(dtype);
   const int64_t n = a.size(0), batch = std::min<int64_t>(4096, n);
   if (n == 0) return {};
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  torch::optim::Adam adam(copy->force_net()->parameters(), torch::optim::AdamOptions(1e-2));
+  torch::optim::Adam adam(copy->drift_net()->parameters(), torch::optim::AdamOptions(1e-2));
   for (int64_t s = 0; s < kFitSteps; ++s) {
     const double lr = 1e-2 * (0.05 + 0.95 * 0.5 * (1 + std::cos(M_PI * s / kFitSteps)));
     static_cast<torch::optim::AdamOptions&>(adam.param_groups()[0].options()).lr(lr);

@@ -49,7 +49,7 @@ void run_trajectory(const Potential& potential, const LangevinOptions& o, const 
   const bool lm = o.scheme == LangevinScheme::LeimkuhlerMatthews;
   const bool identity = diff.empty();
 
-  std::vector<double> x(o.start), g(d), xi(d), xi_prev(d), noise(d), tmp(d);
+  std::vector<double> x(o.start), g(d), xi(d), xi_prev(d), noise(d), tmp(d), rot(d, 0.0);
   auto draw = [&](std::vector<double>& v) {
     for (auto& e : v) e = normal(rng);
   };
@@ -64,11 +64,15 @@ void run_trajectory(const Potential& potential, const LangevinOptions& o, const 
       ++frame;
     }
     potential.gradient(x.data(), g.data());
+    if (o.rotation != 0) {  // omega J (x - c), outside D
+      rot[0] = -o.rotation * (x[1] - o.rotation_centre[1]);
+      rot[1] = o.rotation * (x[0] - o.rotation_centre[0]);
+    }
     draw(xi);
     for (int64_t i = 0; i < d; ++i) noise[i] = lm ? 0.5 * (xi[i] + xi_prev[i]) : xi[i];
     if (lm) std::swap(xi, xi_prev);
     if (identity) {
-      for (int64_t i = 0; i < d; ++i) x[i] += -g[i] * o.dt + amp * noise[i];
+      for (int64_t i = 0; i < d; ++i) x[i] += (rot[i] - g[i]) * o.dt + amp * noise[i];
     } else {
       for (int64_t i = 0; i < d; ++i) {
         double drift = 0, kick = 0;
@@ -76,7 +80,7 @@ void run_trajectory(const Potential& potential, const LangevinOptions& o, const 
           drift += diff[i * d + j] * g[j];
           kick += chol[i * d + j] * noise[j];
         }
-        tmp[i] = x[i] - drift * o.dt + amp * kick;
+        tmp[i] = x[i] + (rot[i] - drift) * o.dt + amp * kick;
       }
       x.swap(tmp);
     }
@@ -121,6 +125,15 @@ void LangevinOptions::validate(int64_t dim) const {
   if (burn_in < 0) bad("burn_in", static_cast<double>(burn_in), "an integer >= 0");
   if (trajectories < 1) bad("trajectories", static_cast<double>(trajectories), "an integer >= 1");
   if (threads < 1 || threads > 1024) bad("threads", threads, "an integer from 1 to 1024");
+  if (!std::isfinite(rotation)) bad("rotation", rotation, "a finite angular velocity");
+  if (rotation != 0 && dim != 2) {
+    throw ConfigError("rotation = " + std::to_string(rotation) + " drives 2-D systems only; this one is " +
+                      std::to_string(dim) + "-D");
+  }
+  if (rotation_centre.size() != 2 || !std::isfinite(rotation_centre[0]) || !std::isfinite(rotation_centre[1])) {
+    throw ConfigError("rotation centre: expected 2 finite coordinates, got " + std::to_string(rotation_centre.size()) +
+                      " values");
+  }
   // What the frames will hold, before anything is allocated.
   const double bytes = static_cast<double>(trajectories) * static_cast<double>(steps / stride) *
                        static_cast<double>(dim) * 8.0;

@@ -53,7 +53,8 @@ FusedMlp fused(const MlpImpl& net, FlatAdam& optimizer, size_t first) {
 /// The kernels for `model`, or nullptr when the fused path does not apply.
 std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model) {
   const ModelOptions& options = model.options;
-  if (!options.fused_kernels || !model_kind(options.model).fused_kernels || options.learn_diffusion || !model.prior) {
+  if (!options.fused_kernels || !model_kind(options.model).fused_kernels || options.learn_diffusion || !model.prior ||
+      options.conservative_force()) {
     return nullptr;
   }
   const auto* encoder = dynamic_cast<const MlpImpl*>(model.encoder.get());

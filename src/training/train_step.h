@@ -88,7 +88,7 @@ struct StepContext {
 };
 
 /// The fused step when it applies to the model (its kind has fused kernels,
-/// options.fused_kernels, fixed diffusion, fully connected networks with
+/// options.fused_kernels, fixed diffusion, a free force, fully connected networks with
 /// float32 CPU weights), else the autograd step.
 std::unique_ptr<TrainStep> make_train_step(const StepContext& context);
 /// Each implementation on its own (tests run the same behaviour on both).

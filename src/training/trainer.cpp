@@ -110,6 +110,10 @@ class TrainingLoop {
     const auto t_start = Clock::now();
     step_ = make_step(StepContext{*model_, inputs_, targets_, generator_});
     const BlasThreadsGuard blas_threads(step_->blas_threads());
+    if (observer_ && options_.fused_kernels && options_.conservative_force()) {
+      observer_->on_note("force_field = conservative: the fused kernels cover a free force only, so this run trains "
+                         "on the LibTorch autograd path (the same loss, slower per epoch)");
+    }
     if (weighted() && observer_) warn_if_few_effective_pairs();
     const int64_t first_epoch = resume_state.empty() ? 0 : restore(resume_state);
     for (int64_t epoch = first_epoch; epoch < options_.epochs; ++epoch) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dynae/analysis/ck_test.h"
+#include "dynae/analysis/helmholtz.h"
 #include "dynae/analysis/landscape.h"
 #include "dynae/training/progress.h"
 
@@ -18,6 +19,10 @@ constexpr int kFigureWidth = 800, kFigureHeight = 600;
 /// Free energy as a filled (banded) map with the basin minima, and the force
 /// field as arrows over it when `force` is given ((n, n, d) on the grid).
 void plot_free_energy(const Landscape& l, const Array& force, const std::string& stem);
+/// The Helmholtz split of a force on a 2-D landscape: the curl-free and the
+/// divergence-free part as arrows (one scale for both) over the free energy,
+/// side by side.
+void plot_helmholtz(const Landscape& l, const HelmholtzSplit& split, const std::string& stem);
 /// One panel of plot_free_energy_panels: a 2-D landscape with text labels.
 struct FreeEnergyPanel {
   const Landscape* landscape = nullptr;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "dynae/analysis/helmholtz.h"
 #include "dynae/analysis/landscape.h"
 #include "dynae/data/trajectory_set.h"
 #include "dynae/models/model.h"
@@ -19,7 +20,29 @@ struct ModelLandscape {
   Array force;      ///< (n, d) or (n, n, d) on the grid; empty without learned dynamics
   Array diffusion;  ///< same shape, when diffusion is learned; else empty
   std::vector<double> slice;  ///< latent mean: the value of coordinates not on the axes
+  /// A conservative force's own free energy U on the grid (kT, zero at its
+  /// minimum), the other coordinates at `slice`; empty for other models.
+  Array model_free_energy;
+  /// RMSE (kT) between model_free_energy and the histogram's over the bins
+  /// holding at least kFreeEnergyBinFraction of the frames (weight), after
+  /// the mean difference over those bins is removed; NaN when the landscape
+  /// does not show every latent coordinate (a projection is not a slice).
+  double free_energy_rmse = NAN;
+  int64_t free_energy_bins = 0;  ///< bins compared
+  static constexpr double kFreeEnergyBinFraction = 0.001;
+  /// Helmholtz split of the force on the landscape's pair of coordinates
+  /// (d >= 2, 2-D landscape), weighted by the histogram; empty otherwise.
+  bool has_helmholtz = false;
+  HelmholtzSplit helmholtz;
+  /// Rotational fraction for every pair of latent coordinates (i < j), each
+  /// on its own 2-D landscape (the chosen pair's is `helmholtz`).
+  struct PairFraction {
+    int64_t i, j;
+    double rotational_fraction;
+  };
+  std::vector<PairFraction> rotational_fractions;
   bool weighted = false;      ///< the frames' weights made the histogram (a reweighted biased run)
+  std::vector<double> weights;  ///< per frame, when weighted
 };
 
 /// Encodes `data` with `model` and builds the landscape, weighting the
@@ -30,7 +53,10 @@ ModelLandscape model_landscape(const Model& model, const TrajectorySet& data, co
 /// Writes into `dir` (created): axis_0.npy [axis_1.npy] (bin centres),
 /// free_energy.npy (kT, NaN = unvisited), counts.npy, basins.npy (-1 =
 /// unvisited), cluster_centers.npy (K, axes), states.csv, states_traj<i>.npy
-/// (int64 basin per frame), force.npy / diffusion.npy (when the model has them).
+/// (int64 basin per frame), force.npy / diffusion.npy (when the model has them);
+/// model_free_energy.npy and free_energy_comparison.csv (a conservative force);
+/// force_curl_free.npy, force_div_free.npy (n, n, 2) and helmholtz.csv (one
+/// row per coordinate pair, column rotational_fraction) when the split was made.
 void write_landscape(const std::string& dir, const ModelLandscape& m);
 
 /// Human-readable table of the basins: centre, F, population.

@@ -13,7 +13,8 @@ namespace dynae {
 
 /// What is exported: the encoder x -> z (the posterior mean for the VAEs),
 /// the decoder z -> x (flattened), the latent force field z -> f(z) (DynAE,
-/// SDE-VAE), or the free energy z -> U(z) (models with a conservative force).
+/// SDE-VAE), or the free energy z -> U(z), (N, 1) in kT up to a constant
+/// (DynAE with force_field = conservative).
 enum class ExportTarget { Encoder, Decoder, Force, FreeEnergy };
 
 /// "encoder", "decoder", "force" or "free-energy"; ConfigError otherwise.
@@ -29,7 +30,7 @@ struct ExportInfo {
 /// Writes the module to `path` (temporary file, then rename). It also holds
 /// the attributes `inputs`, `outputs`, `what` and `feature_names` for
 /// inspection. Throws ConfigError when the model has no such part (a TICA
-/// model has no force; no model has a free energy yet) and Error for networks
+/// model has no force; only a conservative force has a free energy) and Error for networks
 /// without a TorchScript form (convolutional ones).
 ExportInfo export_torchscript(const Model& model, ExportTarget target, const std::string& path);
 

@@ -31,6 +31,12 @@ class Model {
   /// Force f(z) of the learned latent dynamics at z (N, d) -> (N, d).
   /// DynAE and SDE-VAE only (see has_dynamics()); others throw Error.
   Array force(const Array& z) const;
+  /// The model's own free energy U(z) (N), in kT up to an additive constant:
+  /// the potential of a conservative force f = -grad U (force_field =
+  /// conservative), whose latent SDE has stationary density exp(-U). Throws
+  /// Error for other models (see has_potential()).
+  Array free_energy(const Array& z) const;
+  bool has_potential() const;
   /// Diagonal diffusion D(z) (N, d); ones when diffusion is not learned.
   Array diffusion(const Array& z) const;
 

@@ -29,6 +29,9 @@ struct ModelOptions {
   bool variational() const;
   /// DynAE and SDE-VAE: a learned force field of the latent dynamics.
   bool has_dynamics() const;
+  /// force_field = conservative and a model with Langevin latent dynamics
+  /// (DynAE): f = -grad U with U a scalar network. Other models ignore it.
+  bool conservative_force() const;
 
   /// Throws ConfigError naming the first out-of-range option and its value.
   void validate() const;

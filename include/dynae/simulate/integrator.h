@@ -1,6 +1,8 @@
 #pragma once
 // Overdamped Langevin integration: dx = -D grad V dt + sqrt(2 kT dt) L xi,
-// with a constant diffusion matrix D = L L^T (identity by default).
+// with a constant diffusion matrix D = L L^T (identity by default). A 2-D
+// system can be driven out of equilibrium by a rotation: the divergence-free
+// drift omega J (x - c), J (a, b) = (-b, a), added to -D grad V.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -33,6 +35,8 @@ struct LangevinOptions {
   std::vector<double> start;      ///< dim values (same start for every trajectory)
   std::vector<double> diffusion;  ///< empty (identity) or dim*dim row-major, symmetric positive definite
   int threads = 1;                ///< trajectories run in parallel over this many threads
+  double rotation = 0;            ///< omega of the drift omega J (x - c) (2-D only; 0 = none, at equilibrium)
+  std::vector<double> rotation_centre = {0, 0};  ///< c
 
   /// Throws ConfigError naming the first bad option (dt <= 0, kT < 0, ...).
   void validate(int64_t dim) const;
