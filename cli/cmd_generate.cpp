@@ -73,7 +73,12 @@ void run(const GenerateArgs& a) {
   }
   std::fprintf(stderr, "running the learned dynamics: %lld trajector%s x %lld steps\n",
                static_cast<long long>(a.trajectories), a.trajectories == 1 ? "y" : "ies", static_cast<long long>(a.steps));
-  const Array z = model.simulate_latent(Array({a.trajectories, d}, start), a.steps, a.seed);  // (steps+1, M, d)
+  double acceptance = NAN;
+  const Array z = model.simulate_latent(Array({a.trajectories, d}, start), a.steps, a.seed, &acceptance);  // (steps+1, M, d)
+  if (std::isfinite(acceptance)) {
+    std::fprintf(stderr, "conservative force: Metropolis-adjusted steps (stationary density exp(-U)), %.1f%% of the "
+                 "moves accepted\n", 100 * acceptance);
+  }
   make_directories(a.out);
   std::vector<Array> generated;
   std::vector<int64_t> lengths;

@@ -37,6 +37,9 @@ void run(const LandscapeArgs& a) {
                   "holding >= %.1f%% of the frames\n",
                   m.free_energy_rmse, static_cast<long long>(m.free_energy_bins),
                   100 * ModelLandscape::kFreeEnergyBinFraction);
+      std::printf("basin populations of exp(-U) (states.csv, model_population):");
+      for (double p : m.model_populations) std::printf(" %.4f", p);
+      std::printf("\n");
     } else {
       std::printf("model free energy U written on the grid (other coordinates at their mean); not compared: the "
                   "landscape shows a projection of the %lld-D latent\n",

@@ -421,6 +421,10 @@ TEST(Landscape, AConservativeForceBringsItsFreeEnergyAndNoRotationalPart) {
       EXPECT_EQ(*std::min_element(m.model_free_energy.data.begin(), m.model_free_energy.data.end()), 0.0);
       EXPECT_TRUE(std::isfinite(m.free_energy_rmse));
       EXPECT_GT(m.free_energy_bins, 50);
+      ASSERT_EQ(m.model_populations.size(), static_cast<size_t>(m.landscape.basins()));
+      double total = 0;
+      for (double p : m.model_populations) total += p;
+      EXPECT_NEAR(total, 1.0, 1e-12);
       // -grad U on the grid is a gradient field: nothing rotational
       EXPECT_LT(m.helmholtz.rotational_fraction, 0.01);
       // and U on the grid is the potential of the curl-free part, up to a constant
@@ -454,4 +458,61 @@ TEST(Landscape, AConservativeForceBringsItsFreeEnergyAndNoRotationalPart) {
   for (const auto& p : m3.rotational_fractions) EXPECT_LT(p.rotational_fraction, 0.01);
   EXPECT_TRUE(std::isnan(m3.free_energy_rmse));
   EXPECT_EQ(m3.model_free_energy.shape, (std::vector<int64_t>{32, 32}));
+}
+
+TEST(Generate, AConservativeForceSamplesExpMinusUExactlyWithLearnedDiffusionToo) {
+  // A 1-D well U made by hand in the potential net (two tanh steps), deep
+  // enough that no chain leaves it, and a random learned diffusion D(z).
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(11);
+  for (const bool learn_diffusion : {false, true}) {
+    SCOPED_TRACE(learn_diffusion ? "learned diffusion" : "unit diffusion");
+    const ModelOptions o =
+        ModelOptions().set_latent_dim(1).set_force_field("conservative").set_learn_diffusion(learn_diffusion);
+    auto impl = std::make_shared<Model::Impl>(o, std::vector<int64_t>{2}, std::vector<int64_t>{2}, gen);
+    {
+      torch::NoGradGuard no_grad;
+      const auto& layers = impl->prior->potential_net()->layers();
+      for (const auto& l : layers) {
+        l->weight.zero_();
+        l->bias.zero_();
+      }
+      // U ~ -10 (tanh(z / 2 + 2) - tanh(z / 2 - 2)): flat inside |z| < 4, walls ~19 kT high
+      layers[0]->weight[0][0] = 0.5;
+      layers[0]->bias[0] = 2;
+      layers[0]->weight[1][0] = 0.5;
+      layers[0]->bias[1] = -2;
+      layers[1]->weight[0][0] = 0.1;
+      layers[1]->weight[1][1] = 0.1;
+      layers[2]->weight[0][0] = -100;
+      layers[2]->weight[0][1] = 100;
+    }
+    impl->train(false);
+    const Model model(impl);
+    double acceptance = 0;
+    const Array z = model.simulate_latent(Array::zeros({100, 1}), 4000, 3, &acceptance);
+    EXPECT_GT(acceptance, 0.3);
+    EXPECT_LT(acceptance, 1.0);
+    // histogram of steps 500.. against exp(-U) on the same bins
+    const int64_t bins = 32;
+    const double lo = -8, hi = 8, width = (hi - lo) / bins;
+    std::vector<double> hist(bins, 0.0), expected(bins, 0.0);
+    double inside = 0;
+    for (int64_t t = 500 * 100; t < z.size(); ++t) {
+      const int64_t b = static_cast<int64_t>(std::floor((z.data[t] - lo) / width));
+      ASSERT_TRUE(b >= 0 && b < bins) << "a chain left the well: " << z.data[t];
+      hist[b] += 1;
+      inside += 1;
+    }
+    std::vector<double> grid;
+    for (int64_t k = 0; k < bins * 50; ++k) grid.push_back(lo + (static_cast<double>(k) + 0.5) * width / 50);
+    const Array u = model.free_energy(Array({static_cast<int64_t>(grid.size()), 1}, grid));
+    double mass = 0;
+    for (size_t k = 0; k < grid.size(); ++k) {
+      expected[k / 50] += std::exp(-u.data[k]);
+      mass += std::exp(-u.data[k]);
+    }
+    double worst = 0;
+    for (int64_t b = 0; b < bins; ++b) worst = std::max(worst, std::abs(hist[b] / inside - expected[b] / mass));
+    EXPECT_LT(worst, 0.01);
+  }
 }

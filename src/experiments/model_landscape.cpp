@@ -31,6 +31,15 @@ void compare_free_energies(const Model& model, const Array& points, ModelLandsca
       diff.push_back(m.model_free_energy.data[b] - l.free_energy.data[b]);
     }
   }
+  const std::vector<int64_t> basin = assign_basins(l, points);
+  m.model_populations.assign(static_cast<size_t>(l.basins()), 0.0);
+  double mass = 0;
+  for (size_t b = 0; b < basin.size(); ++b) {
+    const double p = std::exp(-m.model_free_energy.data[b]);
+    m.model_populations[static_cast<size_t>(basin[b])] += p;
+    mass += p;
+  }
+  for (double& p : m.model_populations) p /= mass;
   m.free_energy_bins = static_cast<int64_t>(diff.size());
   if (diff.empty()) return;
   double mean = 0, sq = 0;
@@ -177,11 +186,14 @@ void write_landscape(const std::string& dir, const ModelLandscape& m) {
   csv.precision(10);
   csv << "state";
   for (int64_t a = 0; a < l.dims(); ++a) csv << ",centre_z" << l.coordinates[a];
-  csv << ",free_energy_kT,population\n";
+  const bool model_column = !m.model_populations.empty();
+  csv << ",free_energy_kT,population" << (model_column ? ",model_population" : "") << "\n";
   for (int64_t k = 0; k < l.basins(); ++k) {
     csv << k;
     for (int64_t a = 0; a < l.dims(); ++a) csv << "," << l.centers.at(k, a);
-    csv << "," << l.basin_free_energy[k] << "," << l.populations[k] << "\n";
+    csv << "," << l.basin_free_energy[k] << "," << l.populations[k];
+    if (model_column) csv << "," << m.model_populations[k];
+    csv << "\n";
   }
   write_text_atomically(dir + "/states.csv", csv.str());
 }

@@ -1,6 +1,7 @@
 #include "dynae/models/model.h"
 
 #include <algorithm>
+#include <cmath>
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "data/tensor_convert.h"
@@ -234,7 +235,7 @@ Array Model::diffusion(const Array& z) const {
   return to_array(torch::exp(impl_->prior->log_diffusion(to_tensor(z))));
 }
 
-Array Model::simulate_latent(const Array& z0, int64_t steps, uint64_t seed) const {
+Array Model::simulate_latent(const Array& z0, int64_t steps, uint64_t seed, double* acceptance) const {
   require_dynamics(*impl_, "simulate_latent");
   check_latents(z0, impl_->options.latent_dim, "simulate_latent start");
   if (steps < 0) throw ConfigError("simulate_latent: steps must be >= 0, got " + std::to_string(steps));
@@ -245,11 +246,54 @@ Array Model::simulate_latent(const Array& z0, int64_t steps, uint64_t seed) cons
   torch::Tensor z = to_tensor(z0);
   out[0].copy_(z);
   const bool euler_unit_noise = model_kind(impl_->options.model).dynamics == LatentDynamics::EulerUnitNoise;
+  LangevinPriorImpl& prior = *impl_->prior;
+  // A conservative force: Metropolis-adjusted Langevin steps (each of the
+  // prior's substeps of 1/n), so that the chain's stationary density is
+  // exp(-U) exactly; unadjusted Euler steps are biased where U curves over a
+  // move. With a learned diffusion the proposal is the prior's own move,
+  // N(z + D f + div D, 2 D), and q is evaluated with D at its start.
+  const bool metropolis = !euler_unit_noise && prior.conservative();
+  const int64_t substeps = prior.substeps();
+  const double h = 1.0 / static_cast<double>(substeps);
+  struct Point {
+    torch::Tensor z, u, drift, diffusion;  // drift = h (D f + div D), diffusion = D
+  };
+  auto evaluate = [&](const torch::Tensor& at) {
+    Point p{at, prior.potential(at), {}, {}};
+    if (prior.learns_diffusion()) {
+      p.diffusion = torch::exp(prior.log_diffusion(at));
+      p.drift = h * (p.diffusion * prior.force(at) + prior.spurious_drift(at, /*create_graph=*/false));
+    } else {
+      p.diffusion = torch::ones_like(at);
+      p.drift = h * prior.force(at);
+    }
+    return p;
+  };
+  // log q(a | b) up to a constant
+  auto log_q = [&](const torch::Tensor& a, const Point& b) {
+    return -((a - b.z - b.drift).pow(2) / (4 * h * b.diffusion) + 0.5 * torch::log(b.diffusion)).sum(1);
+  };
+  Point here = metropolis ? evaluate(z) : Point{};
+  double accepted = 0;
   for (int64_t s = 1; s <= steps; ++s) {
     if (euler_unit_noise) {
-      z = z + impl_->prior->force(z) + torch::randn(z.sizes(), gen, z.options());
+      z = z + prior.force(z) + torch::randn(z.sizes(), gen, z.options());
+    } else if (metropolis) {
+      for (int64_t k = 0; k < substeps; ++k) {
+        const torch::Tensor proposal =
+            here.z + here.drift + torch::sqrt(2.0 * h * here.diffusion) * torch::randn(z.sizes(), gen, z.options());
+        const Point there = evaluate(proposal);
+        const torch::Tensor log_ratio = here.u - there.u + log_q(here.z, there) - log_q(proposal, here);
+        const torch::Tensor accept =
+            torch::log(torch::rand({z.size(0)}, gen, z.options())) < log_ratio;  // NaN proposals are refused
+        const torch::Tensor keep = accept.unsqueeze(1);
+        here = Point{torch::where(keep, there.z, here.z), torch::where(accept, there.u, here.u),
+                     torch::where(keep, there.drift, here.drift), torch::where(keep, there.diffusion, here.diffusion)};
+        accepted += accept.to(torch::kFloat64).mean().item<double>();
+      }
+      z = here.z;
     } else {
-      z = impl_->prior->sample(z, gen);
+      z = prior.sample(z, gen);
     }
     out[s].copy_(z);
     if (s % 1000 == 0 || s == steps) {
@@ -259,6 +303,7 @@ Array Model::simulate_latent(const Array& z0, int64_t steps, uint64_t seed) cons
       }
     }
   }
+  if (acceptance) *acceptance = metropolis && steps > 0 ? accepted / static_cast<double>(steps * substeps) : NAN;
   return to_array(out);
 }
 

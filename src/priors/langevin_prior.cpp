@@ -81,7 +81,14 @@ torch::Tensor LangevinPriorImpl::energy_score(const torch::Tensor& z0, const tor
 }
 
 torch::Tensor LangevinPriorImpl::transition_loss(const torch::Tensor& z0, const torch::Tensor& z1, at::Generator& gen) {
-  return substeps_ == 1 ? nll(z0, z1) : energy_score(z0, z1, gen);
+  torch::Tensor loss = substeps_ == 1 ? nll(z0, z1) : energy_score(z0, z1, gen);
+  if (potential_net_) loss = loss + score_matching(z0, gen);
+  return loss;
+}
+
+torch::Tensor LangevinPriorImpl::score_matching(const torch::Tensor& z, at::Generator& gen) {
+  const torch::Tensor eps = torch::randn(z.sizes(), gen, z.options());
+  return 0.25 * (kScoreSigma * force(z.detach() + kScoreSigma * eps) + eps).pow(2).sum(1);
 }
 
 torch::Tensor LangevinPriorImpl::sample(const torch::Tensor& z0, at::Generator& gen) {

@@ -50,9 +50,17 @@ class LangevinPriorImpl : public torch::nn::Module {
   /// are sampled. Differentiable in the force's weights.
   torch::Tensor energy_score(const torch::Tensor& z0, const torch::Tensor& z1, at::Generator& gen);
   /// The prior's fitting loss per pair (N): nll for one substep (the
-  /// reference), energy_score for more.
+  /// reference), energy_score for more; a conservative force adds
+  /// score_matching at z0 (its exp(-U) is the stationary density).
   torch::Tensor transition_loss(const torch::Tensor& z0, const torch::Tensor& z1, at::Generator& gen);
   static constexpr int64_t kScoreSamples = 2;
+  /// Denoising score matching of the latent density by a conservative force,
+  /// per row (N): 0.25 |sigma f(z + sigma eps) + eps|^2, eps ~ N(0, I) from
+  /// gen. Least when f is the score of the density smoothed by N(0, sigma^2),
+  /// i.e. when exp(-U) is that density: with unit diffusion the stationary
+  /// density of the SDE, so the conservative prior's loss adds it.
+  torch::Tensor score_matching(const torch::Tensor& z, at::Generator& gen);
+  static constexpr double kScoreSigma = 0.5;
   /// Transition negative log-likelihood per pair, constants dropped (N):
   ///   0.5 * sum_i [ log D_i + (z1 - z0 - D f - div D)_i^2 / (2 D_i) ]  at z0.
   /// Differentiable in the prior's weights; z0, z1 are treated as data.

@@ -29,6 +29,11 @@ struct ModelLandscape {
   /// does not show every latent coordinate (a projection is not a slice).
   double free_energy_rmse = NAN;
   int64_t free_energy_bins = 0;  ///< bins compared
+  /// Each basin's share of exp(-U) on the grid (every bin to the basin
+  /// assign_basins gives its centre): the populations the model's own
+  /// stationary density predicts, without sampling noise; empty unless
+  /// free_energy_rmse is.
+  std::vector<double> model_populations;
   static constexpr double kFreeEnergyBinFraction = 0.001;
   /// Helmholtz split of the force on the landscape's pair of coordinates
   /// (d >= 2, 2-D landscape), weighted by the histogram; empty otherwise.

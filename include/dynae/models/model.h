@@ -45,7 +45,12 @@ class Model {
   /// one step per lag, from each row of z0 (M, d) for `steps` steps, with
   /// noise from `seed`. Returns (steps + 1, M, d); row 0 is z0. Throws Error
   /// for models without dynamics and when the trajectory leaves the finite numbers.
-  Array simulate_latent(const Array& z0, int64_t steps, uint64_t seed) const;
+  /// A conservative force (force_field = conservative) takes Metropolis-adjusted
+  /// steps (MALA: that move proposed, accepted with probability
+  /// min(1, exp(U(z) - U(z')) q(z | z') / q(z' | z))), so the generated
+  /// stationary density is exp(-U) exactly; `acceptance` (if given) receives
+  /// the fraction of moves accepted (NaN for the other dynamics).
+  Array simulate_latent(const Array& z0, int64_t steps, uint64_t seed, double* acceptance = nullptr) const;
 
   /// The canonical model name: "dynae", "vae", "swae", "sdevae", "tae", "tica".
   const std::string& model_name() const;
