@@ -316,3 +316,30 @@ TEST(ConservativeForce, SampledMovesFollowMinusTheGradient) {
   EXPECT_LT((moves.mean(0) - f[0]).abs().max().item<double>(), 4 * std::sqrt(2.0 / 40000));
   EXPECT_NEAR(moves.var(0).mean().item<double>(), 2.0, 0.05);
 }
+
+TEST(ConservativeForce, StationaryLikelihoodIsNormalisedOnItsGrid) {
+  // U constant: exp(-U) / Z is uniform on the grid's box, so -log p is the
+  // log of its volume as the quadrature sees it, n^d cells of the spacing.
+  for (const int64_t d : {1, 2, 3}) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
+    LangevinPrior p(d, 8, false, 1, true);
+    {
+      torch::NoGradGuard no_grad;
+      for (auto& w : p->parameters()) w.zero_();
+      p->potential_net()->layers().back()->bias.fill_(1.7);
+    }
+    const torch::Tensor z = torch::randn({50, d}, gen, torch::kFloat32);
+    const torch::Tensor got = p->density_nll(z);
+    const int64_t n = d == 1 ? 256 : d == 2 ? 64 : 24;
+    double expected = 0;
+    for (int64_t i = 0; i < d; ++i) {
+      const double range = (z.select(1, i).max().item<double>() - z.select(1, i).min().item<double>()) +
+                           2 * LangevinPriorImpl::kDensityMargin;
+      expected += std::log(static_cast<double>(n) * range / static_cast<double>(n - 1));
+    }
+    EXPECT_NEAR(got.mean().item<double>(), expected, 1e-4) << "d = " << d;
+    EXPECT_LT((got - got.mean()).abs().max().item<double>(), 1e-5);
+  }
+  // quadrature only up to d = 3 (score matching beyond)
+  EXPECT_THROW(LangevinPrior(4, 8, false, 1, true)->density_nll(torch::zeros({3, 4})), Error);
+}

@@ -82,8 +82,33 @@ torch::Tensor LangevinPriorImpl::energy_score(const torch::Tensor& z0, const tor
 
 torch::Tensor LangevinPriorImpl::transition_loss(const torch::Tensor& z0, const torch::Tensor& z1, at::Generator& gen) {
   torch::Tensor loss = substeps_ == 1 ? nll(z0, z1) : energy_score(z0, z1, gen);
-  if (potential_net_) loss = loss + score_matching(z0, gen);
+  if (potential_net_) loss = loss + stationary_loss(z0, gen);
   return loss;
+}
+
+torch::Tensor LangevinPriorImpl::stationary_loss(const torch::Tensor& z, at::Generator& gen) {
+  return z.size(1) <= kMaxQuadratureDim ? density_nll(z) : score_matching(z, gen);
+}
+
+torch::Tensor LangevinPriorImpl::density_nll(const torch::Tensor& z) {
+  const int64_t d = z.size(1);
+  if (d > kMaxQuadratureDim) throw Error("density_nll: quadrature of exp(-U) needs d <= 3");
+  const int64_t per_axis = d == 1 ? 256 : d == 2 ? 64 : 24;
+  const torch::Tensor data = z.detach();
+  const torch::Tensor lo = std::get<0>(data.min(0)) - kDensityMargin, hi = std::get<0>(data.max(0)) + kDensityMargin;
+  std::vector<torch::Tensor> axes;
+  double log_volume = 0;
+  for (int64_t i = 0; i < d; ++i) {
+    const double a = lo[i].item<double>(), b = hi[i].item<double>();
+    axes.push_back(torch::linspace(a, b, per_axis, z.options()));
+    log_volume += std::log((b - a) / static_cast<double>(per_axis - 1));
+  }
+  const std::vector<torch::Tensor> mesh = torch::meshgrid(axes, "ij");
+  std::vector<torch::Tensor> columns;
+  for (const auto& m : mesh) columns.push_back(m.reshape({-1}));
+  const torch::Tensor grid = torch::stack(columns, 1);
+  const torch::Tensor log_z = torch::logsumexp(-potential(grid), 0) + log_volume;
+  return potential(data) + log_z;
 }
 
 torch::Tensor LangevinPriorImpl::score_matching(const torch::Tensor& z, at::Generator& gen) {

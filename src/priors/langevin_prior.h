@@ -51,16 +51,26 @@ class LangevinPriorImpl : public torch::nn::Module {
   torch::Tensor energy_score(const torch::Tensor& z0, const torch::Tensor& z1, at::Generator& gen);
   /// The prior's fitting loss per pair (N): nll for one substep (the
   /// reference), energy_score for more; a conservative force adds
-  /// score_matching at z0 (its exp(-U) is the stationary density).
+  /// stationary_loss at z0 (its exp(-U) is the stationary density).
   torch::Tensor transition_loss(const torch::Tensor& z0, const torch::Tensor& z1, at::Generator& gen);
   static constexpr int64_t kScoreSamples = 2;
-  /// Denoising score matching of the latent density by a conservative force,
-  /// per row (N): 0.25 |sigma f(z + sigma eps) + eps|^2, eps ~ N(0, I) from
-  /// gen. Least when f is the score of the density smoothed by N(0, sigma^2),
-  /// i.e. when exp(-U) is that density: with unit diffusion the stationary
-  /// density of the SDE, so the conservative prior's loss adds it.
+  /// A conservative force's second loss, per row (N): exp(-U) must be the
+  /// latent's stationary density (unit diffusion). density_nll for d <= 3,
+  /// else score_matching. The transition likelihood alone fits U only through
+  /// the moves: the depths of wells far apart are left to the few moves
+  /// across the barriers, and the populations of exp(-U) drift off.
+  torch::Tensor stationary_loss(const torch::Tensor& z, at::Generator& gen);
+  /// -log of exp(-U(z)) / Z at each row of z (N), Z by quadrature on a grid
+  /// over the rows' range plus kDensityMargin (256, 64, 24 points per axis for
+  /// d = 1, 2, 3): the stationary density's likelihood. d <= 3 only.
+  torch::Tensor density_nll(const torch::Tensor& z);
+  /// Denoising score matching, per row (N): 0.25 |sigma f(z + sigma eps) + eps|^2,
+  /// eps ~ N(0, I) from gen; least when f is the score of the density smoothed
+  /// by N(0, sigma^2). Blind to the relative weight of separated wells.
   torch::Tensor score_matching(const torch::Tensor& z, at::Generator& gen);
   static constexpr double kScoreSigma = 0.5;
+  static constexpr double kDensityMargin = 3.0;
+  static constexpr int64_t kMaxQuadratureDim = 3;
   /// Transition negative log-likelihood per pair, constants dropped (N):
   ///   0.5 * sum_i [ log D_i + (z1 - z0 - D f - div D)_i^2 / (2 D_i) ]  at z0.
   /// Differentiable in the prior's weights; z0, z1 are treated as data.
