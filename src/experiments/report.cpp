@@ -101,14 +101,36 @@ void write_landscape_section(std::ostream& html, const std::string& dir, const M
           "blank where no frame fell. Basins: steepest descent on the smoothed F, merged across barriers below "
        << options.min_barrier << " kT.</p>\n"
        << figure(dir, "free_energy", m.force.size() ? "Free energy with the learned force field" : "Free energy")
-       << "<table><tr><th>state</th><th>centre</th><th>F (kT)</th><th>population</th></tr>\n";
+       << "<table><tr><th>state</th><th>centre</th><th>F (kT)</th><th>population</th>"
+       << (m.model_populations.empty() ? "" : "<th>population of exp(-U)</th>") << "</tr>\n";
   for (int64_t k = 0; k < m.landscape.basins(); ++k) {
     html << "<tr><td>" << k << "</td><td>(" << fmt(m.landscape.centers.at(k, 0));
     if (m.landscape.dims() == 2) html << ", " << fmt(m.landscape.centers.at(k, 1));
     html << ")</td><td>" << fmt(m.landscape.basin_free_energy[k], "%.2f") << "</td><td>"
-         << fmt(m.landscape.populations[k], "%.4f") << "</td></tr>\n";
+         << fmt(m.landscape.populations[k], "%.4f") << "</td>";
+    if (!m.model_populations.empty()) html << "<td>" << fmt(m.model_populations[k], "%.4f") << "</td>";
+    html << "</tr>\n";
   }
   html << "</table>\n";
+  if (m.model_free_energy.size()) {
+    html << "<p>The force is conservative, f = -grad U: U is the model's own free energy (model_free_energy.npy)";
+    if (std::isfinite(m.free_energy_rmse)) {
+      html << "; RMSE against the histogram's F over the " << m.free_energy_bins
+           << " bins holding at least 0.1 % of the frames: <b>" << fmt(m.free_energy_rmse, "%.3f")
+           << " kT</b>; the last column above is each basin's share of exp(-U)";
+    }
+    html << ".</p>\n";
+  }
+  if (m.has_helmholtz) {
+    plot_helmholtz(m.landscape, m.helmholtz, dir + "/helmholtz");
+    html << "<h2>Is the learned dynamics at equilibrium? (Helmholtz split)</h2>\n<p>The force split into a curl-free "
+            "part -grad phi and a divergence-free part r (r . n = 0 on the grid's edge, the harmonic rest given to "
+            "the curl-free part). Rotational fraction, the density-weighted share of |f|^2 in r (0 at equilibrium):";
+    for (const auto& p : m.rotational_fractions) {
+      html << " z" << p.i << "-z" << p.j << " <b>" << fmt(p.rotational_fraction, "%.4f") << "</b>";
+    }
+    html << ".</p>\n" << figure(dir, "helmholtz", "Curl-free and divergence-free parts of the learned force");
+  }
 }
 
 /// One generated trajectory of the learned dynamics against the encoded one.
@@ -117,13 +139,18 @@ void write_dynamics_section(std::ostream& html, const std::string& dir, const Mo
   const int64_t steps = options.generate_steps > 0 ? options.generate_steps : m.latent.frames() - 1;
   const int64_t d = model.options().latent_dim;
   const Array start({1, d}, std::vector<double>(m.latent.data.begin(), m.latent.data.begin() + d));
-  Array generated = model.simulate_latent(start, steps, options.seed);
+  double acceptance = NAN;
+  Array generated = model.simulate_latent(start, steps, options.seed, &acceptance);
   generated.shape = {steps + 1, d};
   const DynamicsCheck check = compare_dynamics(m.landscape, m.latent, m.lengths, generated, {steps + 1});
   plot_generated_vs_encoded(m.landscape, check.reference_histogram, check.generated_histogram,
                             dir + "/generated_vs_encoded");
   html << "<h2>Learned dynamics</h2>\n<p>One trajectory of " << steps
-       << " steps of the model's own transition density, from the first frame's latent. Jensen-Shannon divergence "
+       << " steps of the model's own transition density, from the first frame's latent"
+       << (std::isfinite(acceptance) ? " (Metropolis-adjusted, so that its stationary density is exp(-U): " +
+                                           fmt(100 * acceptance, "%.1f") + " % of the moves accepted)"
+                                     : std::string())
+       << ". Jensen-Shannon divergence "
           "of the stationary histograms: <b>"
        << fmt(check.js_divergence, "%.4f") << "</b>.</p>\n"
        << figure(dir, "generated_vs_encoded", "Free energy along each axis, generated vs encoded")
