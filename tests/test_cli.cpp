@@ -183,13 +183,15 @@ TEST(Cli, LandscapeGenerateAndReportOnATrainedRun) {
   EXPECT_EQ(std::count(html.begin(), html.end(), '\n') > 20, true);
   size_t svgs = 0;
   for (size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++svgs;
-  EXPECT_EQ(svgs, 6u) << "latent vs truth, free energy, generated vs encoded, implied timescales, CK test, losses";
+  EXPECT_EQ(svgs, 7u)
+      << "latent vs truth, free energy, Helmholtz split, generated vs encoded, implied timescales, CK test, losses";
   for (const char* s : {"Latent against the ground truth", "Free energy and metastable states", "Learned dynamics",
-                        "Jensen-Shannon", "Kinetics", "Chapman-Kolmogorov test at lag", "VAMP-2 at lag", "Training",
+                        "Jensen-Shannon", "Kinetics", "Helmholtz split", "Rotational fraction", "Chapman-Kolmogorov test at lag", "VAMP-2 at lag", "Training",
                         "Configuration"}) {
     EXPECT_NE(html.find(s), std::string::npos) << s;
   }
   for (const char* f : {"free_energy.png", "losses.svg", "generated_vs_encoded.png", "latent_vs_truth.png",
+                        "helmholtz.png", "landscape/helmholtz.csv", "landscape/force_div_free.npy",
                         "landscape/free_energy.npy", "landscape/force.npy", "kinetics/its.csv", "kinetics/ck.png"}) {
     EXPECT_TRUE(test::file_exists(dir + "/run/report/" + f)) << f;
   }
@@ -309,4 +311,35 @@ TEST(Cli, ColvarTrainExportAndReuse) {
   EXPECT_NE(r.output.find("no column named 'phi' (available: time, d1, d2, opes.bias)"), std::string::npos) << r.output;
   r = run_cli("export -m " + dir + "/run/model.pt --what free-energy -o " + dir + "/u.pt", dir);
   EXPECT_EQ(r.code, 2) << r.output;
+}
+
+TEST(Cli, DrivenSystemsAndConservativeForcesAreCheckedAndReported) {
+  const std::string dir = test::scratch_dir("cli_driven");
+  Result r = run_cli("simulate --system double_well_2d --steps 20000 --stride 10 --rotation 1.5 --out-truth " + dir +
+                         "/t.npy",
+                     dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("driven: + 1.5 J (x - c)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("the drift's rotational fraction"), std::string::npos) << r.output;
+  r = run_cli("simulate --system double_well_1d --rotation 1 --out-truth " + dir + "/t1.npy", dir);
+  EXPECT_EQ(r.code, 2) << r.output;  // a configuration error
+  EXPECT_NE(r.output.find("--rotation drives 2-D systems only"), std::string::npos) << r.output;
+  r = run_cli("simulate --system double_well_2d --rotation 1 --rotation-centre 1 --out-truth " + dir + "/t2.npy", dir);
+  EXPECT_EQ(r.code, 2) << r.output;  // a configuration error
+  EXPECT_NE(r.output.find("--rotation-centre takes 2 values"), std::string::npos) << r.output;
+  r = run_cli("train -i " + dir + "/t.npy --force-field curl -o " + dir + "/bad", dir);
+  EXPECT_EQ(r.code, 2) << r.output;  // a configuration error
+  EXPECT_NE(r.output.find("expected free or conservative"), std::string::npos) << r.output;
+  // a conservative model: its free energy exported, a free one refused with the reason
+  r = run_cli("train -i " + dir + "/t.npy --force-field conservative --epochs 2 -o " + dir + "/run", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("trains on the LibTorch autograd path"), std::string::npos) << r.output;
+  r = run_cli("landscape -m " + dir + "/run/model.pt -i " + dir + "/t.npy -o " + dir + "/land", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("RMSE"), std::string::npos) << r.output;
+  EXPECT_TRUE(test::file_exists(dir + "/land/model_free_energy.npy"));
+  EXPECT_TRUE(test::file_exists(dir + "/land/helmholtz.csv"));
+  r = run_cli("export -m " + dir + "/run/model.pt --what free-energy -o " + dir + "/u.pt", dir);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(test::file_exists(dir + "/u.pt"));
 }
