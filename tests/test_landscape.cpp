@@ -516,3 +516,40 @@ TEST(Generate, AConservativeForceSamplesExpMinusUExactlyWithLearnedDiffusionToo)
     EXPECT_LT(worst, 0.01);
   }
 }
+
+TEST(Helmholtz, OnTheDataSupportAloneARotationTangentToItsEdgeComesBack) {
+  // f = -2 x + omega J x, weights exp(-|x|^2) inside the disc |x| < 1.5 and 0
+  // outside, the field outside garbage: the split on the support alone
+  // recovers omega J x (tangent to the disc's edge), fraction omega^2 / (4 + omega^2).
+  const int64_t n = 64;
+  std::vector<double> x, y;
+  for (int64_t i = 0; i < n; ++i) x.push_back(-2.0 + 4.0 * static_cast<double>(i) / (n - 1));
+  y = x;
+  const double omega = 1.5;
+  Array field = Array::zeros({n, n, 2}), w = Array::zeros({n, n});
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      const int64_t c = i * n + j;
+      const double r2 = x[i] * x[i] + y[j] * y[j];
+      const bool inside = r2 < 1.5 * 1.5;
+      w.data[c] = inside ? std::exp(-r2) : 0.0;
+      field.data[2 * c] = inside ? -2 * x[i] - omega * y[j] : 1e3 * std::sin(static_cast<double>(c));
+      field.data[2 * c + 1] = inside ? -2 * y[j] + omega * x[i] : 1e3 * std::cos(static_cast<double>(c));
+    }
+  }
+  const HelmholtzSplit h = helmholtz_split(x, y, field, w, /*support_only=*/true);
+  EXPECT_NEAR(h.rotational_fraction, omega * omega / (4 + omega * omega), 0.02);
+  EXPECT_TRUE(std::isnan(h.potential.data[0]));  // off the support
+  EXPECT_EQ(h.div_free.data[0], 0.0);
+  // without the rotation nothing rotational is left
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      const int64_t c = i * n + j;
+      if (w.data[c] > 0) {
+        field.data[2 * c] += omega * y[j];
+        field.data[2 * c + 1] -= omega * x[i];
+      }
+    }
+  }
+  EXPECT_LT(helmholtz_split(x, y, field, w, true).rotational_fraction, 0.005);
+}

@@ -19,7 +19,9 @@ constexpr int kMinDegree = 2, kMaxDegree = 8;
 struct Grid {
   int64_t nx, ny;
   double hx, hy;
+  const std::vector<char>* active;  ///< the cells the split is made on
   int64_t at(int64_t i, int64_t j) const { return i * ny + j; }
+  bool on(int64_t i, int64_t j) const { return (*active)[static_cast<size_t>(at(i, j))] != 0; }
 };
 
 double spacing(const std::vector<double>& axis, const char* name) {
@@ -40,13 +42,14 @@ double spacing(const std::vector<double>& axis, const char* name) {
 /// differences inside, one-sided at the edges.
 void strain(const Grid& g, const std::vector<double>& a, const std::vector<double>& b, std::vector<double>& out) {
   out.assign(static_cast<size_t>(3 * g.nx * g.ny), 0.0);
+  // differences within the active cells only
   auto dx = [&](const std::vector<double>& v, int64_t i, int64_t j) {
-    const int64_t lo = std::max<int64_t>(i - 1, 0), hi = std::min<int64_t>(i + 1, g.nx - 1);
-    return (v[g.at(hi, j)] - v[g.at(lo, j)]) / (static_cast<double>(hi - lo) * g.hx);
+    const int64_t lo = i > 0 && g.on(i - 1, j) ? i - 1 : i, hi = i + 1 < g.nx && g.on(i + 1, j) ? i + 1 : i;
+    return hi == lo ? 0.0 : (v[g.at(hi, j)] - v[g.at(lo, j)]) / (static_cast<double>(hi - lo) * g.hx);
   };
   auto dy = [&](const std::vector<double>& v, int64_t i, int64_t j) {
-    const int64_t lo = std::max<int64_t>(j - 1, 0), hi = std::min<int64_t>(j + 1, g.ny - 1);
-    return (v[g.at(i, hi)] - v[g.at(i, lo)]) / (static_cast<double>(hi - lo) * g.hy);
+    const int64_t lo = j > 0 && g.on(i, j - 1) ? j - 1 : j, hi = j + 1 < g.ny && g.on(i, j + 1) ? j + 1 : j;
+    return hi == lo ? 0.0 : (v[g.at(i, hi)] - v[g.at(i, lo)]) / (static_cast<double>(hi - lo) * g.hy);
   };
   for (int64_t i = 0; i < g.nx; ++i) {
     for (int64_t j = 0; j < g.ny; ++j) {
@@ -61,7 +64,7 @@ void strain(const Grid& g, const std::vector<double>& a, const std::vector<doubl
 }  // namespace
 
 HelmholtzSplit helmholtz_split(const std::vector<double>& x, const std::vector<double>& y, const Array& field,
-                               const Array& weights) {
+                               const Array& weights, bool support_only) {
   const int64_t nx = static_cast<int64_t>(x.size()), ny = static_cast<int64_t>(y.size());
   if (nx < 4 || ny < 4) throw DataError("Helmholtz split: the grid needs at least 4 x 4 points");
   if (field.shape != std::vector<int64_t>{nx, ny, 2}) {
@@ -71,8 +74,9 @@ HelmholtzSplit helmholtz_split(const std::vector<double>& x, const std::vector<d
   for (double v : field.data) {
     if (!std::isfinite(v)) throw DataError("Helmholtz split: the field holds a non-finite value");
   }
-  const Grid g{nx, ny, spacing(x, "first"), spacing(y, "second")};
   const int64_t cells = nx * ny;
+  std::vector<char> active(static_cast<size_t>(cells), 1);
+  const Grid g{nx, ny, spacing(x, "first"), spacing(y, "second"), &active};
   std::vector<double> w(static_cast<size_t>(cells), 1.0);
   if (weights.size()) {
     if (weights.shape != std::vector<int64_t>{nx, ny}) {
@@ -87,6 +91,9 @@ HelmholtzSplit helmholtz_split(const std::vector<double>& x, const std::vector<d
     wsum += v;
   }
   if (!(wsum > 0)) throw DataError("Helmholtz split: the weights sum to zero");
+  if (support_only) {
+    for (int64_t c = 0; c < cells; ++c) active[c] = w[c] > 0;
+  }
 
   std::vector<double> fx(static_cast<size_t>(cells)), fy(static_cast<size_t>(cells));
   for (int64_t c = 0; c < cells; ++c) {
@@ -107,14 +114,15 @@ HelmholtzSplit helmholtz_split(const std::vector<double>& x, const std::vector<d
   for (int64_t i = 0; i < nx; ++i) {
     for (int64_t j = 0; j < ny; ++j) {
       const int64_t c = g.at(i, j);
-      if (i + 1 < nx) {
+      if (!g.on(i, j)) continue;
+      if (i + 1 < nx && g.on(i + 1, j)) {
         const int64_t e = g.at(i + 1, j);
         const double flux = 0.5 * (fx[c] + fx[e]) / g.hx;
         div[c] += flux;
         div[e] -= flux;
         couple(c, e, ax);
       }
-      if (j + 1 < ny) {
+      if (j + 1 < ny && g.on(i, j + 1)) {
         const int64_t e = g.at(i, j + 1);
         const double flux = 0.5 * (fy[c] + fy[e]) / g.hy;
         div[c] += flux;
@@ -123,18 +131,17 @@ HelmholtzSplit helmholtz_split(const std::vector<double>& x, const std::vector<d
       }
     }
   }
-  // phi fixed at cell 0: drop its row and column (the system is then positive definite).
-  std::vector<Eigen::Triplet<double>> reduced;
-  for (const auto& t : entries) {
-    if (t.row() > 0 && t.col() > 0) reduced.emplace_back(t.row() - 1, t.col() - 1, t.value());
-  }
-  Eigen::SparseMatrix<double> A(cells - 1, cells - 1);
-  A.setFromTriplets(reduced.begin(), reduced.end());
+  // A tiny multiple of the identity makes the (per connected region
+  // singular) Neumann problem definite; each region's right-hand side sums to
+  // zero, so it only fixes phi's constant there.
+  const double shift = 1e-9 * (ax + ay);
+  for (int64_t c = 0; c < cells; ++c) entries.emplace_back(c, c, shift);
+  Eigen::SparseMatrix<double> A(cells, cells);
+  A.setFromTriplets(entries.begin(), entries.end());
   Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> solver(A);
   if (solver.info() != Eigen::Success) throw Error("Helmholtz split: the Poisson matrix did not factorise");
-  const Eigen::VectorXd reduced_phi = solver.solve(div.tail(cells - 1));
-  std::vector<double> phi(static_cast<size_t>(cells), 0.0);
-  for (int64_t c = 1; c < cells; ++c) phi[c] = reduced_phi[c - 1];
+  const Eigen::VectorXd solved = solver.solve(div);
+  std::vector<double> phi(solved.data(), solved.data() + cells);
 
   // Cell gradients of phi from the face gradients; at boundary faces the
   // gradient that makes r . n = 0 there.
@@ -142,10 +149,10 @@ HelmholtzSplit helmholtz_split(const std::vector<double>& x, const std::vector<d
   for (int64_t i = 0; i < nx; ++i) {
     for (int64_t j = 0; j < ny; ++j) {
       const int64_t c = g.at(i, j);
-      const double left = i > 0 ? (phi[c] - phi[g.at(i - 1, j)]) / g.hx : -fx[c];
-      const double right = i + 1 < nx ? (phi[g.at(i + 1, j)] - phi[c]) / g.hx : -fx[c];
-      const double down = j > 0 ? (phi[c] - phi[g.at(i, j - 1)]) / g.hy : -fy[c];
-      const double up = j + 1 < ny ? (phi[g.at(i, j + 1)] - phi[c]) / g.hy : -fy[c];
+      const double left = i > 0 && g.on(i - 1, j) ? (phi[c] - phi[g.at(i - 1, j)]) / g.hx : -fx[c];
+      const double right = i + 1 < nx && g.on(i + 1, j) ? (phi[g.at(i + 1, j)] - phi[c]) / g.hx : -fx[c];
+      const double down = j > 0 && g.on(i, j - 1) ? (phi[c] - phi[g.at(i, j - 1)]) / g.hy : -fy[c];
+      const double up = j + 1 < ny && g.on(i, j + 1) ? (phi[g.at(i, j + 1)] - phi[c]) / g.hy : -fy[c];
       rx[c] = fx[c] + 0.5 * (left + right);
       ry[c] = fy[c] + 0.5 * (down + up);
     }
@@ -198,7 +205,11 @@ HelmholtzSplit helmholtz_split(const std::vector<double>& x, const std::vector<d
       for (int k = 0; k < 3; ++k) M(3 * c + k, b) = std::sqrt(w[c]) * frob[k] * st[3 * c + k];
     }
   }
-  const Eigen::VectorXd coef = M.colPivHouseholderQr().solve(rhs);
+  // On a data-shaped support (support_only) the harmonic polynomials are
+  // nearly dependent and the fit amplifies cell-scale noise: r stays the
+  // Neumann projection there.
+  const Eigen::VectorXd coef =
+      support_only ? Eigen::VectorXd::Zero(basis) : Eigen::VectorXd(M.colPivHouseholderQr().solve(rhs));
   double mx = 0, my = 0;
   for (int64_t c = 0; c < cells; ++c) {
     for (int b = 0; b < basis; ++b) {
@@ -224,13 +235,17 @@ HelmholtzSplit helmholtz_split(const std::vector<double>& x, const std::vector<d
       ry[c] -= my;
       // -grad(phi - m . x) = f - r
       phi[c] -= mx * x[i] + my * y[j];
+      if (!g.on(i, j)) {  // off the support: all of f counted curl-free, phi undefined
+        rx[c] = ry[c] = 0;
+        phi[c] = NAN;
+      }
       out.div_free.data[2 * c] = rx[c];
       out.div_free.data[2 * c + 1] = ry[c];
       out.curl_free.data[2 * c] = fx[c] - rx[c];
       out.curl_free.data[2 * c + 1] = fy[c] - ry[c];
       rotational += w[c] * (rx[c] * rx[c] + ry[c] * ry[c]);
       total += w[c] * (fx[c] * fx[c] + fy[c] * fy[c]);
-      lowest = std::min(lowest, phi[c]);
+      if (g.on(i, j)) lowest = std::min(lowest, phi[c]);
     }
   }
   for (int64_t c = 0; c < cells; ++c) out.potential.data[c] = phi[c] - lowest;

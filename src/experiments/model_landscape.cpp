@@ -60,12 +60,45 @@ Array pair_components(const Array& force, int64_t i, int64_t j) {
   return out;
 }
 
+/// The field split on pair (i, j) of the landscape `lp`: for d = 2 the force
+/// at the bin centres; for d > 2 the mean force of the frames in each bin
+/// (the projected dynamics' drift: at equilibrium with unit diffusion, minus
+/// the gradient of the projected free energy; a slice through U is not),
+/// and the force at the bin centre, other coordinates at their mean, where
+/// no frame fell (those cells are left out of the split).
+Array pair_field(const Model& model, const ModelLandscape& m, const Landscape& lp, const Array& frame_force, int64_t i,
+                 int64_t j) {
+  const int64_t d = model.options().latent_dim;
+  Array centre_force = model.force(grid_points(lp, m.slice));
+  centre_force.shape = {lp.counts.shape[0], lp.counts.shape[1], d};
+  Array field = pair_components(centre_force, i, j);
+  if (d == 2) return field;
+  const std::vector<int64_t> bins = grid_bins(lp, m.latent);
+  std::vector<double> sum(static_cast<size_t>(field.size()), 0.0), weight(static_cast<size_t>(lp.counts.size()), 0.0);
+  for (size_t t = 0; t < bins.size(); ++t) {
+    if (bins[t] < 0) continue;
+    const double w = m.weights.empty() ? 1.0 : m.weights[t];
+    sum[2 * bins[t]] += w * frame_force.at(static_cast<int64_t>(t), i);
+    sum[2 * bins[t] + 1] += w * frame_force.at(static_cast<int64_t>(t), j);
+    weight[bins[t]] += w;
+  }
+  for (size_t b = 0; b < weight.size(); ++b) {
+    if (weight[b] > 0) {
+      field.data[2 * b] = sum[2 * b] / weight[b];
+      field.data[2 * b + 1] = sum[2 * b + 1] / weight[b];
+    }
+  }
+  return field;
+}
+
 /// Helmholtz split on the chosen pair, and the rotational fraction of every pair.
 void split_forces(const Model& model, const LandscapeOptions& options, ModelLandscape& m) {
   const int64_t d = model.options().latent_dim;
   const Landscape& l = m.landscape;
-  m.helmholtz = helmholtz_split(l.axes[0], l.axes[1], pair_components(m.force, l.coordinates[0], l.coordinates[1]),
-                                l.counts);
+  const Array frame_force = d > 2 ? model.force(m.latent) : Array();
+  m.helmholtz = helmholtz_split(l.axes[0], l.axes[1], pair_field(model, m, l, frame_force, l.coordinates[0],
+                                                                 l.coordinates[1]),
+                                l.counts, /*support_only=*/d > 2);
   m.has_helmholtz = true;
   for (int64_t i = 0; i < d; ++i) {
     for (int64_t j = i + 1; j < d; ++j) {
@@ -76,9 +109,8 @@ void split_forces(const Model& model, const LandscapeOptions& options, ModelLand
       LandscapeOptions pair = options;
       pair.coordinates = {i, j};
       const Landscape lp = compute_landscape(m.latent, pair, m.weights);
-      Array force = model.force(grid_points(lp, m.slice));
-      force.shape = {lp.counts.shape[0], lp.counts.shape[1], d};
-      const HelmholtzSplit h = helmholtz_split(lp.axes[0], lp.axes[1], pair_components(force, i, j), lp.counts);
+      const HelmholtzSplit h = helmholtz_split(lp.axes[0], lp.axes[1], pair_field(model, m, lp, frame_force, i, j),
+                                               lp.counts, /*support_only=*/true);
       m.rotational_fractions.push_back({i, j, h.rotational_fraction});
     }
   }

@@ -11,7 +11,7 @@
 //  1. phi solves the Poisson problem lap(phi) = -div f on the grid's cells
 //     (finite volumes, 5-point Laplacian) with r . n = 0 on the grid's
 //     boundary (Neumann: no rotational flow leaves the grid), by Eigen's
-//     sparse Cholesky (SimplicialLDLT) with phi fixed at one cell;
+//     sparse Cholesky (SimplicialLDLT; a 1e-9 diagonal shift fixes phi's constant);
 //  2. the harmonic part that this boundary condition leaves in r is moved to
 //     the curl-free part: among r + grad(h), h a harmonic polynomial of degree
 //     2..8 about the weights' centre, the one with the least weighted strain
@@ -41,8 +41,11 @@ struct HelmholtzSplit {
 /// nx, ny >= 4), weighting by `weights` (nx, ny), >= 0 with a positive sum
 /// (typically the stationary density's histogram; empty = uniform). Throws
 /// DataError for shapes that do not fit, non-finite values or bad weights.
+/// With `support_only` the split is made on the cells of positive weight
+/// alone (r . n = 0 on that region's edges; elsewhere r = 0 and the potential
+/// NaN): for fields known only where the data are (a projection's mean force).
 HelmholtzSplit helmholtz_split(const std::vector<double>& x, const std::vector<double>& y, const Array& field,
-                               const Array& weights = {});
+                               const Array& weights = {}, bool support_only = false);
 
 /// The rotational fraction of a simulated system's own drift
 /// -grad V + omega J (x - c) (2-D), split on a bins x bins grid over the

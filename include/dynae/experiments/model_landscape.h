@@ -37,6 +37,9 @@ struct ModelLandscape {
   static constexpr double kFreeEnergyBinFraction = 0.001;
   /// Helmholtz split of the force on the landscape's pair of coordinates
   /// (d >= 2, 2-D landscape), weighted by the histogram; empty otherwise.
+  /// For d > 2 the field split is the mean force of the frames in each bin
+  /// (the projected dynamics' drift), the force at the bin centre where no
+  /// frame fell.
   bool has_helmholtz = false;
   HelmholtzSplit helmholtz;
   /// Rotational fraction for every pair of latent coordinates (i < j), each
