@@ -78,6 +78,11 @@ void run(const GenerateArgs& a) {
   if (std::isfinite(acceptance)) {
     std::fprintf(stderr, "conservative force: Metropolis-adjusted steps (stationary density exp(-U)), %.1f%% of the "
                  "moves accepted\n", 100 * acceptance);
+    if (acceptance < 0.5) {
+      std::fprintf(stderr, "warning: fewer than half of the moves were accepted: U is steep over one move, so the "
+                   "stationary density is still exp(-U) but the generated kinetics are slowed (a model trained with "
+                   "prior_substeps > 1 moves in smaller steps)\n");
+    }
   }
   make_directories(a.out);
   std::vector<Array> generated;
