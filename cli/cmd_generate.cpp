@@ -64,7 +64,8 @@ void run(const GenerateArgs& a) {
     throw ConfigError("'" + a.model + "' is a " + model_display_name(model.model_name()) +
                       ", which has no learned latent dynamics to run (only DynAE and SDE-VAE)");
   }
-  const ModelLandscape m = model_landscape(model, load_trajectories(a.from, {}, ColumnSelection{model.feature_names(), ""}), a.options);
+  const ModelLandscape m = model_landscape(model, load_trajectories(a.from, {}, ColumnSelection{model.feature_names(), ""}), a.options,
+                                           /*helmholtz=*/false);
   const int64_t d = model.options().latent_dim;
   std::vector<double> start;
   for (int64_t i = 0; i < a.trajectories; ++i) {

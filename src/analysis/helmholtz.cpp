@@ -42,14 +42,13 @@ double spacing(const std::vector<double>& axis, const char* name) {
 /// differences inside, one-sided at the edges.
 void strain(const Grid& g, const std::vector<double>& a, const std::vector<double>& b, std::vector<double>& out) {
   out.assign(static_cast<size_t>(3 * g.nx * g.ny), 0.0);
-  // differences within the active cells only
   auto dx = [&](const std::vector<double>& v, int64_t i, int64_t j) {
-    const int64_t lo = i > 0 && g.on(i - 1, j) ? i - 1 : i, hi = i + 1 < g.nx && g.on(i + 1, j) ? i + 1 : i;
-    return hi == lo ? 0.0 : (v[g.at(hi, j)] - v[g.at(lo, j)]) / (static_cast<double>(hi - lo) * g.hx);
+    const int64_t lo = std::max<int64_t>(i - 1, 0), hi = std::min<int64_t>(i + 1, g.nx - 1);
+    return (v[g.at(hi, j)] - v[g.at(lo, j)]) / (static_cast<double>(hi - lo) * g.hx);
   };
   auto dy = [&](const std::vector<double>& v, int64_t i, int64_t j) {
-    const int64_t lo = j > 0 && g.on(i, j - 1) ? j - 1 : j, hi = j + 1 < g.ny && g.on(i, j + 1) ? j + 1 : j;
-    return hi == lo ? 0.0 : (v[g.at(i, hi)] - v[g.at(i, lo)]) / (static_cast<double>(hi - lo) * g.hy);
+    const int64_t lo = std::max<int64_t>(j - 1, 0), hi = std::min<int64_t>(j + 1, g.ny - 1);
+    return (v[g.at(i, hi)] - v[g.at(i, lo)]) / (static_cast<double>(hi - lo) * g.hy);
   };
   for (int64_t i = 0; i < g.nx; ++i) {
     for (int64_t j = 0; j < g.ny; ++j) {
@@ -57,6 +56,68 @@ void strain(const Grid& g, const std::vector<double>& a, const std::vector<doubl
       out[3 * c] = dx(a, i, j);
       out[3 * c + 1] = 0.5 * (dy(a, i, j) + dx(b, i, j));
       out[3 * c + 2] = dy(b, i, j);
+    }
+  }
+}
+
+/// Step 2 of the split (full grid only): the harmonic part the boundary
+/// condition left in r goes to the curl-free part, by the least weighted
+/// strain over harmonic polynomials about the weights' centre, scaled by the
+/// grid's half-extent. Updates r (rx, ry) and phi.
+void remove_harmonic_part(const Grid& g, const std::vector<double>& x, const std::vector<double>& y,
+                          const std::vector<double>& w, double wsum, std::vector<double>& rx, std::vector<double>& ry,
+                          std::vector<double>& phi) {
+  const int64_t nx = g.nx, ny = g.ny, cells = nx * ny;
+  double cx = 0, cy = 0;
+  for (int64_t i = 0; i < nx; ++i) {
+    for (int64_t j = 0; j < ny; ++j) {
+      cx += w[g.at(i, j)] * x[i];
+      cy += w[g.at(i, j)] * y[j];
+    }
+  }
+  cx /= wsum;
+  cy /= wsum;
+  const double s = 0.5 * std::max(x.back() - x.front(), y.back() - y.front());
+  const int basis = 2 * (kMaxDegree - kMinDegree + 1);
+  // per basis function: its value and gradient at every cell
+  std::vector<std::vector<double>> hv(basis, std::vector<double>(cells)), hx(basis, std::vector<double>(cells)),
+      hy(basis, std::vector<double>(cells));
+  for (int64_t i = 0; i < nx; ++i) {
+    for (int64_t j = 0; j < ny; ++j) {
+      const int64_t c = g.at(i, j);
+      const std::complex<double> z((x[i] - cx) / s, (y[j] - cy) / s);
+      for (int k = kMinDegree; k <= kMaxDegree; ++k) {
+        const std::complex<double> value = std::pow(z, k), dz = static_cast<double>(k) * std::pow(z, k - 1) / s;
+        const int b = 2 * (k - kMinDegree);
+        hv[b][c] = value.real();  // Re z^k: grad = (Re h', -Im h')
+        hx[b][c] = dz.real();
+        hy[b][c] = -dz.imag();
+        hv[b + 1][c] = value.imag();  // Im z^k: grad = (Im h', Re h')
+        hx[b + 1][c] = dz.imag();
+        hy[b + 1][c] = dz.real();
+      }
+    }
+  }
+  Eigen::MatrixXd M(3 * cells, basis);
+  Eigen::VectorXd rhs(3 * cells);
+  std::vector<double> st;
+  const double frob[3] = {1.0, std::sqrt(2.0), 1.0};
+  strain(g, rx, ry, st);
+  for (int64_t c = 0; c < cells; ++c) {
+    for (int k = 0; k < 3; ++k) rhs[3 * c + k] = -std::sqrt(w[c]) * frob[k] * st[3 * c + k];
+  }
+  for (int b = 0; b < basis; ++b) {
+    strain(g, hx[b], hy[b], st);
+    for (int64_t c = 0; c < cells; ++c) {
+      for (int k = 0; k < 3; ++k) M(3 * c + k, b) = std::sqrt(w[c]) * frob[k] * st[3 * c + k];
+    }
+  }
+  const Eigen::VectorXd coef = M.colPivHouseholderQr().solve(rhs);
+  for (int64_t c = 0; c < cells; ++c) {
+    for (int b = 0; b < basis; ++b) {
+      rx[c] += coef[b] * hx[b][c];
+      ry[c] += coef[b] * hy[b][c];
+      phi[c] += coef[b] * hv[b][c];
     }
   }
 }
@@ -158,65 +219,12 @@ HelmholtzSplit helmholtz_split(const std::vector<double>& x, const std::vector<d
     }
   }
 
-  // 2. The harmonic part the boundary condition left in r goes to the
-  // gradient: least weighted strain over harmonic polynomials about the
-  // weights' centre, scaled by the grid's half-extent.
-  double cx = 0, cy = 0;
-  for (int64_t i = 0; i < nx; ++i) {
-    for (int64_t j = 0; j < ny; ++j) {
-      cx += w[g.at(i, j)] * x[i];
-      cy += w[g.at(i, j)] * y[j];
-    }
-  }
-  cx /= wsum;
-  cy /= wsum;
-  const double s = 0.5 * std::max(x.back() - x.front(), y.back() - y.front());
-  const int basis = 2 * (kMaxDegree - kMinDegree + 1);
-  // per basis function: its value and gradient at every cell
-  std::vector<std::vector<double>> hv(basis, std::vector<double>(cells)), hx(basis, std::vector<double>(cells)),
-      hy(basis, std::vector<double>(cells));
-  for (int64_t i = 0; i < nx; ++i) {
-    for (int64_t j = 0; j < ny; ++j) {
-      const int64_t c = g.at(i, j);
-      const std::complex<double> z((x[i] - cx) / s, (y[j] - cy) / s);
-      for (int k = kMinDegree; k <= kMaxDegree; ++k) {
-        const std::complex<double> value = std::pow(z, k), dz = static_cast<double>(k) * std::pow(z, k - 1) / s;
-        const int b = 2 * (k - kMinDegree);
-        hv[b][c] = value.real();  // Re z^k: grad = (Re h', -Im h')
-        hx[b][c] = dz.real();
-        hy[b][c] = -dz.imag();
-        hv[b + 1][c] = value.imag();  // Im z^k: grad = (Im h', Re h')
-        hx[b + 1][c] = dz.imag();
-        hy[b + 1][c] = dz.real();
-      }
-    }
-  }
-  Eigen::MatrixXd M(3 * cells, basis);
-  Eigen::VectorXd rhs(3 * cells);
-  std::vector<double> st;
-  const double frob[3] = {1.0, std::sqrt(2.0), 1.0};
-  strain(g, rx, ry, st);
-  for (int64_t c = 0; c < cells; ++c) {
-    for (int k = 0; k < 3; ++k) rhs[3 * c + k] = -std::sqrt(w[c]) * frob[k] * st[3 * c + k];
-  }
-  for (int b = 0; b < basis; ++b) {
-    strain(g, hx[b], hy[b], st);
-    for (int64_t c = 0; c < cells; ++c) {
-      for (int k = 0; k < 3; ++k) M(3 * c + k, b) = std::sqrt(w[c]) * frob[k] * st[3 * c + k];
-    }
-  }
-  // On a data-shaped support (support_only) the harmonic polynomials are
-  // nearly dependent and the fit amplifies cell-scale noise: r stays the
-  // Neumann projection there.
-  const Eigen::VectorXd coef =
-      support_only ? Eigen::VectorXd::Zero(basis) : Eigen::VectorXd(M.colPivHouseholderQr().solve(rhs));
+  // 2. The harmonic part (on a data-shaped support (support_only) the
+  // harmonic polynomials are nearly dependent and the fit amplifies
+  // cell-scale noise: r stays the Neumann projection there).
+  if (!support_only) remove_harmonic_part(g, x, y, w, wsum, rx, ry, phi);
   double mx = 0, my = 0;
   for (int64_t c = 0; c < cells; ++c) {
-    for (int b = 0; b < basis; ++b) {
-      rx[c] += coef[b] * hx[b][c];
-      ry[c] += coef[b] * hy[b][c];
-      phi[c] += coef[b] * hv[b][c];
-    }
     mx += w[c] * rx[c];
     my += w[c] * ry[c];
   }

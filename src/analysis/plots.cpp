@@ -32,6 +32,42 @@ std::string num(double v) {
   return b;
 }
 
+/// A 2-D landscape's free energy as the gnuplot data block `name` (rows
+/// x y F); returns F's 98th percentile over the visited bins (NaN if none).
+double free_energy_block(std::ostream& data, const Landscape& l, const std::string& name) {
+  const int64_t n = static_cast<int64_t>(l.axes[0].size());
+  std::vector<double> fv;
+  data << name << " << EOD\n";
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      const double f = l.free_energy.data[i * n + j];
+      if (std::isfinite(f)) fv.push_back(f);
+      data << num(l.axes[0][i]) << " " << num(l.axes[1][j]) << " " << num(f) << "\n";
+    }
+  }
+  data << "EOD\n";
+  if (fv.empty()) return NAN;
+  std::sort(fv.begin(), fv.end());
+  return fv[static_cast<size_t>(0.98 * static_cast<double>(fv.size() - 1))];
+}
+
+/// The png or svg terminal for `panels` free-energy maps side by side, and
+/// their shared colour scale from 0 to fmax kT.
+std::string panels_header(const std::string& stem, size_t panels, bool png, double fmax) {
+  const int width = kFigureWidth * static_cast<int>(panels);
+  std::ostringstream b;
+  if (png) {
+    b << "set terminal pngcairo size " << width << "," << kFigureHeight << " font 'sans,11'\nset output '" << stem
+      << ".png'\n";
+  } else {
+    b << "set terminal svg size " << width << "," << kFigureHeight << " font 'sans,11' background '#ffffff'\n"
+      << "set output '" << stem << ".svg'\n";
+  }
+  b << "set multiplot layout 1," << panels << "\nset cblabel 'F (kT)'\nset cbrange [0:" << num(fmax)
+    << "]\nset palette defined (0 '#08306b', 0.35 '#4292c6', 0.65 '#c6dbef', 1 '#fff5eb') maxcolors 10\n";
+  return b.str();
+}
+
 }  // namespace
 
 void run_gnuplot(const std::string& script, const std::string& what) {
@@ -120,18 +156,8 @@ void plot_helmholtz(const Landscape& l, const HelmholtzSplit& split, const std::
   if (l.dims() != 2) throw Error("Helmholtz figure: the landscape is not 2-D");
   const int64_t n = static_cast<int64_t>(l.axes[0].size()), step = std::max<int64_t>(1, n / 16);
   std::ostringstream data;
-  std::vector<double> fv;
-  data << "$F << EOD\n";
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = 0; j < n; ++j) {
-      const double f = l.free_energy.data[i * n + j];
-      if (std::isfinite(f)) fv.push_back(f);
-      data << num(l.axes[0][i]) << " " << num(l.axes[1][j]) << " " << num(f) << "\n";
-    }
-  }
-  data << "EOD\n";
-  std::sort(fv.begin(), fv.end());
-  const double fmax = fv.empty() ? 1 : std::max(1.0, fv[static_cast<size_t>(0.98 * static_cast<double>(fv.size() - 1))]);
+  const double high = free_energy_block(data, l, "$F");
+  const double fmax = std::isfinite(high) ? std::max(1.0, high) : 1.0;
   // one arrow scale for both parts: the longest arrow of either spans 3 bins
   double longest = 0;
   for (const Array* part : {&split.curl_free, &split.div_free}) {
@@ -163,18 +189,9 @@ void plot_helmholtz(const Landscape& l, const HelmholtzSplit& split, const std::
   std::snprintf(fraction, sizeof fraction, "%.3g", split.rotational_fraction);
   const std::string titles[2] = {"Curl-free part -grad phi", std::string("Divergence-free part r (rotational fraction ") +
                                                                  fraction + ")"};
-  const int width = 2 * kFigureWidth;
   auto terminal_body = [&](bool png) {
     std::ostringstream b;
-    if (png) {
-      b << "set terminal pngcairo size " << width << "," << kFigureHeight << " font 'sans,11'\nset output '" << stem
-        << ".png'\n";
-    } else {
-      b << "set terminal svg size " << width << "," << kFigureHeight << " font 'sans,11' background '#ffffff'\n"
-        << "set output '" << stem << ".svg'\n";
-    }
-    b << "set multiplot layout 1,2\nset cblabel 'F (kT)'\nset cbrange [0:" << num(fmax)
-      << "]\nset palette defined (0 '#08306b', 0.35 '#4292c6', 0.65 '#c6dbef', 1 '#fff5eb') maxcolors 10\n";
+    b << panels_header(stem, 2, png, fmax);
     for (int p = 0; p < 2; ++p) {
       b << "set title '" << titles[p] << "'\nset xlabel 'latent z" << l.coordinates[0] << "'\nset ylabel 'latent z"
         << l.coordinates[1] << "'\nset xrange [" << num(l.lower[0]) << ":" << num(l.upper[0]) << "]\nset yrange ["
@@ -195,32 +212,12 @@ void plot_free_energy_panels(const std::vector<FreeEnergyPanel>& panels, const s
   for (size_t p = 0; p < panels.size(); ++p) {
     const Landscape& l = *panels[p].landscape;
     if (l.dims() != 2) throw Error("free-energy panels: panel " + std::to_string(p) + " is not 2-D");
-    const int64_t n = static_cast<int64_t>(l.axes[0].size());
-    data << "$F" << p << " << EOD\n";
-    std::vector<double> fv;
-    for (int64_t i = 0; i < n; ++i) {
-      for (int64_t j = 0; j < n; ++j) {
-        const double f = l.free_energy.data[i * n + j];
-        if (std::isfinite(f)) fv.push_back(f);
-        data << num(l.axes[0][i]) << " " << num(l.axes[1][j]) << " " << num(f) << "\n";
-      }
-    }
-    data << "EOD\n";
-    std::sort(fv.begin(), fv.end());
-    if (!fv.empty()) fmax = std::max(fmax, fv[static_cast<size_t>(0.98 * static_cast<double>(fv.size() - 1))]);
+    const double high = free_energy_block(data, l, "$F" + std::to_string(p));
+    if (std::isfinite(high)) fmax = std::max(fmax, high);
   }
-  const int width = kFigureWidth * static_cast<int>(panels.size());
   auto terminal_body = [&](bool png) {
     std::ostringstream b;
-    if (png) {
-      b << "set terminal pngcairo size " << width << "," << kFigureHeight << " font 'sans,11'\nset output '" << stem
-        << ".png'\n";
-    } else {
-      b << "set terminal svg size " << width << "," << kFigureHeight << " font 'sans,11' background '#ffffff'\n"
-        << "set output '" << stem << ".svg'\n";
-    }
-    b << "set multiplot layout 1," << panels.size() << "\nset cblabel 'F (kT)'\nset cbrange [0:" << num(fmax)
-      << "]\nset palette defined (0 '#08306b', 0.35 '#4292c6', 0.65 '#c6dbef', 1 '#fff5eb') maxcolors 10\n";
+    b << panels_header(stem, panels.size(), png, fmax);
     for (size_t p = 0; p < panels.size(); ++p) {
       const FreeEnergyPanel& panel = panels[p];
       const Landscape& l = *panel.landscape;

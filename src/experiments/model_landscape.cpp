@@ -118,7 +118,8 @@ void split_forces(const Model& model, const LandscapeOptions& options, ModelLand
 
 }  // namespace
 
-ModelLandscape model_landscape(const Model& model, const TrajectorySet& data, const LandscapeOptions& options) {
+ModelLandscape model_landscape(const Model& model, const TrajectorySet& data, const LandscapeOptions& options,
+                               bool helmholtz) {
   ModelLandscape m;
   const int64_t d = model.options().latent_dim;
   std::vector<Array> latents;
@@ -150,7 +151,7 @@ ModelLandscape model_landscape(const Model& model, const TrajectorySet& data, co
       m.diffusion.shape = shape;
     }
     if (model.has_potential()) compare_free_energies(model, pts, m);
-    if (d >= 2 && m.landscape.dims() == 2) split_forces(model, options, m);
+    if (helmholtz && d >= 2 && m.landscape.dims() == 2) split_forces(model, options, m);
   }
   return m;
 }

@@ -56,7 +56,10 @@ struct ModelLandscape {
 /// Encodes `data` with `model` and builds the landscape, weighting the
 /// frames by the data's weights when it has them. The force field is
 /// evaluated at the grid points, latent coordinates off the axes at their mean.
-ModelLandscape model_landscape(const Model& model, const TrajectorySet& data, const LandscapeOptions& options = {});
+/// `helmholtz` = false skips the force's Helmholtz splits (for callers that
+/// do not show them, such as generate).
+ModelLandscape model_landscape(const Model& model, const TrajectorySet& data, const LandscapeOptions& options = {},
+                               bool helmholtz = true);
 
 /// Writes into `dir` (created): axis_0.npy [axis_1.npy] (bin centres),
 /// free_energy.npy (kT, NaN = unvisited), counts.npy, basins.npy (-1 =
