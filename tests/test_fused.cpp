@@ -15,6 +15,7 @@
 #include "losses/sliced_wasserstein_kernel.h"
 #include "models/model_impl.h"
 #include "nn/fused_mlp.h"
+#include "cpu/small_gemm.h"
 #include "nn/mlp.h"
 #include "training/flat_adam.h"
 #include "data/frame_rows.h"
@@ -77,18 +78,33 @@ void check_mlp_against_autograd(const MlpOptions& opts, int64_t rows) {
   EXPECT_LT(max_abs_diff(grads.back(), 2 * params.back().grad()), 1e-4f);
 }
 
+/// Runs `check` with every kernel set this CPU runs (cpu/small_gemm.h).
+template <class F>
+void for_each_kernel_set(F&& check) {
+  const KernelIsa saved = kernel_isa();
+  for (KernelIsa isa : {KernelIsa::Baseline, KernelIsa::Avx2, KernelIsa::Avx512}) {
+    if (!kernel_isa_supported(isa)) continue;
+    SCOPED_TRACE(kernel_isa_name(isa));
+    set_kernel_isa(isa);
+    check();
+  }
+  set_kernel_isa(saved);
+}
+
 }  // namespace
 
-TEST(FusedMlp, ReLUEncoderMatchesAutograd) {  // wide input: every layer through BLAS
-  check_mlp_against_autograd(MlpOptions(7, 32, 2), 300);
+TEST(FusedMlp, ReLUEncoderMatchesAutograd) {  // wide input: every layer through the small-matrix kernels
+  for_each_kernel_set([] { check_mlp_against_autograd(MlpOptions(7, 32, 2), 300); });
 }
 
 TEST(FusedMlp, ThinInputDecoderMatchesAutograd) {  // 2-D input: the hand-written thin layers
-  check_mlp_against_autograd(MlpOptions(2, 32, 5), 129);
+  for_each_kernel_set([] { check_mlp_against_autograd(MlpOptions(2, 32, 5), 129); });
 }
 
 TEST(FusedMlp, TanhForceNetMatchesAutograd) {
-  check_mlp_against_autograd(MlpOptions(3, 16, 3).inner_layers(1).activation(Activation::Tanh), 64);
+  for_each_kernel_set([] { check_mlp_against_autograd(MlpOptions(3, 16, 3).inner_layers(1).activation(Activation::Tanh), 64); });
+  // A width that is no multiple of any vector width
+  for_each_kernel_set([] { check_mlp_against_autograd(MlpOptions(11, 37, 6).activation(Activation::Tanh), 203); });
 }
 
 TEST(FusedSlicedWasserstein, ValueAndGradientMatchAutograd) {

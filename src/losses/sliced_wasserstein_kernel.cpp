@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu/thread_team.h"
+
 namespace dynae {
 
 uint32_t float_order_key(float f) {
@@ -28,7 +30,7 @@ namespace {
 // Infinite values, a NaN as the first value, or n > 65536 take a comparison
 // sort in float_order_key order; any other NaN gets key 0, is sorted
 // somewhere and reaches the sum, which is then NaN (training stops clearly).
-void sort_column(const float* v, int64_t n, float* sorted, uint32_t* order, SlicedWassersteinScratch& s) {
+void sort_column(const float* v, int64_t n, float* sorted, uint32_t* order, SlicedWassersteinColumns& s) {
   // Range, over 8 independent lanes (one running min/max is a latency chain)
   float lo8[8], hi8[8];
   for (int k = 0; k < 8; ++k) lo8[k] = hi8[k] = v[0];
@@ -127,55 +129,111 @@ void project(const float* x, const float* w, int64_t n, int64_t d, int64_t L, fl
 }  // namespace
 
 double sliced_wasserstein_fused(const float* a, const float* b, const float* directions, int64_t n, int64_t d,
-                                int64_t L, float* grad_a, SlicedWassersteinScratch& s) {
+                                int64_t L, float* grad_a, SlicedWassersteinScratch& s, ThreadTeam* team) {
   const size_t nl = static_cast<size_t>(n * L);
+  const int members = team ? team->size() : 1;
   if (s.projected.size() < 2 * nl) s.projected.resize(2 * nl);
-  if (s.order.size() < static_cast<size_t>(n)) s.order.resize(static_cast<size_t>(n));
-  if (s.sorted_b.size() < static_cast<size_t>(n)) s.sorted_b.resize(static_cast<size_t>(n));
-  if (s.sorted_a.size() < static_cast<size_t>(n)) s.sorted_a.resize(static_cast<size_t>(n));
   if (grad_a && s.grad_proj.size() < nl) s.grad_proj.resize(nl);
+  if (s.totals.size() < static_cast<size_t>(L)) s.totals.resize(static_cast<size_t>(L));
+  if (static_cast<int>(s.members.size()) < members) s.members.resize(static_cast<size_t>(members));
+  for (int t = 0; t < members; ++t) {
+    SlicedWassersteinColumns& c = s.members[static_cast<size_t>(t)];
+    for (auto* v : {&c.sorted_a, &c.sorted_b, &c.grad_column}) {
+      if (v->size() < static_cast<size_t>(n)) v->resize(static_cast<size_t>(n));
+    }
+    if (c.order.size() < static_cast<size_t>(n)) c.order.resize(static_cast<size_t>(n));
+  }
   float* pa = s.projected.data();
   float* pb = pa + nl;
-  project(a, directions, n, d, L, pa);
-  project(b, directions, n, d, L, pb);
-  uint32_t* order = s.order.data();
   const double scale = 1.0 / static_cast<double>(n * L);
-  double total = 0.0;
-  float* sa = s.sorted_a.data();
-  float* sb = s.sorted_b.data();
-  for (int64_t l = 0; l < L; ++l) {
-    sort_column(pb + l * n, n, sb, nullptr, s);
-    sort_column(pa + l * n, n, sa, order, s);
-    float* gl = grad_a ? s.grad_proj.data() + l * n : nullptr;
-    // Sum of squares over 8 float lanes (vectorisable), added up in double
-    float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-      for (int k = 0; k < 8; ++k) {
-        const float diff = sa[j + k] - sb[j + k];
-        lanes[k] += diff * diff;
+  const float g_scale = static_cast<float>(2.0 * scale);
+
+  // Directions l0 .. l1 - 1: projections, sorts, sums of squares, dSWD/dp
+  auto directions_part = [&](int64_t l0, int64_t l1, SlicedWassersteinColumns& c) {
+    project(a, directions + l0 * d, n, d, l1 - l0, pa + l0 * n);
+    project(b, directions + l0 * d, n, d, l1 - l0, pb + l0 * n);
+    uint32_t* order = c.order.data();
+    float* sa = c.sorted_a.data();
+    float* sb = c.sorted_b.data();
+    for (int64_t l = l0; l < l1; ++l) {
+      sort_column(pb + l * n, n, sb, nullptr, c);
+      sort_column(pa + l * n, n, sa, order, c);
+      // Sum of squares over 8 float lanes (vectorisable), added up in double
+      float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t j = 0;
+      for (; j + 8 <= n; j += 8) {
+        for (int k = 0; k < 8; ++k) {
+          const float diff = sa[j + k] - sb[j + k];
+          lanes[k] += diff * diff;
+        }
+      }
+      for (; j < n; ++j) lanes[0] += (sa[j] - sb[j]) * (sa[j] - sb[j]);
+      double total = 0.0;
+      for (float v : lanes) total += v;
+      s.totals[static_cast<size_t>(l)] = total;
+      if (grad_a) {
+        float* gl = s.grad_proj.data() + l * n;
+        for (int64_t m = 0; m < n; ++m) gl[order[m]] = g_scale * (sa[m] - sb[m]);
       }
     }
-    for (; j < n; ++j) lanes[0] += (sa[j] - sb[j]) * (sa[j] - sb[j]);
-    for (float v : lanes) total += v;
-    if (gl) {
-      const float g_scale = static_cast<float>(2.0 * scale);
-      for (int64_t m = 0; m < n; ++m) gl[order[m]] = g_scale * (sa[m] - sb[m]);
-    }
+  };
+  // dSWD/da_ik = sum_l dSWD/dp_li w_lk, summed over the two halves of the
+  // directions apart and then added: with two members each half's sum stays
+  // on the core that made its dSWD/dp (moving those across costs more than
+  // the sum), and every team size adds the same numbers in the same order.
+  // part(i, k) = sum over l0 .. l1 - 1 for rows i0 .. i1 - 1, one contiguous
+  // column k at a time.
+  const int64_t half = L / 2;
+  if (grad_a && s.grad_halves.size() < static_cast<size_t>(2 * n * d)) {
+    s.grad_halves.resize(static_cast<size_t>(2 * n * d));
   }
-  if (grad_a) {  // dSWD/da_ik = sum_l dSWD/dp_li w_lk, one contiguous column k at a time
-    if (s.grad_column.size() < static_cast<size_t>(n)) s.grad_column.resize(static_cast<size_t>(n));
-    float* gk = s.grad_column.data();
+  float* halves[2] = {s.grad_halves.data(), s.grad_halves.data() + n * d};
+  auto gradient_part = [&](int64_t i0, int64_t i1, int64_t l0, int64_t l1, float* part,
+                           SlicedWassersteinColumns& c) {
+    float* gk = c.grad_column.data();
     for (int64_t k = 0; k < d; ++k) {
-      for (int64_t i = 0; i < n; ++i) gk[i] = 0.0f;
-      for (int64_t l = 0; l < L; ++l) {
+      for (int64_t i = i0; i < i1; ++i) gk[i] = 0.0f;
+      for (int64_t l = l0; l < l1; ++l) {
         const float w = directions[l * d + k];
         const float* gl = s.grad_proj.data() + l * n;
-        for (int64_t i = 0; i < n; ++i) gk[i] += gl[i] * w;
+        for (int64_t i = i0; i < i1; ++i) gk[i] += gl[i] * w;
       }
-      for (int64_t i = 0; i < n; ++i) grad_a[i * d + k] = gk[i];
+      for (int64_t i = i0; i < i1; ++i) part[i * d + k] = gk[i];
+    }
+  };
+  auto add_halves = [&](int64_t i0, int64_t i1) {
+    for (int64_t j = i0 * d; j < i1 * d; ++j) grad_a[j] = halves[0][j] + halves[1][j];
+  };
+  if (members == 1) {
+    directions_part(0, L, s.members[0]);
+    if (grad_a) {
+      gradient_part(0, n, 0, half, halves[0], s.members[0]);
+      gradient_part(0, n, half, L, halves[1], s.members[0]);
+      add_halves(0, n);
+    }
+  } else if (members == 2) {  // member t: directions and gradient of half t
+    team->run([&](int t) {
+      const auto [l0, l1] = team->share(L, t);
+      directions_part(l0, l1, s.members[static_cast<size_t>(t)]);
+      if (grad_a) gradient_part(0, n, l0, l1, halves[t], s.members[static_cast<size_t>(t)]);
+    });
+    if (grad_a) add_halves(0, n);
+  } else {
+    team->run([&](int t) {
+      const auto [l0, l1] = team->share(L, t);
+      directions_part(l0, l1, s.members[static_cast<size_t>(t)]);
+    });
+    if (grad_a) {
+      team->run([&](int t) {
+        const auto [i0, i1] = team->share(n, t);
+        gradient_part(i0, i1, 0, half, halves[0], s.members[static_cast<size_t>(t)]);
+        gradient_part(i0, i1, half, L, halves[1], s.members[static_cast<size_t>(t)]);
+        add_halves(i0, i1);
+      });
     }
   }
+  double total = 0.0;
+  for (int64_t l = 0; l < L; ++l) total += s.totals[static_cast<size_t>(l)];
   return total * scale;
 }
 

@@ -1,13 +1,14 @@
 #include "nn/fused_mlp.h"
 
 #include <Eigen/Core>
-#include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 #include "cpu/dispatch.h"
+#include "cpu/small_gemm.h"
+#include "cpu/thread_team.h"
 
 // The elementwise loops are compiled twice, for x86-64-v3 and the baseline
 // (DYNAE_CPU_CLONES, cpu/dispatch.h): about 25 % faster backward passes on
@@ -20,28 +21,19 @@ namespace {
 // are plain loops: a BLAS call costs more than their arithmetic.
 constexpr int64_t kThin = 4;
 
-// y (rows, out) = x (rows, in) W^T, without the bias (added with the activation)
-DYNAE_CPU_CLONES void dense_forward(const DenseLayer& l, const float* x, int64_t rows, float* y, std::vector<float>& wt) {
-  if (l.in <= kThin) {  // thin input
-    wt.resize(static_cast<size_t>(l.in * l.out));  // W^T, so that the inner loop is contiguous
-    for (int64_t o = 0; o < l.out; ++o) {
-      for (int64_t k = 0; k < l.in; ++k) wt[k * l.out + o] = l.weight[o * l.in + k];
+// y (rows, out) = x (rows, in) W^T, without the bias (added with the
+// activation); wt is W^T (in, out)
+DYNAE_CPU_CLONES void thin_forward(const DenseLayer& l, const float* x, int64_t rows, float* y, const float* wt) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * l.in;
+    float* yr = y + r * l.out;
+    for (int64_t o = 0; o < l.out; ++o) yr[o] = xr[0] * wt[o];
+    for (int64_t k = 1; k < l.in; ++k) {
+      const float xk = xr[k];
+      const float* w = wt + k * l.out;
+      for (int64_t o = 0; o < l.out; ++o) yr[o] += xk * w[o];
     }
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* xr = x + r * l.in;
-      float* yr = y + r * l.out;
-      for (int64_t o = 0; o < l.out; ++o) yr[o] = xr[0] * wt[o];
-      for (int64_t k = 1; k < l.in; ++k) {
-        const float xk = xr[k];
-        const float* w = wt.data() + k * l.out;
-        for (int64_t o = 0; o < l.out; ++o) yr[o] += xk * w[o];
-      }
-    }
-    return;
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(l.out),
-              static_cast<int>(l.in), 1.0f, x, static_cast<int>(l.in), l.weight, static_cast<int>(l.in), 0.0f, y,
-              static_cast<int>(l.out));
 }
 
 // gw (out, in) += ga (rows, out)^T x (rows, in) for a thin layer (in or out
@@ -122,73 +114,184 @@ DYNAE_CPU_CLONES void thin_input_grad(float* dx, const float* ga, const float* w
   }
 }
 
+// y (rows, n) = a (rows, K) b (n, K)^T for a thin n: each entry a dot
+// product over the wide side, summed in 8 lanes (vectorised) and the lanes
+// then added in order. A thin output's forward pass (b = W) and a thin
+// input's input gradient (b = W^T).
+DYNAE_CPU_CLONES void thin_dots(float* y, const float* a, const float* b, int64_t rows, int64_t n, int64_t K) {
+  for (int64_t r = 0; r < rows; ++r, y += n, a += K) {
+    for (int64_t j = 0; j < n; ++j) {
+      const float* w = b + j * K;
+      float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t k = 0;
+      for (; k + 8 <= K; k += 8) {
+        for (int m = 0; m < 8; ++m) lanes[m] += a[k + m] * w[k + m];
+      }
+      for (; k < K; ++k) lanes[0] += a[k] * w[k];
+      float sum = 0.0f;
+      for (float v : lanes) sum += v;
+      y[j] = sum;
+    }
+  }
+}
+
+void dense_forward(const DenseLayer& l, const float* x, int64_t rows, float* y, const float* wt) {
+  if (l.in <= kThin) {  // thin input: the inner loop runs over the outputs
+    thin_forward(l, x, rows, y, wt);
+  } else if (l.out <= kThin) {  // thin output: dot products over the inputs
+    thin_dots(y, x, l.weight, rows, l.out, l.in);
+  } else {
+    gemm_nn(rows, l.out, l.in, x, l.in, wt, l.out, y, l.out, false);
+  }
+}
+
 }  // namespace
 
 FusedMlp::FusedMlp(std::vector<DenseLayer> layers, Activation activation)
-    : layers_(std::move(layers)), activation_(activation), outputs_(layers_.size()) {
+    : layers_(std::move(layers)), activation_(activation) {
   if (layers_.empty()) throw std::invalid_argument("FusedMlp: no layers");
   for (size_t i = 1; i < layers_.size(); ++i) {
     if (layers_[i].in != layers_[i - 1].out) throw std::invalid_argument("FusedMlp: layer sizes do not chain");
+  }
+  const size_t n = layers_.size();
+  outputs_.resize(n);
+  wt_.resize(n);
+  grad_pre_.resize(n);
+  grad_in_.resize(n);
+  partial_w_.resize(n);
+  partial_b_.resize(n);
+}
+
+template <class F>
+void FusedMlp::for_chunks(int64_t chunks, F&& f) {
+  const int members = team_ ? team_->size() : 1;
+  if (static_cast<int64_t>(scratch_.size()) < members) scratch_.resize(static_cast<size_t>(members));
+  if (members == 1 || chunks == 1) {
+    f(int64_t{0}, chunks, scratch_[0]);
+    return;
+  }
+  team_->run([&](int t) {
+    const auto [c0, c1] = team_->share(chunks, t);
+    if (c0 < c1) f(c0, c1, scratch_[static_cast<size_t>(t)]);
+  });
+}
+
+void FusedMlp::forward_rows(int64_t r0, int64_t r1) {
+  const float* h = x_ + r0 * layers_.front().in;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const DenseLayer& l = layers_[i];
+    float* y = outputs_[i].data() + r0 * l.out;
+    dense_forward(l, h, r1 - r0, y, wt_[i].data());
+    bias_activation(y, l.bias, r1 - r0, l.out, i + 1 == layers_.size(), activation_);
+    h = y;
   }
 }
 
 const float* FusedMlp::forward(const float* x, int64_t rows) {
   x_ = x;
   rows_ = rows;
-  const float* h = x;
   for (size_t i = 0; i < layers_.size(); ++i) {
     const DenseLayer& l = layers_[i];
-    std::vector<float>& y = outputs_[i];
-    if (static_cast<int64_t>(y.size()) < rows * l.out) y.resize(static_cast<size_t>(rows * l.out));
-    dense_forward(l, h, rows, y.data(), wt_);
-    bias_activation(y.data(), l.bias, rows, l.out, i + 1 == layers_.size(), activation_);
-    h = y.data();
+    if (static_cast<int64_t>(outputs_[i].size()) < rows * l.out) outputs_[i].resize(static_cast<size_t>(rows * l.out));
+    std::vector<float>& wt = wt_[i];  // W^T, so that each output row is a sum of rows of W^T
+    wt.resize(static_cast<size_t>(l.in * l.out));
+    for (int64_t o = 0; o < l.out; ++o) {
+      for (int64_t k = 0; k < l.in; ++k) wt[k * l.out + o] = l.weight[o * l.in + k];
+    }
   }
-  return h;
+  const int64_t chunks = (rows + kRowChunk - 1) / kRowChunk;
+  // One chunk at a time, also within a member's share: every chunk is
+  // computed the same way whichever member has it (Eigen's vectorised tanh
+  // treats a range's unaligned ends apart)
+  for_chunks(chunks, [&](int64_t c0, int64_t c1, std::vector<float>&) {
+    for (int64_t c = c0; c < c1; ++c) forward_rows(c * kRowChunk, std::min(rows, (c + 1) * kRowChunk));
+  });
+  return outputs_.back().data();
+}
+
+void FusedMlp::backward_chunk(int64_t c, const float* grad_out, bool input_grad, std::vector<float>& scratch) {
+  const int64_t r0 = c * kRowChunk, rows = std::min(rows_, r0 + kRowChunk) - r0;
+  const float* g = grad_out + r0 * layers_.back().out;  // dL/d(output of layer ii), this chunk's rows
+  for (size_t ii = layers_.size(); ii-- > 0;) {
+    const DenseLayer& l = layers_[ii];
+    const float* in = (ii == 0 ? x_ : outputs_[ii - 1].data()) + r0 * l.in;
+    // dL/da = dL/dy * act'(a) (hidden layers)
+    const float* ga = g;
+    if (ii + 1 < layers_.size()) {
+      float* buf = grad_pre_[ii].data() + r0 * l.out;
+      activation_grad(buf, g, outputs_[ii].data() + r0 * l.out, rows * l.out, activation_);
+      ga = buf;
+    }
+    if (l.grad_bias) {  // this chunk's column sums
+      float* pb = partial_b_[ii].data() + c * l.out;
+      std::fill(pb, pb + l.out, 0.0f);
+      column_sums(pb, ga, rows, l.out);
+    }
+    if (l.grad_weight) {  // this chunk's ga^T in
+      float* pw = partial_w_[ii].data() + c * l.out * l.in;
+      if (l.in <= kThin || l.out <= kThin) {
+        std::fill(pw, pw + l.out * l.in, 0.0f);
+        scratch.resize(static_cast<size_t>(l.in * l.out));
+        thin_weight_grad(pw, ga, in, rows, l.in, l.out, scratch.data());
+      } else {
+        gemm_tn(l.out, l.in, rows, ga, l.out, in, l.in, pw, l.in, false);
+      }
+    }
+    if (ii == 0 && !input_grad) return;
+    // dL/d(input) = ga W
+    float* next = grad_in_[ii].data() + r0 * l.in;
+    if (l.out <= kThin) {  // thin output
+      thin_input_grad(next, ga, l.weight, rows, l.in, l.out);
+    } else if (l.in <= kThin) {  // thin input (the decoder's first layer)
+      thin_dots(next, ga, wt_[ii].data(), rows, l.in, l.out);
+    } else {
+      gemm_nn(rows, l.in, l.out, ga, l.out, l.weight, l.in, next, l.in, false);
+    }
+    g = next;
+  }
 }
 
 const float* FusedMlp::backward(const float* grad_out, bool input_grad) {
-  const int64_t rows = rows_;
-  const float* g = grad_out;  // dL/d(output of layer i), before its activation is undone
-  std::vector<float>* bufs[2] = {&grad_a_, &grad_b_};
-  int turn = 0;
-  for (size_t ii = layers_.size(); ii-- > 0;) {
-    const DenseLayer& l = layers_[ii];
-    const float* in = ii == 0 ? x_ : outputs_[ii - 1].data();
-    // dL/da = dL/dy * act'(a) (hidden layers), and dL/db += its column sums
-    const float* ga = g;
-    if (ii + 1 < layers_.size()) {
-      std::vector<float>& buf = *bufs[turn];
-      turn ^= 1;
-      if (static_cast<int64_t>(buf.size()) < rows * l.out) buf.resize(static_cast<size_t>(rows * l.out));
-      activation_grad(buf.data(), g, outputs_[ii].data(), rows * l.out, activation_);
-      ga = buf.data();
-    }
-    if (l.grad_bias) column_sums(l.grad_bias, ga, rows, l.out);
-    if (l.grad_weight && (l.in <= kThin || l.out <= kThin)) {
-      wt_.resize(static_cast<size_t>(l.in * l.out));
-      thin_weight_grad(l.grad_weight, ga, in, rows, l.in, l.out, wt_.data());
-    } else if (l.grad_weight) {  // dW += ga^T in
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(l.out), static_cast<int>(l.in),
-                  static_cast<int>(rows), 1.0f, ga, static_cast<int>(l.out), in, static_cast<int>(l.in), 1.0f,
-                  l.grad_weight, static_cast<int>(l.in));
-    }
-    if (ii == 0 && !input_grad) return nullptr;
-    // dL/d(input) = ga W
-    std::vector<float>& next = *bufs[turn];
-    turn ^= 1;
-    const int64_t n = rows * l.in;
-    if (static_cast<int64_t>(next.size()) < n) next.resize(static_cast<size_t>(n));
-    if (l.out <= kThin) {  // thin output
-      thin_input_grad(next.data(), ga, l.weight, rows, l.in, l.out);
-    } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows), static_cast<int>(l.in),
-                  static_cast<int>(l.out), 1.0f, ga, static_cast<int>(l.out), l.weight, static_cast<int>(l.in), 0.0f,
-                  next.data(), static_cast<int>(l.in));
-    }
-    g = next.data();
+  const int64_t rows = rows_, chunks = (rows + kRowChunk - 1) / kRowChunk;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const DenseLayer& l = layers_[i];
+    auto fit = [](std::vector<float>& v, int64_t n) {
+      if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
+    };
+    fit(grad_pre_[i], rows * l.out);
+    fit(grad_in_[i], rows * l.in);
+    if (l.grad_weight) fit(partial_w_[i], chunks * l.out * l.in);
+    if (l.grad_bias) fit(partial_b_[i], chunks * l.out);
   }
-  return g;
+  for_chunks(chunks, [&](int64_t c0, int64_t c1, std::vector<float>& scratch) {
+    for (int64_t c = c0; c < c1; ++c) backward_chunk(c, grad_out, input_grad, scratch);
+  });
+  // The chunks' sums, added in chunk order; each member adds up its share
+  // of every layer's elements
+  auto reduce = [&](int t, int members) {
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      const DenseLayer& l = layers_[i];
+      if (l.grad_weight) {
+        const int64_t n = l.out * l.in, b = n * t / members, e = n * (t + 1) / members;
+        for (int64_t c = 0; c < chunks; ++c) {
+          const float* pw = partial_w_[i].data() + c * n;
+          for (int64_t j = b; j < e; ++j) l.grad_weight[j] += pw[j];
+        }
+      }
+      if (l.grad_bias && t == 0) {
+        for (int64_t c = 0; c < chunks; ++c) {
+          const float* pb = partial_b_[i].data() + c * l.out;
+          for (int64_t j = 0; j < l.out; ++j) l.grad_bias[j] += pb[j];
+        }
+      }
+    }
+  };
+  if (!team_ || team_->size() == 1 || chunks == 1) {
+    reduce(0, 1);
+  } else {
+    team_->run([&](int t) { reduce(t, team_->size()); });
+  }
+  return input_grad ? grad_in_.front().data() : nullptr;
 }
 
 }  // namespace dynae

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "cpu/thread_team.h"
 #include "dynae/errors.h"
 
 namespace dynae {
@@ -50,17 +51,29 @@ void FlatAdam::step() {
   const float b1 = static_cast<float>(beta1_), b2 = static_cast<float>(beta2_);
   const float c1 = static_cast<float>(1.0 - beta1_), c2 = static_cast<float>(1.0 - beta2_);
   const float eps = static_cast<float>(eps_);
-  for (size_t s = 0; s < params_.size(); ++s) {
-    float* p = params_[s].data;
-    const int64_t off = offsets_[s];
-    const float* g = grad_.data() + off;
-    float* m = m_.data() + off;
-    float* v = v_.data() + off;
-    for (int64_t i = 0; i < params_[s].size; ++i) {
-      m[i] = m[i] * b1 + c1 * g[i];
-      v[i] = v[i] * b2 + c2 * g[i] * g[i];
-      p[i] -= step_size * m[i] / (std::sqrt(v[i]) * inv_sqrt_bc2 + eps);
+  // Elements [b, e) of the flat buffers, segment by segment
+  auto update = [&](int64_t b, int64_t e) {
+    for (size_t s = 0; s < params_.size(); ++s) {
+      const int64_t off = offsets_[s], lo = std::max(b, off), hi = std::min(e, off + params_[s].size);
+      float* p = params_[s].data;
+      const float* g = grad_.data();
+      float* m = m_.data();
+      float* v = v_.data();
+      for (int64_t i = lo; i < hi; ++i) {
+        m[i] = m[i] * b1 + c1 * g[i];
+        v[i] = v[i] * b2 + c2 * g[i] * g[i];
+        p[i - off] -= step_size * m[i] / (std::sqrt(v[i]) * inv_sqrt_bc2 + eps);
+      }
     }
+  };
+  const int64_t total = static_cast<int64_t>(grad_.size());
+  if (!team_ || team_->size() == 1 || total < 1024) {
+    update(0, total);
+  } else {
+    team_->run([&](int t) {
+      const auto [b, e] = team_->share(total, t);
+      update(b, e);
+    });
   }
 }
 

@@ -9,6 +9,8 @@
 
 namespace dynae {
 
+class ThreadTeam;
+
 class FlatAdam {
  public:
   /// A parameter buffer the optimizer updates in place (owned elsewhere).
@@ -25,6 +27,9 @@ class FlatAdam {
   void zero_grad();
   /// One Adam update of every segment from the flat gradient.
   void step();
+  /// Splits the update between `team`'s members (element-wise: the same
+  /// bits for any team size); nullptr: the calling thread alone.
+  void set_team(ThreadTeam* team) { team_ = team; }
   void set_learning_rate(double lr) { lr_ = lr; }
   double learning_rate() const { return lr_; }
   /// Forgets the moments and the step count (as a newly created optimizer).
@@ -46,6 +51,7 @@ class FlatAdam {
   std::vector<float> grad_, m_, v_;
   double lr_, beta1_, beta2_, eps_;
   int64_t steps_ = 0;
+  ThreadTeam* team_ = nullptr;
 };
 
 }  // namespace dynae

@@ -11,6 +11,7 @@
 // draws (prior noise, directions) come from the caller, so both paths consume
 // the generator identically.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "losses/sliced_wasserstein_kernel.h"
@@ -18,6 +19,8 @@
 #include "training/flat_adam.h"
 
 namespace dynae {
+
+class ThreadTeam;
 
 /// The loss terms of one minibatch, as the LibTorch path reports them.
 struct FusedLosses {
@@ -31,8 +34,14 @@ class FusedDynAEStep {
   /// `substeps` > 1: the prior's moves are that many Euler-Maruyama steps
   /// of 1/n per lag and the force is fitted by their energy score from
   /// `score_samples` simulated moves per pair (priors/langevin_prior.h).
+  /// `threads` > 1: the networks' row chunks, the sliced Wasserstein
+  /// distance's directions and Adam's elements are split between that many
+  /// threads (cpu/thread_team.h); the results are the same bits for any
+  /// number of threads.
   FusedDynAEStep(FusedMlp encoder, FusedMlp decoder, FusedMlp force, FlatAdam autoencoder, FlatAdam prior,
-                 int64_t substeps = 1, int64_t score_samples = 4);
+                 int64_t substeps = 1, int64_t score_samples = 4, int threads = 1);
+  ~FusedDynAEStep();
+  int threads() const;
 
   /// A minibatch of `batch` pairs: x (2 batch, in) holds the frames x_t in
   /// its first `batch` rows and x_{t+lag} in the rest, y (2 batch, out) their
@@ -87,6 +96,7 @@ class FusedDynAEStep {
   int64_t score_rows_ = 0;
   std::vector<float> moves_, prior_moves_, grad_moves_, grad_out_, grad_z_, residual_;
   SlicedWassersteinScratch swd_;
+  std::unique_ptr<ThreadTeam> team_;  // (on the heap: the networks keep its address)
 };
 
 }  // namespace dynae

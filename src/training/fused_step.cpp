@@ -9,6 +9,7 @@
 #include "data/frame_rows.h"
 #include "dynae/errors.h"
 #include "dynae/models/model_kind.h"
+#include "dynae/runtime.h"
 #include "losses/sliced_wasserstein.h"
 #include "models/model_impl.h"
 #include "nn/mlp.h"
@@ -74,7 +75,8 @@ std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model) {
   FusedMlp fused_force = fused(*force, prior_optimizer, 0);
   return std::make_unique<FusedDynAEStep>(std::move(fused_encoder), std::move(fused_decoder), std::move(fused_force),
                                           std::move(autoencoder_optimizer), std::move(prior_optimizer),
-                                          model.prior->substeps(), LangevinPriorImpl::kScoreSamples);
+                                          model.prior->substeps(), LangevinPriorImpl::kScoreSamples,
+                                          static_cast<int>(num_threads()));
 }
 
 torch::Tensor float_tensor(const std::vector<float>& v) {
@@ -163,9 +165,10 @@ class FusedStep : public TrainStep {
     return kernels_->prior_step(z0, z1, n, true, noise.defined() ? noise.data_ptr<float>() : nullptr);
   }
 
-  /// The kernels' products (512 x 32 x 32) lose to fork/join when OpenBLAS
-  /// threads them.
+  /// The kernels use no BLAS (cpu/small_gemm.h) and run on their own
+  /// thread team; OpenBLAS's pool stays idle at one thread.
   int blas_threads() const override { return 1; }
+  int torch_threads() const override { return 1; }
 
  private:
   /// The batch's rows x_t then x_{t+lag} (2 n rows) of `source` into `out`.

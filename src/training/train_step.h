@@ -72,6 +72,10 @@ class TrainStep {
 
   /// OpenBLAS threads while this step trains (0: leave the setting alone).
   virtual int blas_threads() const { return 0; }
+  /// LibTorch intra-op threads while this step trains (0: leave the setting
+  /// alone). A step with its own thread team asks for 1, so that LibTorch's
+  /// idle workers do not spin on the cores the team uses.
+  virtual int torch_threads() const { return 0; }
   /// The model's prior substeps changed (option prior_substeps = 0, chosen
   /// after the warm-up); a step that keeps its own copy follows.
   virtual void prior_substeps_changed(int64_t /*substeps*/) {}

@@ -27,6 +27,25 @@
 namespace dynae {
 namespace {
 
+/// Sets LibTorch's intra-op thread count for its lifetime and restores it
+/// after (n = 0: leaves it alone).
+class TorchThreadsGuard {
+ public:
+  explicit TorchThreadsGuard(int n) {
+    if (n <= 0 || n == torch::get_num_threads()) return;
+    previous_ = torch::get_num_threads();
+    torch::set_num_threads(n);
+  }
+  ~TorchThreadsGuard() {
+    if (previous_ > 0) torch::set_num_threads(previous_);
+  }
+  TorchThreadsGuard(const TorchThreadsGuard&) = delete;
+  TorchThreadsGuard& operator=(const TorchThreadsGuard&) = delete;
+
+ private:
+  int previous_ = 0;
+};
+
 using Clock = std::chrono::steady_clock;
 
 constexpr char kStateFormat[] = "dynae-training-state-v1";
@@ -110,6 +129,7 @@ class TrainingLoop {
     const auto t_start = Clock::now();
     step_ = make_step(StepContext{*model_, inputs_, targets_, generator_});
     const BlasThreadsGuard blas_threads(step_->blas_threads());
+    const TorchThreadsGuard torch_threads(step_->torch_threads());
     if (observer_ && options_.fused_kernels && options_.conservative_force()) {
       observer_->on_note("force_field = conservative: the fused kernels cover a free force only, so this run trains "
                          "on the LibTorch autograd path (the same loss, slower per epoch)");
