@@ -2,14 +2,19 @@
 // three-state data. Prints a readable summary and one machine-readable line
 // per figure: "BENCH <name> <value> <unit>".
 //
-//   dynae_bench                 all configurations below, each in its own process
+//   dynae_bench                 the kernels, then all configurations below, each in its own process
 //   dynae_bench --threads 1 --tile 1 [--epochs 6] [--fused 0]   one configuration
+//   dynae_bench --kernels       the small-matrix kernels alone
 //
-// Configurations: 1 thread and one thread per core on the data as it is, and
-// 1 thread on the trajectory tiled 10 times (cost growth with data size), all
-// on the fused kernels (the default); then 1 thread on the plain LibTorch
-// autograd path (fused_kernels = False) for comparison, its figures tagged
-// "_plain".
+// First the fused path's small-matrix kernels (cpu/small_gemm.h): which set
+// this CPU gets, and GFLOP/s of every set it runs and of the BLAS LibTorch
+// uses, on the step's products (512 x 32 x 32). Configurations: 1 thread,
+// one thread per core, and auto (threads = 0, the default) on the data as it
+// is; 1 thread and auto on the trajectory tiled 10 times (cost growth with data
+// size), all on the fused kernels (the default); 1 thread with OpenBLAS forced to
+// its generic kernels (OPENBLAS_CORETYPE=Prescott, tagged "_prescott": the
+// speed must not depend on what OpenBLAS knows of the CPU); then 1 thread on the
+// plain LibTorch autograd path (fused_kernels = False), tagged "_plain".
 // Each runs in a child process so that its peak resident memory is its own.
 //
 // Seconds per epoch is the median over the epochs after the warm-up epoch 0
@@ -18,6 +23,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <dlfcn.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -29,6 +36,7 @@
 #include "dynae/data/npy.h"
 #include "dynae/models/model.h"
 #include "dynae/runtime.h"
+#include "cpu/small_gemm.h"
 
 namespace {
 
@@ -48,6 +56,52 @@ void line(const std::string& name, double value, const char* unit) {
   std::printf("BENCH %s %.6g %s\n", name.c_str(), value, unit);
 }
 
+/// GFLOP/s of `product` (2 M N K flops a call), over about 0.3 s.
+template <class F>
+double gflops(int64_t M, int64_t N, int64_t K, F&& product) {
+  for (int i = 0; i < 200; ++i) product();
+  int64_t calls = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  double s = 0;
+  while (s < 0.3) {
+    for (int i = 0; i < 500; ++i) product();
+    calls += 500;
+    s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  return 2.0 * static_cast<double>(M * N * K * calls) / s / 1e9;
+}
+
+/// The kernels: the chosen set, each set's speed on the step's products, and
+/// the BLAS's (cblas_sgemm, looked up at run time: OpenBLAS under Debian).
+void kernel_report() {
+  using dynae::KernelIsa;
+  std::printf("small-matrix kernels chosen for this CPU: %s\n", dynae::kernel_isa_name(dynae::kernel_isa()));
+  const int64_t M = 512, N = 32, K = 32;
+  std::vector<float> a(static_cast<size_t>(M * K), 0.5f), b(static_cast<size_t>(K * N), 0.25f), c(static_cast<size_t>(M * N));
+  const KernelIsa chosen = dynae::kernel_isa();
+  for (KernelIsa isa : {KernelIsa::Baseline, KernelIsa::Avx2, KernelIsa::Avx512}) {
+    if (!dynae::kernel_isa_supported(isa)) continue;
+    dynae::set_kernel_isa(isa);
+    const std::string name = dynae::kernel_isa_name(isa);
+    // y = x W^T (forward, input gradients) and dW = g^T x (weight gradients)
+    line("kernel_gflops_" + name + "_nn_512x32x32", gflops(M, N, K, [&] {
+           dynae::gemm_nn(M, N, K, a.data(), K, b.data(), N, c.data(), N, false);
+         }), "GFLOP/s");
+    line("kernel_gflops_" + name + "_tn_32x32x512", gflops(N, K, M, [&] {
+           dynae::gemm_tn(N, K, M, a.data(), N, a.data(), K, c.data(), K, false);
+         }), "GFLOP/s");
+  }
+  dynae::set_kernel_isa(chosen);
+  using Sgemm = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+  if (auto* sgemm = reinterpret_cast<Sgemm>(::dlsym(RTLD_DEFAULT, "cblas_sgemm"))) {
+    const char* core = std::getenv("OPENBLAS_CORETYPE");
+    std::printf("BLAS cblas_sgemm (OPENBLAS_CORETYPE=%s):\n", core ? core : "(unset)");
+    line("blas_gflops_nn_512x32x32", gflops(M, N, K, [&] {
+           sgemm(101, 111, 111, M, N, K, 1.0f, a.data(), K, b.data(), N, 0.0f, c.data(), N);
+         }), "GFLOP/s");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -56,20 +110,31 @@ int main(int argc, char** argv) {
   int64_t epochs = 6, threads = -1, tile = 1;
   int fused = 1;
   app.add_option("--epochs", epochs, "epochs to run (epoch 0 is the warm-up)")->capture_default_str()->check(CLI::Range(2, 1000));
-  app.add_option("--threads", threads, "intra-op threads (0 = all cores)")->capture_default_str();
+  bool kernels_only = false;
+  app.add_option("--threads", threads, "threads (0 = auto, the default of dynae train)")->capture_default_str();
+  app.add_flag("--kernels", kernels_only, "the small-matrix kernels alone");
   app.add_option("--tile", tile, "repeat the trajectory this many times (data-size scaling)")->capture_default_str()->check(CLI::Range(1, 100));
   app.add_option("--fused", fused, "1: fused kernels (default), 0: the plain LibTorch path")->capture_default_str()->check(CLI::Range(0, 1));
   CLI11_PARSE(app, argc, argv);
 
-  if (threads < 0) {  // every configuration, one child process each
-    const std::vector<std::tuple<int64_t, int64_t, int>> configs = {{1, 1, 1}, {0, 1, 1}, {1, 10, 1}, {1, 1, 0}};
+  if (kernels_only) {
+    kernel_report();
+    return 0;
+  }
+  if (threads < 0) {  // the kernels, then every configuration, one child process each
+    kernel_report();
+    const int64_t cores = dynae::available_cores();
+    // threads, tile, fused, OpenBLAS forced to its generic kernels
+    const std::vector<std::tuple<int64_t, int64_t, int, bool>> configs = {
+        {1, 1, 1, false}, {cores, 1, 1, false}, {0, 1, 1, false}, {1, 10, 1, false},
+        {0, 10, 1, false}, {1, 1, 1, true}, {1, 1, 0, false}};
     char self[4096];
     const ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
     if (len <= 0) return 1;
     self[len] = '\0';
     int failures = 0;
-    for (const auto& [t, k, f] : configs) {
-      const std::string cmd = std::string(self) + " --epochs " + std::to_string(k > 1 ? std::min<int64_t>(epochs, 4) : epochs) +
+    for (const auto& [t, k, f, prescott] : configs) {
+      const std::string cmd = std::string(prescott ? "env OPENBLAS_CORETYPE=Prescott " : "") + self + " --epochs " + std::to_string(k > 1 ? std::min<int64_t>(epochs, 4) : epochs) +
                               " --threads " + std::to_string(t) + " --tile " + std::to_string(k) +
                               " --fused " + std::to_string(f);
       std::fflush(stdout);
@@ -113,11 +178,17 @@ int main(int argc, char** argv) {
   const dynae::Array z = model.encode(x);
   const double encode_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
 
-  std::printf("dynae benchmark: %lld frames (tile %lld), %lld epochs, %lld thread(s), %s path\n",
+  const int64_t batch = estimator.options().batch_size;
+  const char* core = std::getenv("OPENBLAS_CORETYPE");
+  const bool prescott = core && std::string(core) == "Prescott";
+  std::printf("dynae benchmark: %lld frames (tile %lld), %lld epochs, threads %s (LibTorch %lld, fused kernels %lld, %s), "
+              "%s path%s\n",
               static_cast<long long>(x.frames()), static_cast<long long>(tile), static_cast<long long>(epochs),
-              static_cast<long long>(dynae::num_threads()), fused ? "fused" : "plain LibTorch");
-  const std::string tag = "_threads" + std::to_string(dynae::num_threads()) + "_tile" + std::to_string(tile) +
-                          (fused ? "" : "_plain");
+              threads == 0 ? "auto" : std::to_string(threads).c_str(), static_cast<long long>(dynae::num_threads()),
+              static_cast<long long>(dynae::kernel_threads(batch)), dynae::kernel_isa_name(dynae::kernel_isa()),
+              fused ? "fused" : "plain LibTorch", prescott ? ", OPENBLAS_CORETYPE=Prescott" : "");
+  const std::string tag = "_threads" + (threads == 0 ? std::string("auto") : std::to_string(threads)) + "_tile" +
+                          std::to_string(tile) + (fused ? "" : "_plain") + (prescott ? "_prescott" : "");
   line("seconds_per_epoch_median" + tag, median(secs), "s");
   line("warmup_epoch_seconds" + tag, estimator.history()[0].seconds, "s");
   line("pairs_per_second" + tag, static_cast<double>(pairs) / sum, "pairs/s");

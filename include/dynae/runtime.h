@@ -4,12 +4,21 @@
 
 namespace dynae {
 
-/// Threads for LibTorch's intra-op pool and for OpenBLAS (0 = one per core).
-/// At the reference sizes (32-unit MLPs, batch 256) one thread is fastest:
-/// more threads cost more in fork/join than they save.
-/// Results are bit-identical for the same seed and the same thread count.
+/// Threads: n >= 1 sets LibTorch's intra-op pool, OpenBLAS and the fused
+/// training kernels' team (cpu/thread_team.h) to n. n = 0 is "auto", the
+/// fastest measured choice: LibTorch and OpenBLAS on one thread (at these
+/// network sizes more threads cost more in fork/join than they save: the
+/// plain path takes 2x longer on 2 threads), and the fused kernels on one
+/// thread per 128 pairs of the batch, at most one per core this process may
+/// use (kernel_threads). Results are bit-identical for the same seed and the
+/// same thread count; on the fused path, for any thread count.
 void set_num_threads(int64_t n);
+/// LibTorch's intra-op thread count.
 int64_t num_threads();
+/// The fused kernels' thread count for minibatches of `batch_size` pairs.
+int64_t kernel_threads(int64_t batch_size);
+/// The cores this process may run on (its CPU affinity: taskset, Slurm, cgroups).
+int64_t available_cores();
 
 /// Asks glibc's malloc to keep freed blocks of up to 32 MB for reuse instead
 /// of returning them to the system: each epoch allocates and frees arrays of

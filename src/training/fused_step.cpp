@@ -76,7 +76,7 @@ std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model) {
   return std::make_unique<FusedDynAEStep>(std::move(fused_encoder), std::move(fused_decoder), std::move(fused_force),
                                           std::move(autoencoder_optimizer), std::move(prior_optimizer),
                                           model.prior->substeps(), LangevinPriorImpl::kScoreSamples,
-                                          static_cast<int>(num_threads()));
+                                          static_cast<int>(kernel_threads(options.batch_size)));
 }
 
 torch::Tensor float_tensor(const std::vector<float>& v) {

@@ -1,7 +1,10 @@
 #include <dlfcn.h>
 #include <malloc.h>
 
+#include <sched.h>
+
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include <torch/torch.h>
@@ -11,11 +14,25 @@
 
 namespace dynae {
 
+namespace {
+std::atomic<int64_t> requested_threads{0};  // 0: auto (also when never set)
+}  // namespace
+
+int64_t available_cores() {
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+#endif
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 void set_num_threads(int64_t n) {
   if (n < 0 || n > 1024) {
-    throw ConfigError("threads = " + std::to_string(n) + " is invalid: expected 0 (one per core) to 1024");
+    throw ConfigError("threads = " + std::to_string(n) + " is invalid: expected 0 (auto) to 1024");
   }
-  const int threads = n > 0 ? static_cast<int>(n) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  requested_threads = n;
+  const int threads = n > 0 ? static_cast<int>(n) : 1;
   torch::set_num_threads(threads);
   // OpenBLAS keeps its own thread pool, which LibTorch does not size; left at
   // one thread per core its idle workers spin and cost ~15 % on one-thread
@@ -26,6 +43,12 @@ void set_num_threads(int64_t n) {
 }
 
 int64_t num_threads() { return torch::get_num_threads(); }
+
+int64_t kernel_threads(int64_t batch_size) {
+  const int64_t n = requested_threads;
+  if (n > 0) return n;
+  return std::max<int64_t>(1, std::min(available_cores(), batch_size / 128));
+}
 
 void keep_freed_memory() {
 #if defined(__GLIBC__)
