@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "cpu/small_gemm.h"
+#include "cpu/sort_words.h"
 #include "cpu/thread_team.h"
 #include "dynae/data/npy.h"
 #include "dynae/models/model.h"
@@ -276,4 +278,30 @@ TEST(SmallGemm, EveryKernelSetTrainsTheSameModelToRounding) {
     }
     EXPECT_LT(worst, 1e-3) << kernel_isa_name(supported_isas()[k]);
   }
+}
+
+TEST(SortWords, TheVectorNetworkSortsLikeStdSortForEverySize) {
+  IsaGuard guard;
+  std::mt19937 rng(7);
+  if (!kernel_isa_supported(KernelIsa::Avx512)) GTEST_SKIP() << "no AVX-512 on this CPU";
+  set_kernel_isa(KernelIsa::Avx512);
+  for (int64_t n = 2; n <= 256; ++n) {
+    for (int rep = 0; rep < 3; ++rep) {
+      // Distinct words as the sliced Wasserstein sort makes them: a 16-bit key (few
+      // values, so keys repeat) above the row
+      std::vector<uint32_t> w(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) w[static_cast<size_t>(i)] = ((rng() % (rep == 0 ? 5u : 65536u)) << 16) | static_cast<uint32_t>(i);
+      std::vector<uint32_t> expected = w;
+      std::sort(expected.begin(), expected.end());
+      ASSERT_TRUE(sort_small_words(w.data(), n)) << n;
+      ASSERT_EQ(w, expected) << "n = " << n;
+    }
+  }
+  std::vector<uint32_t> big(257, 1u), with_max = {3u, 0xFFFFFFFFu, 1u};
+  EXPECT_FALSE(sort_small_words(big.data(), 257));          // too long: the caller's radix sort
+  EXPECT_FALSE(sort_small_words(with_max.data(), 3));       // would tie with the padding
+  EXPECT_EQ(with_max, (std::vector<uint32_t>{3u, 0xFFFFFFFFu, 1u}));
+  set_kernel_isa(KernelIsa::Baseline);
+  std::vector<uint32_t> w = {2u, 1u};
+  EXPECT_FALSE(sort_small_words(w.data(), 2));  // other kernel sets: not applied
 }

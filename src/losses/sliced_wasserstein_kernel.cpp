@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu/sort_words.h"
 #include "cpu/thread_team.h"
 
 namespace dynae {
@@ -23,8 +24,10 @@ namespace {
 // std::sort at these sizes):
 //  1. each value is mapped to a 16-bit key by a monotone map of the range,
 //     fl((v - lo) * scale), packed above its row (n <= 65536);
-//  2. a two-pass (byte) LSD radix sort of those 32-bit words orders the keys
-//     stably;
+//  2. those 32-bit words (distinct: the row is in them) are sorted, which
+//     orders the keys stably: by a bitonic network in AVX-512 registers
+//     where the AVX-512 kernels are in use and n <= 256 (cpu/sort_words.h,
+//     ~2x faster), else by a two-pass (byte) LSD radix sort;
 //  3. one insertion pass over the exact values reorders the rare values that
 //     shared a key (almost never moves anything: predictable branches).
 // Infinite values, a NaN as the first value, or n > 65536 take a comparison
@@ -63,30 +66,36 @@ void sort_column(const float* v, int64_t n, float* sorted, uint32_t* order, Slic
     return;
   }
   const float scale = 65535.0f / (hi - lo);
-  uint32_t count[2][256];
-  std::memset(count, 0, sizeof count);
   for (int64_t i = 0; i < n; ++i) {  // fl(v - lo) and fl(. * scale) are monotone in v
     float t = (v[i] - lo) * scale;
     t = t > 0.0f ? t : 0.0f;  // (a NaN maps to 0 and reaches the sum, which is then NaN)
     t = t < 65535.0f ? t : 65535.0f;
     const uint32_t q = static_cast<uint32_t>(t);
     w[i] = (q << 16) | static_cast<uint32_t>(i);
-    ++count[0][q & 0xff];
-    ++count[1][q >> 8];
   }
-  uint32_t* src = w;
-  uint32_t* dst = w + n;
-  for (int pass = 0; pass < 2; ++pass) {
-    uint32_t* c = count[pass];
-    uint32_t sum = 0;
-    for (int b = 0; b < 256; ++b) {
-      const uint32_t k = c[b];
-      c[b] = sum;
-      sum += k;
+  // The words are distinct: a sorting network in vector registers where one
+  // applies (cpu/sort_words.h), else the radix sort; the same order either way
+  if (!sort_small_words(w, n)) {
+    uint32_t count[2][256];
+    std::memset(count, 0, sizeof count);
+    for (int64_t i = 0; i < n; ++i) {
+      ++count[0][(w[i] >> 16) & 0xff];
+      ++count[1][w[i] >> 24];
     }
-    const int shift = 16 + 8 * pass;
-    for (int64_t i = 0; i < n; ++i) dst[c[(src[i] >> shift) & 0xff]++] = src[i];
-    std::swap(src, dst);
+    uint32_t* src = w;
+    uint32_t* dst = w + n;
+    for (int pass = 0; pass < 2; ++pass) {
+      uint32_t* c = count[pass];
+      uint32_t sum = 0;
+      for (int b = 0; b < 256; ++b) {
+        const uint32_t k = c[b];
+        c[b] = sum;
+        sum += k;
+      }
+      const int shift = 16 + 8 * pass;
+      for (int64_t i = 0; i < n; ++i) dst[c[(src[i] >> shift) & 0xff]++] = src[i];
+      std::swap(src, dst);
+    }
   }
   // src == w again (two passes)
   for (int64_t j = 0; j < n; ++j) {
