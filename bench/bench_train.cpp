@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 #include <tuple>
 
 #include "dynae/training/estimator.h"
@@ -102,6 +103,28 @@ void kernel_report() {
   }
 }
 
+/// How much of a second core this process really gets (shared and virtual
+/// machines lend less than they show): the rate of a fixed arithmetic loop
+/// on two threads at once over its rate on one, per thread (1 = a full core).
+double parallel_capacity() {
+  auto work = [](double seconds) {
+    volatile double x = 1.0;
+    int64_t n = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < seconds) {
+      for (int i = 0; i < 10000; ++i) x = x * 1.0000001 + 1e-9;
+      ++n;
+    }
+    return static_cast<double>(n) / seconds;
+  };
+  const double alone = work(0.3);
+  double other = 0;
+  std::thread t([&] { other = work(0.3); });
+  const double mine = work(0.3);
+  t.join();
+  return 0.5 * (mine + other) / alone;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -123,6 +146,7 @@ int main(int argc, char** argv) {
   }
   if (threads < 0) {  // the kernels, then every configuration, one child process each
     kernel_report();
+    line("second_core_capacity", parallel_capacity(), "(1 = two full cores)");
     const int64_t cores = dynae::available_cores();
     // threads, tile, fused, OpenBLAS forced to its generic kernels
     const std::vector<std::tuple<int64_t, int64_t, int, bool>> configs = {

@@ -155,7 +155,6 @@ FusedMlp::FusedMlp(std::vector<DenseLayer> layers, Activation activation)
   }
   const size_t n = layers_.size();
   outputs_.resize(n);
-  wt_.resize(n);
   grad_pre_.resize(n);
   grad_in_.resize(n);
   partial_w_.resize(n);
@@ -165,23 +164,35 @@ FusedMlp::FusedMlp(std::vector<DenseLayer> layers, Activation activation)
 template <class F>
 void FusedMlp::for_chunks(int64_t chunks, F&& f) {
   const int members = team_ ? team_->size() : 1;
-  if (static_cast<int64_t>(scratch_.size()) < members) scratch_.resize(static_cast<size_t>(members));
+  if (static_cast<int64_t>(members_.size()) < members) members_.resize(static_cast<size_t>(members));
   if (members == 1 || chunks == 1) {
-    f(int64_t{0}, chunks, scratch_[0]);
+    f(int64_t{0}, chunks, members_[0]);
     return;
   }
   team_->run([&](int t) {
     const auto [c0, c1] = team_->share(chunks, t);
-    if (c0 < c1) f(c0, c1, scratch_[static_cast<size_t>(t)]);
+    if (c0 < c1) f(c0, c1, members_[static_cast<size_t>(t)]);
   });
 }
 
-void FusedMlp::forward_rows(int64_t r0, int64_t r1) {
+void FusedMlp::transpose_weights(Member& m) const {
+  m.wt.resize(layers_.size());
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const DenseLayer& l = layers_[i];
+    std::vector<float>& wt = m.wt[i];  // W^T, so that each output row is a sum of rows of W^T
+    wt.resize(static_cast<size_t>(l.in * l.out));
+    for (int64_t o = 0; o < l.out; ++o) {
+      for (int64_t k = 0; k < l.in; ++k) wt[k * l.out + o] = l.weight[o * l.in + k];
+    }
+  }
+}
+
+void FusedMlp::forward_rows(int64_t r0, int64_t r1, const Member& m) {
   const float* h = x_ + r0 * layers_.front().in;
   for (size_t i = 0; i < layers_.size(); ++i) {
     const DenseLayer& l = layers_[i];
     float* y = outputs_[i].data() + r0 * l.out;
-    dense_forward(l, h, r1 - r0, y, wt_[i].data());
+    dense_forward(l, h, r1 - r0, y, m.wt[i].data());
     bias_activation(y, l.bias, r1 - r0, l.out, i + 1 == layers_.size(), activation_);
     h = y;
   }
@@ -193,23 +204,20 @@ const float* FusedMlp::forward(const float* x, int64_t rows) {
   for (size_t i = 0; i < layers_.size(); ++i) {
     const DenseLayer& l = layers_[i];
     if (static_cast<int64_t>(outputs_[i].size()) < rows * l.out) outputs_[i].resize(static_cast<size_t>(rows * l.out));
-    std::vector<float>& wt = wt_[i];  // W^T, so that each output row is a sum of rows of W^T
-    wt.resize(static_cast<size_t>(l.in * l.out));
-    for (int64_t o = 0; o < l.out; ++o) {
-      for (int64_t k = 0; k < l.in; ++k) wt[k * l.out + o] = l.weight[o * l.in + k];
-    }
   }
   const int64_t chunks = (rows + kRowChunk - 1) / kRowChunk;
-  // One chunk at a time, also within a member's share: every chunk is
+  // Each member transposes the weights for itself (its copy stays in its
+  // core's cache), then runs its chunks one at a time: every chunk is
   // computed the same way whichever member has it (Eigen's vectorised tanh
   // treats a range's unaligned ends apart)
-  for_chunks(chunks, [&](int64_t c0, int64_t c1, std::vector<float>&) {
-    for (int64_t c = c0; c < c1; ++c) forward_rows(c * kRowChunk, std::min(rows, (c + 1) * kRowChunk));
+  for_chunks(chunks, [&](int64_t c0, int64_t c1, Member& m) {
+    transpose_weights(m);
+    for (int64_t c = c0; c < c1; ++c) forward_rows(c * kRowChunk, std::min(rows, (c + 1) * kRowChunk), m);
   });
   return outputs_.back().data();
 }
 
-void FusedMlp::backward_chunk(int64_t c, const float* grad_out, bool input_grad, std::vector<float>& scratch) {
+void FusedMlp::backward_chunk(int64_t c, const float* grad_out, bool input_grad, Member& m) {
   const int64_t r0 = c * kRowChunk, rows = std::min(rows_, r0 + kRowChunk) - r0;
   const float* g = grad_out + r0 * layers_.back().out;  // dL/d(output of layer ii), this chunk's rows
   for (size_t ii = layers_.size(); ii-- > 0;) {
@@ -231,8 +239,8 @@ void FusedMlp::backward_chunk(int64_t c, const float* grad_out, bool input_grad,
       float* pw = partial_w_[ii].data() + c * l.out * l.in;
       if (l.in <= kThin || l.out <= kThin) {
         std::fill(pw, pw + l.out * l.in, 0.0f);
-        scratch.resize(static_cast<size_t>(l.in * l.out));
-        thin_weight_grad(pw, ga, in, rows, l.in, l.out, scratch.data());
+        m.scratch.resize(static_cast<size_t>(l.in * l.out));
+        thin_weight_grad(pw, ga, in, rows, l.in, l.out, m.scratch.data());
       } else {
         gemm_tn(l.out, l.in, rows, ga, l.out, in, l.in, pw, l.in, false);
       }
@@ -243,7 +251,7 @@ void FusedMlp::backward_chunk(int64_t c, const float* grad_out, bool input_grad,
     if (l.out <= kThin) {  // thin output
       thin_input_grad(next, ga, l.weight, rows, l.in, l.out);
     } else if (l.in <= kThin) {  // thin input (the decoder's first layer)
-      thin_dots(next, ga, wt_[ii].data(), rows, l.in, l.out);
+      thin_dots(next, ga, m.wt[ii].data(), rows, l.in, l.out);  // (this member's forward transposed W)
     } else {
       gemm_nn(rows, l.in, l.out, ga, l.out, l.weight, l.in, next, l.in, false);
     }
@@ -263,8 +271,8 @@ const float* FusedMlp::backward(const float* grad_out, bool input_grad) {
     if (l.grad_weight) fit(partial_w_[i], chunks * l.out * l.in);
     if (l.grad_bias) fit(partial_b_[i], chunks * l.out);
   }
-  for_chunks(chunks, [&](int64_t c0, int64_t c1, std::vector<float>& scratch) {
-    for (int64_t c = c0; c < c1; ++c) backward_chunk(c, grad_out, input_grad, scratch);
+  for_chunks(chunks, [&](int64_t c0, int64_t c1, Member& m) {
+    for (int64_t c = c0; c < c1; ++c) backward_chunk(c, grad_out, input_grad, m);
   });
   // The chunks' sums, added in chunk order; each member adds up its share
   // of every layer's elements

@@ -60,8 +60,14 @@ class FusedMlp {
   const float* backward(const float* grad_out, bool input_grad);
 
  private:
-  void forward_rows(int64_t r0, int64_t r1);
-  void backward_chunk(int64_t c, const float* grad_out, bool input_grad, std::vector<float>& scratch);
+  /// What each team member keeps for itself.
+  struct Member {
+    std::vector<std::vector<float>> wt;  // per layer, W^T (in, out), from its last forward
+    std::vector<float> scratch;
+  };
+  void transpose_weights(Member& m) const;
+  void forward_rows(int64_t r0, int64_t r1, const Member& m);
+  void backward_chunk(int64_t c, const float* grad_out, bool input_grad, Member& m);
   template <class F>
   void for_chunks(int64_t chunks, F&& f);
 
@@ -71,12 +77,11 @@ class FusedMlp {
   const float* x_ = nullptr;
   int64_t rows_ = 0;
   std::vector<std::vector<float>> outputs_;     // per layer, after its activation
-  std::vector<std::vector<float>> wt_;          // per layer, W^T (in, out)
   std::vector<std::vector<float>> grad_pre_;    // per layer, dL/d(pre-activation) (rows, out)
   std::vector<std::vector<float>> grad_in_;     // per layer, dL/d(its input) (rows, in)
   std::vector<std::vector<float>> partial_w_;   // per layer, per chunk dL/dW (out, in)
   std::vector<std::vector<float>> partial_b_;   // per layer, per chunk dL/db (out)
-  std::vector<std::vector<float>> scratch_;     // per team member
+  std::vector<Member> members_;
 };
 
 }  // namespace dynae
