@@ -61,4 +61,17 @@ class BlasThreadsGuard {
   int previous_ = 0;
 };
 
+/// Sets LibTorch's intra-op thread count for its lifetime and restores it
+/// after (n = 0: leaves it alone).
+class TorchThreadsGuard {
+ public:
+  explicit TorchThreadsGuard(int n);
+  ~TorchThreadsGuard();
+  TorchThreadsGuard(const TorchThreadsGuard&) = delete;
+  TorchThreadsGuard& operator=(const TorchThreadsGuard&) = delete;
+
+ private:
+  int previous_ = 0;
+};
+
 }  // namespace dynae

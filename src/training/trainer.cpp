@@ -27,25 +27,6 @@
 namespace dynae {
 namespace {
 
-/// Sets LibTorch's intra-op thread count for its lifetime and restores it
-/// after (n = 0: leaves it alone).
-class TorchThreadsGuard {
- public:
-  explicit TorchThreadsGuard(int n) {
-    if (n <= 0 || n == torch::get_num_threads()) return;
-    previous_ = torch::get_num_threads();
-    torch::set_num_threads(n);
-  }
-  ~TorchThreadsGuard() {
-    if (previous_ > 0) torch::set_num_threads(previous_);
-  }
-  TorchThreadsGuard(const TorchThreadsGuard&) = delete;
-  TorchThreadsGuard& operator=(const TorchThreadsGuard&) = delete;
-
- private:
-  int previous_ = 0;
-};
-
 using Clock = std::chrono::steady_clock;
 
 constexpr char kStateFormat[] = "dynae-training-state-v1";

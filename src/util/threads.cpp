@@ -76,4 +76,14 @@ BlasThreadsGuard::~BlasThreadsGuard() {
   if (auto* set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(previous_);
 }
 
+TorchThreadsGuard::TorchThreadsGuard(int n) {
+  if (n <= 0 || n == torch::get_num_threads()) return;
+  previous_ = torch::get_num_threads();
+  torch::set_num_threads(n);
+}
+
+TorchThreadsGuard::~TorchThreadsGuard() {
+  if (previous_ > 0) torch::set_num_threads(previous_);
+}
+
 }  // namespace dynae
