@@ -104,15 +104,19 @@ void kernel_report() {
 }
 
 /// How much of a second core this process really gets (shared and virtual
-/// machines lend less than they show): the rate of a fixed arithmetic loop
-/// on two threads at once over its rate on one, per thread (1 = a full core).
+/// machines lend less than they show): the throughput of the chosen
+/// small-matrix kernel on two threads at once over its throughput on one,
+/// per thread (1 = a full core; a latency-bound loop would not see a core
+/// shared with another thread).
 double parallel_capacity() {
   auto work = [](double seconds) {
-    volatile double x = 1.0;
+    const int64_t M = 512, N = 32, K = 32;
+    std::vector<float> a(static_cast<size_t>(M * K), 0.5f), b(static_cast<size_t>(K * N), 0.25f),
+        c(static_cast<size_t>(M * N));
     int64_t n = 0;
     const auto t0 = std::chrono::steady_clock::now();
     while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < seconds) {
-      for (int i = 0; i < 10000; ++i) x = x * 1.0000001 + 1e-9;
+      for (int i = 0; i < 100; ++i) dynae::gemm_nn(M, N, K, a.data(), K, b.data(), N, c.data(), N, false);
       ++n;
     }
     return static_cast<double>(n) / seconds;

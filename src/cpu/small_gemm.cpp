@@ -52,17 +52,10 @@ std::atomic<int>& chosen() {
   static std::atomic<int> isa{static_cast<int>(initial_isa())};
   return isa;
 }
-
-
+// Every set's entry points (null where not built), indexed by KernelIsa
 const GemmKernels& active() {
-  static thread_local int isa = -1;
-  static thread_local GemmKernels k{nullptr, nullptr};
-  const int now = chosen().load(std::memory_order_relaxed);
-  if (now != isa) {
-    k = kernels_of(static_cast<KernelIsa>(now));
-    isa = now;
-  }
-  return k;
+  static const GemmKernels table[3] = {gemm_kernels_baseline(), gemm_kernels_avx2(), gemm_kernels_avx512()};
+  return table[chosen().load(std::memory_order_relaxed)];
 }
 
 }  // namespace

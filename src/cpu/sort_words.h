@@ -12,8 +12,7 @@ namespace dynae {
 
 /// Sorts w[0 .. n) ascending in place and returns true when a vector network
 /// applies here (the AVX-512 kernels are in use, cpu/small_gemm.h, and
-/// 2 <= n <= 256, every word below 0xFFFFFFFF); otherwise returns false and
-/// leaves w alone.
+/// 2 <= n <= 256); otherwise returns false and leaves w alone.
 bool sort_small_words(uint32_t* w, int64_t n);
 
 /// The AVX-512 network (internal to the dispatch; false when not built).

@@ -87,9 +87,8 @@ void sort_registers(uint32_t* w, int64_t n) {
 namespace dynae {
 
 bool sort_words_avx512(uint32_t* w, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    if (w[i] == 0xFFFFFFFFu) return false;  // would tie with the padding
-  }
+  // (A word 0xFFFFFFFF ties with the padding, and equal words are the same
+  // bits: the first n of the sorted P are still w sorted.)
   if (n <= 16) {
     sort_registers<1>(w, n);
   } else if (n <= 32) {

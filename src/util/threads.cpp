@@ -16,6 +16,17 @@ namespace dynae {
 
 namespace {
 std::atomic<int64_t> requested_threads{0};  // 0: auto (also when never set)
+
+/// OpenBLAS's thread-count functions, looked up once (null with another BLAS).
+struct OpenBlasThreads {
+  int (*get)() = nullptr;
+  void (*set)(int) = nullptr;
+};
+const OpenBlasThreads& openblas() {
+  static const OpenBlasThreads f{reinterpret_cast<int (*)()>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads")),
+                                 reinterpret_cast<void (*)(int)>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))};
+  return f;
+}
 }  // namespace
 
 int64_t available_cores() {
@@ -38,8 +49,7 @@ void set_num_threads(int64_t n) {
   // one thread per core its idle workers spin and cost ~15 % on one-thread
   // runs. Debian's libblas.so.3 (OpenBLAS) links libopenblas.so.0, which
   // exports this setter; with another BLAS the symbol is absent and nothing happens.
-  using SetThreads = void (*)(int);
-  if (auto* set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+  if (auto* set = openblas().set) set(threads);
 }
 
 int64_t num_threads() { return torch::get_num_threads(); }
@@ -57,23 +67,16 @@ void keep_freed_memory() {
 #endif
 }
 
-namespace {
-using GetThreads = int (*)();
-using SetThreads = void (*)(int);
-}  // namespace
-
 BlasThreadsGuard::BlasThreadsGuard(int n) {
-  auto* get = reinterpret_cast<GetThreads>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-  auto* set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (n <= 0 || !get || !set) return;
-  previous_ = get();
-  if (previous_ != n) set(n);
+  const OpenBlasThreads& f = openblas();
+  if (n <= 0 || !f.get || !f.set) return;
+  previous_ = f.get();
+  if (previous_ != n) f.set(n);
   else previous_ = 0;
 }
 
 BlasThreadsGuard::~BlasThreadsGuard() {
-  if (previous_ <= 0) return;
-  if (auto* set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(previous_);
+  if (previous_ > 0 && openblas().set) openblas().set(previous_);
 }
 
 TorchThreadsGuard::TorchThreadsGuard(int n) {
