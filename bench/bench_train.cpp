@@ -5,6 +5,7 @@
 //   dynae_bench                 the kernels, then all configurations below, each in its own process
 //   dynae_bench --threads 1 --tile 1 [--epochs 6] [--fused 0]   one configuration
 //   dynae_bench --kernels       the small-matrix kernels alone
+//   dynae_bench --threads 1 --ranks 2 --rank R --port P   one rank of a data-parallel configuration
 //
 // First the fused path's small-matrix kernels (cpu/small_gemm.h): which set
 // this CPU gets, and GFLOP/s of every set it runs and of the BLAS LibTorch
@@ -14,7 +15,10 @@
 // size), all on the fused kernels (the default); 1 thread with OpenBLAS forced to
 // its generic kernels (OPENBLAS_CORETYPE=Prescott, tagged "_prescott": the
 // speed must not depend on what OpenBLAS knows of the CPU); then 1 thread on the
-// plain LibTorch autograd path (fused_kernels = False), tagged "_plain".
+// plain LibTorch autograd path (fused_kernels = False), tagged "_plain"; then
+// data-parallel training over 2 processes of 1 thread each on 127.0.0.1 (c10d
+// rendezvous, Gloo allreduce), on the data as it is and tiled 10 times,
+// tagged "_ranks2" (rank 0's figures; its memory is one process's).
 // Each runs in a child process so that its peak resident memory is its own.
 //
 // Seconds per epoch is the median over the epochs after the warm-up epoch 0
@@ -30,9 +34,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <thread>
 #include <tuple>
 
+#include "dynae/training/communicator.h"
 #include "dynae/training/estimator.h"
 #include "dynae/data/npy.h"
 #include "dynae/models/model.h"
@@ -136,12 +142,16 @@ int main(int argc, char** argv) {
   CLI::App app{"dynae training benchmark (reference defaults, bundled three-state data)"};
   int64_t epochs = 6, threads = -1, tile = 1;
   int fused = 1;
+  int64_t ranks = 1, rank = 0, port = 29650;
   app.add_option("--epochs", epochs, "epochs to run (epoch 0 is the warm-up)")->capture_default_str()->check(CLI::Range(2, 1000));
   bool kernels_only = false;
   app.add_option("--threads", threads, "threads (0 = auto, the default of dynae train)")->capture_default_str();
   app.add_flag("--kernels", kernels_only, "the small-matrix kernels alone");
   app.add_option("--tile", tile, "repeat the trajectory this many times (data-size scaling)")->capture_default_str()->check(CLI::Range(1, 100));
   app.add_option("--fused", fused, "1: fused kernels (default), 0: the plain LibTorch path")->capture_default_str()->check(CLI::Range(0, 1));
+  app.add_option("--ranks", ranks, "data-parallel processes (the launcher starts them all)")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--rank", rank, "this process's rank (with --ranks)")->capture_default_str();
+  app.add_option("--port", port, "the rendezvous port on 127.0.0.1 (with --ranks)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   if (kernels_only) {
@@ -153,18 +163,26 @@ int main(int argc, char** argv) {
     line("second_core_capacity", parallel_capacity(), "(1 = two full cores)");
     const int64_t cores = dynae::available_cores();
     // threads, tile, fused, OpenBLAS forced to its generic kernels
-    const std::vector<std::tuple<int64_t, int64_t, int, bool>> configs = {
-        {1, 1, 1, false}, {cores, 1, 1, false}, {0, 1, 1, false}, {1, 10, 1, false},
-        {0, 10, 1, false}, {1, 1, 1, true}, {1, 1, 0, false}};
+    // threads, tile, fused, Prescott, ranks
+    const std::vector<std::tuple<int64_t, int64_t, int, bool, int64_t>> configs = {
+        {1, 1, 1, false, 1}, {cores, 1, 1, false, 1}, {0, 1, 1, false, 1}, {1, 10, 1, false, 1},
+        {0, 10, 1, false, 1}, {1, 1, 1, true, 1},  {1, 1, 0, false, 1},  {1, 1, 1, false, 2},
+        {1, 10, 1, false, 2}};
     char self[4096];
     const ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
     if (len <= 0) return 1;
     self[len] = '\0';
     int failures = 0;
-    for (const auto& [t, k, f, prescott] : configs) {
-      const std::string cmd = std::string(prescott ? "env OPENBLAS_CORETYPE=Prescott " : "") + self + " --epochs " + std::to_string(k > 1 ? std::min<int64_t>(epochs, 4) : epochs) +
+    for (const auto& [t, k, f, prescott, n] : configs) {
+      std::string cmd = std::string(prescott ? "env OPENBLAS_CORETYPE=Prescott " : "") + self + " --epochs " + std::to_string(k > 1 ? std::min<int64_t>(epochs, 4) : epochs) +
                               " --threads " + std::to_string(t) + " --tile " + std::to_string(k) +
                               " --fused " + std::to_string(f);
+      if (n > 1) {  // ranks 1 .. n-1 in the background, rank 0 reports
+        const std::string group = cmd + " --ranks " + std::to_string(n) + " --port " + std::to_string(port);
+        cmd = "(";
+        for (int64_t r = 1; r < n; ++r) cmd += group + " --rank " + std::to_string(r) + " > /dev/null & ";
+        cmd += group + " --rank 0; s=$?; wait; exit $s)";
+      }
       std::fflush(stdout);
       const int status = std::system(cmd.c_str());
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failures;
@@ -188,10 +206,20 @@ int main(int argc, char** argv) {
 
   const double rss_data = peak_rss_mb();
   dynae::Estimator estimator(dynae::ModelOptions().set_epochs(epochs).set_seed(0).set_fused_kernels(fused == 1));
+  std::unique_ptr<dynae::Communicator> comm;
+  if (ranks > 1) {
+    dynae::DistributedSettings d;
+    d.world_size = ranks;
+    d.rank = rank;
+    d.master_port = port;
+    comm = dynae::connect(d);
+    estimator.set_data_parallel(dynae::DataParallel{ranks, comm.get()});
+  }
   const auto t0 = std::chrono::steady_clock::now();
   const dynae::Model model = estimator.fit(data);
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double rss_training = peak_rss_mb();  // before the encode below
+  if (rank != 0) return 0;  // rank 0 reports
 
   std::vector<double> secs;
   int64_t pairs = 0;
@@ -209,14 +237,15 @@ int main(int argc, char** argv) {
   const int64_t batch = estimator.options().batch_size;
   const char* core = std::getenv("OPENBLAS_CORETYPE");
   const bool prescott = core && std::string(core) == "Prescott";
-  std::printf("dynae benchmark: %lld frames (tile %lld), %lld epochs, threads %s (LibTorch %lld, fused kernels %lld, %s), "
-              "%s path%s\n",
+  std::printf("dynae benchmark: %lld frames (tile %lld), %lld epochs, %lld process(es), threads %s (LibTorch %lld, fused "
+              "kernels %lld, %s), %s path%s\n",
               static_cast<long long>(x.frames()), static_cast<long long>(tile), static_cast<long long>(epochs),
-              threads == 0 ? "auto" : std::to_string(threads).c_str(), static_cast<long long>(dynae::num_threads()),
-              static_cast<long long>(dynae::kernel_threads(batch)), dynae::kernel_isa_name(dynae::kernel_isa()),
+              static_cast<long long>(ranks), threads == 0 ? "auto" : std::to_string(threads).c_str(), static_cast<long long>(dynae::num_threads()),
+              static_cast<long long>(dynae::kernel_threads(batch / ranks)), dynae::kernel_isa_name(dynae::kernel_isa()),
               fused ? "fused" : "plain LibTorch", prescott ? ", OPENBLAS_CORETYPE=Prescott" : "");
   const std::string tag = "_threads" + (threads == 0 ? std::string("auto") : std::to_string(threads)) + "_tile" +
-                          std::to_string(tile) + (fused ? "" : "_plain") + (prescott ? "_prescott" : "");
+                          std::to_string(tile) + (fused ? "" : "_plain") + (prescott ? "_prescott" : "") +
+                          (ranks > 1 ? "_ranks" + std::to_string(ranks) : "");
   line("seconds_per_epoch_median" + tag, median(secs), "s");
   line("warmup_epoch_seconds" + tag, estimator.history()[0].seconds, "s");
   line("pairs_per_second" + tag, static_cast<double>(pairs) / sum, "pairs/s");

@@ -20,6 +20,8 @@ struct CompareArgs {
   int64_t epochs = 0;
   int64_t threads = 1;
   bool quiet = false, reuse = false, overwrite = false;
+  std::string shard;     // I/N: this array task's share of the runs
+  bool collect = false;  // the tables from the finished runs
 };
 
 /// "vae:beta=1:d=3" -> name "vae", overrides {beta: 1, d: 3}.
@@ -109,7 +111,26 @@ void run(const CompareArgs& a) {
   }
   std::fprintf(stderr, "%zu models x %zu seeds = %zu runs -> %s\n", specs.size(), seeds.size(), runs.size(),
                a.out.c_str());
-  const std::vector<SweepRun> done = run_sweep(runs, a.out, a.truth, a.quiet ? nullptr : stderr, a.reuse, a.overwrite);
+  SweepOptions o;
+  o.truth_paths = a.truth;
+  o.progress = a.quiet ? nullptr : stderr;
+  o.reuse = a.reuse;
+  o.overwrite = a.overwrite;
+  o.collect = a.collect;
+  if (!a.shard.empty()) {
+    if (a.collect) throw ConfigError("--collect gathers every shard's runs: drop --shard");
+    parse_shard(a.shard, o.shard, o.shards);
+  } else if (!a.collect && shard_from_slurm_array(o.shard, o.shards)) {
+    std::fprintf(stderr, "Slurm array task: this process runs shard %lld/%lld of the runs\n",
+                 static_cast<long long>(o.shard), static_cast<long long>(o.shards));
+  }
+  const std::vector<SweepRun> done = run_sweep(runs, a.out, o);
+  if (o.shards > 1) {
+    std::printf("shard %s: %zu run(s) done; when every shard has finished, the same command with --collect writes "
+                "the tables\n", a.shard.empty() ? (std::to_string(o.shard) + "/" + std::to_string(o.shards)).c_str()
+                                                : a.shard.c_str(), done.size());
+    return;
+  }
   const std::vector<ComparisonRow> rows = summarize_comparison(names, done);
   const std::string md = comparison_markdown(rows);
   write_comparison(a.out, rows);
@@ -137,6 +158,11 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
   cmd->add_flag("--overwrite", args->overwrite, "replace runs already in the output directory");
+  cmd->add_option("--shard", args->shard,
+                  "I/N: train only the runs j with j % N == I (an array job's task; default under Slurm: "
+                  "SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT); shards may run at once into one --out");
+  cmd->add_flag("--collect", args->collect,
+                "train nothing: the tables from the finished runs; lists (exit 1) the runs not finished");
   cmd->add_flag("--reuse", args->reuse,
                 "do not retrain a run whose directory holds a finished run with the same configuration "
                 "(resume a cut-off comparison, or tabulate runs done by several processes)");

@@ -10,6 +10,7 @@
 #include "dynae/experiments/sweep.h"
 #include "dynae/experiments/report.h"
 #include "dynae/runtime.h"
+#include "dynae/training/communicator.h"
 
 namespace dynae::cli {
 namespace {
@@ -21,6 +22,12 @@ struct TrainArgs {
   bool quiet = false, reuse = false, report = false, overwrite = false;
   std::vector<std::string> inputs, targets, truth;
   std::map<std::string, std::string> values;  // flag -> text
+  // Beyond one process: a data-parallel rank, a sweep's shard, the collect step.
+  DistributedSettings dist;
+  bool dist_flags = false;  // --world-size / --rank given: the flags, not the environment
+  int64_t emulate_shards = 0;
+  std::string shard;
+  bool collect = false;
 };
 
 /// An option's flag help: its help text, the values it takes, its default
@@ -64,6 +71,35 @@ std::vector<RunSettings> resumed_run(const TrainArgs& a) {
   return runs;
 }
 
+/// The process group this process joins: the flags, else torchrun's or
+/// Slurm's environment; none for world size 1.
+std::unique_ptr<Communicator> join(const TrainArgs& a, DataParallel& parallel) {
+  DistributedSettings d = a.dist;
+  if (a.dist_flags) {
+    d.source = "flags";
+  } else {
+    const DistributedSettings env = distributed_from_environment();
+    d.world_size = env.world_size;
+    d.rank = env.rank;
+    d.source = env.source;
+    if (env.source != "default") {
+      d.master_addr = env.master_addr;
+      d.master_port = env.master_port;
+    }
+  }
+  check_distributed(d);
+  if (a.emulate_shards > 0) {
+    if (d.world_size > 1) throw ConfigError("--data-parallel-shards computes every rank's shard in one process: not with --world-size > 1");
+    parallel.shards = a.emulate_shards;
+    return nullptr;
+  }
+  if (d.world_size == 1) return nullptr;
+  std::unique_ptr<Communicator> comm = connect(d);
+  parallel.comm = comm.get();
+  parallel.shards = d.world_size;
+  return comm;
+}
+
 void run(const TrainArgs& a) {
   catch_interrupts();  // SIGINT / SIGTERM: stop after the step, checkpoint consistent, exit 128 + signal
   std::vector<RunSettings> runs;
@@ -75,10 +111,27 @@ void run(const TrainArgs& a) {
     apply_flags(a, spec);
     runs = spec.expand();
   }
-  if (runs.size() > 1) std::fprintf(stderr, "%zu runs (one per combination of listed values)\n", runs.size());
   const std::string out = a.resume.empty() ? a.out : a.resume;
-  const std::vector<SweepRun> done =
-      run_sweep(runs, out, a.truth, a.quiet ? nullptr : stderr, a.reuse || !a.resume.empty(), a.overwrite);
+  SweepOptions o;
+  o.truth_paths = a.truth;
+  o.progress = a.quiet ? nullptr : stderr;
+  o.reuse = a.reuse || !a.resume.empty();
+  o.overwrite = a.overwrite;
+  o.collect = a.collect;
+  if (!a.shard.empty()) {
+    if (a.collect) throw ConfigError("--collect gathers every shard's runs: drop --shard");
+    parse_shard(a.shard, o.shard, o.shards);
+  } else if (runs.size() > 1 && !a.collect && shard_from_slurm_array(o.shard, o.shards)) {
+    std::fprintf(stderr, "Slurm array task: this process runs shard %lld/%lld of the sweep\n",
+                 static_cast<long long>(o.shard), static_cast<long long>(o.shards));
+  }
+  const std::unique_ptr<Communicator> comm = a.collect ? nullptr : join(a, o.parallel);
+  const bool rank0 = !comm || comm->rank() == 0;
+  if (runs.size() > 1 && rank0 && !a.collect) {
+    std::fprintf(stderr, "%zu runs (one per combination of listed values)\n", runs.size());
+  }
+  const std::vector<SweepRun> done = run_sweep(runs, out, o);
+  if (!rank0) return;  // rank 0 reports
   for (const auto& r : done) {
     std::printf("%s: %s, %lld epochs in %.1f s", r.dir.c_str(), model_display_name(r.options.model).c_str(),
                 static_cast<long long>(r.epochs), r.seconds);
@@ -88,7 +141,9 @@ void run(const TrainArgs& a) {
     }
     std::printf("\n");
   }
-  if (done.size() > 1) std::printf("summary: %s/summary.md and %s/summary.csv\n", a.out.c_str(), a.out.c_str());
+  if (runs.size() > 1 && o.shards == 1) {
+    std::printf("summary: %s/summary.md and %s/summary.csv\n", out.c_str(), out.c_str());
+  }
   if (a.report) {
     ReportOptions ro;
     ro.truth_paths = a.truth;
@@ -124,6 +179,38 @@ void add_train_command(CLI::App& app) {
     if (option.info.flag.empty()) continue;
     cmd->add_option("--" + option.info.flag, args->values[option.info.flag], flag_help(option));
   }
+  const char* group = "Beyond one process";
+  auto dist_flag = [args](const auto&) { args->dist_flags = true; };
+  cmd->add_option("--world-size", args->dist.world_size,
+                  "data-parallel training over this many processes (ranks), each batch split between them; default: "
+                  "torchrun's WORLD_SIZE, else Slurm's SLURM_NTASKS, else 1")
+      ->group(group)->each(dist_flag);
+  cmd->add_option("--rank", args->dist.rank, "this process's rank, 0 .. world size - 1 (torchrun: RANK; Slurm: SLURM_PROCID)")
+      ->group(group)->each(dist_flag);
+  cmd->add_option("--master-addr", args->dist.master_addr,
+                  "host of rank 0, which serves the rendezvous (torchrun: MASTER_ADDR; Slurm: the job's first node)")
+      ->capture_default_str()->group(group);
+  cmd->add_option("--master-port", args->dist.master_port, "TCP port of the rendezvous on rank 0 (MASTER_PORT)")
+      ->capture_default_str()->group(group);
+  cmd->add_option("--dist-timeout", args->dist.timeout_seconds,
+                  "seconds a rank waits for the others (rendezvous, each step) before it stops with an error")
+      ->capture_default_str()->group(group);
+  cmd->add_option("--dist-backend", args->dist.backend,
+                  "gloo: Gloo's ring allreduce on the training thread; c10d: through c10d::ProcessGroupGloo (slower "
+                  "per step); nccl: needs a CUDA LibTorch")
+      ->capture_default_str()->group(group);
+  cmd->add_option("--data-parallel-shards", args->emulate_shards,
+                  "compute each batch as this many ranks would, one shard after another in this one process (the "
+                  "same numbers as --world-size N; for testing)")
+      ->group(group);
+  cmd->add_option("--shard", args->shard,
+                  "I/N: run only the sweep's runs j with j % N == I (an array job's task; default under Slurm: "
+                  "SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT); shards may run at once into one --out")
+      ->group(group);
+  cmd->add_flag("--collect", args->collect,
+                "train nothing: write the sweep's summary from its finished runs, and list (exit 1) the runs "
+                "that are not finished")
+      ->group(group);
   cmd->callback([args] { run(*args); });
   cmd->footer(
       "Every run writes config.ini, model.pt, losses.csv, train.log, latent_traj<i>.npy,\n"

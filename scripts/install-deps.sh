@@ -11,13 +11,15 @@
 #   gnuplot-nox            gnuplot (png/svg terminals), drives the pictures (dynae report)
 #   libopenmm-dev          OpenMM 7.7 C++ API: molecular dynamics (simulate --system alanine_dipeptide)
 #   libopenmm-plugins      OpenMM's CPU platform (a plugin; without it only the slow Reference platform)
+#   libgloo-dev            Gloo's headers: the collectives of data-parallel training (c10d's
+#                          ProcessGroupGloo header includes them)
 #   libgtest-dev           GoogleTest;  cmake, g++, make: the toolchain
 #   python3-torch          (tests only, DYNAE_TEST_DEPS=1 as scripts/test.sh sets it): Python
 #                          loads an exported model (tests/export_python.py)
 #   python3-simtk          (tests only) OpenMM's Python API: the energy of the shipped molecule
 #                          computed independently (tests/openmm_energy.py)
 set -euo pipefail
-PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libblas-dev libeigen3-dev libgtest-dev libcli11-dev libinih-dev libboost-dev libmuparser-dev gnuplot-nox libopenmm-dev libopenmm-plugins)
+PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libblas-dev libeigen3-dev libgtest-dev libcli11-dev libinih-dev libboost-dev libmuparser-dev gnuplot-nox libopenmm-dev libopenmm-plugins libgloo-dev)
 if [ "${DYNAE_TEST_DEPS:-0}" = 1 ]; then PACKAGES+=(python3-torch python3-simtk); fi
 missing=()
 for p in "${PACKAGES[@]}"; do

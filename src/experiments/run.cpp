@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "dynae/data/npy.h"
@@ -122,54 +123,111 @@ TrajectorySet load_run_data(const RunSettings& s) {
   return load_trajectories(s.input_paths, s.target_paths, ColumnSelection{s.features, ""}, weight_spec(s));
 }
 
-RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FILE* progress, RunStart start) {
+namespace {
+
+/// Fields as one string (length-prefixed), and back: rank 0's word to the others.
+std::string pack_fields(const std::vector<std::string>& fields) {
+  std::string out;
+  for (const std::string& f : fields) out += std::to_string(f.size()) + ":" + f;
+  return out;
+}
+
+std::vector<std::string> unpack_fields(const std::string& bytes) {
+  std::vector<std::string> fields;
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    const size_t colon = bytes.find(':', pos);
+    if (colon == std::string::npos) throw Error("data-parallel training: a damaged message from rank 0");
+    const size_t n = std::stoull(bytes.substr(pos, colon - pos));
+    fields.push_back(bytes.substr(colon + 1, n));
+    pos = colon + 1 + n;
+  }
+  return fields;
+}
+
+}  // namespace
+
+RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FILE* progress, RunStart start,
+                       const DataParallel& parallel) {
   s.options.validate();
   set_num_threads(s.threads);
+  Communicator* comm = parallel.comm;
+  const bool writer = !comm || comm->rank() == 0;  // only rank 0 touches the directory
+  if (!writer) progress = nullptr;
   const TrajectorySet data = load_run_data(s);  // bad data changes nothing on disk
   const std::string prefix = s.label.empty() ? "" : "[" + s.label + "] ";  // a sweep's run, in progress lines
   if (!model_kind(s.options.model).closed_form()) check_not_constant(data);
-  const RunDirectory dir(out_dir);
-  dir.prepare(start);
   // config.ini records the feature columns chosen (a default or a glob
   // resolved to names), so that the run reads other files with the same columns.
   RunSettings written = s;
   if (!data.feature_names().empty()) written.features = data.feature_names();
   std::string state;
   std::vector<EpochReport> past;
-  if (start == RunStart::Resume) {
-    std::ifstream cfg(dir.file("config.ini"));
-    std::stringstream text;
-    text << cfg.rdbuf();
-    if (text.str() != to_ini(written)) {
-      throw ConfigError("'" + dir.file("config.ini") + "' differs from the settings given: --resume continues a run "
-                        "with its own settings (give only --resume)");
+  std::unique_ptr<RunDirectory> dir;
+  if (writer) {
+    try {
+      dir = std::make_unique<RunDirectory>(out_dir);
+      dir->prepare(start);
+      if (start == RunStart::Resume) {
+        std::ifstream cfg(dir->file("config.ini"));
+        std::stringstream text;
+        text << cfg.rdbuf();
+        if (text.str() != to_ini(written)) {
+          throw ConfigError("'" + dir->file("config.ini") + "' differs from the settings given: --resume continues a "
+                            "run with its own settings (give only --resume)");
+        }
+        std::ifstream fp(dir->file("data_fingerprint.txt"));
+        std::string recorded;
+        const std::string now = data_fingerprint(data);
+        if (fp && std::getline(fp, recorded) && recorded != now) {
+          throw Error("the data of '" + out_dir + "' changed since the run started (" + recorded + ", now " + now +
+                      "): resuming would mix two data sets; --overwrite starts the run again");
+        }
+        std::ifstream ck(dir->file("checkpoint.pt"), std::ios::binary);
+        if (ck) {
+          std::stringstream bytes;
+          bytes << ck.rdbuf();
+          state = bytes.str();
+          past = read_loss_csv(dir->file("losses.csv"));
+        }
+        if (progress) {
+          std::fprintf(progress, "%sresuming %s from %s\n", prefix.c_str(), out_dir.c_str(),
+                       state.empty() ? "the start (no checkpoint yet)" : "its last checkpoint");
+        }
+      } else {
+        write_text_atomically(dir->file("data_fingerprint.txt"), data_fingerprint(data) + "\n");
+        write_text_atomically(dir->file("config.ini"), to_ini(written));
+        std::remove(dir->file("train.log").c_str());
+      }
+    } catch (const std::exception& e) {
+      if (comm) comm->broadcast(pack_fields({"error", e.what()}));
+      throw;
     }
-    std::ifstream fp(dir.file("data_fingerprint.txt"));
-    std::string recorded;
-    const std::string now = data_fingerprint(data);
-    if (fp && std::getline(fp, recorded) && recorded != now) {
-      throw Error("the data of '" + out_dir + "' changed since the run started (" + recorded + ", now " + now +
-                  "): resuming would mix two data sets; --overwrite starts the run again");
+  }
+  if (comm) {
+    // Rank 0's go-ahead, settings, data fingerprint and checkpoint reach every rank.
+    const std::vector<std::string> word = unpack_fields(
+        comm->broadcast(writer ? pack_fields({"ok", to_ini(written), data_fingerprint(data), state}) : std::string()));
+    if (word.size() == 2 && word[0] == "error") {
+      throw Error("rank 0 could not start the run in '" + out_dir + "': " + word[1]);
     }
-    std::ifstream ck(dir.file("checkpoint.pt"), std::ios::binary);
-    if (ck) {
-      std::stringstream bytes;
-      bytes << ck.rdbuf();
-      state = bytes.str();
-      past = read_loss_csv(dir.file("losses.csv"));
-    }
+    if (word.size() != 4) throw Error("data-parallel training: a damaged message from rank 0");
+    if (!writer) state = word[3];
+    agree(*comm, word[1] == to_ini(written) && word[2] == data_fingerprint(data),
+          "the ranks were not given the settings and data that rank 0 was (their config.ini or data fingerprint "
+          "differ): every rank must run the same command on the same files");
     if (progress) {
-      std::fprintf(progress, "%sresuming %s from %s\n", prefix.c_str(),
-                   out_dir.c_str(), state.empty() ? "the start (no checkpoint yet)" : "its last checkpoint");
+      std::fprintf(progress, "%sdata-parallel training: %s; each batch of %lld pairs split between them\n",
+                   prefix.c_str(), comm->describe().c_str(), static_cast<long long>(s.options.batch_size));
     }
-  } else {
-    write_text_atomically(dir.file("data_fingerprint.txt"), data_fingerprint(data) + "\n");
-    write_text_atomically(dir.file("config.ini"), to_ini(written));
-    std::remove(dir.file("train.log").c_str());
   }
 
-  RunObserver observer(s, out_dir, data, progress);
-  observer.set_past(past);
+  std::unique_ptr<RunObserver> observer;  // (it opens train.log: rank 0's only)
+  if (writer) {
+    observer = std::make_unique<RunObserver>(s, out_dir, data, progress);
+    observer->set_past(past);
+  }
+  TrainingObserver* observing = observer.get();
   if (data.weighted() && progress) {
     const WeightSpec w = weight_spec(s);
     std::fprintf(progress, "%sframe weights (%s, from %s): %lld frames worth %.1f equally weighted ones (Kish)\n",
@@ -178,15 +236,17 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
                  static_cast<long long>(data.total_frames()), effective_sample_size(data.weights()));
   }
   Estimator estimator(s.options);
+  estimator.set_data_parallel(parallel);
   const auto t0 = std::chrono::steady_clock::now();
   Model model = [&] {
     try {
-      return state.empty() ? estimator.fit(data, &observer) : estimator.resume(data, state, &observer);
+      return state.empty() ? estimator.fit(data, observing) : estimator.resume(data, state, observing);
     } catch (const Interrupted& e) {
       throw Interrupted(std::string(e.what()) + "; continue with: dynae train --resume " + out_dir, e.signal);
     }
   }();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!writer) return RunResult{model, out_dir, {}, {}, seconds};
 
   model.save(out_dir + "/model.pt");
   if (model.eigenvalues().size()) {  // a spectral model (TICA)
@@ -201,7 +261,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
       std::fprintf(progress, "\n");
     }
   }
-  RunResult result{model, out_dir, {}, observer.history(), seconds};
+  RunResult result{model, out_dir, {}, observer->history(), seconds};
   for (size_t i = 0; i < data.size(); ++i) {
     const std::string idx = std::to_string(i);
     const Array z = model.encode(data.trajectories()[i].input);
@@ -215,9 +275,10 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   if (model.cluster_centers().size()) write_npy(out_dir + "/cluster_centers.npy", model.cluster_centers());
   // Written last: its presence marks a finished run (see run_sweep's reuse).
   char done[128];
-  std::snprintf(done, sizeof done, "training_seconds = %.6f\ntrajectories = %zu\n", seconds, data.size());
+  std::snprintf(done, sizeof done, "training_seconds = %.6f\ntrajectories = %zu\ndata_parallel_shards = %lld\n", seconds,
+                data.size(), static_cast<long long>(parallel.shards));
   write_text_atomically(out_dir + "/finished.txt", done);
-  std::remove(dir.file("checkpoint.pt").c_str());  // a finished run needs no training state
+  std::remove(dir->file("checkpoint.pt").c_str());  // a finished run needs no training state
   return result;
 }
 

@@ -1,6 +1,7 @@
 #include "dynae/experiments/sweep.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -87,25 +88,144 @@ bool read_finished_run(const RunSettings& r, const std::string& dir, SweepRun& s
 
 }  // namespace
 
-std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std::string& out,
-                                const std::vector<std::string>& truth_paths, std::FILE* progress, bool reuse,
-                                bool overwrite) {
-  std::vector<SweepRun> done;
-  // Check the truth against the data before any training starts.
-  Array truth;
-  std::vector<int64_t> truth_lengths;
-  if (!truth_paths.empty() && !runs.empty()) {
-    truth_lengths = load_run_data(runs[0]).lengths();
-    truth = load_truth(truth_paths, truth_lengths);
+void parse_shard(const std::string& text, int64_t& shard, int64_t& shards) {
+  const size_t slash = text.find('/');
+  bool ok = slash != std::string::npos && slash > 0 && slash + 1 < text.size();
+  if (ok) {
+    try {
+      size_t a = 0, b = 0;
+      shard = std::stoll(text.substr(0, slash), &a);
+      shards = std::stoll(text.substr(slash + 1), &b);
+      ok = a == slash && b == text.size() - slash - 1 && shards >= 1 && shard >= 0 && shard < shards;
+    } catch (const std::exception&) {
+      ok = false;
+    }
   }
-  if (runs.size() > 1) make_directories(out);
+  if (!ok) throw ConfigError("--shard '" + text + "': expected I/N with 0 <= I < N, e.g. 0/4");
+}
+
+bool shard_from_slurm_array(int64_t& shard, int64_t& shards) {
+  const char* id = std::getenv("SLURM_ARRAY_TASK_ID");
+  const char* count = std::getenv("SLURM_ARRAY_TASK_COUNT");
+  if (!id || !count || !*id || !*count) return false;
+  const char* min = std::getenv("SLURM_ARRAY_TASK_MIN");
+  try {
+    const int64_t i = std::stoll(id) - (min && *min ? std::stoll(min) : 0), n = std::stoll(count);
+    if (n < 1 || i < 0 || i >= n) throw std::out_of_range("");
+    shard = i;
+    shards = n;
+  } catch (const std::exception&) {
+    throw ConfigError(std::string("SLURM_ARRAY_TASK_ID=") + id + ", SLURM_ARRAY_TASK_COUNT=" + count +
+                      ", SLURM_ARRAY_TASK_MIN=" + (min ? min : "") +
+                      ": expected a contiguous array (e.g. --array=0-3); or give --shard I/N");
+  }
+  return true;
+}
+
+namespace {
+
+std::string sweep_dir(const std::vector<RunSettings>& runs, const std::string& out, const RunSettings& r) {
+  return runs.size() > 1 ? out + "/" + r.label : out;
+}
+
+/// The run's latents read back, and its metrics against the truth.
+void score(SweepRun& s, const std::vector<std::string>& latent_paths, const std::vector<std::string>& truth_paths,
+           const Array& truth, const std::vector<int64_t>& truth_lengths) {
+  std::vector<Array> latents;
+  std::vector<int64_t> lengths;
+  for (const auto& p : latent_paths) {
+    latents.push_back(read_npy(p));
+    lengths.push_back(latents.back().frames());
+  }
+  s.latent = Array::concat_frames(latents);
+  if (!truth_paths.empty()) {
+    s.metrics = compare_latents(lengths == truth_lengths ? truth : load_truth(truth_paths, lengths), s.latent, lengths);
+    s.has_metrics = true;
+  }
+}
+
+void write_summaries(const std::string& out, const std::vector<SweepRun>& done) {
+  write_text_atomically(out + "/summary.md", sweep_summary_markdown(done));
+  write_text_atomically(out + "/summary.csv", sweep_summary_csv(done));
+}
+
+/// --collect: the summary of the finished runs, in the sweep's order.
+std::vector<SweepRun> collect_sweep(const std::vector<RunSettings>& runs, const std::string& out,
+                                    const SweepOptions& o, const Array& truth, const std::vector<int64_t>& truth_lengths) {
+  std::vector<SweepRun> done;
+  std::vector<std::string> missing;
   for (const auto& r : runs) {
     SweepRun s;
     s.label = r.label;
-    s.dir = runs.size() > 1 ? out + "/" + r.label : out;
+    s.dir = sweep_dir(runs, out, r);
     s.options = r.options;
     std::vector<std::string> latent_paths;
-    if (reuse && read_finished_run(r, s.dir, s, latent_paths)) {
+    if (!read_finished_run(r, s.dir, s, latent_paths)) {
+      missing.push_back(s.dir + (is_finished_run(s.dir) ? " (finished, with other settings)"
+                                 : std::ifstream(s.dir + "/config.ini") ? " (unfinished)"
+                                                                         : " (not started)"));
+      continue;
+    }
+    score(s, latent_paths, o.truth_paths, truth, truth_lengths);
+    done.push_back(std::move(s));
+  }
+  if (runs.size() > 1 && !done.empty()) write_summaries(out, done);
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += "\n  " + m;
+    throw Error(std::to_string(missing.size()) + " of " + std::to_string(runs.size()) + " runs of the sweep in '" + out +
+                "' are not finished" + (done.empty() ? "" : " (the summary lists the " + std::to_string(done.size()) +
+                                                                 " finished ones)") +
+                ":" + list + "\nrun their shards again with --reuse (finished runs are kept, unfinished ones resumed)");
+  }
+  return done;
+}
+
+}  // namespace
+
+std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std::string& out,
+                                const std::vector<std::string>& truth_paths, std::FILE* progress, bool reuse,
+                                bool overwrite) {
+  SweepOptions o;
+  o.truth_paths = truth_paths;
+  o.progress = progress;
+  o.reuse = reuse;
+  o.overwrite = overwrite;
+  return run_sweep(runs, out, o);
+}
+
+std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std::string& out, const SweepOptions& o) {
+  if (o.shards < 1 || o.shard < 0 || o.shard >= o.shards) {
+    throw ConfigError("sweep shard " + std::to_string(o.shard) + "/" + std::to_string(o.shards) + ": expected I/N with 0 <= I < N");
+  }
+  Communicator* comm = o.parallel.comm;
+  const bool writer = !comm || comm->rank() == 0;
+  std::FILE* progress = writer ? o.progress : nullptr;
+  // Check the truth against the data before any training starts.
+  Array truth;
+  std::vector<int64_t> truth_lengths;
+  if (writer && !o.truth_paths.empty() && !runs.empty()) {
+    truth_lengths = load_run_data(runs[0]).lengths();
+    truth = load_truth(o.truth_paths, truth_lengths);
+  }
+  if (o.collect) return collect_sweep(runs, out, o, truth, truth_lengths);
+  const bool sharded = o.shards > 1;
+  if (runs.size() > 1 && writer) make_directories(out);
+  std::vector<SweepRun> done;
+  int64_t mine = 0;
+  for (size_t j = 0; j < runs.size(); ++j) {
+    if (static_cast<int64_t>(j) % o.shards != o.shard) continue;
+    ++mine;
+    const RunSettings& r = runs[j];
+    SweepRun s;
+    s.label = r.label;
+    s.dir = sweep_dir(runs, out, r);
+    s.options = r.options;
+    std::vector<std::string> latent_paths;
+    // Rank 0 decides whether the run is reused; the other ranks follow it.
+    bool reused = writer && o.reuse && read_finished_run(r, s.dir, s, latent_paths);
+    if (comm) reused = comm->broadcast(reused ? "reuse" : "train") == "reuse";
+    if (reused) {
       if (progress) std::fprintf(progress, "reusing the finished run in %s\n", s.dir.c_str());
     } else {
       if (progress) {
@@ -114,10 +234,11 @@ std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std:
       }
       // --reuse continues an unfinished run with these settings; otherwise
       // a run already in the directory is replaced only with --overwrite.
-      const RunStart start = reuse && !is_finished_run(s.dir) && same_run(r, s.dir) ? RunStart::Resume
-                             : overwrite                                          ? RunStart::Overwrite
-                                                                                  : RunStart::Fresh;
-      RunResult res = run_training(r, s.dir, progress, start);
+      const RunStart start = !writer                                                   ? RunStart::Fresh
+                             : o.reuse && !is_finished_run(s.dir) && same_run(r, s.dir) ? RunStart::Resume
+                             : o.overwrite                                             ? RunStart::Overwrite
+                                                                                       : RunStart::Fresh;
+      RunResult res = run_training(r, s.dir, progress, start, o.parallel);
       s.epochs = res.model.epochs_trained();
       s.seconds = res.seconds;
       if (!res.history.empty()) {
@@ -126,22 +247,20 @@ std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std:
       }
       latent_paths = res.latent_paths;
     }
-    std::vector<Array> latents;
-    std::vector<int64_t> lengths;
-    for (const auto& p : latent_paths) {
-      latents.push_back(read_npy(p));
-      lengths.push_back(latents.back().frames());
+    if (!writer) {  // the run's outputs are rank 0's
+      done.push_back(std::move(s));
+      continue;
     }
-    s.latent = Array::concat_frames(latents);
-    if (!truth_paths.empty()) {
-      s.metrics = compare_latents(lengths == truth_lengths ? truth : load_truth(truth_paths, lengths), s.latent, lengths);
-      s.has_metrics = true;
-    }
+    score(s, latent_paths, o.truth_paths, truth, truth_lengths);
     done.push_back(std::move(s));
-    if (runs.size() > 1) {
-      write_text_atomically(out + "/summary.md", sweep_summary_markdown(done));
-      write_text_atomically(out + "/summary.csv", sweep_summary_csv(done));
-    }
+    if (runs.size() > 1 && !sharded) write_summaries(out, done);
+  }
+  if (sharded && progress) {
+    std::fprintf(progress,
+                 "shard %lld/%lld: %lld of the sweep's %zu runs done; once every shard has finished, the same command "
+                 "with --collect (in place of --shard) writes the summary\n",
+                 static_cast<long long>(o.shard), static_cast<long long>(o.shards), static_cast<long long>(mine),
+                 runs.size());
   }
   return done;
 }

@@ -8,19 +8,21 @@
 #include "dynae/errors.h"
 #include "models/model_impl.h"
 #include "models/objective.h"
+#include "training/data_parallel_step.h"
 #include "training/train_step.h"
 
 namespace dynae {
 namespace {
 
-class AutogradStep : public TrainStep {
+class AutogradStep : public TrainStep, private ShardedComputation {
  public:
   explicit AutogradStep(const StepContext& c)
       : model_(c.model),
         inputs_(c.inputs),
         targets_(c.targets),
         generator_(c.generator),
-        objective_(make_objective(c.model.options.model)) {
+        objective_(make_objective(c.model.options.model)),
+        parallel_(c.parallel, c.generator) {
     const std::vector<ParameterGroup> groups = model_.parameter_groups();
     autoencoder_parameters_ = groups.at(0).parameters;
     if (groups.size() > 1) prior_parameters_ = groups[1].parameters;
@@ -33,38 +35,8 @@ class AutogradStep : public TrainStep {
     set_lr(*autoencoder_optimizer_, lr);
   }
 
-  StepLosses train(const PairRefs& batch, double beta) override {
-    const BatchLoss terms = objective_->loss(model_, pair_batch(batch), beta, generator_);
-    StepLosses out;
-    out.loss = terms.loss.item<double>();
-    autoencoder_optimizer_->zero_grad();
-    terms.loss.backward();
-    autoencoder_optimizer_->step();
-    if (prior_optimizer_) {
-      const torch::Tensor prior_loss = objective_->prior_loss(model_, terms, generator_);
-      out.prior = prior_loss.item<double>();
-      prior_optimizer_->zero_grad();
-      prior_loss.backward();
-      prior_optimizer_->step();
-    }
-    out.reconstruction = terms.reconstruction.item<double>();
-    out.regularization = terms.regularization.item<double>();
-    return out;
-  }
-
-  StepLosses evaluate(const PairRefs& batch, double beta) override {
-    torch::NoGradGuard no_grad;
-    model_.train(false);
-    const BatchLoss terms = objective_->loss(model_, pair_batch(batch), beta, generator_);
-    const torch::Tensor prior = objective_->prior_loss(model_, terms, generator_);
-    model_.train(true);
-    StepLosses out;
-    out.loss = terms.loss.item<double>();
-    out.reconstruction = terms.reconstruction.item<double>();
-    out.regularization = terms.regularization.item<double>();
-    out.prior = prior.defined() ? prior.item<double>() : 0.0;
-    return out;
-  }
+  StepLosses train(const PairRefs& batch, double beta) override { return parallel_.train(batch, beta, *this); }
+  StepLosses evaluate(const PairRefs& batch, double beta) override { return parallel_.evaluate(batch, beta, *this); }
 
   void encode(const int64_t* frames, int64_t n, int64_t shift, float* z) override {
     const torch::Tensor x = rows(inputs_, model_.input_shape, frames, n, shift);
@@ -123,6 +95,57 @@ class AutogradStep : public TrainStep {
   }
 
  private:
+  /// The loss terms; with `gradients`, the autoencoder's gradient and then
+  /// the prior's (its loss on the same detached latents) in the parameters'
+  /// .grad, before either optimizer steps (apply_gradients).
+  StepLosses compute(const PairRefs& batch, double beta, at::Generator& gen, bool gradients) override {
+    StepLosses out;
+    if (!gradients) {
+      torch::NoGradGuard no_grad;
+      model_.train(false);
+      const BatchLoss terms = objective_->loss(model_, pair_batch(batch), beta, gen);
+      const torch::Tensor prior = objective_->prior_loss(model_, terms, gen);
+      model_.train(true);
+      out.loss = terms.loss.item<double>();
+      out.reconstruction = terms.reconstruction.item<double>();
+      out.regularization = terms.regularization.item<double>();
+      out.prior = prior.defined() ? prior.item<double>() : 0.0;
+      return out;
+    }
+    const BatchLoss terms = objective_->loss(model_, pair_batch(batch), beta, gen);
+    out.loss = terms.loss.item<double>();
+    autoencoder_optimizer_->zero_grad();
+    terms.loss.backward();
+    if (prior_optimizer_) {
+      const torch::Tensor prior_loss = objective_->prior_loss(model_, terms, gen);
+      out.prior = prior_loss.item<double>();
+      prior_optimizer_->zero_grad();
+      prior_loss.backward();
+    }
+    out.reconstruction = terms.reconstruction.item<double>();
+    out.regularization = terms.regularization.item<double>();
+    return out;
+  }
+
+  void apply_gradients() override {
+    autoencoder_optimizer_->step();
+    if (prior_optimizer_) prior_optimizer_->step();
+  }
+
+  /// Every parameter's gradient (zeros where the loss did not reach it).
+  void gradient_spans(std::vector<GradientSpan>& out) override {
+    for (const auto* group : {&autoencoder_parameters_, &prior_parameters_}) {
+      for (const torch::Tensor& p : *group) {
+        torch::Tensor& g = const_cast<torch::Tensor&>(p).mutable_grad();
+        if (!g.defined()) g = torch::zeros_like(p);
+        if (g.scalar_type() != torch::kFloat32 || !g.is_contiguous()) {
+          throw TrainingError("data-parallel training needs float32 parameters on the CPU");
+        }
+        out.push_back({g.data_ptr<float>(), g.numel()});
+      }
+    }
+  }
+
   static std::unique_ptr<torch::optim::Adam> adam(const std::vector<torch::Tensor>& parameters, double lr) {
     return std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(lr));
   }
@@ -158,6 +181,7 @@ class AutogradStep : public TrainStep {
   std::unique_ptr<Objective> objective_;
   std::vector<torch::Tensor> autoencoder_parameters_, prior_parameters_;
   std::unique_ptr<torch::optim::Adam> autoencoder_optimizer_, prior_optimizer_;
+  DataParallelSteps parallel_;
 };
 
 }  // namespace

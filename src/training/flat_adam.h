@@ -25,6 +25,9 @@ class FlatAdam {
   /// The gradient of segment i (its size), inside the flat gradient buffer.
   float* grad(size_t segment) { return grad_.data() + offsets_.at(segment); }
   void zero_grad();
+  /// The whole flat gradient buffer (every segment's, in order).
+  float* gradient() { return grad_.data(); }
+  int64_t size() const { return static_cast<int64_t>(grad_.size()); }
   /// One Adam update of every segment from the flat gradient.
   void step();
   /// Splits the update between `team`'s members (element-wise: the same

@@ -92,16 +92,20 @@ FusedLosses FusedDynAEStep::run(const float* x, const float* y, int64_t batch, c
     grad_z_[batch * d + j] = gz_dec[batch * d + j] + gm;
   }
   encoder_.backward(grad_z_.data(), /*input_grad=*/false);
-  ae_opt_.step();
 
-  // Prior step (the force net's activations are still those of f(z0) above,
-  // or of the substeps in force_steps_)
+  // Prior gradient (the force net's activations are still those of f(z0)
+  // above, or of the substeps in force_steps_)
   if (substeps_ == 1) {
-    prior_update(batch);
+    prior_gradient(batch);
   } else {
-    score_update();
+    score_gradient();
   }
   return r;
+}
+
+void FusedDynAEStep::step() {
+  ae_opt_.step();
+  prior_opt_.step();
 }
 
 void FusedDynAEStep::encode(const float* x, int64_t rows, float* z) {
@@ -117,11 +121,17 @@ double FusedDynAEStep::prior_step(const float* z0, const float* z1, int64_t rows
                                   const float* score_noise) {
   if (substeps_ > 1) {
     const double score = energy_score(z0, z1, rows, score_noise);
-    if (train) score_update();
+    if (train) {
+      score_gradient();
+      prior_opt_.step();
+    }
     return score;
   }
   const double nll = prior_nll(z0, z1, force_.forward(z0, rows), rows);
-  if (train) prior_update(rows);
+  if (train) {
+    prior_gradient(rows);
+    prior_opt_.step();
+  }
   return nll;
 }
 
@@ -191,7 +201,7 @@ double FusedDynAEStep::energy_score(const float* z0, const float* z1, int64_t ro
   return total * row_w;
 }
 
-void FusedDynAEStep::score_update() {
+void FusedDynAEStep::score_gradient() {
   // Z_{s+1} = Z_s + h f(Z_s) + noise: dL/dZ_s = dL/dZ_{s+1} + h J_s^T dL/dZ_{s+1}
   prior_opt_.zero_grad();
   const int64_t m = score_rows_ * d_;
@@ -204,7 +214,6 @@ void FusedDynAEStep::score_update() {
       for (int64_t j = 0; j < m; ++j) grad_state_[j] += back[j];
     }
   }
-  prior_opt_.step();
 }
 
 double FusedDynAEStep::prior_nll(const float* z0, const float* z1, const float* f, int64_t rows) {
@@ -218,13 +227,12 @@ double FusedDynAEStep::prior_nll(const float* z0, const float* z1, const float* 
   return 0.25 * nll / static_cast<double>(rows);
 }
 
-void FusedDynAEStep::prior_update(int64_t rows) {
+void FusedDynAEStep::prior_gradient(int64_t rows) {
   // d nll / d f = -0.5 r / rows, through the force net's last forward
   prior_opt_.zero_grad();
   const float scale = static_cast<float>(-0.5 / static_cast<double>(rows));
   for (int64_t j = 0; j < rows * d_; ++j) residual_[j] *= scale;
   force_.backward(residual_.data(), /*input_grad=*/false);
-  prior_opt_.step();
 }
 
 }  // namespace dynae

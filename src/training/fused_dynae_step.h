@@ -49,10 +49,16 @@ class FusedDynAEStep {
   /// are the prior's standard normal draws, `directions` (L, d) unit vectors,
   /// `score_noise` (substeps, score_samples * batch, d) the draws of the
   /// energy score (substeps > 1 only; may be null otherwise). With `train`,
-  /// one Adam step of the autoencoder, then one of the prior, as the trainer
-  /// does; without, only the loss terms.
+  /// the gradients of the autoencoder's and the prior's losses fill the
+  /// optimizers' gradient buffers (step() then updates both, as the trainer
+  /// does); without, only the loss terms.
   FusedLosses run(const float* x, const float* y, int64_t batch, const float* noise, const float* directions,
                   int64_t L, double beta, bool train, const float* score_noise = nullptr);
+
+  /// One Adam step of the autoencoder, then one of the prior, from their
+  /// gradient buffers (after run with `train`; data parallelism sums the
+  /// ranks' gradients in between).
+  void step();
 
   /// The prior's mean loss on (z0, z1) rows (row-major, (rows, d)) under the
   /// force net with unit diffusion: the transition negative log-likelihood
@@ -79,16 +85,16 @@ class FusedDynAEStep {
   FlatAdam ae_opt_, prior_opt_;
   /// Mean transition NLL of the rows given f = f(z0); keeps the residual.
   double prior_nll(const float* z0, const float* z1, const float* f, int64_t rows);
-  /// One prior Adam step from the kept residual and the force net's last forward.
-  void prior_update(int64_t rows);
+  /// The prior's gradient from the kept residual and the force net's last forward.
+  void prior_gradient(int64_t rows);
   /// z0 (rows, d) moved by the substeps with `noise` (substeps, rows, d) into
   /// `out` (no gradient kept).
   void simulate(const float* z0, int64_t rows, const float* noise, float* out);
   /// Mean energy score of the rows; keeps every substep's state and the
   /// score's gradient for score_update.
   double energy_score(const float* z0, const float* z1, int64_t rows, const float* noise);
-  /// One prior Adam step: the kept score gradient back through the substeps.
-  void score_update();
+  /// The prior's gradient: the kept score gradient back through the substeps.
+  void score_gradient();
 
   int64_t d_, substeps_, score_samples_;
   std::vector<FusedMlp> force_steps_;  // the force net once per substep (own activations, shared weights)

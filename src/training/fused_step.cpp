@@ -13,6 +13,7 @@
 #include "losses/sliced_wasserstein.h"
 #include "models/model_impl.h"
 #include "nn/mlp.h"
+#include "training/data_parallel_step.h"
 #include "training/fused_dynae_step.h"
 #include "training/train_step.h"
 
@@ -52,7 +53,7 @@ FusedMlp fused(const MlpImpl& net, FlatAdam& optimizer, size_t first) {
 }
 
 /// The kernels for `model`, or nullptr when the fused path does not apply.
-std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model) {
+std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model, const DataParallel& parallel) {
   const ModelOptions& options = model.options;
   if (!options.fused_kernels || !model_kind(options.model).fused_kernels || options.learn_diffusion || !model.prior ||
       options.conservative_force()) {
@@ -76,7 +77,7 @@ std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model) {
   return std::make_unique<FusedDynAEStep>(std::move(fused_encoder), std::move(fused_decoder), std::move(fused_force),
                                           std::move(autoencoder_optimizer), std::move(prior_optimizer),
                                           model.prior->substeps(), LangevinPriorImpl::kScoreSamples,
-                                          static_cast<int>(kernel_threads(options.batch_size)));
+                                          static_cast<int>(kernel_threads(options.batch_size / std::max<int64_t>(1, parallel.shards))));
 }
 
 torch::Tensor float_tensor(const std::vector<float>& v) {
@@ -107,22 +108,23 @@ FlatAdam::State read(torch::serialize::InputArchive& ar, const std::string& name
   return s;
 }
 
-class FusedStep : public TrainStep {
+class FusedStep : public TrainStep, private ShardedComputation {
  public:
   FusedStep(const StepContext& c, std::unique_ptr<FusedDynAEStep> kernels)
       : options_(c.model.options),
         inputs_(c.inputs),
         targets_(c.targets),
         generator_(c.generator),
-        kernels_(std::move(kernels)) {}
+        kernels_(std::move(kernels)),
+        parallel_(c.parallel, c.generator) {}
 
   void set_learning_rate(double lr, bool restart) override {
     if (restart) kernels_->autoencoder_optimizer().reset();
     kernels_->autoencoder_optimizer().set_learning_rate(lr);
   }
 
-  StepLosses train(const PairRefs& batch, double beta) override { return run(batch, beta, true); }
-  StepLosses evaluate(const PairRefs& batch, double beta) override { return run(batch, beta, false); }
+  StepLosses train(const PairRefs& batch, double beta) override { return parallel_.train(batch, beta, *this); }
+  StepLosses evaluate(const PairRefs& batch, double beta) override { return parallel_.evaluate(batch, beta, *this); }
 
   void encode(const int64_t* frames, int64_t n, int64_t shift, float* z) override {
     encode_input_.resize(static_cast<size_t>(n * inputs_.width()));
@@ -161,7 +163,7 @@ class FusedStep : public TrainStep {
 
   double refit_prior_step(const float* z0, const float* z1, int64_t n, double lr) override {
     kernels_->prior_optimizer().set_learning_rate(lr);
-    const torch::Tensor noise = score_noise(n);
+    const torch::Tensor noise = score_noise(n, generator_);
     return kernels_->prior_step(z0, z1, n, true, noise.defined() ? noise.data_ptr<float>() : nullptr);
   }
 
@@ -181,16 +183,23 @@ class FusedStep : public TrainStep {
 
   /// The energy score's draws for n pairs (substeps > 1), as
   /// LangevinPriorImpl::energy_score draws them; undefined otherwise.
-  torch::Tensor score_noise(int64_t n) {
+  torch::Tensor score_noise(int64_t n, at::Generator& gen) {
     const int64_t substeps = kernels_->substeps();
     if (substeps == 1) return {};
-    return torch::randn({substeps, kernels_->score_samples() * n, options_.latent_dim}, generator_, torch::kFloat32);
+    return torch::randn({substeps, kernels_->score_samples() * n, options_.latent_dim}, gen, torch::kFloat32);
   }
+
+  void gradient_spans(std::vector<GradientSpan>& out) override {
+    for (FlatAdam* o : {&kernels_->autoencoder_optimizer(), &kernels_->prior_optimizer()}) {
+      out.push_back({o->gradient(), o->size()});
+    }
+  }
+  void apply_gradients() override { kernels_->step(); }
 
   /// Draws the prior noise, then the directions, then the energy score's
   /// noise from the generator exactly as the DynAE objective and its prior
   /// loss do, so both steps consume it identically.
-  StepLosses run(const PairRefs& batch, double beta, bool train) {
+  StepLosses compute(const PairRefs& batch, double beta, at::Generator& gen, bool train) override {
     const int64_t n = batch.count;
     gather_pairs(inputs_, batch, input_rows_);
     const float* targets = input_rows_.data();
@@ -200,11 +209,11 @@ class FusedStep : public TrainStep {
     }
     const int64_t substeps = kernels_->substeps();
     const torch::Tensor noise =
-        substeps == 1 ? torch::randn({n, options_.latent_dim}, generator_, torch::kFloat32)
-                      : torch::randn({substeps, n, options_.latent_dim}, generator_, torch::kFloat32);
+        substeps == 1 ? torch::randn({n, options_.latent_dim}, gen, torch::kFloat32)
+                      : torch::randn({substeps, n, options_.latent_dim}, gen, torch::kFloat32);
     const torch::Tensor directions =
-        random_directions(options_.projections, options_.latent_dim, generator_, torch::kFloat32).contiguous();
-    const torch::Tensor scores = score_noise(n);
+        random_directions(options_.projections, options_.latent_dim, gen, torch::kFloat32).contiguous();
+    const torch::Tensor scores = score_noise(n, gen);
     const FusedLosses f =
         kernels_->run(input_rows_.data(), targets, n, noise.data_ptr<float>(), directions.data_ptr<float>(),
                       options_.projections, beta, train, scores.defined() ? scores.data_ptr<float>() : nullptr);
@@ -216,13 +225,14 @@ class FusedStep : public TrainStep {
   const FrameRows& targets_;
   at::Generator& generator_;
   std::unique_ptr<FusedDynAEStep> kernels_;
+  DataParallelSteps parallel_;
   std::vector<float> input_rows_, target_rows_, encode_input_;
 };
 
 }  // namespace
 
 std::unique_ptr<TrainStep> make_fused_step(const StepContext& context) {
-  auto kernels = bind_kernels(context.model);
+  auto kernels = bind_kernels(context.model, context.parallel);
   if (!kernels) return nullptr;
   return std::make_unique<FusedStep>(context, std::move(kernels));
 }

@@ -88,7 +88,7 @@ void ConsoleProgress::on_warning(const std::string& message) {
 
 std::string loss_csv(const std::vector<EpochReport>& history) {
   std::ostringstream os;
-  os.precision(9);
+  os.precision(17);  // read back exactly (a sweep's --collect)
   os << "epoch,seconds,learning_rate,beta,clusters,train_total,train_reconstruction,train_regularization,"
         "train_prior,test_total,test_reconstruction,test_regularization,test_prior\n";
   for (const auto& r : history) {

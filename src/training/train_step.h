@@ -15,6 +15,7 @@
 #include <string>
 
 #include "dynae/models/model.h"
+#include "dynae/training/communicator.h"
 
 namespace at {
 class Generator;
@@ -37,6 +38,9 @@ struct StepLosses {
   double reconstruction = 0;
   double regularization = 0;  ///< before beta
   double prior = 0;           ///< the prior's transition NLL (0 without a prior of its own)
+  /// Data-parallel training across processes: some rank was interrupted
+  /// (SIGINT / SIGTERM); every rank stops after this same step.
+  bool stop = false;
 };
 
 class TrainStep {
@@ -89,6 +93,9 @@ struct StepContext {
   const FrameRows& inputs;
   const FrameRows& targets;
   at::Generator& generator;
+  /// Data parallelism: each batch split into shards, this process's summed
+  /// with the other ranks' (training/data_parallel_step.h); default: none.
+  DataParallel parallel = {};
 };
 
 /// The fused step when it applies to the model (its kind has fused kernels,

@@ -76,8 +76,10 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 
 class TrainingLoop {
  public:
-  TrainingLoop(const ModelOptions& options, const TrajectorySet& data, TrainingObserver* observer)
+  TrainingLoop(const ModelOptions& options, const TrajectorySet& data, TrainingObserver* observer,
+               const DataParallel& parallel)
       : options_(options),
+        parallel_(parallel),
         kind_(model_kind(options.model)),
         observer_(observer),
         generator_(at::make_generator<at::CPUGeneratorImpl>(options.seed)),
@@ -86,6 +88,10 @@ class TrainingLoop {
         pairs_(data.lengths(), options.lag, options.test_fraction, options.seed),
         resampler_(pairs_, options.latent_dim,
                    {options.min_dist, options.max_centers, options.bias_factor, options.batch_size}) {
+    if (parallel_.shards < 1 || parallel_.shards > options.batch_size) {
+      throw ConfigError("data-parallel training over " + std::to_string(parallel_.shards) + " ranks needs a batch_size of "
+                        "at least that many pairs (batch_size " + std::to_string(options.batch_size) + ")");
+    }
     if (pairs_.count(PairSet::train) < options.batch_size) {
       throw DataError("only " + std::to_string(pairs_.count(PairSet::train)) +
                       " training pairs, fewer than one batch (" + std::to_string(options.batch_size) +
@@ -108,7 +114,7 @@ class TrainingLoop {
   /// fused one where it applies).
   Model run(std::vector<EpochReport>& history, StepFactory make_step, const std::string& resume_state) {
     const auto t_start = Clock::now();
-    step_ = make_step(StepContext{*model_, inputs_, targets_, generator_});
+    step_ = make_step(StepContext{*model_, inputs_, targets_, generator_, parallel_});
     const BlasThreadsGuard blas_threads(step_->blas_threads());
     const TorchThreadsGuard torch_threads(step_->torch_threads());
     if (observer_ && options_.fused_kernels && options_.conservative_force()) {
@@ -281,8 +287,11 @@ class TrainingLoop {
     const int64_t steps = batches(PairSet::train);
     report.steps = steps;
     for (int64_t s = 0; s < steps; ++s) {
-      stop_if_interrupted(report.epoch, s, steps);
+      // Across ranks, a signal reaches every rank through the step's
+      // allreduce (StepLosses::stop): all stop after the same step.
+      if (!parallel_.comm) stop_if_interrupted(report.epoch, s, steps);
       const StepLosses losses = step_->train(load_batch(PairSet::train, s), report.beta);
+      if (losses.stop) stop_everywhere(report.epoch, s + 1, steps);
       // NaN, or exploding: far past the data's own scale no training
       // recovers, and the latent it makes would only fail later (in the
       // resampling) with the wrong advice.
@@ -592,6 +601,16 @@ class TrainingLoop {
     throw Interrupted(os.str(), signal);
   }
 
+  /// Some rank was interrupted: this one stops too, after the same step.
+  [[noreturn]] void stop_everywhere(int64_t epoch, int64_t step, int64_t steps) const {
+    const int own = interrupt_signal();
+    std::ostringstream os;
+    os << (own ? "interrupted (signal " + std::to_string(own) + ")" : std::string("stopped: another rank was interrupted"))
+       << " at epoch " << epoch << ", step " << step << " of " << steps << "; the last checkpoint holds the "
+       << model_->epochs_trained << " epoch(s) before it";
+    throw Interrupted(os.str(), own ? own : 15);
+  }
+
   [[noreturn]] void diverged(int64_t epoch, int64_t step, const char* what, double value) {
     std::ostringstream os;
     os << "training diverged: " << what << " is " << value << " at epoch " << epoch << ", step " << step + 1;
@@ -608,6 +627,7 @@ class TrainingLoop {
   }
 
   ModelOptions options_;
+  DataParallel parallel_;
   const ModelKind& kind_;
   TrainingObserver* observer_;
   at::Generator generator_;
@@ -629,7 +649,8 @@ class TrainingLoop {
 }  // namespace
 
 Model train_model(const ModelOptions& options, const TrajectorySet& data, TrainingObserver* observer,
-                  std::vector<EpochReport>& history, StepFactory step_factory, const std::string& resume_state) {
+                  std::vector<EpochReport>& history, StepFactory step_factory, const std::string& resume_state,
+                  const DataParallel& parallel) {
   options.validate();
   if (data.empty()) throw DataError("no trajectories to train on");
   // Option standardize: the networks train on standardised frames; the model
@@ -643,7 +664,7 @@ Model train_model(const ModelOptions& options, const TrajectorySet& data, Traini
     targets = own_targets ? FeatureScaling::fit(data, true) : inputs;
     scaled = scaled_trajectories(data, inputs, targets);
   }
-  TrainingLoop loop(options, options.standardize ? scaled : data, observer);
+  TrainingLoop loop(options, options.standardize ? scaled : data, observer, parallel);
   loop.set_scaling(std::move(inputs), std::move(targets));
   return loop.run(history, step_factory ? step_factory : make_train_step, resume_state);
 }

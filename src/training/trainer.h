@@ -18,9 +18,10 @@ using StepFactory = std::unique_ptr<TrainStep> (*)(const StepContext&);
 /// the fused step where it applies); tests pass make_autograd_step or
 /// make_fused_step to run the same behaviour on each. A non-empty
 /// `resume_state` (from TrainingObserver::on_checkpoint) continues that
-/// training; `history` then gets the epochs after it.
+/// training; `history` then gets the epochs after it. `parallel` splits
+/// every batch between ranks (or shards computed here, as ranks would).
 Model train_model(const ModelOptions& options, const TrajectorySet& data, TrainingObserver* observer,
                   std::vector<EpochReport>& history, StepFactory step_factory = nullptr,
-                  const std::string& resume_state = "");
+                  const std::string& resume_state = "", const DataParallel& parallel = {});
 
 }  // namespace dynae

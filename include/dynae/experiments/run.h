@@ -9,6 +9,7 @@
 #include "dynae/data/trajectory_set.h"
 #include "dynae/experiments/run_directory.h"
 #include "dynae/models/model.h"
+#include "dynae/training/communicator.h"
 #include "dynae/training/progress.h"
 
 namespace dynae {
@@ -46,8 +47,13 @@ struct RunResult {
 /// read before the directory is touched. Progress lines go to `progress`
 /// (nullptr: silent). Interrupted (SIGINT / SIGTERM after catch_interrupts)
 /// leaves the directory unfinished and resumable.
+/// Data-parallel (`parallel.comm`): every rank calls this with the same
+/// settings and `out_dir`; only rank 0 locks the directory, reads the
+/// checkpoint (which it hands to the others) and writes; the ranks check
+/// that they were given the same settings and data. The others return the
+/// same model with no paths.
 RunResult run_training(const RunSettings& settings, const std::string& out_dir, std::FILE* progress = stderr,
-                       RunStart start = RunStart::Fresh);
+                       RunStart start = RunStart::Fresh, const DataParallel& parallel = {});
 
 /// The run's data as its settings give it: inputs, targets, feature columns
 /// and frame weights.

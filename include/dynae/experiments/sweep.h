@@ -7,6 +7,7 @@
 
 #include "dynae/analysis/metrics.h"
 #include "dynae/config/run_settings.h"
+#include "dynae/training/communicator.h"
 #include "dynae/training/progress.h"
 
 namespace dynae {
@@ -37,6 +38,31 @@ struct SweepRun {
 std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std::string& out,
                                 const std::vector<std::string>& truth_paths = {}, std::FILE* progress = stderr,
                                 bool reuse = false, bool overwrite = false);
+
+/// How a sweep runs (see run_sweep below).
+struct SweepOptions {
+  std::vector<std::string> truth_paths;  ///< one per input trajectory: each latent scored against it
+  std::FILE* progress = stderr;          ///< nullptr: silent
+  bool reuse = false, overwrite = false;
+  /// This process runs the runs j with j % shards == shard only (an array
+  /// job's task), at the same time as the other shards, into the same
+  /// directory; the summary is then --collect's job.
+  int64_t shard = 0, shards = 1;
+  /// No training: the summary of the finished runs; throws Error listing
+  /// the runs that are not finished (after writing the summary of the others).
+  bool collect = false;
+  /// Every run trained data-parallel across the communicator's ranks (rank 0
+  /// decides what to reuse and writes; the others follow).
+  DataParallel parallel;
+};
+
+/// Parses "I/N" (0 <= I < N): a sweep shard.
+void parse_shard(const std::string& text, int64_t& shard, int64_t& shards);
+/// The shard of a Slurm array task (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN
+/// of SLURM_ARRAY_TASK_COUNT); false outside an array job.
+bool shard_from_slurm_array(int64_t& shard, int64_t& shards);
+
+std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std::string& out, const SweepOptions& options);
 
 /// One row per run: label, model, epochs, seconds, final losses, metrics.
 std::string sweep_summary_markdown(const std::vector<SweepRun>& runs);

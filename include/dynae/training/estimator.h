@@ -5,6 +5,7 @@
 
 #include "dynae/data/trajectory_set.h"
 #include "dynae/models/model.h"
+#include "dynae/training/communicator.h"
 #include "dynae/training/progress.h"
 
 namespace dynae {
@@ -30,11 +31,17 @@ class Estimator {
   /// in progress; the last state given to the observer is consistent).
   Model resume(const TrajectorySet& data, const std::string& state, TrainingObserver* observer = nullptr) const;
 
+  /// Data-parallel training (dynae/training/communicator.h): every rank
+  /// calls fit (or resume) with the same options and data and ends with the
+  /// same model. The communicator must outlive the calls.
+  void set_data_parallel(const DataParallel& parallel) { parallel_ = parallel; }
+
   /// Loss history of the last fit (one report per epoch).
   const std::vector<EpochReport>& history() const { return history_; }
 
  private:
   ModelOptions options_;
+  DataParallel parallel_;
   mutable std::vector<EpochReport> history_;
 };
 

@@ -1,0 +1,237 @@
+// The process group of a data-parallel training (dynae/training/communicator.h):
+// c10d's TCPStore for the rendezvous and small messages, Gloo for the
+// collectives. Two backends over the same store:
+//  - "gloo": Gloo's ring allreduce called on the training thread, its
+//    sockets busy-polled (22-25 us per allreduce of 5k values between two
+//    processes here);
+//  - "c10d": c10d::ProcessGroupGloo, which hands every call to its worker
+//    thread and Gloo's event loop (1.7 ms per allreduce here: too slow for
+//    one allreduce per step of a small network, but the interface a CUDA
+//    LibTorch's ProcessGroupNCCL shares; connect() is the one place to add it).
+#include "dynae/training/communicator.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <sstream>
+
+#include "dynae/errors.h"
+
+#ifdef DYNAE_WITH_GLOO
+#include <gloo/allreduce_ring.h>
+#include <gloo/common/error.h>
+#include <gloo/rendezvous/context.h>
+#include <gloo/rendezvous/store.h>
+#include <gloo/transport/tcp/device.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
+
+namespace dynae {
+
+void agree(Communicator& comm, bool ok, const std::string& what) {
+  std::vector<double> failed(static_cast<size_t>(comm.size()), 0.0);
+  failed[static_cast<size_t>(comm.rank())] = ok ? 0.0 : 1.0;
+  comm.allreduce_sum(failed.data(), comm.size());
+  std::string ranks;
+  for (size_t r = 0; r < failed.size(); ++r) {
+    if (failed[r] != 0.0) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
+  }
+  if (!ranks.empty()) throw Error(what + " (rank" + (ranks.find(',') == std::string::npos ? " " : "s ") + ranks + ")");
+}
+
+#ifdef DYNAE_WITH_GLOO
+namespace {
+
+std::chrono::milliseconds timeout_of(const DistributedSettings& s) {
+  return std::chrono::milliseconds(static_cast<int64_t>(s.timeout_seconds * 1000.0));
+}
+
+/// Gloo's rendezvous over a c10d store.
+class GlooStoreAdapter : public ::gloo::rendezvous::Store {
+ public:
+  explicit GlooStoreAdapter(c10::intrusive_ptr<c10d::Store> store) : store_(std::move(store)) {}
+  void set(const std::string& key, const std::vector<char>& value) override {
+    store_->set(key, std::vector<uint8_t>(value.begin(), value.end()));
+  }
+  std::vector<char> get(const std::string& key) override {
+    const std::vector<uint8_t> v = store_->get(key);
+    return std::vector<char>(v.begin(), v.end());
+  }
+  void wait(const std::vector<std::string>& keys) override { store_->wait(keys); }
+  void wait(const std::vector<std::string>& keys, const std::chrono::milliseconds& timeout) override {
+    store_->wait(keys, timeout);
+  }
+
+ private:
+  c10::intrusive_ptr<c10d::Store> store_;
+};
+
+bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
+
+/// The network device Gloo's pairs use: the interface GLOO_SOCKET_IFNAME
+/// names, loopback when rank 0 is on this machine's loopback, else the
+/// address this host's name resolves to (c10d's choice).
+std::shared_ptr<::gloo::transport::Device> gloo_device(const DistributedSettings& s) {
+  if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME")) {
+    return c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
+  }
+  if (loopback(s.master_addr)) return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
+  return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
+/// What every backend shares: the TCPStore (rank 0 serves it).
+class StoreCommunicator : public Communicator {
+ public:
+  explicit StoreCommunicator(const DistributedSettings& s) : settings_(s) {
+    c10d::TCPStoreOptions o;
+    o.port = static_cast<uint16_t>(s.master_port);
+    o.isServer = s.rank == 0;
+    o.numWorkers = static_cast<size_t>(s.world_size);
+    o.waitWorkers = true;
+    o.timeout = timeout_of(s);
+    try {
+      store_ = c10::make_intrusive<c10d::TCPStore>(s.master_addr, o);
+    } catch (const std::exception& e) {
+      throw Error(where() + "cannot join the process group at " + s.master_addr + ":" +
+                  std::to_string(s.master_port) + " within " + seconds() + ": " + first_line(e.what()) +
+                  (s.rank == 0 ? " (is the port free?)" : " (did rank 0 start, on that host and port?)"));
+    }
+  }
+  int64_t rank() const override { return settings_.rank; }
+  int64_t size() const override { return settings_.world_size; }
+
+  std::string broadcast(const std::string& bytes) override {
+    const std::string key = "dynae/broadcast/" + std::to_string(broadcasts_++);
+    try {
+      if (settings_.rank == 0) {
+        store_->set(key, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+        return bytes;
+      }
+      const std::vector<uint8_t> v = store_->get(key);
+      return std::string(v.begin(), v.end());
+    } catch (const std::exception& e) {
+      throw Error(where() + "no word from rank 0 within " + seconds() + " (" + first_line(e.what()) +
+                  "): it stopped or died; see its own output");
+    }
+  }
+
+ protected:
+  std::string where() const {
+    return "data-parallel training, rank " + std::to_string(settings_.rank) + " of " +
+           std::to_string(settings_.world_size) + ": ";
+  }
+  std::string seconds() const {
+    std::ostringstream os;
+    os << settings_.timeout_seconds << " s (--dist-timeout)";
+    return os.str();
+  }
+  static std::string first_line(const std::string& s) { return s.substr(0, std::min(s.find('\n'), size_t{300})); }
+  [[noreturn]] void lost(const std::exception& e) const {
+    throw Error(where() + "lost the other ranks during an allreduce (" + first_line(e.what()) +
+                "): a rank died, was stopped, or did not answer within " + seconds() + "; see the other ranks' output");
+  }
+
+  DistributedSettings settings_;
+  c10::intrusive_ptr<c10d::TCPStore> store_;
+  int64_t broadcasts_ = 0;
+};
+
+class GlooRingCommunicator : public StoreCommunicator {
+ public:
+  explicit GlooRingCommunicator(const DistributedSettings& s) : StoreCommunicator(s) {
+    try {
+      GlooStoreAdapter store(c10::make_intrusive<c10d::PrefixStore>("dynae/gloo", store_));
+      context_ = std::make_shared<::gloo::rendezvous::Context>(static_cast<int>(s.rank), static_cast<int>(s.world_size));
+      context_->setTimeout(timeout_of(s));
+      std::shared_ptr<::gloo::transport::Device> device = gloo_device(s);
+      context_->connectFullMesh(store, device);
+      // Busy-polled sockets on the calling thread: no hand-over between
+      // threads per call (the step waits on its peers anyway).
+      for (int r = 0; r < s.world_size; ++r) {
+        if (r != s.rank) context_->getPair(r)->setSync(true, true);
+      }
+    } catch (const std::exception& e) {
+      throw Error(where() + "cannot connect to the other ranks within " + seconds() + " (" + first_line(e.what()) +
+                  "): did every rank start, with the same --world-size, --master-addr and --master-port?");
+    }
+  }
+
+  void allreduce_sum(double* data, int64_t n) override {
+    if (n <= 0) return;
+    try {
+      auto& ring = rings_[{data, n}];
+      if (!ring) ring = std::make_unique<::gloo::AllreduceRing<double>>(context_, std::vector<double*>{data}, static_cast<int>(n));
+      ring->run();
+    } catch (const std::exception& e) {
+      lost(e);
+    }
+  }
+
+  std::string describe() const override {
+    return "Gloo ring allreduce over TCP, " + std::to_string(settings_.world_size) + " ranks";
+  }
+
+ private:
+  std::shared_ptr<::gloo::rendezvous::Context> context_;
+  // One ring per buffer (Gloo binds its buffers once): the step's flat
+  // gradient, the evaluation's losses, agree()'s flags.
+  std::map<std::pair<double*, int64_t>, std::unique_ptr<::gloo::AllreduceRing<double>>> rings_;
+};
+
+class ProcessGroupCommunicator : public StoreCommunicator {
+ public:
+  explicit ProcessGroupCommunicator(const DistributedSettings& s) : StoreCommunicator(s) {
+    try {
+      auto options = c10d::ProcessGroupGloo::Options::create();
+      options->timeout = timeout_of(s);
+      options->devices.push_back(gloo_device(s));
+      options->threads = 1;
+      group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(c10::make_intrusive<c10d::PrefixStore>("dynae/c10d", store_),
+                                                           static_cast<int>(s.rank), static_cast<int>(s.world_size),
+                                                           options);
+    } catch (const std::exception& e) {
+      throw Error(where() + "cannot create the c10d process group: " + first_line(e.what()));
+    }
+  }
+
+  void allreduce_sum(double* data, int64_t n) override {
+    if (n <= 0) return;
+    try {
+      std::vector<at::Tensor> t{torch::from_blob(data, {n}, torch::kFloat64)};
+      group_->allreduce(t)->wait(timeout_of(settings_));
+    } catch (const std::exception& e) {
+      lost(e);
+    }
+  }
+
+  std::string describe() const override {
+    return "c10d ProcessGroupGloo, " + std::to_string(settings_.world_size) + " ranks";
+  }
+
+ private:
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
+};
+
+}  // namespace
+#endif
+
+std::unique_ptr<Communicator> connect(const DistributedSettings& settings) {
+  check_distributed(settings);
+  if (settings.backend == "nccl") {
+    throw ConfigError("--dist-backend nccl needs a CUDA build of LibTorch (c10d::ProcessGroupNCCL); this build is "
+                      "CPU-only: use gloo");
+  }
+#ifdef DYNAE_WITH_GLOO
+  if (settings.backend == "c10d") return std::make_unique<ProcessGroupCommunicator>(settings);
+  return std::make_unique<GlooRingCommunicator>(settings);
+#else
+  throw ConfigError("this dynae was built without Gloo's headers (Debian: libgloo-dev), so it cannot join a process "
+                    "group; rebuild with them, or train with world size 1");
+#endif
+}
+
+}  // namespace dynae

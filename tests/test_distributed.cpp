@@ -1,0 +1,317 @@
+// Beyond one process: data-parallel training (ranks as child processes on
+// 127.0.0.1), its environment, and sweeps split into shards.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "data/frame_rows.h"
+#include "dynae/data/npy.h"
+#include "dynae/errors.h"
+#include "dynae/experiments/sweep.h"
+#include "dynae/runtime.h"
+#include "dynae/training/communicator.h"
+#include "dynae/training/estimator.h"
+#include "models/model_impl.h"
+#include "test_util.h"
+#include "training/train_step.h"
+
+using namespace dynae;
+using dynae::test::CliResult;
+using dynae::test::file_exists;
+using dynae::test::read_file;
+using dynae::test::run_cli;
+using dynae::test::scratch_dir;
+
+namespace {
+
+/// Sets environment variables for its lifetime, restoring what was there.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::initializer_list<std::pair<const char*, const char*>> vars) {
+    for (const auto& [name, value] : vars) {
+      const char* old = std::getenv(name);
+      saved_.push_back({name, old ? std::string(old) : std::string(), old != nullptr});
+      if (value) ::setenv(name, value, 1);
+      else ::unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& s : saved_) {
+      if (s.present) ::setenv(s.name.c_str(), s.value.c_str(), 1);
+      else ::unsetenv(s.name.c_str());
+    }
+  }
+
+ private:
+  struct Saved {
+    std::string name, value;
+    bool present;
+  };
+  std::vector<Saved> saved_;
+};
+
+/// Clears every variable the rank detection reads.
+ScopedEnv no_launcher_env() {
+  return ScopedEnv{{"RANK", nullptr},          {"WORLD_SIZE", nullptr},          {"MASTER_ADDR", nullptr},
+                   {"MASTER_PORT", nullptr},   {"SLURM_NTASKS", nullptr},        {"SLURM_PROCID", nullptr},
+                   {"SLURM_JOB_NODELIST", nullptr}, {"SLURM_STEP_NODELIST", nullptr}, {"SLURM_JOB_ID", nullptr}};
+}
+
+/// A TCP port for this test process's rendezvous (tests run in parallel).
+int test_port(int k) { return 20000 + static_cast<int>((::getpid() * 13 + k * 101) % 30000); }
+
+std::string subset(const std::string& dir, int64_t frames) {
+  const std::string path = dir + "/x.npy";
+  write_npy(path, read_npy(kData + "three_state_transformed_traj_data200k.npy").slice_frames(0, frames),
+            NpyDtype::Float64);
+  return path;
+}
+
+/// Runs the shell command (its own output redirected by the caller).
+int shell(const std::string& command) {
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST(DistributedSettings, FirstSlurmHost) {
+  EXPECT_EQ(first_slurm_host("node07"), "node07");
+  EXPECT_EQ(first_slurm_host("node[07-09,12],gpu3"), "node07");
+  EXPECT_EQ(first_slurm_host("gpu3,node[1-2]"), "gpu3");
+  EXPECT_EQ(first_slurm_host("rack[2,4]-n[001-004]"), "rack2-n[001-004]");  // first bracket only, as Slurm writes one
+  EXPECT_EQ(first_slurm_host("cn[0010]"), "cn0010");
+}
+
+TEST(DistributedSettings, FromTorchrunAndSlurmEnvironments) {
+  const ScopedEnv clean = no_launcher_env();
+  EXPECT_EQ(distributed_from_environment().world_size, 1);
+  {
+    const ScopedEnv e{{"RANK", "1"}, {"WORLD_SIZE", "4"}, {"MASTER_ADDR", "head"}, {"MASTER_PORT", "1234"}};
+    const DistributedSettings s = distributed_from_environment();
+    EXPECT_EQ(s.world_size, 4);
+    EXPECT_EQ(s.rank, 1);
+    EXPECT_EQ(s.master_addr, "head");
+    EXPECT_EQ(s.master_port, 1234);
+    EXPECT_EQ(s.source, "torchrun environment");
+  }
+  {
+    const ScopedEnv e{{"SLURM_NTASKS", "8"}, {"SLURM_PROCID", "5"}, {"SLURM_STEP_NODELIST", "c[101-104]"},
+                      {"SLURM_JOB_ID", "77123"}};
+    const DistributedSettings s = distributed_from_environment();
+    EXPECT_EQ(s.world_size, 8);
+    EXPECT_EQ(s.rank, 5);
+    EXPECT_EQ(s.master_addr, "c101");
+    EXPECT_EQ(s.master_port, 29500 + 123);
+  }
+  {
+    const ScopedEnv e{{"SLURM_NTASKS", "1"}, {"SLURM_PROCID", "0"}};  // one task: a plain run
+    EXPECT_EQ(distributed_from_environment().world_size, 1);
+  }
+  for (auto [rank, world] : {std::pair{"4", "4"}, {"x", "2"}, {"1", "0"}, {"-1", "2"}}) {
+    const ScopedEnv e{{"RANK", rank}, {"WORLD_SIZE", world}};
+    EXPECT_THROW(distributed_from_environment(), ConfigError) << rank << " of " << world;
+  }
+  {
+    const ScopedEnv e{{"RANK", "0"}};
+    EXPECT_THROW(distributed_from_environment(), ConfigError);
+  }
+  DistributedSettings bad;
+  bad.world_size = 2;
+  bad.rank = 2;
+  EXPECT_THROW(check_distributed(bad), ConfigError);
+  bad.rank = 0;
+  bad.backend = "mpi";
+  EXPECT_THROW(check_distributed(bad), ConfigError);
+  bad.backend = "nccl";
+  EXPECT_THROW(connect(bad), ConfigError);  // a CPU LibTorch
+}
+
+TEST(SweepShards, ParseAndSlurmArray) {
+  int64_t i = -1, n = -1;
+  parse_shard("2/5", i, n);
+  EXPECT_EQ(i, 2);
+  EXPECT_EQ(n, 5);
+  for (const char* bad : {"5/5", "1", "/2", "a/3", "1/0", "-1/3", "1/3x"}) {
+    EXPECT_THROW(parse_shard(bad, i, n), ConfigError) << bad;
+  }
+  {
+    const ScopedEnv e{{"SLURM_ARRAY_TASK_ID", "7"}, {"SLURM_ARRAY_TASK_COUNT", "4"}, {"SLURM_ARRAY_TASK_MIN", "5"}};
+    ASSERT_TRUE(shard_from_slurm_array(i, n));
+    EXPECT_EQ(i, 2);
+    EXPECT_EQ(n, 4);
+  }
+  {
+    const ScopedEnv e{{"SLURM_ARRAY_TASK_ID", "9"}, {"SLURM_ARRAY_TASK_COUNT", "4"}, {"SLURM_ARRAY_TASK_MIN", "0"}};
+    EXPECT_THROW(shard_from_slurm_array(i, n), ConfigError);  // a sparse array (--array=0,9)
+  }
+  const ScopedEnv none{{"SLURM_ARRAY_TASK_ID", nullptr}, {"SLURM_ARRAY_TASK_COUNT", nullptr}};
+  EXPECT_FALSE(shard_from_slurm_array(i, n));
+}
+
+// A batch split into shards: the reconstruction and transition terms are
+// means over pairs, so the shards' weighted sum is the whole batch's (to
+// float rounding); the sliced Wasserstein term is the mean of the shards'
+// own distances, close to the whole batch's.
+TEST(DataParallel, ShardedLossTermsAreTheWholeBatchs) {
+  set_num_threads(1);
+  const Array x = read_npy(kData + "three_state_transformed_traj_data200k.npy").slice_frames(0, 3000);
+  TrajectorySet data;
+  data.add("subset", x);
+  const FrameRows rows(data, false);
+  std::vector<int64_t> first(256);
+  for (int64_t j = 0; j < 256; ++j) first[j] = (j * 37) % 2900;
+  for (bool fused : {true, false}) {
+    SCOPED_TRACE(fused ? "fused" : "autograd");
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(3);
+    Model::Impl impl(ModelOptions().set_fused_kernels(fused), std::vector<int64_t>{2}, std::vector<int64_t>{2}, gen);
+    for (int64_t shards : {2, 3}) {
+      at::Generator g1 = at::make_generator<at::CPUGeneratorImpl>(9), g2 = at::make_generator<at::CPUGeneratorImpl>(9);
+      auto whole = make_train_step(StepContext{impl, rows, rows, g1});
+      auto split = make_train_step(StepContext{impl, rows, rows, g2, DataParallel{shards, nullptr}});
+      const StepLosses a = whole->evaluate({first.data(), 256}, 10.0), b = split->evaluate({first.data(), 256}, 10.0);
+      EXPECT_NEAR(b.reconstruction, a.reconstruction, 1e-6 * a.reconstruction) << shards << " shards";
+      EXPECT_NEAR(b.prior, a.prior, 1e-6 * a.prior) << shards << " shards";
+      EXPECT_GT(b.regularization, 0.5 * a.regularization);
+      EXPECT_LT(b.regularization, 2.0 * a.regularization);
+      EXPECT_NEAR(b.loss, b.reconstruction + 10.0 * b.regularization, 1e-6 * b.loss);  // float terms (autograd)
+    }
+  }
+}
+
+// Both step implementations split batches and draw each shard's numbers the
+// same way: the same training to float rounding (see
+// FusedTraining.SameLossesAndModelAsTheLibTorchPath for the tolerance).
+TEST(DataParallel, BothStepImplementationsShardAlike) {
+  set_num_threads(1);
+  const Array x = read_npy(kData + "three_state_transformed_traj_data200k.npy").slice_frames(0, 12000);
+  TrajectorySet data;
+  data.add("subset", x);
+  const ModelOptions o = ModelOptions().set_epochs(2).set_seed(4).set_prior_refit_steps(50);
+  Estimator fused(ModelOptions(o).set_fused_kernels(true)), plain(ModelOptions(o).set_fused_kernels(false));
+  fused.set_data_parallel(DataParallel{2, nullptr});
+  plain.set_data_parallel(DataParallel{2, nullptr});
+  const Model mf = fused.fit(data), mp = plain.fit(data);
+  ASSERT_EQ(fused.history().size(), plain.history().size());
+  for (size_t e = 0; e < fused.history().size(); ++e) {
+    const auto &f = fused.history()[e], &p = plain.history()[e];
+    for (auto [a, b] : {std::pair{f.train.total, p.train.total}, {f.train.regularization, p.train.regularization},
+                        {f.train.prior, p.train.prior}, {f.test.total, p.test.total}}) {
+      EXPECT_NEAR(a, b, 1e-3 * std::abs(b) + 1e-6) << "epoch " << e;
+    }
+  }
+  const Array probe = x.slice_frames(0, 2000);
+  const Array zf = mf.encode(probe), zp = mp.encode(probe);
+  double worst = 0;
+  for (size_t i = 0; i < zf.data.size(); ++i) worst = std::max(worst, std::abs(zf.data[i] - zp.data[i]));
+  EXPECT_LT(worst, 1e-3);
+  // ... and sharding changes the training (a test that the option acts).
+  Estimator one(ModelOptions(o).set_fused_kernels(true));
+  const Array z1 = one.fit(data).encode(probe);
+  double moved = 0;
+  for (size_t i = 0; i < zf.data.size(); ++i) moved = std::max(moved, std::abs(zf.data[i] - z1.data[i]));
+  EXPECT_GT(moved, 1e-6);
+}
+
+// The acceptance test: two ranks on 127.0.0.1 (child processes, one thread
+// each) train 3 epochs and end bit for bit where one process computing both
+// shards one after another ends, on the fused and on the LibTorch step.
+TEST(DataParallel, TwoRanksEqualOneProcessComputingBothShards) {
+  const std::string dir = scratch_dir("dp_ranks");
+  const std::string x = subset(dir, 20000);
+  for (const char* fused : {"True", "False"}) {
+    SCOPED_TRACE(std::string("fused_kernels ") + fused);
+    const std::string common = " train --input " + x + " --epochs 3 --threads 1 -q --fused-kernels " + fused;
+    const std::string one = dir + "/one" + fused, two = dir + "/two" + fused;
+    ASSERT_EQ(run_cli(common + " --data-parallel-shards 2 --out " + one, dir).code, 0);
+    const std::string port = std::to_string(test_port(fused[0] == 'T' ? 1 : 2));
+    const std::string rank = std::string(DYNAE_CLI) + common + " --out " + two + " --world-size 2 --master-port " + port;
+    const int code = shell("cd " + dir + " && (" + rank + " --rank 0 > r0.txt 2>&1 & " + rank +
+                           " --rank 1 > r1.txt 2>&1; r1=$?; wait $!; r0=$?; exit $((r0 + r1)))");
+    ASSERT_EQ(code, 0) << read_file(dir + "/r0.txt") << read_file(dir + "/r1.txt");
+    const std::string a = read_file(one + "/latent_traj0.npy"), b = read_file(two + "/latent_traj0.npy");
+    ASSERT_FALSE(a.empty());
+    EXPECT_TRUE(a == b) << "the 2-rank latent differs from the 2-shard one";
+    EXPECT_EQ(read_file(one + "/cluster_centers.npy"), read_file(two + "/cluster_centers.npy"));
+    // Only rank 0 wrote; the finished run records the split.
+    EXPECT_NE(read_file(two + "/finished.txt").find("data_parallel_shards = 2"), std::string::npos);
+    EXPECT_EQ(read_file(dir + "/r1.txt"), "");
+  }
+}
+
+// A rank killed mid-training ends the other with an error naming what
+// happened, well within the timeout, and the run stays unfinished (resumable).
+TEST(DataParallel, KillingOneRankStopsTheOther) {
+  const std::string dir = scratch_dir("dp_kill");
+  const std::string x = subset(dir, 20000);
+  const std::string port = std::to_string(test_port(3));
+  const std::string rank = std::string(DYNAE_CLI) + " train --input " + x +
+                           " --epochs 500 --threads 1 -q --out " + dir + "/run --world-size 2 --dist-timeout 20 "
+                           "--master-port " + port;
+  const auto t0 = std::chrono::steady_clock::now();
+  const int code = shell("cd " + dir + " && " + rank + " --rank 0 > r0.txt 2>&1 & p0=$!; " + rank +
+                         " --rank 1 > r1.txt 2>&1 & p1=$!; sleep 4; kill -9 $p1; wait $p0");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_NE(code, 0);
+  EXPECT_LT(seconds, 40.0);
+  const std::string out = read_file(dir + "/r0.txt");
+  EXPECT_NE(out.find("rank 0 of 2"), std::string::npos) << out;
+  EXPECT_NE(out.find("lost the other ranks"), std::string::npos) << out;
+  EXPECT_FALSE(file_exists(dir + "/run/finished.txt"));
+}
+
+// Sweep shards run at the same time into one directory cover every run once,
+// and --collect gives the serial sweep's summary (but for the wall times).
+TEST(SweepShards, ConcurrentShardsAndCollectMatchASerialSweep) {
+  const std::string dir = scratch_dir("sweep_shards");
+  const std::string x = subset(dir, 4000);
+  const std::string sweep = " train --input " + x + " --epochs 2 --threads 1 -q --seed 0,1,2,3 --beta 5,10";
+  ASSERT_EQ(run_cli(sweep + " --out " + dir + "/serial", dir).code, 0);
+  const std::string cli = std::string(DYNAE_CLI) + sweep + " --out " + dir + "/sharded";
+  ASSERT_EQ(shell("cd " + dir + " && (" + cli + " --shard 0/3 > s0.txt 2>&1 & " + cli + " --shard 1/3 > s1.txt 2>&1 & " +
+                  cli + " --shard 2/3 > s2.txt 2>&1; s2=$?; wait; exit $s2)"),
+            0)
+      << read_file(dir + "/s0.txt") << read_file(dir + "/s1.txt") << read_file(dir + "/s2.txt");
+  EXPECT_FALSE(file_exists(dir + "/sharded/summary.csv")) << "a shard wrote the sweep's summary";
+  // Each run was trained once, by its own shard (8 runs: shard 0 takes runs 0, 3, 6).
+  int trained = 0;
+  for (int s = 0; s < 3; ++s) {
+    std::istringstream lines(read_file(dir + "/s" + std::to_string(s) + ".txt"));
+    for (std::string line; std::getline(lines, line);) trained += line.find("/sharded/") != std::string::npos && line.find(": DynAE, ") != std::string::npos;
+  }
+  EXPECT_EQ(trained, 8);
+  const CliResult collected = run_cli(sweep + " --out " + dir + "/sharded --collect", dir);
+  ASSERT_EQ(collected.code, 0) << collected.output;
+  // summary.csv without the dir and seconds columns (2 and 7)
+  auto table = [](const std::string& csv) {
+    std::istringstream in(csv);
+    std::string out;
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream cells(line);
+      int column = 0;
+      for (std::string cell; std::getline(cells, cell, ',');) {
+        ++column;
+        if (column != 2 && column != 7) out += cell + ",";
+      }
+      out += "\n";
+    }
+    return out;
+  };
+  const std::string serial = table(read_file(dir + "/serial/summary.csv"));
+  EXPECT_EQ(std::count(serial.begin(), serial.end(), '\n'), 9);
+  EXPECT_EQ(table(read_file(dir + "/sharded/summary.csv")), serial);
+  // A missing run: the summary of the others, the run listed, exit 1.
+  ASSERT_EQ(shell("rm -rf '" + dir + "/sharded/beta=10_seed=2'"), 0);
+  const CliResult partial = run_cli(sweep + " --out " + dir + "/sharded --collect", dir);
+  EXPECT_EQ(partial.code, 1);
+  EXPECT_NE(partial.output.find("1 of 8 runs"), std::string::npos) << partial.output;
+  EXPECT_NE(partial.output.find("beta=10_seed=2 (not started)"), std::string::npos) << partial.output;
+}
