@@ -247,6 +247,38 @@ TEST(DataParallel, TwoRanksEqualOneProcessComputingBothShards) {
   }
 }
 
+// A sweep trained by two ranks together: rank 0 decides and writes, the
+// runs follow one another over one process group (each run's collectives
+// must pair up across ranks); the table equals one process's with two shards.
+TEST(DataParallel, RanksTrainASweepTogether) {
+  const std::string dir = scratch_dir("dp_sweep");
+  const std::string x = subset(dir, 5000);
+  const std::string common = " train --input " + x + " --epochs 2 --threads 1 -q --seed 0,1,2 --truth " + x;
+  ASSERT_EQ(run_cli(common + " --data-parallel-shards 2 --out " + dir + "/one", dir).code, 0);
+  const std::string rank = std::string(DYNAE_CLI) + common + " --out " + dir + "/two --world-size 2 --master-port " +
+                           std::to_string(test_port(4));
+  ASSERT_EQ(shell("cd " + dir + " && (" + rank + " --rank 1 > r1.txt 2>&1 & " + rank +
+                  " --rank 0 > r0.txt 2>&1; r0=$?; wait $!; exit $((r0 + $?)))"),
+            0)
+      << read_file(dir + "/r0.txt") << read_file(dir + "/r1.txt");
+  auto without_seconds = [](std::string csv) {  // column 7
+    std::istringstream in(csv);
+    std::string out;
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream cells(line);
+      int column = 0;
+      for (std::string cell; std::getline(cells, cell, ',');) {
+        if (++column != 7 && column != 2) out += cell + ",";
+      }
+      out += "\n";
+    }
+    return out;
+  };
+  const std::string one = without_seconds(read_file(dir + "/one/summary.csv"));
+  EXPECT_EQ(std::count(one.begin(), one.end(), '\n'), 4);
+  EXPECT_EQ(without_seconds(read_file(dir + "/two/summary.csv")), one);
+}
+
 // A rank killed mid-training ends the other with an error naming what
 // happened, well within the timeout, and the run stays unfinished (resumable).
 TEST(DataParallel, KillingOneRankStopsTheOther) {

@@ -163,9 +163,15 @@ class GlooRingCommunicator : public StoreCommunicator {
   void allreduce_sum(double* data, int64_t n) override {
     if (n <= 0) return;
     try {
-      auto& ring = rings_[{data, n}];
-      if (!ring) ring = std::make_unique<::gloo::AllreduceRing<double>>(context_, std::vector<double*>{data}, static_cast<int>(n));
-      ring->run();
+      Ring& ring = rings_[n];
+      if (!ring.algorithm) {
+        ring.buffer.resize(static_cast<size_t>(n));
+        ring.algorithm = std::make_unique<::gloo::AllreduceRing<double>>(
+            context_, std::vector<double*>{ring.buffer.data()}, static_cast<int>(n));
+      }
+      std::copy(data, data + n, ring.buffer.data());
+      ring.algorithm->run();
+      std::copy(ring.buffer.begin(), ring.buffer.end(), data);
     } catch (const std::exception& e) {
       lost(e);
     }
@@ -177,9 +183,17 @@ class GlooRingCommunicator : public StoreCommunicator {
 
  private:
   std::shared_ptr<::gloo::rendezvous::Context> context_;
-  // One ring per buffer (Gloo binds its buffers once): the step's flat
-  // gradient, the evaluation's losses, agree()'s flags.
-  std::map<std::pair<double*, int64_t>, std::unique_ptr<::gloo::AllreduceRing<double>>> rings_;
+  // Gloo's ring binds its buffer (and a slot of the pairs) when it is made:
+  // one ring per size, with its own buffer the caller's values pass through.
+  // Every rank makes its rings in the same order (the same sizes are asked
+  // for in the same order), so the slots match; keying by the caller's
+  // pointer would not (allocations differ between processes, and a freed
+  // buffer's address comes back).
+  struct Ring {
+    std::vector<double> buffer;
+    std::unique_ptr<::gloo::AllreduceRing<double>> algorithm;
+  };
+  std::map<int64_t, Ring> rings_;
 };
 
 class ProcessGroupCommunicator : public StoreCommunicator {
