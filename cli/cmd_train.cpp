@@ -88,6 +88,9 @@ std::unique_ptr<Communicator> join(const TrainArgs& a, DataParallel& parallel) {
     }
   }
   check_distributed(d);
+  if (a.emulate_shards < 0) {
+    throw ConfigError("--data-parallel-shards " + std::to_string(a.emulate_shards) + ": expected 1 or more");
+  }
   if (a.emulate_shards > 0) {
     if (d.world_size > 1) throw ConfigError("--data-parallel-shards computes every rank's shard in one process: not with --world-size > 1");
     parallel.shards = a.emulate_shards;

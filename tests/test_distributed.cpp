@@ -279,6 +279,32 @@ TEST(DataParallel, RanksTrainASweepTogether) {
   EXPECT_EQ(without_seconds(read_file(dir + "/two/summary.csv")), one);
 }
 
+// Ranks given other data stop before anything is written; a run that rank 0
+// refuses (a finished run there, no --overwrite) ends every rank with its reason.
+TEST(DataParallel, RanksStopTogetherOnBadStarts) {
+  const std::string dir = scratch_dir("dp_bad");
+  const std::string x = subset(dir, 3000);
+  Array other = read_npy(x);
+  other.data[10] += 1e-3;
+  write_npy(dir + "/y.npy", other, NpyDtype::Float64);
+  auto both = [&](const std::string& in0, const std::string& in1, int port) {
+    const std::string rank = std::string(DYNAE_CLI) + " train --epochs 1 -q --out " + dir + "/run --world-size 2 --master-port " +
+                             std::to_string(port);
+    shell("cd " + dir + "; " + rank + " --input " + in0 + " --rank 0 > b0.txt 2>&1 & p0=$!; " + rank + " --input " +
+          in1 + " --rank 1 > b1.txt 2>&1; r1=$?; wait $p0; echo $? $r1 > codes.txt");
+    return read_file(dir + "/codes.txt");
+  };
+  EXPECT_EQ(both(x, dir + "/y.npy", test_port(8)), "1 1\n");
+  EXPECT_NE(read_file(dir + "/b1.txt").find("not given the settings and data that rank 0 was"), std::string::npos)
+      << read_file(dir + "/b1.txt");
+  EXPECT_FALSE(file_exists(dir + "/run")) << "a run directory was made";
+  ASSERT_EQ(both(x, x, test_port(9)), "0 0\n") << read_file(dir + "/b0.txt");
+  EXPECT_EQ(both(x, x, test_port(10)), "1 1\n");  // finished run there
+  EXPECT_NE(read_file(dir + "/b1.txt").find("rank 0 could not start the run"), std::string::npos)
+      << read_file(dir + "/b1.txt");
+  EXPECT_NE(read_file(dir + "/b1.txt").find("--overwrite"), std::string::npos) << read_file(dir + "/b1.txt");
+}
+
 // A rank killed mid-training ends the other with an error naming what
 // happened, well within the timeout, and the run stays unfinished (resumable).
 TEST(DataParallel, KillingOneRankStopsTheOther) {
@@ -289,7 +315,7 @@ TEST(DataParallel, KillingOneRankStopsTheOther) {
                            " --epochs 500 --threads 1 -q --out " + dir + "/run --world-size 2 --dist-timeout 20 "
                            "--master-port " + port;
   const auto t0 = std::chrono::steady_clock::now();
-  const int code = shell("cd " + dir + " && " + rank + " --rank 0 > r0.txt 2>&1 & p0=$!; " + rank +
+  const int code = shell("cd " + dir + "; " + rank + " --rank 0 > r0.txt 2>&1 & p0=$!; " + rank +
                          " --rank 1 > r1.txt 2>&1 & p1=$!; sleep 4; kill -9 $p1; wait $p0");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_NE(code, 0);
@@ -298,6 +324,38 @@ TEST(DataParallel, KillingOneRankStopsTheOther) {
   EXPECT_NE(out.find("rank 0 of 2"), std::string::npos) << out;
   EXPECT_NE(out.find("lost the other ranks"), std::string::npos) << out;
   EXPECT_FALSE(file_exists(dir + "/run/finished.txt"));
+}
+
+// Ctrl-C on one rank stops both after the same step, with a consistent
+// checkpoint; --resume on two ranks then ends where the uninterrupted
+// two-rank training ends, bit for bit.
+TEST(DataParallel, InterruptedRanksResumeToTheUninterruptedResult) {
+  const std::string dir = scratch_dir("dp_resume");
+  const std::string x = subset(dir, 20000);
+  const std::string common = " train --input " + x + " --epochs 150 --threads 1 -q --world-size 2 --master-port ";
+  auto pair = [&](const std::string& out, int port, const std::string& rank0_extra) {
+    const std::string rank = std::string(DYNAE_CLI) + common + std::to_string(port) + " --out " + out;
+    return "cd " + dir + "; " + rank + " --rank 0 > " + out + "_r0.txt 2>&1 & p0=$!; " + rank + " --rank 1 > " + out +
+           "_r1.txt 2>&1 & p1=$!; " + rank0_extra + "wait $p0; r0=$?; wait $p1; echo $r0 $? > " + out + "_codes.txt";
+  };
+  shell(pair(dir + "/whole", test_port(5), ""));
+  ASSERT_EQ(read_file(dir + "/whole_codes.txt"), "0 0\n") << read_file(dir + "/whole_r0.txt");
+  shell(pair(dir + "/cut", test_port(6), "sleep 2; kill -INT $p0; "));
+  const std::string codes = read_file(dir + "/cut_codes.txt");
+  if (codes == "0 0\n") GTEST_SKIP() << "the training ended before the signal (a fast machine)";
+  EXPECT_EQ(codes, "130 143\n") << read_file(dir + "/cut_r0.txt") << read_file(dir + "/cut_r1.txt");
+  EXPECT_NE(read_file(dir + "/cut_r1.txt").find("another rank was interrupted"), std::string::npos);
+  ASSERT_TRUE(file_exists(dir + "/cut/checkpoint.pt"));
+  ASSERT_FALSE(file_exists(dir + "/cut/finished.txt"));
+  const std::string rank = std::string(DYNAE_CLI) + " train -q --resume " + dir + "/cut --world-size 2 --master-port " +
+                           std::to_string(test_port(7));
+  ASSERT_EQ(shell("cd " + dir + " && (" + rank + " --rank 1 > re1.txt 2>&1 & " + rank +
+                  " --rank 0 > re0.txt 2>&1; r0=$?; wait $!; exit $((r0 + $?)))"),
+            0)
+      << read_file(dir + "/re0.txt") << read_file(dir + "/re1.txt");
+  const std::string a = read_file(dir + "/whole/latent_traj0.npy");
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(a == read_file(dir + "/cut/latent_traj0.npy")) << "the resumed 2-rank run differs from the uninterrupted one";
 }
 
 // Sweep shards run at the same time into one directory cover every run once,

@@ -163,6 +163,17 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   if (!data.feature_names().empty()) written.features = data.feature_names();
   std::string state;
   std::vector<EpochReport> past;
+  if (parallel.shards > s.options.batch_size) {
+    throw ConfigError("data-parallel training over " + std::to_string(parallel.shards) + " ranks needs a batch_size of "
+                      "at least that many pairs (batch_size " + std::to_string(s.options.batch_size) + ")");
+  }
+  if (comm) {
+    // Before anything is written: every rank was given rank 0's settings and data.
+    const std::string mine = pack_fields({to_ini(written), data_fingerprint(data)});
+    agree(*comm, comm->broadcast(mine) == mine,
+          "the ranks were not given the settings and data that rank 0 was (their config.ini or data fingerprint "
+          "differ): every rank must run the same command on the same files");
+  }
   std::unique_ptr<RunDirectory> dir;
   if (writer) {
     try {
@@ -205,17 +216,14 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
     }
   }
   if (comm) {
-    // Rank 0's go-ahead, settings, data fingerprint and checkpoint reach every rank.
-    const std::vector<std::string> word = unpack_fields(
-        comm->broadcast(writer ? pack_fields({"ok", to_ini(written), data_fingerprint(data), state}) : std::string()));
+    // Rank 0's go-ahead and (on --resume) its checkpoint reach every rank.
+    const std::vector<std::string> word =
+        unpack_fields(comm->broadcast(writer ? pack_fields({"ok", state}) : std::string()));
     if (word.size() == 2 && word[0] == "error") {
       throw Error("rank 0 could not start the run in '" + out_dir + "': " + word[1]);
     }
-    if (word.size() != 4) throw Error("data-parallel training: a damaged message from rank 0");
-    if (!writer) state = word[3];
-    agree(*comm, word[1] == to_ini(written) && word[2] == data_fingerprint(data),
-          "the ranks were not given the settings and data that rank 0 was (their config.ini or data fingerprint "
-          "differ): every rank must run the same command on the same files");
+    if (word.size() != 2 || word[0] != "ok") throw Error("data-parallel training: a damaged message from rank 0");
+    if (!writer) state = word[1];
     if (progress) {
       std::fprintf(progress, "%sdata-parallel training: %s; each batch of %lld pairs split between them\n",
                    prefix.c_str(), comm->describe().c_str(), static_cast<long long>(s.options.batch_size));
@@ -246,6 +254,16 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
     }
   }();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (comm) {
+    // Every rank must end with rank 0's model (identical steps on identical
+    // sums); a difference would be a nondeterminism, said here, not hidden.
+    boost::crc_32_type crc;
+    const std::string bytes = model.to_bytes();
+    crc.process_bytes(bytes.data(), bytes.size());
+    const std::string mine = std::to_string(crc.checksum());
+    agree(*comm, comm->broadcast(mine) == mine,
+          "the ranks ended with different models (a nondeterminism between processes; please report it)");
+  }
   if (!writer) return RunResult{model, out_dir, {}, {}, seconds};
 
   model.save(out_dir + "/model.pt");
