@@ -186,7 +186,7 @@ void add_train_command(CLI::App& app) {
   auto dist_flag = [args](const auto&) { args->dist_flags = true; };
   cmd->add_option("--world-size", args->dist.world_size,
                   "data-parallel training over this many processes (ranks), each batch split between them; default: "
-                  "torchrun's WORLD_SIZE, else Slurm's SLURM_NTASKS, else 1")
+                  "torchrun's WORLD_SIZE, else Slurm's SLURM_STEP_NUM_TASKS (an srun step), else 1")
       ->group(group)->each(dist_flag);
   cmd->add_option("--rank", args->dist.rank, "this process's rank, 0 .. world size - 1 (torchrun: RANK; Slurm: SLURM_PROCID)")
       ->group(group)->each(dist_flag);

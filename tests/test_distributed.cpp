@@ -61,7 +61,7 @@ class ScopedEnv {
 /// Clears every variable the rank detection reads.
 ScopedEnv no_launcher_env() {
   return ScopedEnv{{"RANK", nullptr},          {"WORLD_SIZE", nullptr},          {"MASTER_ADDR", nullptr},
-                   {"MASTER_PORT", nullptr},   {"SLURM_NTASKS", nullptr},        {"SLURM_PROCID", nullptr},
+                   {"MASTER_PORT", nullptr},   {"SLURM_STEP_NUM_TASKS", nullptr},        {"SLURM_PROCID", nullptr},
                    {"SLURM_JOB_NODELIST", nullptr}, {"SLURM_STEP_NODELIST", nullptr}, {"SLURM_JOB_ID", nullptr}};
 }
 
@@ -104,7 +104,7 @@ TEST(DistributedSettings, FromTorchrunAndSlurmEnvironments) {
     EXPECT_EQ(s.source, "torchrun environment");
   }
   {
-    const ScopedEnv e{{"SLURM_NTASKS", "8"}, {"SLURM_PROCID", "5"}, {"SLURM_STEP_NODELIST", "c[101-104]"},
+    const ScopedEnv e{{"SLURM_STEP_NUM_TASKS", "8"}, {"SLURM_PROCID", "5"}, {"SLURM_STEP_NODELIST", "c[101-104]"},
                       {"SLURM_JOB_ID", "77123"}};
     const DistributedSettings s = distributed_from_environment();
     EXPECT_EQ(s.world_size, 8);
@@ -113,7 +113,12 @@ TEST(DistributedSettings, FromTorchrunAndSlurmEnvironments) {
     EXPECT_EQ(s.master_port, 29500 + 123);
   }
   {
-    const ScopedEnv e{{"SLURM_NTASKS", "1"}, {"SLURM_PROCID", "0"}};  // one task: a plain run
+    const ScopedEnv e{{"SLURM_STEP_NUM_TASKS", "1"}, {"SLURM_PROCID", "0"}};  // one task: a plain run
+    EXPECT_EQ(distributed_from_environment().world_size, 1);
+  }
+  {
+    // a batch script of a 4-task allocation, not an srun step: a plain run
+    const ScopedEnv e{{"SLURM_NTASKS", "4"}, {"SLURM_PROCID", "0"}, {"SLURM_JOB_NODELIST", "c[1-2]"}};
     EXPECT_EQ(distributed_from_environment().world_size, 1);
   }
   for (auto [rank, world] : {std::pair{"4", "4"}, {"x", "2"}, {"1", "0"}, {"-1", "2"}}) {

@@ -87,8 +87,11 @@ DistributedSettings distributed_from_environment() {
     if (env("MASTER_PORT")) s.master_port = env_int("MASTER_PORT", 1, 65535);
     return s;
   }
-  if (env("SLURM_NTASKS") && env("SLURM_PROCID")) {
-    s.world_size = env_int("SLURM_NTASKS", 1, 1 << 20);
+  // Slurm: only inside an srun step (SLURM_STEP_NUM_TASKS). A batch script
+  // itself also sees SLURM_NTASKS and SLURM_PROCID = 0, and a dynae started
+  // there directly must not wait for ranks that will never come.
+  if (env("SLURM_STEP_NUM_TASKS") && env("SLURM_PROCID")) {
+    s.world_size = env_int("SLURM_STEP_NUM_TASKS", 1, 1 << 20);
     if (s.world_size == 1) return s;  // one task: a plain run
     s.source = "Slurm environment";
     s.rank = env_int("SLURM_PROCID", 0, s.world_size - 1);

@@ -27,7 +27,8 @@ struct DistributedSettings {
 };
 
 /// Reads torchrun's convention (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT),
-/// else Slurm's srun tasks (SLURM_PROCID, SLURM_NTASKS; the master is the
+/// else Slurm's srun tasks (SLURM_PROCID, SLURM_STEP_NUM_TASKS: inside an
+/// srun step only, not in the batch script itself; the master is the
 /// first host of SLURM_STEP_NODELIST or SLURM_JOB_NODELIST, the port
 /// MASTER_PORT or 29500 + SLURM_JOB_ID % 1000), else world size 1. Throws
 /// ConfigError naming the variable when one is malformed or out of range.
