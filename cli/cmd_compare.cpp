@@ -117,18 +117,11 @@ void run(const CompareArgs& a) {
   o.reuse = a.reuse;
   o.overwrite = a.overwrite;
   o.collect = a.collect;
-  if (!a.shard.empty()) {
-    if (a.collect) throw ConfigError("--collect gathers every shard's runs: drop --shard");
-    parse_shard(a.shard, o.shard, o.shards);
-  } else if (!a.collect && shard_from_slurm_array(o.shard, o.shards)) {
-    std::fprintf(stderr, "Slurm array task: this process runs shard %lld/%lld of the runs\n",
-                 static_cast<long long>(o.shard), static_cast<long long>(o.shards));
-  }
+  choose_sweep_shard(a.shard, runs.size(), o);
   const std::vector<SweepRun> done = run_sweep(runs, a.out, o);
   if (o.shards > 1) {
-    std::printf("shard %s: %zu run(s) done; when every shard has finished, the same command with --collect writes "
-                "the tables\n", a.shard.empty() ? (std::to_string(o.shard) + "/" + std::to_string(o.shards)).c_str()
-                                                : a.shard.c_str(), done.size());
+    std::printf("shard %lld/%lld: %zu run(s) done; when every shard has finished, the same command with --collect "
+                "writes the tables\n", static_cast<long long>(o.shard), static_cast<long long>(o.shards), done.size());
     return;
   }
   const std::vector<ComparisonRow> rows = summarize_comparison(names, done);

@@ -121,13 +121,7 @@ void run(const TrainArgs& a) {
   o.reuse = a.reuse || !a.resume.empty();
   o.overwrite = a.overwrite;
   o.collect = a.collect;
-  if (!a.shard.empty()) {
-    if (a.collect) throw ConfigError("--collect gathers every shard's runs: drop --shard");
-    parse_shard(a.shard, o.shard, o.shards);
-  } else if (runs.size() > 1 && !a.collect && shard_from_slurm_array(o.shard, o.shards)) {
-    std::fprintf(stderr, "Slurm array task: this process runs shard %lld/%lld of the sweep\n",
-                 static_cast<long long>(o.shard), static_cast<long long>(o.shards));
-  }
+  choose_sweep_shard(a.shard, runs.size(), o);
   const std::unique_ptr<Communicator> comm = a.collect ? nullptr : join(a, o.parallel);
   const bool rank0 = !comm || comm->rank() == 0;
   if (runs.size() > 1 && rank0 && !a.collect) {

@@ -75,6 +75,23 @@ std::string subset(const std::string& dir, int64_t frames) {
   return path;
 }
 
+/// A sweep's summary.csv without its dir and seconds columns (2 and 7): what
+/// runs of the same settings in other processes or places share.
+std::string summary_table(const std::string& csv) {
+  std::istringstream in(csv);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream cells(line);
+    int column = 0;
+    for (std::string cell; std::getline(cells, cell, ',');) {
+      ++column;
+      if (column != 2 && column != 7) out += cell + ",";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 /// Runs the shell command (its own output redirected by the caller).
 int shell(const std::string& command) {
   const int status = std::system(command.c_str());
@@ -266,22 +283,9 @@ TEST(DataParallel, RanksTrainASweepTogether) {
                   " --rank 0 > r0.txt 2>&1; r0=$?; wait $!; exit $((r0 + $?)))"),
             0)
       << read_file(dir + "/r0.txt") << read_file(dir + "/r1.txt");
-  auto without_seconds = [](std::string csv) {  // column 7
-    std::istringstream in(csv);
-    std::string out;
-    for (std::string line; std::getline(in, line);) {
-      std::istringstream cells(line);
-      int column = 0;
-      for (std::string cell; std::getline(cells, cell, ',');) {
-        if (++column != 7 && column != 2) out += cell + ",";
-      }
-      out += "\n";
-    }
-    return out;
-  };
-  const std::string one = without_seconds(read_file(dir + "/one/summary.csv"));
+  const std::string one = summary_table(read_file(dir + "/one/summary.csv"));
   EXPECT_EQ(std::count(one.begin(), one.end(), '\n'), 4);
-  EXPECT_EQ(without_seconds(read_file(dir + "/two/summary.csv")), one);
+  EXPECT_EQ(summary_table(read_file(dir + "/two/summary.csv")), one);
 }
 
 // Ranks given other data stop before anything is written; a run that rank 0
@@ -392,24 +396,9 @@ TEST(SweepShards, ConcurrentShardsAndCollectMatchASerialSweep) {
   EXPECT_EQ(trained, 8);
   const CliResult collected = run_cli(sweep + " --out " + dir + "/sharded --collect", dir);
   ASSERT_EQ(collected.code, 0) << collected.output;
-  // summary.csv without the dir and seconds columns (2 and 7)
-  auto table = [](const std::string& csv) {
-    std::istringstream in(csv);
-    std::string out;
-    for (std::string line; std::getline(in, line);) {
-      std::istringstream cells(line);
-      int column = 0;
-      for (std::string cell; std::getline(cells, cell, ',');) {
-        ++column;
-        if (column != 2 && column != 7) out += cell + ",";
-      }
-      out += "\n";
-    }
-    return out;
-  };
-  const std::string serial = table(read_file(dir + "/serial/summary.csv"));
+  const std::string serial = summary_table(read_file(dir + "/serial/summary.csv"));
   EXPECT_EQ(std::count(serial.begin(), serial.end(), '\n'), 9);
-  EXPECT_EQ(table(read_file(dir + "/sharded/summary.csv")), serial);
+  EXPECT_EQ(summary_table(read_file(dir + "/sharded/summary.csv")), serial);
   // A missing run: the summary of the others, the run listed, exit 1.
   ASSERT_EQ(shell("rm -rf '" + dir + "/sharded/beta=10_seed=2'"), 0);
   const CliResult partial = run_cli(sweep + " --out " + dir + "/sharded --collect", dir);

@@ -163,13 +163,11 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   if (!data.feature_names().empty()) written.features = data.feature_names();
   std::string state;
   std::vector<EpochReport> past;
-  if (parallel.shards > s.options.batch_size) {
-    throw ConfigError("data-parallel training over " + std::to_string(parallel.shards) + " ranks needs a batch_size of "
-                      "at least that many pairs (batch_size " + std::to_string(s.options.batch_size) + ")");
-  }
+  check_data_parallel(parallel, s.options.batch_size);  // before the directory is touched
+  const std::string fingerprint = data_fingerprint(data);  // (a pass over every value: once)
   if (comm) {
     // Before anything is written: every rank was given rank 0's settings and data.
-    const std::string mine = pack_fields({to_ini(written), data_fingerprint(data)});
+    const std::string mine = pack_fields({to_ini(written), fingerprint});
     agree(*comm, comm->broadcast(mine) == mine,
           "the ranks were not given the settings and data that rank 0 was (their config.ini or data fingerprint "
           "differ): every rank must run the same command on the same files");
@@ -189,9 +187,8 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
         }
         std::ifstream fp(dir->file("data_fingerprint.txt"));
         std::string recorded;
-        const std::string now = data_fingerprint(data);
-        if (fp && std::getline(fp, recorded) && recorded != now) {
-          throw Error("the data of '" + out_dir + "' changed since the run started (" + recorded + ", now " + now +
+        if (fp && std::getline(fp, recorded) && recorded != fingerprint) {
+          throw Error("the data of '" + out_dir + "' changed since the run started (" + recorded + ", now " + fingerprint +
                       "): resuming would mix two data sets; --overwrite starts the run again");
         }
         std::ifstream ck(dir->file("checkpoint.pt"), std::ios::binary);
@@ -206,7 +203,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
                        state.empty() ? "the start (no checkpoint yet)" : "its last checkpoint");
         }
       } else {
-        write_text_atomically(dir->file("data_fingerprint.txt"), data_fingerprint(data) + "\n");
+        write_text_atomically(dir->file("data_fingerprint.txt"), fingerprint + "\n");
         write_text_atomically(dir->file("config.ini"), to_ini(written));
         std::remove(dir->file("train.log").c_str());
       }

@@ -122,6 +122,16 @@ bool shard_from_slurm_array(int64_t& shard, int64_t& shards) {
   return true;
 }
 
+void choose_sweep_shard(const std::string& flag, size_t runs, SweepOptions& o) {
+  if (!flag.empty()) {
+    if (o.collect) throw ConfigError("--collect gathers every shard's runs: drop --shard");
+    parse_shard(flag, o.shard, o.shards);
+  } else if (runs > 1 && !o.collect && shard_from_slurm_array(o.shard, o.shards)) {
+    std::fprintf(stderr, "Slurm array task: this process runs shard %lld/%lld of the %zu runs\n",
+                 static_cast<long long>(o.shard), static_cast<long long>(o.shards), runs);
+  }
+}
+
 namespace {
 
 std::string sweep_dir(const std::vector<RunSettings>& runs, const std::string& out, const RunSettings& r) {

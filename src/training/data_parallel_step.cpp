@@ -4,7 +4,6 @@
 
 #include <mutex>
 
-#include "dynae/errors.h"
 #include "dynae/runtime.h"
 #include "util/random_permutation.h"
 
@@ -24,11 +23,7 @@ StepLosses DataParallelSteps::run(const PairRefs& batch, double beta, ShardedCom
     if (train) c.apply_gradients();
     return losses;
   }
-  const int64_t B = batch.count, N = parallel_.shards;
-  if (B < N) {
-    throw TrainingError("a batch of " + std::to_string(B) + " pairs cannot be split between " + std::to_string(N) +
-                        " ranks");
-  }
+  const int64_t B = batch.count, N = parallel_.shards;  // B >= N (check_data_parallel)
   // One draw of the trainer's generator per step, the same on every rank;
   // each shard draws its noise and directions from its own stream of it.
   uint64_t key;

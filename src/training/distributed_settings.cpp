@@ -74,6 +74,13 @@ void check_distributed(const DistributedSettings& s) {
   }
 }
 
+void check_data_parallel(const DataParallel& parallel, int64_t batch_size) {
+  if (parallel.shards < 1 || parallel.shards > batch_size) {
+    throw ConfigError("data-parallel training over " + std::to_string(parallel.shards) + " ranks needs a batch_size of "
+                      "at least that many pairs (batch_size " + std::to_string(batch_size) + ")");
+  }
+}
+
 DistributedSettings distributed_from_environment() {
   DistributedSettings s;
   if (env("WORLD_SIZE") || env("RANK")) {

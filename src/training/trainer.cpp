@@ -88,10 +88,7 @@ class TrainingLoop {
         pairs_(data.lengths(), options.lag, options.test_fraction, options.seed),
         resampler_(pairs_, options.latent_dim,
                    {options.min_dist, options.max_centers, options.bias_factor, options.batch_size}) {
-    if (parallel_.shards < 1 || parallel_.shards > options.batch_size) {
-      throw ConfigError("data-parallel training over " + std::to_string(parallel_.shards) + " ranks needs a batch_size of "
-                        "at least that many pairs (batch_size " + std::to_string(options.batch_size) + ")");
-    }
+    check_data_parallel(parallel_, options.batch_size);
     if (pairs_.count(PairSet::train) < options.batch_size) {
       throw DataError("only " + std::to_string(pairs_.count(PairSet::train)) +
                       " training pairs, fewer than one batch (" + std::to_string(options.batch_size) +

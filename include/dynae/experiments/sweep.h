@@ -62,6 +62,11 @@ void parse_shard(const std::string& text, int64_t& shard, int64_t& shards);
 /// of SLURM_ARRAY_TASK_COUNT); false outside an array job.
 bool shard_from_slurm_array(int64_t& shard, int64_t& shards);
 
+/// Sets options.shard / shards: `flag` ("I/N") when given (ConfigError with
+/// options.collect); else, for a sweep of several runs, a Slurm array
+/// task's shard (said on stderr); else the whole sweep.
+void choose_sweep_shard(const std::string& flag, size_t runs, SweepOptions& options);
+
 std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std::string& out, const SweepOptions& options);
 
 /// One row per run: label, model, epochs, seconds, final losses, metrics.

@@ -82,4 +82,8 @@ struct DataParallel {
   bool active() const { return shards > 1; }
 };
 
+/// ConfigError unless `parallel` can split batches of `batch_size` pairs
+/// (at least one shard, at most one pair per shard).
+void check_data_parallel(const DataParallel& parallel, int64_t batch_size);
+
 }  // namespace dynae
