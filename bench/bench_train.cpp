@@ -197,7 +197,7 @@ int main(int argc, char** argv) {
     dynae::Array tiled = base;
     tiled.data.reserve(base.data.size() * static_cast<size_t>(tile));
     for (int64_t k = 1; k < tile; ++k) {
-      tiled.data.insert(tiled.data.end(), base.data.begin(), base.data.end());
+      tiled.data.append(base.data.begin(), base.data.end());
       tiled.shape[0] += base.shape[0];
     }
     data.add("three_state x" + std::to_string(tile), std::move(tiled));

@@ -11,6 +11,7 @@
 
 int main(int argc, char** argv) {
   dynae::keep_freed_memory();
+  dynae::explain_bus_errors();
   CLI::App app{"dynae: dynamics-constrained autoencoders for stochastic time series\n"
                "(Wang, Wang, Evans, Tiwary, JCTC 2024, arXiv 2209.00905)"};
   app.set_version_flag("--version", std::string("dynae ") + DYNAE_VERSION);

@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fstream>
+#include <utility>
 
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
+#include "dynae/runtime.h"
 #include "test_util.h"
 #include "util/atomic_file.h"
 
@@ -39,6 +42,12 @@ void check_dtype(const std::string& code, int size) {
       const Array a = read_npy(path);
       ASSERT_EQ(a.shape, (std::vector<int64_t>{2, 3})) << descr;
       for (int i = 0; i < 6; ++i) EXPECT_EQ(a.data[i], kC[i]) << descr << " fortran=" << fortran << " i=" << i;
+      EXPECT_FALSE(a.data.is_view()) << "a small file is copied by default";
+      // Mapped where the bytes are the values (float64, native order, C order); the same values either way.
+      const Array m = read_npy(path, NpyMapping::Always);
+      EXPECT_EQ(m.data.is_view(), code == "f" && size == 8 && !big && !fortran) << descr << " fortran=" << fortran;
+      EXPECT_EQ(m.shape, a.shape);
+      EXPECT_EQ(m.data, a.data) << descr;
     }
   }
 }
@@ -135,6 +144,94 @@ TEST(Npy, MalformedFilesGiveClearErrors) {
   EXPECT_NE(e.find("object arrays"), std::string::npos) << e;
 
   EXPECT_NE(error_of(dir + "/missing.npy").find("cannot open"), std::string::npos);
+}
+
+namespace {
+
+/// This process's resident anonymous memory (its own pages, not a file's), in bytes.
+int64_t resident_anonymous_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    int64_t kb;
+    if (key == "RssAnon:" && status >> kb) return kb * 1024;
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST(Npy, MappedValuesAreReadInPlaceAndCopiedOnWrite) {
+  const std::string dir = test::scratch_dir("npy_mapped");
+  std::vector<double> v(3000);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = 0.5 * static_cast<double>(i) - 7;
+  write_npy(dir + "/x.npy", Array({1000, 3}, v), NpyDtype::Float64);
+  const std::string file_before = test::read_file(dir + "/x.npy");
+  Array a = read_npy(dir + "/x.npy", NpyMapping::Always);
+  ASSERT_TRUE(a.data.is_view());
+  const Array shared = a;  // a copy of the array shares the mapping
+  EXPECT_TRUE(shared.data.is_view());
+  EXPECT_EQ(shared.data.data(), std::as_const(a).data.data());  // (a non-const data() would copy)
+  EXPECT_EQ(a.data.to_vector(), v);
+  EXPECT_EQ(a.slice_frames(10, 12).data.to_vector(), std::vector<double>(v.begin() + 30, v.begin() + 36));
+  // The first write copies: the file and the other array keep the old values.
+  a.at(5, 1) = 99;
+  EXPECT_FALSE(a.data.is_view());
+  EXPECT_EQ(a.data[16], 99);
+  EXPECT_EQ(shared.data[16], v[16]);
+  EXPECT_EQ(test::read_file(dir + "/x.npy"), file_before);
+  EXPECT_EQ(read_npy(dir + "/x.npy").data.to_vector(), v);
+  // Replacing the file by renaming (our writers) leaves a live mapping whole.
+  write_npy(dir + "/x.npy", Array({2}, {1, 2}), NpyDtype::Float64);
+  EXPECT_EQ(shared.data.to_vector(), v);
+}
+
+TEST(Npy, MappedPagesAreTheFilesNotTheProcesss) {
+  // 32 MiB of float64: above the threshold of NpyMapping::Auto. Read in
+  // place, every value touched, the process's own (anonymous) memory stays
+  // flat: the pages are the file's, shared by every process that maps it.
+  const std::string dir = test::scratch_dir("npy_mapped_pages");
+  const int64_t n = (int64_t{32} << 20) / 8;
+  ASSERT_GE(n * 8, kNpyMapThreshold);
+  {
+    Array big = Array::zeros({n / 4, 4});
+    for (int64_t i = 0; i < n; ++i) big.data[static_cast<size_t>(i)] = static_cast<double>(i % 1000);
+    write_npy(dir + "/big.npy", big, NpyDtype::Float64);
+  }
+  auto touch = [](const Array& a) {
+    double s = 0;
+    for (double x : a.data) s += x;
+    return s;
+  };
+  const double expected = 999.0 * 1000 / 2 * static_cast<double>(n / 1000) + (n % 1000) * ((n % 1000) - 1) / 2.0;
+  const int64_t before = resident_anonymous_bytes();
+  ASSERT_GT(before, 0);
+  {
+    const Array mapped = read_npy(dir + "/big.npy");
+    ASSERT_TRUE(mapped.data.is_view());
+    EXPECT_EQ(touch(mapped), expected);
+    EXPECT_LT(resident_anonymous_bytes() - before, int64_t{4} << 20);
+  }
+  const Array copied = read_npy(dir + "/big.npy", NpyMapping::Never);
+  EXPECT_FALSE(copied.data.is_view());
+  EXPECT_EQ(touch(copied), expected);
+  EXPECT_GT(resident_anonymous_bytes() - before, int64_t{30} << 20) << "the measure itself must see a copy";
+}
+
+TEST(NpyDeathTest, AMappedFileTruncatedUnderTheRunEndsItWithAClearMessage) {
+  const std::string dir = test::scratch_dir("npy_mapped_truncated");
+  const std::string path = dir + "/x.npy";
+  write_npy(path, Array::zeros({100000, 2}), NpyDtype::Float64);
+  EXPECT_EXIT(
+      {
+        explain_bus_errors();
+        const Array a = read_npy(path, NpyMapping::Always);
+        std::ofstream(path, std::ios::trunc).close();  // what np.save to the same name does first
+        volatile double x = a.data[a.data.size() - 1];
+        (void)x;
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(135), "truncated or rewritten in place");
 }
 
 TEST(Npy, FailedWriteLeavesExistingFileIntact) {

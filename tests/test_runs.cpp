@@ -132,6 +132,26 @@ TEST(RunDirectory, TrainingIntoAFinishedRunNeedsOverwrite) {
   EXPECT_NE(r.output.find("are the same file"), std::string::npos) << r.output;
 }
 
+TEST(RunDirectory, InputsReadInPlaceTrainLikeCopiedOnes) {
+  // A float64 input mapped into memory (--map-inputs always) trains the same
+  // model, bit for bit, as the same file copied into memory (never); the
+  // choice is written in config.ini only when it is not the default.
+  const std::string dir = test::scratch_dir("rundir_mapped");
+  write_npy(dir + "/x.npy", read_npy(kData + "three_state_transformed_traj_data200k.npy").slice_frames(0, 4000),
+            NpyDtype::Float64);
+  const std::string train = "train -i " + dir + "/x.npy --epochs 2 --prior-refit-steps 5 -q ";
+  test::CliResult r = test::run_cli(train + "--map-inputs always -o " + dir + "/mapped", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = test::run_cli(train + "--map-inputs never -o " + dir + "/copied", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  expect_same_run(dir + "/mapped", dir + "/copied");
+  EXPECT_NE(test::read_file(dir + "/mapped/config.ini").find("map_inputs = always"), std::string::npos);
+  r = test::run_cli(train + "--map-inputs sometimes -o " + dir + "/bad", dir);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("map"), std::string::npos) << r.output;
+  EXPECT_FALSE(test::file_exists(dir + "/bad"));
+}
+
 TEST(RunDirectory, KilledAtRandomMomentsThenResumedEqualsTheUninterruptedRun) {
   const std::string dir = test::scratch_dir("resume_kill");
   const std::string x = small_input(dir, 20000);

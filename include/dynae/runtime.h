@@ -44,6 +44,12 @@ void catch_interrupts();
 /// The signal received since catch_interrupts (0: none).
 int interrupt_signal();
 
+/// SIGBUS, from now on, ends the process with a message that names its
+/// likely cause, an input file mapped into memory (read_npy) that was
+/// truncated while it was read, and exit status 135 (128 + SIGBUS). Files
+/// this library writes are replaced by renaming, so they stay whole.
+void explain_bus_errors();
+
 /// This machine's physical memory in bytes (0 when unknown), for refusing
 /// sizes that cannot fit before anything is allocated.
 double physical_memory_bytes();

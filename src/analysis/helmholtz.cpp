@@ -144,7 +144,7 @@ HelmholtzSplit helmholtz_split(const std::vector<double>& x, const std::vector<d
       throw DataError("Helmholtz split: the weights have shape " + weights.shape_string() + ", expected (" +
                       std::to_string(nx) + ", " + std::to_string(ny) + ")");
     }
-    w = weights.data;
+    w = weights.data.to_vector();
   }
   double wsum = 0;
   for (double v : w) {

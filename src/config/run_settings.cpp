@@ -12,6 +12,10 @@ std::vector<OptionChoice> weights_kind_choices() {
   return {{"weights", "weights", {}}, {"logweights", "logweights", {}}, {"bias", "bias", {}}};
 }
 
+std::vector<OptionChoice> map_inputs_choices() {
+  return {{"auto", "auto", {}}, {"always", "always", {}}, {"never", "never", {}}};
+}
+
 /// The INI file's sections, in order.
 const char* const kSections[] = {"Model Parameters", "Training Parameters", "Data", "Other Controls"};
 

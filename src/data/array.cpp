@@ -13,7 +13,25 @@ int64_t shape_product(const std::vector<int64_t>& shape) {
   return n;
 }
 
-Array::Array(std::vector<int64_t> shape_, std::vector<double> data_)
+Values Values::view(std::shared_ptr<const void> keeper, const double* p, size_t n) {
+  Values v;
+  v.keeper_ = std::move(keeper);
+  v.view_ = p;
+  v.view_size_ = n;
+  return v;
+}
+
+std::vector<double>& Values::vector() {
+  if (keeper_) {
+    own_.assign(view_, view_ + view_size_);
+    keeper_.reset();
+    view_ = nullptr;
+    view_size_ = 0;
+  }
+  return own_;
+}
+
+Array::Array(std::vector<int64_t> shape_, Values data_)
     : shape(std::move(shape_)), data(std::move(data_)) {
   if (shape_product(shape) != static_cast<int64_t>(data.size())) {
     throw Error("Array: shape " + shape_string() + " holds " + std::to_string(shape_product(shape)) +
@@ -38,7 +56,8 @@ Array Array::slice_frames(int64_t begin, int64_t end) const {
   const int64_t fs = frame_size();
   std::vector<int64_t> s = shape;
   s[0] = end - begin;
-  return Array(s, std::vector<double>(data.begin() + begin * fs, data.begin() + end * fs));
+  const Values& v = data;  // read only: a mapped array is not copied whole
+  return Array(s, std::vector<double>(v.begin() + begin * fs, v.begin() + end * fs));
 }
 
 Array Array::concat_frames(const std::vector<Array>& parts) {
@@ -51,7 +70,7 @@ Array Array::concat_frames(const std::vector<Array>& parts) {
       throw DataError("concat_frames: frame shapes differ, " + parts[0].shape_string() + " and " + p.shape_string());
     }
     out.shape[0] += p.frames();
-    out.data.insert(out.data.end(), p.data.begin(), p.data.end());
+    out.data.append(p.data.begin(), p.data.end());
   }
   return out;
 }

@@ -116,7 +116,7 @@ std::vector<double> read_weight_file(const std::string& path, const std::string&
     if (a.rank() == 0 || a.rank() > 2 || (a.rank() == 2 && a.shape[1] != 1)) {
       throw DataError("'" + path + "': weights must be a (T,) or (T, 1) array, got shape " + a.shape_string());
     }
-    return a.data;
+    return a.data.to_vector();
   }
   double v;
   if (format == FileFormat::Table && column.empty()) {

@@ -13,6 +13,11 @@
 #include <fstream>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "dynae/errors.h"
 #include "util/atomic_file.h"
 
@@ -202,9 +207,28 @@ void write_file(const std::string& path, const std::string& descr, bool fortran,
   });
 }
 
+// The file's data section as a read-only shared mapping, or an empty Values
+// when the system refuses (the caller then reads the file).
+Values map_values(const std::string& path, int64_t data_start, int64_t n) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Values();
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || st.st_size < data_start + n * 8) {  // changed since the header was read
+    ::close(fd);
+    return Values();
+  }
+  const size_t length = static_cast<size_t>(data_start + n * 8);
+  void* base = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);  // the mapping keeps the file
+  if (base == MAP_FAILED) return Values();
+  std::shared_ptr<const void> keeper(base, [length](const void* p) { ::munmap(const_cast<void*>(p), length); });
+  const double* values = reinterpret_cast<const double*>(static_cast<const char*>(base) + data_start);
+  return Values::view(std::move(keeper), values, static_cast<size_t>(n));
+}
+
 }  // namespace
 
-Array read_npy(const std::string& path) {
+Array read_npy(const std::string& path, NpyMapping mapping) {
   std::ifstream f(path, std::ios::binary);
   if (!f) fail(path, std::string("cannot open: ") + std::strerror(errno));
   f.seekg(0, std::ios::end);
@@ -242,6 +266,18 @@ Array read_npy(const std::string& path) {
   if (file_size - data_start < need) {
     fail(path, "truncated data: shape " + shape_text + " needs " + std::to_string(need) + " bytes, the file holds " +
                    std::to_string(file_size - data_start));
+  }
+  const bool native_order = h.byte_order == '|' || (h.byte_order == '<') == host_is_little_endian();
+  const bool mappable = h.kind == 'f' && h.itemsize == 8 && native_order && (!h.fortran || h.shape.size() < 2) &&
+                        data_start % 8 == 0 && need > 0;
+  if (mappable && (mapping == NpyMapping::Always || (mapping == NpyMapping::Auto && need >= kNpyMapThreshold))) {
+    Values mapped = map_values(path, data_start, n);
+    if (mapped.is_view()) return Array(h.shape, std::move(mapped));
+  }
+  if (mappable) {  // the bytes are the values: read them in place, no second copy
+    std::vector<double> values(static_cast<size_t>(n));
+    if (!f.read(reinterpret_cast<char*>(values.data()), need)) fail(path, "read error in data section");
+    return Array(h.shape, std::move(values));
   }
   std::string raw(static_cast<size_t>(need), '\0');
   if (need > 0 && !f.read(&raw[0], need)) fail(path, "read error in data section");

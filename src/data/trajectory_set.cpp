@@ -31,7 +31,7 @@ void check_not_constant(const TrajectorySet& data) {
   const Array& first = data.trajectories()[0].input;
   const int64_t width = first.frame_size();
   for (const auto& t : data.trajectories()) {
-    const std::vector<double>& v = t.input.data;
+    const Values& v = t.input.data;
     for (size_t i = 0; i < v.size(); ++i) {
       if (v[i] != first.data[i % static_cast<size_t>(width)]) return;
     }
@@ -128,10 +128,10 @@ struct FileTrajectories {
   std::vector<std::vector<double>> weights;  ///< per part, when a weights column was read
 };
 
-FileTrajectories read_trajectory_file(const std::string& path, const ColumnSelection& columns) {
+FileTrajectories read_trajectory_file(const std::string& path, const ColumnSelection& columns, NpyMapping mapping) {
   FileTrajectories f;
   if (detect_format(path) == FileFormat::Npy) {
-    f.parts.push_back(read_npy(path));
+    f.parts.push_back(read_npy(path, mapping));
     return f;
   }
   ColumnData d = read_columns(path, columns);
@@ -173,7 +173,7 @@ std::vector<std::vector<double>> weights_of_input(const std::string& input, cons
 
 TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,
                                 const std::vector<std::string>& target_paths, const ColumnSelection& selection,
-                                const WeightSpec& weight_spec) {
+                                const WeightSpec& weight_spec, NpyMapping mapping) {
   if (input_paths.empty()) throw ConfigError("no input trajectory given (input_data / --input)");
   weight_spec.validate(input_paths.size());
   // Weights in the inputs' own column, or in files of their own.
@@ -188,7 +188,7 @@ TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,
   TrajectorySet set;
   bool named = false;
   for (size_t i = 0; i < input_paths.size(); ++i) {
-    FileTrajectories x = read_trajectory_file(input_paths[i], columns);
+    FileTrajectories x = read_trajectory_file(input_paths[i], columns, mapping);
     if (!x.names.empty()) {
       if (named && x.names != set.feature_names()) {
         throw DataError("'" + input_paths[i] + "': its selected feature columns differ from those of '" + input_paths[0] +
@@ -215,7 +215,7 @@ TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,
     const bool own_target = !target_paths.empty() && target_paths[i] != input_paths[i];
     FileTrajectories y;
     if (own_target) {
-      y = read_trajectory_file(target_paths[i], columns);
+      y = read_trajectory_file(target_paths[i], columns, mapping);
       if (y.parts.size() != x.parts.size()) {
         throw DataError("'" + target_paths[i] + "': " + std::to_string(y.parts.size()) + " segment(s) but its input '" +
                         input_paths[i] + "' has " + std::to_string(x.parts.size()));

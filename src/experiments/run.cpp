@@ -103,10 +103,11 @@ class RunObserver : public TrainingObserver {
 static std::string data_fingerprint(const TrajectorySet& data) {
   boost::crc_32_type crc;
   int64_t values = 0;
-  auto add = [&](const std::vector<double>& v) {
-    if (!v.empty()) crc.process_bytes(v.data(), v.size() * sizeof(double));
-    values += static_cast<int64_t>(v.size());
+  auto add_values = [&](const double* v, size_t n) {
+    if (n) crc.process_bytes(v, n * sizeof(double));
+    values += static_cast<int64_t>(n);
   };
+  auto add = [&](const auto& v) { add_values(v.data(), v.size()); };
   for (const auto& t : data.trajectories()) {
     for (int64_t k : t.input.shape) crc.process_bytes(&k, sizeof k);
     add(t.input.data);
@@ -120,7 +121,10 @@ static std::string data_fingerprint(const TrajectorySet& data) {
 }
 
 TrajectorySet load_run_data(const RunSettings& s) {
-  return load_trajectories(s.input_paths, s.target_paths, ColumnSelection{s.features, ""}, weight_spec(s));
+  const NpyMapping mapping = s.map_inputs == "always" ? NpyMapping::Always
+                             : s.map_inputs == "never" ? NpyMapping::Never
+                                                       : NpyMapping::Auto;
+  return load_trajectories(s.input_paths, s.target_paths, ColumnSelection{s.features, ""}, weight_spec(s), mapping);
 }
 
 namespace {

@@ -239,7 +239,7 @@ std::unique_ptr<Potential> make_system_potential(const std::string& name, int64_
   return make_expression_potential(expression, dim);
 }
 
-std::vector<double> state_occupancy(const std::vector<double>& frames, int64_t dim,
+std::vector<double> state_occupancy(const Values& frames, int64_t dim,
                                     const std::vector<MetastableState>& states) {
   std::vector<double> frac(states.size(), 0.0);
   const int64_t n = dim > 0 ? static_cast<int64_t>(frames.size()) / dim : 0;

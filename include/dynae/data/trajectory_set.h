@@ -5,6 +5,7 @@
 
 #include "dynae/array.h"
 #include "dynae/data/frame_weights.h"
+#include "dynae/data/npy.h"
 #include "dynae/data/table.h"
 
 namespace dynae {
@@ -67,10 +68,12 @@ class TrajectorySet {
 /// the same feature names. With `weights` given, the frames' weights are
 /// read from the inputs' weights column or from one file per input (one
 /// value per frame, COLVAR blocks in order) and normalised to mean 1
-/// (data/frame_weights.h). Errors name the file.
+/// (data/frame_weights.h). `mapping`: whether .npy files are mapped into
+/// memory rather than copied (data/npy.h). Errors name the file.
 TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,
                                 const std::vector<std::string>& target_paths = {},
-                                const ColumnSelection& columns = {}, const WeightSpec& weights = {});
+                                const ColumnSelection& columns = {}, const WeightSpec& weights = {},
+                                NpyMapping mapping = NpyMapping::Auto);
 
 /// Throws DataError when every input feature is constant over all frames
 /// (nothing to learn).

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "dynae/array.h"
 #include "dynae/simulate/potential.h"
 
 namespace dynae {
@@ -58,7 +59,7 @@ std::unique_ptr<Potential> make_system_potential(const std::string& name, int64_
 
 /// Fraction of frames of a (T, dim) trajectory (row-major) within each state's
 /// radius, in the order of `states`.
-std::vector<double> state_occupancy(const std::vector<double>& frames, int64_t dim,
+std::vector<double> state_occupancy(const Values& frames, int64_t dim,
                                     const std::vector<MetastableState>& states);
 
 }  // namespace dynae
