@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <limits>
 #include <map>
 #include <random>
@@ -241,6 +246,92 @@ TEST(Resampling, CentresCoverSeparateAndLabelsAreNearest) {
     Resampler again(pairs, 2, options(dmin, 16));
     again.resample(f.encoder(), 11);
     EXPECT_EQ(again.centers(), c);
+  }
+}
+
+namespace {
+
+/// N ranks as threads of one process: an allgather through shared memory
+/// (every rank's part copied once all have arrived; a second barrier before
+/// any rank may reuse its buffers).
+class ThreadRanks {
+ public:
+  explicit ThreadRanks(int64_t n) : n_(n), parts_(static_cast<size_t>(n)) {}
+  void gather(int64_t rank, const void* mine, void* all, int64_t bytes) {
+    parts_[static_cast<size_t>(rank)] = mine;
+    wait();
+    for (int64_t r = 0; r < n_; ++r) std::memcpy(static_cast<char*>(all) + r * bytes, parts_[static_cast<size_t>(r)], static_cast<size_t>(bytes));
+    wait();
+  }
+
+ private:
+  void wait() {
+    std::unique_lock<std::mutex> lock(m_);
+    const int64_t gen = generation_;
+    if (++arrived_ == n_) {
+      arrived_ = 0;
+      ++generation_;
+      cv_.notify_all();
+      return;
+    }
+    cv_.wait(lock, [&] { return generation_ != gen; });
+  }
+  int64_t n_, arrived_ = 0, generation_ = 0;
+  std::vector<const void*> parts_;
+  std::mutex m_;
+  std::condition_variable cv_;
+};
+
+}  // namespace
+
+TEST(Resampling, RanksSharingTheWorkFindWhatOneProcessFinds) {
+  // 100001 pairs: 196 groups of 512, several gathers of 64 groups; a random
+  // walk, so the centres appear throughout the pass. Ranks as threads.
+  const int64_t n = 100000;
+  std::mt19937_64 g(3);
+  std::normal_distribution<float> step(0.0f, 0.05f);
+  FixedLatents f{{}, 2};
+  float x = 5, y = 5;
+  for (int64_t i = 0; i < n; ++i) {
+    x = std::clamp(x + step(g), 0.0f, 10.0f);
+    y = std::clamp(y + step(g), 0.0f, 10.0f);
+    f.z.push_back(x);
+    f.z.push_back(y);
+  }
+  const PairIndex pairs({n + 1}, 1, 0.3, 9);
+  Resampler one(pairs, 2, options(1.0, 64));
+  one.resample(f.encoder(), 21);
+  const int64_t serial_calls = f.calls;
+  ASSERT_GT(one.clusters(), 10);
+  for (int64_t N : {2, 3}) {
+    SCOPED_TRACE("ranks " + std::to_string(N));
+    ThreadRanks ranks(N);
+    std::vector<std::unique_ptr<Resampler>> r;
+    std::vector<FixedLatents> encoders(static_cast<size_t>(N), FixedLatents{f.z, 2});
+    for (int64_t k = 0; k < N; ++k) {
+      r.push_back(std::make_unique<Resampler>(pairs, 2, options(1.0, 64)));
+      r.back()->share_with_ranks({k, N, [&ranks, k](const void* mine, void* all, int64_t bytes) { ranks.gather(k, mine, all, bytes); }});
+    }
+    std::vector<std::thread> threads;
+    for (int64_t k = 0; k < N; ++k) threads.emplace_back([&, k] { r[k]->resample(encoders[k].encoder(), 21); });
+    for (auto& t : threads) t.join();
+    for (int64_t k = 0; k < N; ++k) {
+      EXPECT_EQ(r[k]->centers(), one.centers()) << "rank " << k;
+      int64_t differ = 0;
+      for (int64_t q = 0; q < n; ++q) differ += r[k]->label(q) != one.label(q);
+      EXPECT_EQ(differ, 0) << "rank " << k;
+      for (PairSet s : {PairSet::train, PairSet::test}) {
+        ASSERT_EQ(r[k]->batches(s), one.batches(s));
+        std::vector<int64_t> a(64), b(64);
+        for (int64_t i = 0; i < one.batches(s); i += 7) {
+          one.batch(s, i, a.data());
+          r[k]->batch(s, i, b.data());
+          ASSERT_EQ(a, b) << "batch " << i;
+        }
+      }
+      // Each rank encoded its share of the groups, not all of them.
+      EXPECT_LE(encoders[k].calls, serial_calls / N + 2) << "rank " << k;
+    }
   }
 }
 

@@ -20,6 +20,7 @@
 #include "dynae/errors.h"
 
 #ifdef DYNAE_WITH_GLOO
+#include <gloo/allgather_ring.h>
 #include <gloo/allreduce_ring.h>
 #include <gloo/common/error.h>
 #include <gloo/rendezvous/context.h>
@@ -131,7 +132,7 @@ class StoreCommunicator : public Communicator {
   }
   static std::string first_line(const std::string& s) { return s.substr(0, std::min(s.find('\n'), size_t{300})); }
   [[noreturn]] void lost(const std::exception& e) const {
-    throw Error(where() + "lost the other ranks during an allreduce (" + first_line(e.what()) +
+    throw Error(where() + "lost the other ranks during a collective (" + first_line(e.what()) +
                 "): a rank died, was stopped, or did not answer within " + seconds() + "; see the other ranks' output");
   }
 
@@ -177,6 +178,18 @@ class GlooRingCommunicator : public StoreCommunicator {
     }
   }
 
+  void allgather(const void* mine, void* all, int64_t bytes) override {
+    if (bytes <= 0) return;
+    try {
+      // Made per call (a few per epoch): its slots come in the same order on every rank.
+      ::gloo::AllgatherRing<char> ring(context_, std::vector<const char*>{static_cast<const char*>(mine)},
+                                       static_cast<char*>(all), static_cast<int>(bytes));
+      ring.run();
+    } catch (const std::exception& e) {
+      lost(e);
+    }
+  }
+
   std::string describe() const override {
     return "Gloo ring allreduce over TCP, " + std::to_string(settings_.world_size) + " ranks";
   }
@@ -217,6 +230,20 @@ class ProcessGroupCommunicator : public StoreCommunicator {
     try {
       std::vector<at::Tensor> t{torch::from_blob(data, {n}, torch::kFloat64)};
       group_->allreduce(t)->wait(timeout_of(settings_));
+    } catch (const std::exception& e) {
+      lost(e);
+    }
+  }
+
+  void allgather(const void* mine, void* all, int64_t bytes) override {
+    if (bytes <= 0) return;
+    try {
+      std::vector<at::Tensor> in{torch::from_blob(const_cast<void*>(mine), {bytes}, torch::kUInt8)};
+      std::vector<std::vector<at::Tensor>> out(1);
+      for (int64_t r = 0; r < size(); ++r) {
+        out[0].push_back(torch::from_blob(static_cast<char*>(all) + r * bytes, {bytes}, torch::kUInt8));
+      }
+      group_->allgather(out, in)->wait(timeout_of(settings_));
     } catch (const std::exception& e) {
       lost(e);
     }

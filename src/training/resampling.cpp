@@ -101,7 +101,7 @@ int Resampler::nearest_center(const float* point, int64_t k, double& best) const
   return arg;
 }
 
-void Resampler::add_centers(int64_t m, SplitMix64& rng) {
+void Resampler::add_centers(const float* latents, int64_t m, SplitMix64& rng) {
   const int64_t d = dim_;
   const double d_min2 = options_.d_min * options_.d_min;
   visit_.clear();
@@ -110,7 +110,7 @@ void Resampler::add_centers(int64_t m, SplitMix64& rng) {
   }
   for (size_t i = visit_.size(); i > 1; --i) std::swap(visit_[i - 1], visit_[rng.below(i)]);
   for (int32_t i : visit_) {
-    const float* point = latents_.data() + i * d;
+    const float* point = latents + i * d;
     bool far = true;
     for (size_t c = 0; far && c < centers_.size(); c += static_cast<size_t>(d)) {
       far = squared_distance(point, centers_.data() + c) > d_min2;
@@ -182,7 +182,66 @@ void Resampler::relabel_stale_groups(const EncodePairs& encode, int64_t groups, 
   }
 }
 
+void Resampler::shared_cluster_pass(const EncodePairs& encode, uint64_t seed, bool label) {
+  // The serial pass's visiting order and centres: group g is encoded by
+  // rank g % size, the ranks gather each chunk's latents, and every rank
+  // finds the centres from them in order. The labels (every pair's nearest
+  // centre, the first of equal distances) are what the serial pass ends
+  // with after its relabelling; each rank labels its own groups.
+  SplitMix64 rng(seed);
+  const int64_t n = pairs_.size(), d = dim_, N = ranks_share_.size, me = ranks_share_.rank;
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  const int64_t groups = (blocks + kGroupBlocks - 1) / kGroupBlocks;
+  const int64_t group_pairs = kBlock * kGroupBlocks, group_floats = group_pairs * d;
+  block_order_ = RandomPermutation(static_cast<uint64_t>(blocks), rng.next());
+  centers_.clear();
+  constexpr int64_t kChunk = 64;  // groups per gather of latents (32768 pairs)
+  const int64_t per_rank = (kChunk + N - 1) / N;
+  std::vector<float> mine(static_cast<size_t>(per_rank * group_floats)), all(static_cast<size_t>(N * per_rank * group_floats));
+  const int64_t own_groups = (groups - me + N - 1) / N;  // g = me, me + N, ...
+  std::vector<float> own_latents(label ? static_cast<size_t>(own_groups * group_floats) : 0);
+  for (int64_t c0 = 0; c0 < groups; c0 += kChunk) {
+    const int64_t c1 = std::min(groups, c0 + kChunk);
+    for (int64_t g = c0 + ((me - c0) % N + N) % N, i = 0; g < c1; g += N, ++i) {
+      collect_group(g);
+      float* z = mine.data() + i * group_floats;
+      encode(group_.data(), static_cast<int64_t>(group_.size()), z);
+      if (label) std::copy(z, z + group_floats, own_latents.begin() + (g / N) * group_floats);
+    }
+    ranks_share_.gather(mine.data(), all.data(), per_rank * group_floats * static_cast<int64_t>(sizeof(float)));
+    for (int64_t g = c0; g < c1; ++g) {
+      const int64_t owner = g % N, i = (g - c0 - ((owner - c0) % N + N) % N) / N;
+      collect_group(g);
+      add_centers(all.data() + (owner * per_rank + i) * group_floats, static_cast<int64_t>(group_.size()), rng);
+    }
+  }
+  if (centers_.empty()) throw TrainingError("resampling: no training pairs to cluster");
+  if (!label) return;
+  const int64_t k_all = clusters(), per_rank_labels = ((groups + N - 1) / N) * group_pairs;
+  std::vector<uint8_t> my_labels(static_cast<size_t>(per_rank_labels), kNoLabel);
+  for (int64_t g = me, i = 0; g < groups; g += N, ++i) {
+    collect_group(g);
+    const float* z = own_latents.data() + i * group_floats;
+    for (size_t j = 0; j < group_.size(); ++j) {
+      double best;
+      my_labels[static_cast<size_t>(i * group_pairs) + j] = static_cast<uint8_t>(nearest_center(z + j * d, k_all, best));
+    }
+  }
+  std::vector<uint8_t> every(static_cast<size_t>(N * per_rank_labels));
+  ranks_share_.gather(my_labels.data(), every.data(), per_rank_labels);
+  labels_.assign(static_cast<size_t>((n + 63) / 64 * 64), kNoLabel);
+  for (int64_t g = 0; g < groups; ++g) {
+    collect_group(g);
+    const uint8_t* from = every.data() + (g % N) * per_rank_labels + (g / N) * group_pairs;
+    for (size_t j = 0; j < group_.size(); ++j) labels_[static_cast<size_t>(group_[j])] = from[j];
+  }
+}
+
 void Resampler::cluster_pass(const EncodePairs& encode, uint64_t seed, bool label) {
+  if (ranks_share_.size > 1) {
+    shared_cluster_pass(encode, seed, label);
+    return;
+  }
   SplitMix64 rng(seed);
   const int64_t n = pairs_.size(), d = dim_;
   const int64_t blocks = (n + kBlock - 1) / kBlock;
@@ -207,7 +266,7 @@ void Resampler::cluster_pass(const EncodePairs& encode, uint64_t seed, bool labe
     encode(group_.data(), m, latents_.data());
     if (g < cached) std::copy(latents_.begin(), latents_.begin() + m * d, cache_.begin() + g * group_floats);
     // Regular-space clustering over the group's training pairs, in random order.
-    add_centers(m, rng);
+    add_centers(latents_.data(), m, rng);
     // Every pair's nearest centre among those found so far; the group's box
     // and largest distance tell later whether a newer centre can be nearer.
     if (label) label_group(g, m);
@@ -434,7 +493,7 @@ void sort_sample(std::vector<int64_t>& v, int64_t n, std::vector<int64_t>& scrat
 
 }  // namespace
 
-void Resampler::batch(PairSet s, int64_t b, int64_t* out) const {
+void Resampler::batch(PairSet s, int64_t b, int64_t* out, int64_t from, int64_t to) const {
   const Plan& p = plan(s);
   const BatchRef& ref = p.batches[static_cast<size_t>(b)];
   const int k = ref.cluster;
@@ -455,7 +514,7 @@ void Resampler::batch(PairSet s, int64_t b, int64_t* out) const {
   const LookupTables t{labels_.data(), &pairs_, s, k, p.super.data() + k * (supers + 1), p.local.data() + k * blocks,
                        blocks, kSuper / p.block, p.block / 64, n > (int64_t{1} << 19)};
   block_before_.resize(static_cast<size_t>(n_batch));
-  find_members_best(t, ranks_.data(), n_batch, out, block_before_.data());
+  find_members_best(t, ranks_.data() + from, to - from, out + from, block_before_.data());
 }
 
 }  // namespace dynae

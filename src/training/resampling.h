@@ -8,7 +8,9 @@
 // labels) and tables of K / 64 bytes per pair: the latent is computed in
 // groups of 512 pairs and not kept beyond a fixed 2 MB, and a batch's pairs
 // are looked up when it is trained on, from a random permutation and a rank
-// table, not listed.
+// table, not listed. (Data-parallel ranks that share the work keep the
+// latents of their own groups until they are labelled: 4 d / ranks bytes
+// per pair.)
 // Torch-free: the encoder is a callback.
 #include <cstdint>
 #include <functional>
@@ -33,6 +35,14 @@ struct ResamplingOptions {
 /// z (n, d) = the latents of the first frames (x_t) of pairs[0..n), n <= 512.
 /// Called twice on the same pairs, it must give the same floats.
 using EncodePairs = std::function<void(const int64_t* pairs, int64_t n, float* z)>;
+
+/// Ranks of a data-parallel training share the resampling's work: `gather`
+/// is an allgather over them (`mine`: this rank's `bytes`; `all`: every
+/// rank's, in rank order, `size` x `bytes`).
+struct SharedResampling {
+  int64_t rank = 0, size = 1;
+  std::function<void(const void* mine, void* all, int64_t bytes)> gather;
+};
 
 /// Well-tempered weights w_k = n_k^(1/bias_factor) of the clusters'
 /// populations n_k (pair counts, or weighted pair counts); ConfigError for
@@ -75,6 +85,11 @@ class Resampler {
   /// none), and a batch draws its pairs from its cluster with replacement,
   /// in proportion to weight (training/weighted_draws.h).
   void set_pair_weights(const std::vector<double>* weights) { pair_weights_ = weights; }
+  /// Data-parallel ranks: each encodes 1/size of the pairs' groups and
+  /// labels them, and the ranks exchange latents and labels (an allgather
+  /// per 64 groups of latents, one of labels). Every rank ends with the
+  /// centres and labels that one process finds, bit for bit.
+  void share_with_ranks(SharedResampling ranks) { ranks_share_ = std::move(ranks); }
   /// Population of each training cluster after resample: its pair count, or
   /// its weight in pair units when weighted.
   std::vector<double> populations() const;
@@ -92,7 +107,9 @@ class Resampler {
   /// Batches of set s this epoch, and batch b's pairs (batch_size of them,
   /// all of one cluster).
   int64_t batches(PairSet s) const { return static_cast<int64_t>(plan(s).batches.size()); }
-  void batch(PairSet s, int64_t b, int64_t* pairs) const;
+  void batch(PairSet s, int64_t b, int64_t* pairs) const { batch(s, b, pairs, 0, options_.batch_size); }
+  /// Only pairs[from, to) of that batch (a data-parallel rank's shard).
+  void batch(PairSet s, int64_t b, int64_t* pairs, int64_t from, int64_t to) const;
 
  private:
   struct BatchRef {
@@ -118,8 +135,10 @@ class Resampler {
   /// One regular-space clustering of the training pairs' latents (blocks
   /// in random order); with `label`, each pair's nearest centre too.
   void cluster_pass(const EncodePairs& encode, uint64_t seed, bool label);
-  /// New centres among the m pairs of group_ (latents in latents_).
-  void add_centers(int64_t m, SplitMix64& rng);
+  /// The same pass with the groups' encoding and labelling shared between ranks.
+  void shared_cluster_pass(const EncodePairs& encode, uint64_t seed, bool label);
+  /// New centres among the m pairs of group_ (their latents at `latents`).
+  void add_centers(const float* latents, int64_t m, SplitMix64& rng);
   /// Labels group g's m pairs with their nearest centre so far; its box.
   void label_group(int64_t g, int64_t m);
   /// Relabels the groups a later centre may be nearer to (exact test on boxes).
@@ -134,6 +153,7 @@ class Resampler {
 
   const PairIndex& pairs_;
   const std::vector<double>* pair_weights_ = nullptr;
+  SharedResampling ranks_share_;
   int64_t dim_;
   ResamplingOptions options_;
   std::vector<double> centers_;

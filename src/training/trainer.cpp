@@ -89,6 +89,10 @@ class TrainingLoop {
         resampler_(pairs_, options.latent_dim,
                    {options.min_dist, options.max_centers, options.bias_factor, options.batch_size}) {
     check_data_parallel(parallel_, options.batch_size);
+    if (Communicator* comm = parallel_.comm) {  // the ranks share the resampling's encoding and labelling
+      resampler_.share_with_ranks(
+          {comm->rank(), comm->size(), [comm](const void* mine, void* all, int64_t bytes) { comm->allgather(mine, all, bytes); }});
+    }
     if (pairs_.count(PairSet::train) < options.batch_size) {
       throw DataError("only " + std::to_string(pairs_.count(PairSet::train)) +
                       " training pairs, fewer than one batch (" + std::to_string(options.batch_size) +
@@ -411,23 +415,27 @@ class TrainingLoop {
     return pairs_.count(set) / options_.batch_size;
   }
 
-  /// Batch b of set `set` this epoch: its pairs' first frames.
+  /// Batch b of set `set` this epoch: its pairs' first frames. A rank of
+  /// a data-parallel training looks up only its own shard's (the others'
+  /// entries are left unset; the step reads only its shard).
   PairRefs load_batch(PairSet set, int64_t b) {
     const int64_t n = options_.batch_size;
+    const int64_t N = parallel_.shards, r = parallel_.comm ? parallel_.comm->rank() : -1;
+    const int64_t lo = r < 0 ? 0 : r * n / N, hi = r < 0 ? n : (r + 1) * n / N;
     pair_ids_.resize(static_cast<size_t>(n));
     first_frames_.resize(static_cast<size_t>(n));
     if (resampled_) {
-      resampler_.batch(set, b, pair_ids_.data());
+      resampler_.batch(set, b, pair_ids_.data(), lo, hi);
     } else if (weighted()) {
       const uint64_t stream = mix64(draw_key_ ^ (static_cast<uint64_t>(set == PairSet::test) << 62) ^ static_cast<uint64_t>(b));
       plain_draws_[set == PairSet::test].draw(0, n, stream, pair_ids_.data());
     } else {
       const RandomPermutation& order = set == PairSet::train ? train_order_ : test_order_;
-      for (int64_t j = 0; j < n; ++j) {
+      for (int64_t j = lo; j < hi; ++j) {
         pair_ids_[j] = pairs_.nth(set, static_cast<int64_t>(order(static_cast<uint64_t>(b * n + j))));
       }
     }
-    for (int64_t j = 0; j < n; ++j) first_frames_[j] = pairs_.first_frame(pair_ids_[j]);
+    for (int64_t j = lo; j < hi; ++j) first_frames_[j] = pairs_.first_frame(pair_ids_[j]);
     return {first_frames_.data(), n};
   }
 

@@ -49,6 +49,8 @@ class Communicator {
   virtual int64_t size() const = 0;
   /// data[k] = sum over ranks of data[k], the same bits on every rank.
   virtual void allreduce_sum(double* data, int64_t n) = 0;
+  /// all[r * bytes .. (r + 1) * bytes) = rank r's `mine` (bytes each), on every rank.
+  virtual void allgather(const void* mine, void* all, int64_t bytes) = 0;
   /// Rank 0's `bytes` on every rank (others' argument is ignored).
   virtual std::string broadcast(const std::string& bytes) = 0;
   /// What the backend is, for messages: "gloo ring over TCP (2 ranks)".
