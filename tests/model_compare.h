@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "dynae/models/model.h"
 #include "models/model_impl.h"
 
@@ -21,6 +24,16 @@ inline void expect_same_weights(const Model& a, const Model& b) {
   same(*a.impl().prior, *b.impl().prior, "prior");
   EXPECT_EQ(a.cluster_centers().data, b.cluster_centers().data);
   EXPECT_EQ(a.epochs_trained(), b.epochs_trained());
+}
+
+/// The largest |a[i] - b[i]| of two arrays of the same size.
+inline double max_abs_difference(const Array& a, const Array& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (int64_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    worst = std::max(worst, std::abs(a.data[static_cast<size_t>(i)] - b.data[static_cast<size_t>(i)]));
+  }
+  return worst;
 }
 
 }  // namespace dynae::test

@@ -22,6 +22,7 @@
 #include "models/model_impl.h"
 #include "test_util.h"
 #include "training/train_step.h"
+#include "model_compare.h"
 
 using namespace dynae;
 using dynae::test::CliResult;
@@ -232,9 +233,7 @@ TEST(DataParallel, BothStepImplementationsShardAlike) {
   }
   const Array probe = x.slice_frames(0, 2000);
   const Array zf = mf.encode(probe), zp = mp.encode(probe);
-  double worst = 0;
-  for (size_t i = 0; i < zf.data.size(); ++i) worst = std::max(worst, std::abs(zf.data[i] - zp.data[i]));
-  EXPECT_LT(worst, 1e-3);
+  EXPECT_LT(test::max_abs_difference(zf, zp), 1e-3);
   // ... and sharding changes the training (a test that the option acts).
   Estimator one(ModelOptions(o).set_fused_kernels(true));
   const Array z1 = one.fit(data).encode(probe);

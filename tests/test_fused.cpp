@@ -20,6 +20,7 @@
 #include "training/flat_adam.h"
 #include "data/frame_rows.h"
 #include "training/train_step.h"
+#include "model_compare.h"
 
 using namespace dynae;
 
@@ -230,13 +231,9 @@ TEST(FusedTraining, SameLossesAndModelAsTheLibTorchPath) {
   }
   const Array probe = x.slice_frames(0, 2000);
   const Array zf = mf.encode(probe), zp = mp.encode(probe);
-  double worst = 0;
-  for (size_t i = 0; i < zf.data.size(); ++i) worst = std::max(worst, std::abs(zf.data[i] - zp.data[i]));
-  EXPECT_LT(worst, 1e-3) << "latents differ";
+  EXPECT_LT(test::max_abs_difference(zf, zp), 1e-3) << "latents differ";
   const Array ff = mf.force(zp), fp = mp.force(zp);
-  double worst_f = 0;
-  for (size_t i = 0; i < ff.data.size(); ++i) worst_f = std::max(worst_f, std::abs(ff.data[i] - fp.data[i]));
-  EXPECT_LT(worst_f, 1e-3) << "refitted forces differ";
+  EXPECT_LT(test::max_abs_difference(ff, fp), 1e-3) << "refitted forces differ";
   EXPECT_EQ(mf.options().prior_substeps, substeps);
   }
 }

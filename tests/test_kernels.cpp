@@ -22,6 +22,7 @@
 #include "dynae/training/estimator.h"
 #include "losses/sliced_wasserstein_kernel.h"
 #include "nn/fused_mlp.h"
+#include "model_compare.h"
 
 using namespace dynae;
 
@@ -275,11 +276,7 @@ TEST(SmallGemm, EveryKernelSetTrainsTheSameModelToRounding) {
     latents.push_back(est.fit(data).encode(x.slice_frames(0, 2000)));
   }
   for (size_t k = 1; k < latents.size(); ++k) {
-    double worst = 0;
-    for (size_t i = 0; i < latents[0].data.size(); ++i) {
-      worst = std::max(worst, std::abs(latents[k].data[i] - latents[0].data[i]));
-    }
-    EXPECT_LT(worst, 1e-3) << kernel_isa_name(supported_isas()[k]);
+    EXPECT_LT(test::max_abs_difference(latents[k], latents[0]), 1e-3) << kernel_isa_name(supported_isas()[k]);
   }
 }
 

@@ -103,11 +103,10 @@ class RunObserver : public TrainingObserver {
 static std::string data_fingerprint(const TrajectorySet& data) {
   boost::crc_32_type crc;
   int64_t values = 0;
-  auto add_values = [&](const double* v, size_t n) {
-    if (n) crc.process_bytes(v, n * sizeof(double));
-    values += static_cast<int64_t>(n);
+  auto add = [&](const auto& v) {  // a vector or an array's Values
+    if (!v.empty()) crc.process_bytes(v.data(), v.size() * sizeof(double));
+    values += static_cast<int64_t>(v.size());
   };
-  auto add = [&](const auto& v) { add_values(v.data(), v.size()); };
   for (const auto& t : data.trajectories()) {
     for (int64_t k : t.input.shape) crc.process_bytes(&k, sizeof k);
     add(t.input.data);

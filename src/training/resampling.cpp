@@ -195,14 +195,15 @@ void Resampler::shared_cluster_pass(const EncodePairs& encode, uint64_t seed, bo
   const int64_t group_pairs = kBlock * kGroupBlocks, group_floats = group_pairs * d;
   block_order_ = RandomPermutation(static_cast<uint64_t>(blocks), rng.next());
   centers_.clear();
-  constexpr int64_t kChunk = 64;  // groups per gather of latents (32768 pairs)
-  const int64_t per_rank = (kChunk + N - 1) / N;
+  // Groups per gather of latents: about 64 (32768 pairs), a multiple of the
+  // ranks, so that group c0 + i N + r of a chunk is rank r's i-th.
+  const int64_t per_rank = (64 + N - 1) / N, chunk = per_rank * N;
   std::vector<float> mine(static_cast<size_t>(per_rank * group_floats)), all(static_cast<size_t>(N * per_rank * group_floats));
   const int64_t own_groups = (groups - me + N - 1) / N;  // g = me, me + N, ...
   std::vector<float> own_latents(label ? static_cast<size_t>(own_groups * group_floats) : 0);
-  for (int64_t c0 = 0; c0 < groups; c0 += kChunk) {
-    const int64_t c1 = std::min(groups, c0 + kChunk);
-    for (int64_t g = c0 + ((me - c0) % N + N) % N, i = 0; g < c1; g += N, ++i) {
+  for (int64_t c0 = 0; c0 < groups; c0 += chunk) {
+    const int64_t c1 = std::min(groups, c0 + chunk);
+    for (int64_t g = c0 + me, i = 0; g < c1; g += N, ++i) {
       collect_group(g);
       float* z = mine.data() + i * group_floats;
       encode(group_.data(), static_cast<int64_t>(group_.size()), z);
@@ -210,8 +211,8 @@ void Resampler::shared_cluster_pass(const EncodePairs& encode, uint64_t seed, bo
     }
     ranks_share_.gather(mine.data(), all.data(), per_rank * group_floats * static_cast<int64_t>(sizeof(float)));
     for (int64_t g = c0; g < c1; ++g) {
-      const int64_t owner = g % N, i = (g - c0 - ((owner - c0) % N + N) % N) / N;
       collect_group(g);
+      const int64_t owner = (g - c0) % N, i = (g - c0) / N;
       add_centers(all.data() + (owner * per_rank + i) * group_floats, static_cast<int64_t>(group_.size()), rng);
     }
   }

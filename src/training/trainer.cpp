@@ -598,15 +598,11 @@ class TrainingLoop {
   /// Interrupted after the step in progress (SIGINT / SIGTERM): the last
   /// state given to the observer is the end of the epoch before.
   void stop_if_interrupted(int64_t epoch, int64_t step, int64_t steps) const {
-    const int signal = interrupt_signal();
-    if (!signal) return;
-    std::ostringstream os;
-    os << "interrupted (signal " << signal << ") at epoch " << epoch << ", step " << step << " of " << steps
-       << "; the last checkpoint holds the " << model_->epochs_trained << " epoch(s) before it";
-    throw Interrupted(os.str(), signal);
+    if (interrupt_signal()) stop_everywhere(epoch, step, steps);
   }
 
-  /// Some rank was interrupted: this one stops too, after the same step.
+  /// This process or (data-parallel) another rank was interrupted: stop,
+  /// after the same step as every rank.
   [[noreturn]] void stop_everywhere(int64_t epoch, int64_t step, int64_t steps) const {
     const int own = interrupt_signal();
     std::ostringstream os;
