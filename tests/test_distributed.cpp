@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
+#include <thread>
 
 #include "data/frame_rows.h"
 #include "dynae/data/npy.h"
@@ -178,6 +179,58 @@ TEST(SweepShards, ParseAndSlurmArray) {
   }
   const ScopedEnv none{{"SLURM_ARRAY_TASK_ID", nullptr}, {"SLURM_ARRAY_TASK_COUNT", nullptr}};
   EXPECT_FALSE(shard_from_slurm_array(i, n));
+}
+
+// Three ranks (threads of this process, over 127.0.0.1): the sum of values
+// whose total depends on the order of addition. Every rank gets the bits of
+// adding them in rank order from zero, for both backends and both precisions
+// (a ring allreduce adds in another order on each rank: 1e8 + 1 - 1e8 is 0 in
+// single precision on one rank and 1 on another).
+TEST(Communicator, SumsInRankOrderOnEveryRank) {
+  for (const char* backend : {"gloo", "c10d"}) {
+    SCOPED_TRACE(backend);
+    constexpr int N = 3;
+    const float fv[N][2] = {{1e8f, 1.0f}, {-1e8f, 2.0f}, {1.0f, 3.0f}};
+    const double dv[N][2] = {{1e17, 0.5}, {-1e17, 0.25}, {1.0, 0.125}};
+    float fout[N][2];
+    double dout[N][2];
+    std::vector<std::string> gathered(N);
+    std::vector<std::string> errors(N);
+    const int port = test_port(backend[0] == 'g' ? 5 : 6);
+    std::vector<std::thread> ranks;
+    for (int r = 0; r < N; ++r) {
+      ranks.emplace_back([&, r] {
+        try {
+          DistributedSettings s;
+          s.world_size = N;
+          s.rank = r;
+          s.master_port = port;
+          s.backend = backend;
+          s.timeout_seconds = 30;
+          auto comm = connect(s);
+          std::copy(fv[r], fv[r] + 2, fout[r]);
+          comm->allreduce_sum(fout[r], 2);
+          std::copy(dv[r], dv[r] + 2, dout[r]);
+          comm->allreduce_sum(dout[r], 2);
+          const char mine[2] = {static_cast<char>('a' + r), static_cast<char>('A' + r)};
+          char all[2 * N];
+          comm->allgather(mine, all, 2);
+          gathered[r].assign(all, 2 * N);
+        } catch (const std::exception& e) {
+          errors[r] = e.what();
+        }
+      });
+    }
+    for (auto& t : ranks) t.join();
+    for (int r = 0; r < N; ++r) {
+      ASSERT_EQ(errors[r], "") << "rank " << r;
+      EXPECT_EQ(fout[r][0], 1.0f) << "rank " << r;  // (1e8 - 1e8) + 1; the ring's rank 0 makes 0
+      EXPECT_EQ(fout[r][1], 6.0f) << "rank " << r;
+      EXPECT_EQ(dout[r][0], 1.0) << "rank " << r;
+      EXPECT_EQ(dout[r][1], 0.875) << "rank " << r;
+      EXPECT_EQ(gathered[r], "aAbBcC") << "rank " << r;
+    }
+  }
 }
 
 // A batch split into shards: the reconstruction and transition terms are

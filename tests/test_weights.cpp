@@ -267,9 +267,15 @@ class RecordingStep : public TrainStep {
     for (int64_t j = 0; j < b.count; ++j) g_seen[b.first_frames[j]] += 1;
     return inner_->train(b, beta);
   }
-  StepLosses evaluate(const PairRefs& b, double beta) override {
-    for (int64_t j = 0; j < b.count; ++j) g_seen[b.first_frames[j]] += 1;
-    return inner_->evaluate(b, beta);
+  StepLosses evaluate_batches(int64_t count, const std::function<PairRefs(int64_t)>& batch, double beta) override {
+    return inner_->evaluate_batches(
+        count,
+        [&](int64_t i) {
+          const PairRefs b = batch(i);
+          for (int64_t j = 0; j < b.count; ++j) g_seen[b.first_frames[j]] += 1;
+          return b;
+        },
+        beta);
   }
   void encode(const int64_t* f, int64_t n, int64_t shift, float* z) override { inner_->encode(f, n, shift, z); }
   bool has_own_prior() const override { return inner_->has_own_prior(); }

@@ -36,7 +36,9 @@ class AutogradStep : public TrainStep, private ShardedComputation {
   }
 
   StepLosses train(const PairRefs& batch, double beta) override { return parallel_.train(batch, beta, *this); }
-  StepLosses evaluate(const PairRefs& batch, double beta) override { return parallel_.evaluate(batch, beta, *this); }
+  StepLosses evaluate_batches(int64_t count, const std::function<PairRefs(int64_t)>& batch, double beta) override {
+    return parallel_.evaluate(count, batch, beta, *this);
+  }
 
   void encode(const int64_t* frames, int64_t n, int64_t shift, float* z) override {
     const torch::Tensor x = rows(inputs_, model_.input_shape, frames, n, shift);

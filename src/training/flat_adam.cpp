@@ -4,10 +4,30 @@
 #include <cmath>
 #include <string>
 
+#include "cpu/dispatch.h"
 #include "cpu/thread_team.h"
 #include "dynae/errors.h"
 
 namespace dynae {
+namespace {
+
+struct AdamCoefficients {
+  float b1, c1, b2, c2, step_size, inv_sqrt_bc2, eps;
+};
+
+// One Adam update of n elements. Vectorised (AVX2 and baseline clones);
+// this file is compiled without contraction into FMA and without errno for
+// sqrt (CMakeLists.txt), so every clone computes the scalar loop's bits.
+DYNAE_CPU_CLONES void adam_update(float* __restrict p, float* __restrict m, float* __restrict v,
+                                  const float* __restrict g, int64_t n, AdamCoefficients c) {
+  for (int64_t i = 0; i < n; ++i) {
+    m[i] = m[i] * c.b1 + c.c1 * g[i];
+    v[i] = v[i] * c.b2 + c.c2 * g[i] * g[i];
+    p[i] -= c.step_size * m[i] / (std::sqrt(v[i]) * c.inv_sqrt_bc2 + c.eps);
+  }
+}
+
+}  // namespace
 
 FlatAdam::FlatAdam(std::vector<Segment> parameters, double learning_rate, double beta1, double beta2, double eps)
     : params_(std::move(parameters)), lr_(learning_rate), beta1_(beta1), beta2_(beta2), eps_(eps) {
@@ -46,24 +66,15 @@ void FlatAdam::step() {
   // p <- p - lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)
   const double bc1 = 1.0 - std::pow(beta1_, static_cast<double>(steps_));
   const double bc2 = 1.0 - std::pow(beta2_, static_cast<double>(steps_));
-  const float step_size = static_cast<float>(lr_ / bc1);
-  const float inv_sqrt_bc2 = static_cast<float>(1.0 / std::sqrt(bc2));
-  const float b1 = static_cast<float>(beta1_), b2 = static_cast<float>(beta2_);
-  const float c1 = static_cast<float>(1.0 - beta1_), c2 = static_cast<float>(1.0 - beta2_);
-  const float eps = static_cast<float>(eps_);
+  const AdamCoefficients c{static_cast<float>(beta1_),        static_cast<float>(1.0 - beta1_),
+                           static_cast<float>(beta2_),        static_cast<float>(1.0 - beta2_),
+                           static_cast<float>(lr_ / bc1),     static_cast<float>(1.0 / std::sqrt(bc2)),
+                           static_cast<float>(eps_)};
   // Elements [b, e) of the flat buffers, segment by segment
   auto update = [&](int64_t b, int64_t e) {
     for (size_t s = 0; s < params_.size(); ++s) {
       const int64_t off = offsets_[s], lo = std::max(b, off), hi = std::min(e, off + params_[s].size);
-      float* p = params_[s].data;
-      const float* g = grad_.data();
-      float* m = m_.data();
-      float* v = v_.data();
-      for (int64_t i = lo; i < hi; ++i) {
-        m[i] = m[i] * b1 + c1 * g[i];
-        v[i] = v[i] * b2 + c2 * g[i] * g[i];
-        p[i - off] -= step_size * m[i] / (std::sqrt(v[i]) * inv_sqrt_bc2 + eps);
-      }
+      if (lo < hi) adam_update(params_[s].data + (lo - off), m_.data() + lo, v_.data() + lo, grad_.data() + lo, hi - lo, c);
     }
   };
   const int64_t total = static_cast<int64_t>(grad_.size());

@@ -11,6 +11,7 @@
 // projections) from the trainer's generator in the same order, so they
 // compute the same mathematics on the same draws.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -53,8 +54,16 @@ class TrainStep {
   /// One optimizer step of the autoencoder on `batch` at `beta`, then one of
   /// the prior when the model trains its prior in a step of its own.
   virtual StepLosses train(const PairRefs& batch, double beta) = 0;
-  /// The same loss terms, without any update (evaluation mode).
-  virtual StepLosses evaluate(const PairRefs& batch, double beta) = 0;
+  /// The loss terms of `count` batches, batch(0) .. batch(count - 1), summed
+  /// over the batches, without any update (evaluation mode). Across ranks the
+  /// sums are reduced once, after the last batch; each rank's partial sums
+  /// are its shard's terms weighted by the shard's share of each batch.
+  /// `batch(b)` may reuse the memory of the batch before.
+  virtual StepLosses evaluate_batches(int64_t count, const std::function<PairRefs(int64_t)>& batch, double beta) = 0;
+  /// One batch's loss terms, without any update.
+  StepLosses evaluate(const PairRefs& batch, double beta) {
+    return evaluate_batches(1, [&](int64_t) { return batch; }, beta);
+  }
   /// z (n, d) = E(x) of frames[k] + shift, k < n, without gradient.
   virtual void encode(const int64_t* frames, int64_t n, int64_t shift, float* z) = 0;
 

@@ -417,7 +417,9 @@ class TrainingLoop {
 
   /// Batch b of set `set` this epoch: its pairs' first frames. A rank of
   /// a data-parallel training looks up only its own shard's (the others'
-  /// entries are left unset; the step reads only its shard).
+  /// entries are left unset; the step reads only its shard). A resampled
+  /// batch is looked up shard by shard (also by one process computing every
+  /// shard), so that each rank finds only its own shard's pairs.
   PairRefs load_batch(PairSet set, int64_t b) {
     const int64_t n = options_.batch_size;
     const int64_t N = parallel_.shards, r = parallel_.comm ? parallel_.comm->rank() : -1;
@@ -425,7 +427,9 @@ class TrainingLoop {
     pair_ids_.resize(static_cast<size_t>(n));
     first_frames_.resize(static_cast<size_t>(n));
     if (resampled_) {
-      resampler_.batch(set, b, pair_ids_.data(), lo, hi);
+      for (int64_t s = r < 0 ? 0 : r; s < (r < 0 ? N : r + 1); ++s) {
+        resampler_.batch(set, b, pair_ids_.data(), s * n / N, (s + 1) * n / N);
+      }
     } else if (weighted()) {
       const uint64_t stream = mix64(draw_key_ ^ (static_cast<uint64_t>(set == PairSet::test) << 62) ^ static_cast<uint64_t>(b));
       plain_draws_[set == PairSet::test].draw(0, n, stream, pair_ids_.data());
@@ -569,7 +573,13 @@ class TrainingLoop {
     LossTerms terms;
     torch::NoGradGuard no_grad;
     const int64_t steps = batches(PairSet::test);
-    for (int64_t s = 0; s < steps; ++s) accumulate(terms, step_->evaluate(load_batch(PairSet::test, s), beta));
+    const StepLosses sums =
+        step_->evaluate_batches(steps, [&](int64_t s) { return load_batch(PairSet::test, s); }, beta);
+    terms.total = sums.loss;
+    terms.reconstruction = sums.reconstruction;
+    terms.regularization = sums.regularization;
+    terms.prior = sums.prior;
+    terms.batches = steps;
     average(terms);
     return terms;
   }

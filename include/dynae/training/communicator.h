@@ -17,7 +17,7 @@ struct DistributedSettings {
   std::string master_addr = "127.0.0.1";  ///< the host of rank 0 (it serves the TCPStore there)
   int64_t master_port = 29500;
   double timeout_seconds = 60;  ///< a collective or the rendezvous waiting longer than this fails
-  /// "gloo": Gloo's ring allreduce called on the training thread (busy-polling
+  /// "gloo": Gloo's ring allgather called on the training thread (busy-polling
   /// its sockets); "c10d": through c10d::ProcessGroupGloo (its worker thread),
   /// the path a CUDA LibTorch's ProcessGroupNCCL would take; "nccl" is
   /// refused (this build's LibTorch has no CUDA).
@@ -47,8 +47,12 @@ class Communicator {
   virtual ~Communicator() = default;
   virtual int64_t rank() const = 0;
   virtual int64_t size() const = 0;
-  /// data[k] = sum over ranks of data[k], the same bits on every rank.
+  /// data[k] = sum over ranks of data[k], added in rank order from zero
+  /// (((0 + rank 0's) + rank 1's) + ...): the same bits on every rank, and
+  /// those of one process adding the ranks' values in order.
   virtual void allreduce_sum(double* data, int64_t n) = 0;
+  /// The same in single precision (a training step's gradients: half the bytes).
+  virtual void allreduce_sum(float* data, int64_t n) = 0;
   /// all[r * bytes .. (r + 1) * bytes) = rank r's `mine` (bytes each), on every rank.
   virtual void allgather(const void* mine, void* all, int64_t bytes) = 0;
   /// Rank 0's `bytes` on every rank (others' argument is ignored).
