@@ -15,6 +15,12 @@ torch::Tensor random_directions(int64_t count, int64_t dim, at::Generator& gen,
   return w / w.norm(2, {1}, /*keepdim=*/true);
 }
 
+void random_directions(at::Generator& gen, torch::Tensor& w, torch::Tensor& norms, torch::Tensor& out) {
+  w.normal_(0.0, 1.0, gen);
+  at::norm_out(norms, w, 2, {1}, /*keepdim=*/true);
+  at::div_out(out, w, norms);
+}
+
 namespace {
 
 // IEEE-754 bits mapped to unsigned integers of the same order (float:

@@ -7,6 +7,10 @@ namespace dynae {
 /// `count` directions uniform on the unit sphere in R^d, (count, d).
 torch::Tensor random_directions(int64_t count, int64_t dim, at::Generator& gen,
                                 const torch::TensorOptions& options = torch::kFloat32);
+/// The same draws and values into tensors kept between calls (a training
+/// step's few microseconds of allocation saved): `w` and `out` (count, d),
+/// `norms` (count, 1), all of one floating type.
+void random_directions(at::Generator& gen, torch::Tensor& w, torch::Tensor& norms, torch::Tensor& out);
 
 /// Indices that sort each column of p (B, L) ascending: p.gather(0, result)
 /// is torch::sort(p, 0) exactly. An argsort with Boost's branchless pdqsort on

@@ -209,16 +209,23 @@ class FusedStep : public TrainStep, private ShardedComputation {
       gather_pairs(targets_, batch, target_rows_);
       targets = target_rows_.data();
     }
-    const int64_t substeps = kernels_->substeps();
-    const torch::Tensor noise =
-        substeps == 1 ? torch::randn({n, options_.latent_dim}, gen, torch::kFloat32)
-                      : torch::randn({substeps, n, options_.latent_dim}, gen, torch::kFloat32);
-    const torch::Tensor directions =
-        random_directions(options_.projections, options_.latent_dim, gen, torch::kFloat32).contiguous();
+    // The draws of the LibTorch path (randn, random_directions), into
+    // tensors kept between steps
+    const int64_t substeps = kernels_->substeps(), d = options_.latent_dim, L = options_.projections;
+    const std::vector<int64_t> noise_shape =
+        substeps == 1 ? std::vector<int64_t>{n, d} : std::vector<int64_t>{substeps, n, d};
+    if (!noise_.defined() || noise_.sizes() != at::IntArrayRef(noise_shape)) noise_ = torch::empty(noise_shape, torch::kFloat32);
+    noise_.normal_(0.0, 1.0, gen);
+    if (!directions_.defined()) {
+      raw_directions_ = torch::empty({L, d}, torch::kFloat32);
+      direction_norms_ = torch::empty({L, 1}, torch::kFloat32);
+      directions_ = torch::empty({L, d}, torch::kFloat32);
+    }
+    random_directions(gen, raw_directions_, direction_norms_, directions_);
     const torch::Tensor scores = score_noise(n, gen);
     const FusedLosses f =
-        kernels_->run(input_rows_.data(), targets, n, noise.data_ptr<float>(), directions.data_ptr<float>(),
-                      options_.projections, beta, train, scores.defined() ? scores.data_ptr<float>() : nullptr);
+        kernels_->run(input_rows_.data(), targets, n, noise_.data_ptr<float>(), directions_.data_ptr<float>(), L,
+                      beta, train, scores.defined() ? scores.data_ptr<float>() : nullptr);
     return {f.loss, f.reconstruction, f.regularization, f.prior};
   }
 
@@ -229,6 +236,7 @@ class FusedStep : public TrainStep, private ShardedComputation {
   std::unique_ptr<FusedDynAEStep> kernels_;
   DataParallelSteps parallel_;
   std::vector<float> input_rows_, target_rows_, encode_input_;
+  torch::Tensor noise_, raw_directions_, direction_norms_, directions_;  // float32, kept between steps
 };
 
 }  // namespace
