@@ -506,16 +506,16 @@ void Resampler::batch(PairSet s, int64_t b, int64_t* out, int64_t from, int64_t 
   const RandomPermutation perm(static_cast<uint64_t>(nk), batch_key(batch_key_, s, k, ref.repeat));
   // The members' ranks within cluster k, in increasing order (the batch is a
   // set; its order does not matter), then found in one walk.
-  const int64_t m = to - from;
-  ranks_.resize(static_cast<size_t>(m));
-  for (int64_t j = 0; j < m; ++j) ranks_[j] = static_cast<int64_t>(perm(static_cast<uint64_t>(ref.start + from + j)));
+  const int64_t n_batch = options_.batch_size;
+  ranks_.resize(static_cast<size_t>(n_batch));
+  for (int64_t j = 0; j < n_batch; ++j) ranks_[j] = static_cast<int64_t>(perm(static_cast<uint64_t>(ref.start + j)));
   sort_sample(ranks_, nk, sort_scratch_, sort_counts_);
   const int64_t n = pairs_.size();
   const int64_t blocks = (n + p.block - 1) / p.block, supers = (n + kSuper - 1) / kSuper;
   const LookupTables t{labels_.data(), &pairs_, s, k, p.super.data() + k * (supers + 1), p.local.data() + k * blocks,
                        blocks, kSuper / p.block, p.block / 64, n > (int64_t{1} << 19)};
-  block_before_.resize(static_cast<size_t>(m));
-  find_members_best(t, ranks_.data(), m, out + from, block_before_.data());
+  block_before_.resize(static_cast<size_t>(n_batch));
+  find_members_best(t, ranks_.data() + from, to - from, out + from, block_before_.data());
 }
 
 }  // namespace dynae

@@ -108,10 +108,7 @@ class Resampler {
   /// all of one cluster).
   int64_t batches(PairSet s) const { return static_cast<int64_t>(plan(s).batches.size()); }
   void batch(PairSet s, int64_t b, int64_t* pairs) const { batch(s, b, pairs, 0, options_.batch_size); }
-  /// Only pairs[from, to) of that batch (a data-parallel shard), found on
-  /// their own: the shard's members in increasing order within the cluster.
-  /// A batch looked up in shards is the same set of pairs as the whole,
-  /// ordered otherwise.
+  /// Only pairs[from, to) of that batch (a data-parallel rank's shard).
   void batch(PairSet s, int64_t b, int64_t* pairs, int64_t from, int64_t to) const;
 
  private:
