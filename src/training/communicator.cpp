@@ -202,7 +202,7 @@ class GlooRingCommunicator : public StoreCommunicator {
   }
 
   std::string describe() const override {
-    return "Gloo ring allgather over TCP, " + std::to_string(settings_.world_size) + " ranks";
+    return "Gloo over TCP (sums straight between pairs), " + std::to_string(settings_.world_size) + " ranks";
   }
 
  private:

@@ -57,7 +57,7 @@ class Communicator {
   virtual void allgather(const void* mine, void* all, int64_t bytes) = 0;
   /// Rank 0's `bytes` on every rank (others' argument is ignored).
   virtual std::string broadcast(const std::string& bytes) = 0;
-  /// What the backend is, for messages: "gloo ring over TCP (2 ranks)".
+  /// What the backend is, for messages: "Gloo over TCP (sums straight between pairs), 2 ranks".
   virtual std::string describe() const = 0;
 };
 
