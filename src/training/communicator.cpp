@@ -169,9 +169,9 @@ class StoreCommunicator : public Communicator {
   int64_t broadcasts_ = 0;
 };
 
-class GlooRingCommunicator : public StoreCommunicator {
+class GlooCommunicator : public StoreCommunicator {
  public:
-  explicit GlooRingCommunicator(const DistributedSettings& s) : StoreCommunicator(s) {
+  explicit GlooCommunicator(const DistributedSettings& s) : StoreCommunicator(s) {
     try {
       GlooStoreAdapter store(c10::make_intrusive<c10d::PrefixStore>("dynae/gloo", store_));
       context_ = std::make_shared<::gloo::rendezvous::Context>(static_cast<int>(s.rank), static_cast<int>(s.world_size));
@@ -224,9 +224,8 @@ class GlooRingCommunicator : public StoreCommunicator {
     try {
       const int N = static_cast<int>(settings_.world_size), me = static_cast<int>(settings_.rank);
       Exchange& x = exchanges_[bytes];
-      if (x.send[0].empty()) {
+      if (x.send[0].empty()) {  // each peer's values land in its slot of `all`; ours go out from our own
         for (int b = 0; b < 2; ++b) {
-          x.mine[b].resize(static_cast<size_t>(bytes));
           x.all[b].resize(static_cast<size_t>((bytes * N + 7) / 8));
           x.send[b].resize(static_cast<size_t>(N));
           x.recv[b].resize(static_cast<size_t>(N));
@@ -236,13 +235,12 @@ class GlooRingCommunicator : public StoreCommunicator {
             if (q == me) continue;
             auto& pair = context_->getPair(q);
             x.recv[b][q] = pair->createRecvBuffer(slot, all + q * bytes, static_cast<size_t>(bytes));
-            x.send[b][q] = pair->createSendBuffer(slot, x.mine[b].data(), static_cast<size_t>(bytes));
+            x.send[b][q] = pair->createSendBuffer(slot, all + me * bytes, static_cast<size_t>(bytes));
           }
         }
       }
       const int b = x.next;
       x.next ^= 1;
-      std::memcpy(x.mine[b].data(), mine, static_cast<size_t>(bytes));
       std::memcpy(reinterpret_cast<char*>(x.all[b].data()) + me * bytes, mine, static_cast<size_t>(bytes));
       for (int64_t at = 0; at < bytes; at += kChunk) {
         const size_t offset = static_cast<size_t>(at), length = static_cast<size_t>(std::min(kChunk, bytes - at));
@@ -269,7 +267,6 @@ class GlooRingCommunicator : public StoreCommunicator {
   // keying by the caller's pointer would not (allocations differ between
   // processes, and a freed buffer's address comes back).
   struct Exchange {
-    std::vector<char> mine[2];
     std::vector<double> all[2];  // every rank's bytes, aligned for any value type
     std::vector<std::unique_ptr<::gloo::transport::Buffer>> send[2], recv[2];  // per peer
     int next = 0;
@@ -292,7 +289,6 @@ class ProcessGroupCommunicator : public StoreCommunicator {
       throw Error(where() + "cannot create the c10d process group: " + first_line(e.what()));
     }
   }
-
 
   void allgather(const void* mine, void* all, int64_t bytes) override {
     if (bytes <= 0) return;
@@ -334,7 +330,7 @@ std::unique_ptr<Communicator> connect(const DistributedSettings& settings) {
   }
 #ifdef DYNAE_WITH_GLOO
   if (settings.backend == "c10d") return std::make_unique<ProcessGroupCommunicator>(settings);
-  return std::make_unique<GlooRingCommunicator>(settings);
+  return std::make_unique<GlooCommunicator>(settings);
 #else
   throw ConfigError("this dynae was built without Gloo's headers (Debian: libgloo-dev), so it cannot join a process "
                     "group; rebuild with them, or train with world size 1");

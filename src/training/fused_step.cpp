@@ -212,9 +212,9 @@ class FusedStep : public TrainStep, private ShardedComputation {
     // The draws of the LibTorch path (randn, random_directions), into
     // tensors kept between steps
     const int64_t substeps = kernels_->substeps(), d = options_.latent_dim, L = options_.projections;
-    const std::vector<int64_t> noise_shape =
-        substeps == 1 ? std::vector<int64_t>{n, d} : std::vector<int64_t>{substeps, n, d};
-    if (!noise_.defined() || noise_.sizes() != at::IntArrayRef(noise_shape)) noise_ = torch::empty(noise_shape, torch::kFloat32);
+    const int64_t shape[3] = {substeps, n, d};
+    const at::IntArrayRef noise_shape = substeps == 1 ? at::IntArrayRef(shape + 1, 2) : at::IntArrayRef(shape, 3);
+    if (!noise_.defined() || noise_.sizes() != noise_shape) noise_ = torch::empty(noise_shape, torch::kFloat32);
     noise_.normal_(0.0, 1.0, gen);
     if (!directions_.defined()) {
       raw_directions_ = torch::empty({L, d}, torch::kFloat32);

@@ -17,8 +17,8 @@ struct DistributedSettings {
   std::string master_addr = "127.0.0.1";  ///< the host of rank 0 (it serves the TCPStore there)
   int64_t master_port = 29500;
   double timeout_seconds = 60;  ///< a collective or the rendezvous waiting longer than this fails
-  /// "gloo": Gloo's ring allgather called on the training thread (busy-polling
-  /// its sockets); "c10d": through c10d::ProcessGroupGloo (its worker thread),
+  /// "gloo": Gloo's pairs and ring allgather called on the training thread
+  /// (busy-polling their sockets); "c10d": through c10d::ProcessGroupGloo (its worker thread),
   /// the path a CUDA LibTorch's ProcessGroupNCCL would take; "nccl" is
   /// refused (this build's LibTorch has no CUDA).
   std::string backend = "gloo";
