@@ -100,7 +100,8 @@ class AutogradStep : public TrainStep, private ShardedComputation {
   /// The loss terms; with `gradients`, the autoencoder's gradient and then
   /// the prior's (its loss on the same detached latents) in the parameters'
   /// .grad, before either optimizer steps (apply_gradients).
-  StepLosses compute(const PairRefs& batch, double beta, at::Generator& gen, bool gradients) override {
+  /// One worker: LibTorch's own threads split the work inside each operation.
+  StepLosses compute(int /*worker*/, const PairRefs& batch, double beta, at::Generator& gen, bool gradients) override {
     StepLosses out;
     if (!gradients) {
       torch::NoGradGuard no_grad;
@@ -135,7 +136,7 @@ class AutogradStep : public TrainStep, private ShardedComputation {
   }
 
   /// Every parameter's gradient (zeros where the loss did not reach it).
-  void gradient_spans(std::vector<GradientSpan>& out) override {
+  void gradient_spans(int /*worker*/, std::vector<GradientSpan>& out) override {
     for (const auto* group : {&autoencoder_parameters_, &prior_parameters_}) {
       for (const torch::Tensor& p : *group) {
         torch::Tensor& g = const_cast<torch::Tensor&>(p).mutable_grad();

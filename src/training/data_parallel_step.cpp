@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "cpu/thread_team.h"
 #include "dynae/runtime.h"
 #include "util/random_permutation.h"
 
@@ -32,9 +33,17 @@ StepLosses losses_of(const double* terms) {
 
 }  // namespace
 
-DataParallelSteps::Shard DataParallelSteps::shard(int64_t s, int64_t B) const {
+DataParallelSteps::DataParallelSteps(const DataParallel& parallel, at::Generator& generator, int workers)
+    : parallel_(parallel), generator_(generator), team_(std::make_unique<ThreadTeam>(workers)) {}
+
+DataParallelSteps::~DataParallelSteps() = default;
+
+int DataParallelSteps::workers() const { return team_->size(); }
+
+DataParallelSteps::Shard DataParallelSteps::shard(int64_t s, int64_t t, int64_t B) const {
   const int64_t N = parallel_.shards, begin = s * B / N, n = (s + 1) * B / N - begin;
-  return {begin, n, static_cast<double>(n) / static_cast<double>(B)};
+  const int64_t W = workers(), piece = begin + t * n / W, size = begin + (t + 1) * n / W - piece;
+  return {piece, size, static_cast<double>(size) / static_cast<double>(B)};
 }
 
 at::Generator DataParallelSteps::shard_generator(uint64_t key, int64_t s) {
@@ -50,35 +59,48 @@ int64_t DataParallelSteps::first_shard() const { return parallel_.comm ? paralle
 int64_t DataParallelSteps::last_shard() const { return parallel_.comm ? parallel_.comm->rank() + 1 : parallel_.shards; }
 
 StepLosses DataParallelSteps::train(const PairRefs& batch, double beta, ShardedComputation& c) {
-  if (!parallel_.active()) {
-    const StepLosses losses = c.compute(batch, beta, generator_, true);
+  if (!split()) {
+    const StepLosses losses = c.compute(0, batch, beta, generator_, true);
     c.apply_gradients();
     return losses;
   }
-  const int64_t B = batch.count;  // B >= shards (check_data_parallel)
+  const int64_t B = batch.count;  // B >= shards x workers (check_data_parallel, make_*_step)
+  const int W = workers();
   // One draw of the trainer's generator per step, the same on every rank;
-  // each shard draws its noise and directions from its own stream of it.
+  // piece t of shard s draws its noise and directions from stream s W + t.
   const uint64_t key = batch_key();
-  spans_.clear();
-  c.gradient_spans(spans_);
+  spans_.resize(static_cast<size_t>(W));
+  for (int w = 0; w < W; ++w) {
+    spans_[static_cast<size_t>(w)].clear();
+    c.gradient_spans(w, spans_[static_cast<size_t>(w)]);
+  }
   int64_t P = 0;
-  for (const auto& s : spans_) P += s.size;
-  // Single precision, like the gradients themselves: the shards' weighted
-  // gradients and loss terms, summed in shard order (across ranks: one
-  // allreduce of P + 5 floats).
+  for (const auto& s : spans_[0]) P += s.size;
+  // Single precision, like the gradients themselves: each shard's pieces'
+  // weighted gradients and loss terms summed in piece order, then the
+  // shards' sums in shard order (across ranks: one allreduce of P + 5 floats).
   sum_.assign(static_cast<size_t>(P + kTerms), 0.0f);
+  piece_losses_.resize(static_cast<size_t>(W));
   for (int64_t s = first_shard(); s < last_shard(); ++s) {
-    const Shard piece = shard(s, B);
-    at::Generator generator = shard_generator(key, s);
-    const StepLosses l = c.compute({batch.first_frames + piece.begin, piece.size}, beta, generator, true);
-    const float w = static_cast<float>(piece.weight);
-    float* out = sum_.data();
-    for (const auto& span : spans_) {
-      for (int64_t j = 0; j < span.size; ++j) out[j] += w * span.data[j];
-      out += span.size;
+    team_->run([&](int t) {
+      const Shard piece = shard(s, t, B);
+      at::Generator generator = shard_generator(key, s * W + t);
+      piece_losses_[static_cast<size_t>(t)] =
+          c.compute(t, {batch.first_frames + piece.begin, piece.size}, beta, generator, true);
+    });
+    local_.assign(static_cast<size_t>(P + kTerms), 0.0f);
+    for (int t = 0; t < W; ++t) {
+      const float w = static_cast<float>(shard(s, t, B).weight);
+      float* out = local_.data();
+      for (const auto& span : spans_[static_cast<size_t>(t)]) {
+        for (int64_t j = 0; j < span.size; ++j) out[j] += w * span.data[j];
+        out += span.size;
+      }
+      const StepLosses& l = piece_losses_[static_cast<size_t>(t)];
+      const double terms[4] = {l.loss, l.reconstruction, l.regularization, l.prior};
+      for (int64_t k = 0; k < 4; ++k) out[k] += w * static_cast<float>(terms[k]);
     }
-    const double terms[4] = {l.loss, l.reconstruction, l.regularization, l.prior};
-    for (int64_t t = 0; t < 4; ++t) out[t] += w * static_cast<float>(terms[t]);
+    for (int64_t j = 0; j < P + kTerms; ++j) sum_[static_cast<size_t>(j)] += local_[static_cast<size_t>(j)];
   }
   float* terms = sum_.data() + P;
   if (parallel_.comm) {
@@ -86,7 +108,7 @@ StepLosses DataParallelSteps::train(const PairRefs& batch, double beta, ShardedC
     parallel_.comm->allreduce_sum(sum_.data(), P + kTerms);
   }
   const float* in = sum_.data();
-  for (const auto& span : spans_) {
+  for (const auto& span : spans_[0]) {
     std::copy(in, in + span.size, span.data);
     in += span.size;
   }
@@ -97,34 +119,45 @@ StepLosses DataParallelSteps::train(const PairRefs& batch, double beta, ShardedC
 
 StepLosses DataParallelSteps::evaluate(int64_t count, const std::function<PairRefs(int64_t)>& batch, double beta,
                                        ShardedComputation& c) {
-  if (!parallel_.active()) {
+  if (!split()) {
     double terms[kTerms] = {0, 0, 0, 0, 0};
-    for (int64_t b = 0; b < count; ++b) add_weighted(terms, 1.0, c.compute(batch(b), beta, generator_, false));
+    for (int64_t b = 0; b < count; ++b) add_weighted(terms, 1.0, c.compute(0, batch(b), beta, generator_, false));
     return losses_of(terms);
   }
-  // Each shard's weighted terms summed over the batches, then the shards'
-  // sums in shard order: across ranks, one allreduce for the evaluation.
+  // Each piece's weighted terms summed over the batches, then the pieces'
+  // sums in piece order, then the shards' in shard order: across ranks, one
+  // allreduce for the evaluation.
   const int64_t first = first_shard(), last = last_shard();
-  terms_.assign(static_cast<size_t>((last - first) * kTerms), 0.0);
+  const int W = workers();
+  terms_.assign(static_cast<size_t>((last - first) * W * kTerms), 0.0);
+  piece_losses_.resize(static_cast<size_t>(W));
   for (int64_t b = 0; b < count; ++b) {
     const PairRefs refs = batch(b);
     const uint64_t key = batch_key();
     for (int64_t s = first; s < last; ++s) {
-      const Shard piece = shard(s, refs.count);
-      at::Generator generator = shard_generator(key, s);
-      const StepLosses l = c.compute({refs.first_frames + piece.begin, piece.size}, beta, generator, false);
-      add_weighted(terms_.data() + (s - first) * kTerms, piece.weight, l);
+      team_->run([&](int t) {
+        const Shard piece = shard(s, t, refs.count);
+        at::Generator generator = shard_generator(key, s * W + t);
+        piece_losses_[static_cast<size_t>(t)] =
+            c.compute(t, {refs.first_frames + piece.begin, piece.size}, beta, generator, false);
+      });
+      for (int t = 0; t < W; ++t) {
+        add_weighted(terms_.data() + ((s - first) * W + t) * kTerms, shard(s, t, refs.count).weight,
+                     piece_losses_[static_cast<size_t>(t)]);
+      }
     }
   }
   double total[kTerms] = {0, 0, 0, 0, 0};
+  for (int64_t s = first; s < last; ++s) {
+    double local[kTerms] = {0, 0, 0, 0, 0};
+    for (int t = 0; t < W; ++t) {
+      for (int64_t k = 0; k < kTerms; ++k) local[k] += terms_[static_cast<size_t>(((s - first) * W + t) * kTerms + k)];
+    }
+    for (int64_t k = 0; k < kTerms; ++k) total[k] += local[k];
+  }
   if (parallel_.comm) {
-    std::copy(terms_.begin(), terms_.end(), total);
     total[4] = interrupt_signal() != 0 ? 1.0 : 0.0;
     parallel_.comm->allreduce_sum(total, kTerms);
-  } else {
-    for (int64_t s = first; s < last; ++s) {
-      for (int64_t t = 0; t < kTerms; ++t) total[t] += terms_[static_cast<size_t>((s - first) * kTerms + t)];
-    }
   }
   return losses_of(total);
 }

@@ -8,14 +8,23 @@
 // optimizer step on every rank. With one shard it is the plain step: the
 // implementation's computation on the whole batch with the trainer's
 // generator, the same bits as before data parallelism existed.
+//
+// Threads: an implementation with W workers (own buffers on shared weights)
+// has each rank's shard split further into W pieces, computed at once, one
+// per thread, and summed in piece order: W threads compute what W shards
+// (or ranks) of one thread compute, bit for bit. Results depend on W (the
+// thread count), not on timing.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "dynae/training/communicator.h"
 #include "training/train_step.h"
 
 namespace dynae {
+
+class ThreadTeam;
 
 /// What a step implementation provides to be split.
 class ShardedComputation {
@@ -25,21 +34,29 @@ class ShardedComputation {
     int64_t size;
   };
   virtual ~ShardedComputation() = default;
-  /// The loss terms of `batch`, drawing its random numbers from `gen`; with
-  /// `gradients`, their gradients replace the contents of the gradient spans
-  /// (no optimizer step).
-  virtual StepLosses compute(const PairRefs& batch, double beta, at::Generator& gen, bool gradients) = 0;
-  /// Every gradient buffer the optimizers step from, in a fixed order.
-  virtual void gradient_spans(std::vector<GradientSpan>& out) = 0;
-  /// One step of every optimizer from the gradient spans.
+  /// The loss terms of `batch` computed by worker `worker` (its own buffers;
+  /// workers run at once on different threads), drawing its random numbers
+  /// from `gen`; with `gradients`, their gradients replace the contents of
+  /// the worker's gradient spans (no optimizer step).
+  virtual StepLosses compute(int worker, const PairRefs& batch, double beta, at::Generator& gen,
+                             bool gradients) = 0;
+  /// Every gradient buffer of worker `worker`, in a fixed order (the same
+  /// layout for every worker); worker 0's are those the optimizers step from.
+  virtual void gradient_spans(int worker, std::vector<GradientSpan>& out) = 0;
+  /// One step of every optimizer from worker 0's gradient spans.
   virtual void apply_gradients() = 0;
 };
 
 class DataParallelSteps {
  public:
-  DataParallelSteps(const DataParallel& parallel, at::Generator& generator)
-      : parallel_(parallel), generator_(generator) {}
+  /// `workers` >= 1: the computation's workers, one thread each.
+  DataParallelSteps(const DataParallel& parallel, at::Generator& generator, int workers = 1);
+  ~DataParallelSteps();
   const DataParallel& parallel() const { return parallel_; }
+  int workers() const;
+  /// The workers' threads (member t runs worker t), for the implementation's
+  /// other work split by rows (encoding).
+  ThreadTeam& team() { return *team_; }
   /// The batch's gradient (this rank's shard, summed with the others'), then
   /// one optimizer step; the whole batch's loss terms (on every rank).
   StepLosses train(const PairRefs& batch, double beta, ShardedComputation& c);
@@ -50,12 +67,13 @@ class DataParallelSteps {
                       ShardedComputation& c);
 
  private:
-  /// Shard s of a batch of B pairs: its first pair and its pairs.
+  /// Piece t of shard s of a batch of B pairs: its first pair and its pairs.
   struct Shard {
     int64_t begin, size;
     double weight;  ///< size / B
   };
-  Shard shard(int64_t s, int64_t B) const;
+  Shard shard(int64_t s, int64_t t, int64_t B) const;
+  bool split() const { return parallel_.active() || workers() > 1; }
   /// The generator of shard s of the current batch (key: one draw of the
   /// trainer's generator per batch, the same on every rank).
   static at::Generator shard_generator(uint64_t key, int64_t s);
@@ -64,9 +82,12 @@ class DataParallelSteps {
   int64_t last_shard() const;
   DataParallel parallel_;
   at::Generator& generator_;
+  std::unique_ptr<ThreadTeam> team_;
   std::vector<float> sum_;  // the weighted gradients, loss terms and stop flag
-  std::vector<double> terms_;  // an evaluation's loss terms per shard
-  std::vector<ShardedComputation::GradientSpan> spans_;
+  std::vector<float> local_;  // one shard's (its pieces', in piece order)
+  std::vector<double> terms_;  // an evaluation's loss terms per piece
+  std::vector<StepLosses> piece_losses_;
+  std::vector<std::vector<ShardedComputation::GradientSpan>> spans_;  // per worker
 };
 
 }  // namespace dynae

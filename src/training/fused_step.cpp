@@ -6,6 +6,7 @@
 
 #include <sstream>
 
+#include "cpu/thread_team.h"
 #include "data/frame_rows.h"
 #include "dynae/errors.h"
 #include "dynae/models/model_kind.h"
@@ -52,8 +53,9 @@ FusedMlp fused(const MlpImpl& net, FlatAdam& optimizer, size_t first) {
   return FusedMlp(std::move(layers), net.options().activation());
 }
 
-/// The kernels for `model`, or nullptr when the fused path does not apply.
-std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model, const DataParallel& parallel) {
+/// The kernels for `model` (one thread: a step's workers each run their own),
+/// with gradient buffers of their own; nullptr when the fused path does not apply.
+std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model) {
   const ModelOptions& options = model.options;
   if (!options.fused_kernels || !model_kind(options.model).fused_kernels || options.learn_diffusion || !model.prior ||
       options.conservative_force()) {
@@ -76,8 +78,14 @@ std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model, const DataParal
   FusedMlp fused_force = fused(*force, prior_optimizer, 0);
   return std::make_unique<FusedDynAEStep>(std::move(fused_encoder), std::move(fused_decoder), std::move(fused_force),
                                           std::move(autoencoder_optimizer), std::move(prior_optimizer),
-                                          model.prior->substeps(), LangevinPriorImpl::kScoreSamples,
-                                          static_cast<int>(kernel_threads(options.batch_size / std::max<int64_t>(1, parallel.shards))));
+                                          model.prior->substeps(), LangevinPriorImpl::kScoreSamples, 1);
+}
+
+/// The step's workers: kernel_threads for the pairs of one rank's shard, at
+/// most one per pair.
+int workers_for(const ModelOptions& options, const DataParallel& parallel) {
+  const int64_t pairs = options.batch_size / std::max<int64_t>(1, parallel.shards);
+  return static_cast<int>(std::max<int64_t>(1, std::min(kernel_threads(pairs), pairs)));
 }
 
 torch::Tensor float_tensor(const std::vector<float>& v) {
@@ -108,19 +116,30 @@ FlatAdam::State read(torch::serialize::InputArchive& ar, const std::string& name
   return s;
 }
 
+/// A worker of the step: the kernels (own activations and gradient buffers,
+/// shared weights) and the buffers of the batch piece it computes.
+struct FusedWorker {
+  std::unique_ptr<FusedDynAEStep> kernels;
+  std::vector<float> input_rows, target_rows, encode_input;
+  torch::Tensor noise, raw_directions, direction_norms, directions;  // float32, kept between steps
+};
+
 class FusedStep : public TrainStep, private ShardedComputation {
  public:
-  FusedStep(const StepContext& c, std::unique_ptr<FusedDynAEStep> kernels)
+  /// `kernels`: one per worker (thread); worker 0's optimizers update the weights.
+  FusedStep(const StepContext& c, std::vector<std::unique_ptr<FusedDynAEStep>> kernels)
       : options_(c.model.options),
         inputs_(c.inputs),
         targets_(c.targets),
         generator_(c.generator),
-        kernels_(std::move(kernels)),
-        parallel_(c.parallel, c.generator) {}
+        workers_(kernels.size()),
+        parallel_(c.parallel, c.generator, static_cast<int>(kernels.size())) {
+    for (size_t w = 0; w < kernels.size(); ++w) workers_[w].kernels = std::move(kernels[w]);
+  }
 
   void set_learning_rate(double lr, bool restart) override {
-    if (restart) kernels_->autoencoder_optimizer().reset();
-    kernels_->autoencoder_optimizer().set_learning_rate(lr);
+    if (restart) main().autoencoder_optimizer().reset();
+    main().autoencoder_optimizer().set_learning_rate(lr);
   }
 
   StepLosses train(const PairRefs& batch, double beta) override { return parallel_.train(batch, beta, *this); }
@@ -128,18 +147,27 @@ class FusedStep : public TrainStep, private ShardedComputation {
     return parallel_.evaluate(count, batch, beta, *this);
   }
 
+  /// Rows split between the workers (each row's latent does not depend on
+  /// the split).
   void encode(const int64_t* frames, int64_t n, int64_t shift, float* z) override {
-    encode_input_.resize(static_cast<size_t>(n * inputs_.width()));
-    inputs_.gather(frames, n, shift, encode_input_.data());
-    kernels_->encode(encode_input_.data(), n, z);
+    ThreadTeam& team = parallel_.team();
+    const int64_t d = options_.latent_dim;
+    team.run([&](int t) {
+      const auto [begin, end] = team.share(n, t);
+      if (end == begin) return;
+      FusedWorker& w = workers_[static_cast<size_t>(t)];
+      w.encode_input.resize(static_cast<size_t>((end - begin) * inputs_.width()));
+      inputs_.gather(frames + begin, end - begin, shift, w.encode_input.data());
+      w.kernels->encode(w.encode_input.data(), end - begin, z + begin * d);
+    });
   }
 
   bool has_own_prior() const override { return true; }
 
   std::string save_state() const override {
     torch::serialize::OutputArchive ar;
-    write(ar, "autoencoder", kernels_->autoencoder_optimizer().state());
-    write(ar, "prior", kernels_->prior_optimizer().state());
+    write(ar, "autoencoder", main().autoencoder_optimizer().state());
+    write(ar, "prior", main().prior_optimizer().state());
     std::ostringstream out;
     ar.save_to(out);
     return out.str();
@@ -150,8 +178,8 @@ class FusedStep : public TrainStep, private ShardedComputation {
       torch::serialize::InputArchive ar;
       std::istringstream in(bytes);
       ar.load_from(in);
-      kernels_->autoencoder_optimizer().set_state(read(ar, "autoencoder"));
-      kernels_->prior_optimizer().set_state(read(ar, "prior"));
+      main().autoencoder_optimizer().set_state(read(ar, "autoencoder"));
+      main().prior_optimizer().set_state(read(ar, "prior"));
     } catch (const c10::Error& e) {
       throw CheckpointError(std::string("the optimizer state does not fit the model: ") + e.what_without_backtrace());
     } catch (const CheckpointError&) {
@@ -160,21 +188,28 @@ class FusedStep : public TrainStep, private ShardedComputation {
       throw CheckpointError(std::string("the optimizer state does not fit the model: ") + e.what());
     }
   }
-  void begin_prior_refit() override { kernels_->prior_optimizer().reset(); }
-  void prior_substeps_changed(int64_t substeps) override { kernels_->set_substeps(substeps); }
-
-  double refit_prior_step(const float* z0, const float* z1, int64_t n, double lr) override {
-    kernels_->prior_optimizer().set_learning_rate(lr);
-    const torch::Tensor noise = score_noise(n, generator_);
-    return kernels_->prior_step(z0, z1, n, true, noise.defined() ? noise.data_ptr<float>() : nullptr);
+  void begin_prior_refit() override { main().prior_optimizer().reset(); }
+  void prior_substeps_changed(int64_t substeps) override {
+    for (FusedWorker& w : workers_) w.kernels->set_substeps(substeps);
   }
 
-  /// The kernels use no BLAS (cpu/small_gemm.h) and run on their own
-  /// thread team; OpenBLAS's pool stays idle at one thread.
+  /// On worker 0, whole: every rank of a data-parallel training refits the
+  /// same prior to the same latents.
+  double refit_prior_step(const float* z0, const float* z1, int64_t n, double lr) override {
+    main().prior_optimizer().set_learning_rate(lr);
+    const torch::Tensor noise = score_noise(n, generator_);
+    return main().prior_step(z0, z1, n, true, noise.defined() ? noise.data_ptr<float>() : nullptr);
+  }
+
+  /// The kernels use no BLAS (cpu/small_gemm.h) and run on the workers'
+  /// threads; OpenBLAS's pool stays idle at one thread.
   int blas_threads() const override { return 1; }
   int torch_threads() const override { return 1; }
 
  private:
+  FusedDynAEStep& main() { return *workers_[0].kernels; }
+  const FusedDynAEStep& main() const { return *workers_[0].kernels; }
+
   /// The batch's rows x_t then x_{t+lag} (2 n rows) of `source` into `out`.
   void gather_pairs(const FrameRows& source, const PairRefs& batch, std::vector<float>& out) const {
     const int64_t n = batch.count;
@@ -185,47 +220,47 @@ class FusedStep : public TrainStep, private ShardedComputation {
 
   /// The energy score's draws for n pairs (substeps > 1), as
   /// LangevinPriorImpl::energy_score draws them; undefined otherwise.
-  torch::Tensor score_noise(int64_t n, at::Generator& gen) {
-    const int64_t substeps = kernels_->substeps();
+  torch::Tensor score_noise(int64_t n, at::Generator& gen) const {
+    const int64_t substeps = main().substeps();
     if (substeps == 1) return {};
-    return torch::randn({substeps, kernels_->score_samples() * n, options_.latent_dim}, gen, torch::kFloat32);
+    return torch::randn({substeps, main().score_samples() * n, options_.latent_dim}, gen, torch::kFloat32);
   }
 
-  void gradient_spans(std::vector<GradientSpan>& out) override {
-    for (FlatAdam* o : {&kernels_->autoencoder_optimizer(), &kernels_->prior_optimizer()}) {
-      out.push_back({o->gradient(), o->size()});
-    }
+  void gradient_spans(int worker, std::vector<GradientSpan>& out) override {
+    FusedDynAEStep& k = *workers_[static_cast<size_t>(worker)].kernels;
+    for (FlatAdam* o : {&k.autoencoder_optimizer(), &k.prior_optimizer()}) out.push_back({o->gradient(), o->size()});
   }
-  void apply_gradients() override { kernels_->step(); }
+  void apply_gradients() override { main().step(); }
 
   /// Draws the prior noise, then the directions, then the energy score's
   /// noise from the generator exactly as the DynAE objective and its prior
   /// loss do, so both steps consume it identically.
-  StepLosses compute(const PairRefs& batch, double beta, at::Generator& gen, bool train) override {
+  StepLosses compute(int worker, const PairRefs& batch, double beta, at::Generator& gen, bool train) override {
+    FusedWorker& w = workers_[static_cast<size_t>(worker)];
     const int64_t n = batch.count;
-    gather_pairs(inputs_, batch, input_rows_);
-    const float* targets = input_rows_.data();
+    gather_pairs(inputs_, batch, w.input_rows);
+    const float* targets = w.input_rows.data();
     if (!targets_.same_as(inputs_)) {
-      gather_pairs(targets_, batch, target_rows_);
-      targets = target_rows_.data();
+      gather_pairs(targets_, batch, w.target_rows);
+      targets = w.target_rows.data();
     }
     // The draws of the LibTorch path (randn, random_directions), into
     // tensors kept between steps
-    const int64_t substeps = kernels_->substeps(), d = options_.latent_dim, L = options_.projections;
+    const int64_t substeps = w.kernels->substeps(), d = options_.latent_dim, L = options_.projections;
     const int64_t shape[3] = {substeps, n, d};
     const at::IntArrayRef noise_shape = substeps == 1 ? at::IntArrayRef(shape + 1, 2) : at::IntArrayRef(shape, 3);
-    if (!noise_.defined() || noise_.sizes() != noise_shape) noise_ = torch::empty(noise_shape, torch::kFloat32);
-    noise_.normal_(0.0, 1.0, gen);
-    if (!directions_.defined()) {
-      raw_directions_ = torch::empty({L, d}, torch::kFloat32);
-      direction_norms_ = torch::empty({L, 1}, torch::kFloat32);
-      directions_ = torch::empty({L, d}, torch::kFloat32);
+    if (!w.noise.defined() || w.noise.sizes() != noise_shape) w.noise = torch::empty(noise_shape, torch::kFloat32);
+    w.noise.normal_(0.0, 1.0, gen);
+    if (!w.directions.defined()) {
+      w.raw_directions = torch::empty({L, d}, torch::kFloat32);
+      w.direction_norms = torch::empty({L, 1}, torch::kFloat32);
+      w.directions = torch::empty({L, d}, torch::kFloat32);
     }
-    random_directions(gen, raw_directions_, direction_norms_, directions_);
+    random_directions(gen, w.raw_directions, w.direction_norms, w.directions);
     const torch::Tensor scores = score_noise(n, gen);
     const FusedLosses f =
-        kernels_->run(input_rows_.data(), targets, n, noise_.data_ptr<float>(), directions_.data_ptr<float>(), L,
-                      beta, train, scores.defined() ? scores.data_ptr<float>() : nullptr);
+        w.kernels->run(w.input_rows.data(), targets, n, w.noise.data_ptr<float>(), w.directions.data_ptr<float>(), L,
+                       beta, train, scores.defined() ? scores.data_ptr<float>() : nullptr);
     return {f.loss, f.reconstruction, f.regularization, f.prior};
   }
 
@@ -233,17 +268,19 @@ class FusedStep : public TrainStep, private ShardedComputation {
   const FrameRows& inputs_;
   const FrameRows& targets_;
   at::Generator& generator_;
-  std::unique_ptr<FusedDynAEStep> kernels_;
+  std::vector<FusedWorker> workers_;
   DataParallelSteps parallel_;
-  std::vector<float> input_rows_, target_rows_, encode_input_;
-  torch::Tensor noise_, raw_directions_, direction_norms_, directions_;  // float32, kept between steps
 };
 
 }  // namespace
 
 std::unique_ptr<TrainStep> make_fused_step(const StepContext& context) {
-  auto kernels = bind_kernels(context.model, context.parallel);
-  if (!kernels) return nullptr;
+  std::vector<std::unique_ptr<FusedDynAEStep>> kernels;
+  const int workers = workers_for(context.model.options, context.parallel);
+  for (int w = 0; w < workers; ++w) {
+    kernels.push_back(bind_kernels(context.model));
+    if (!kernels.back()) return nullptr;
+  }
   return std::make_unique<FusedStep>(context, std::move(kernels));
 }
 
