@@ -297,16 +297,21 @@ TEST(DataParallel, BothStepImplementationsShardAlike) {
 
 // The acceptance test: two ranks on 127.0.0.1 (child processes, one thread
 // each) train 3 epochs and end bit for bit where one process computing both
-// shards one after another ends, on the fused and on the LibTorch step.
+// shards one after another ends, on the fused and on the LibTorch step; and
+// two ranks of two threads (each rank's shard in two pieces, one per thread)
+// where one process of two threads computing both shards ends.
 TEST(DataParallel, TwoRanksEqualOneProcessComputingBothShards) {
   const std::string dir = scratch_dir("dp_ranks");
   const std::string x = subset(dir, 20000);
-  for (const char* fused : {"True", "False"}) {
-    SCOPED_TRACE(std::string("fused_kernels ") + fused);
-    const std::string common = " train --input " + x + " --epochs 3 --threads 1 -q --fused-kernels " + fused;
-    const std::string one = dir + "/one" + fused, two = dir + "/two" + fused;
+  const std::pair<const char*, const char*> configs[] = {{"True", "1"}, {"False", "1"}, {"True", "2"}};
+  for (int c = 0; c < 3; ++c) {
+    const auto [fused, threads] = configs[c];
+    SCOPED_TRACE(std::string("fused_kernels ") + fused + ", threads " + threads);
+    const std::string common =
+        " train --input " + x + " --epochs 3 --threads " + threads + " -q --fused-kernels " + fused;
+    const std::string tag = std::string(fused) + threads, one = dir + "/one" + tag, two = dir + "/two" + tag;
     ASSERT_EQ(run_cli(common + " --data-parallel-shards 2 --out " + one, dir).code, 0);
-    const std::string port = std::to_string(test_port(fused[0] == 'T' ? 1 : 2));
+    const std::string port = std::to_string(test_port(c == 2 ? 11 : c + 1));
     const std::string rank = std::string(DYNAE_CLI) + common + " --out " + two + " --world-size 2 --master-port " + port;
     const int code = shell("cd " + dir + " && (" + rank + " --rank 0 > r0.txt 2>&1 & " + rank +
                            " --rank 1 > r1.txt 2>&1; r1=$?; wait $!; r0=$?; exit $((r0 + r1)))");

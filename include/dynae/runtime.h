@@ -5,17 +5,22 @@
 namespace dynae {
 
 /// Threads: n >= 1 sets LibTorch's intra-op pool, OpenBLAS and the fused
-/// training kernels' team (cpu/thread_team.h) to n. n = 0 is "auto", the
-/// fastest measured choice: LibTorch and OpenBLAS on one thread (at these
-/// network sizes more threads cost more in fork/join than they save: the
-/// plain path takes 2x longer on 2 threads), and the fused kernels on one
-/// thread per 128 pairs of the batch, at most one per core this process may
-/// use (kernel_threads). Results are bit-identical for the same seed and the
-/// same thread count; on the fused path, for any thread count.
+/// training's threads to n. The fused path splits each batch into one piece
+/// per thread, each computed by its own kernels, and sums the pieces'
+/// gradients in order (training/data_parallel_step.h): n threads train what
+/// n data-parallel ranks of one thread train. n = 0 is "auto", the fastest
+/// measured choice: LibTorch and OpenBLAS on one thread (at these network
+/// sizes more threads cost more in fork/join than they save: the plain path
+/// takes 2x longer on 2 threads), and the fused path on one thread per 128
+/// pairs of the batch, at most one per core this process may use
+/// (kernel_threads). Results are bit-identical for the same seed and the same
+/// thread count (they depend on the count: pin it to reproduce a run on
+/// another machine).
 void set_num_threads(int64_t n);
 /// LibTorch's intra-op thread count.
 int64_t num_threads();
-/// The fused kernels' thread count for minibatches of `batch_size` pairs.
+/// The fused training's thread count (pieces of each batch) for minibatches
+/// of `batch_size` pairs.
 int64_t kernel_threads(int64_t batch_size);
 /// The cores this process may run on (its CPU affinity: taskset, Slurm, cgroups).
 int64_t available_cores();

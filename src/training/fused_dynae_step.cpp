@@ -15,20 +15,22 @@ void ensure(std::vector<float>& v, int64_t n) {
 }  // namespace
 
 FusedDynAEStep::FusedDynAEStep(FusedMlp encoder, FusedMlp decoder, FusedMlp force, FlatAdam autoencoder,
-                               FlatAdam prior, int64_t substeps, int64_t score_samples, int threads)
+                               FlatAdam prior, int64_t substeps, int64_t score_samples)
     : encoder_(std::move(encoder)), decoder_(std::move(decoder)), force_(std::move(force)),
       ae_opt_(std::move(autoencoder)), prior_opt_(std::move(prior)), d_(encoder_.out()),
-      substeps_(std::max<int64_t>(1, substeps)), score_samples_(std::max<int64_t>(2, score_samples)),
-      team_(std::make_unique<ThreadTeam>(threads)) {
-  for (FusedMlp* net : {&encoder_, &decoder_, &force_}) net->set_team(team_.get());
-  ae_opt_.set_team(team_.get());
-  prior_opt_.set_team(team_.get());
+      substeps_(std::max<int64_t>(1, substeps)), score_samples_(std::max<int64_t>(2, score_samples)) {
   set_substeps(substeps_);
 }
 
 FusedDynAEStep::~FusedDynAEStep() = default;
 
-int FusedDynAEStep::threads() const { return team_->size(); }
+void FusedDynAEStep::set_team(ThreadTeam* team) {
+  team_ = team;
+  for (FusedMlp* net : {&encoder_, &decoder_, &force_}) net->set_team(team);
+  for (FusedMlp& net : force_steps_) net.set_team(team);
+  ae_opt_.set_team(team);
+  prior_opt_.set_team(team);
+}
 
 void FusedDynAEStep::set_substeps(int64_t n) {
   substeps_ = std::max<int64_t>(1, n);
@@ -74,7 +76,7 @@ FusedLosses FusedDynAEStep::run(const float* x, const float* y, int64_t batch, c
   for (int64_t j = 0; j < batch * d; ++j) moves_[j] = z1[j] - z0[j];
   ensure(grad_moves_, batch * d);
   r.regularization = sliced_wasserstein_fused(moves_.data(), prior_moves_.data(), directions, batch, d, L,
-                                              train ? grad_moves_.data() : nullptr, swd_, team_.get());
+                                              train ? grad_moves_.data() : nullptr, swd_, team_);
   r.loss = r.reconstruction + beta * r.regularization;
 
   // Prior loss on the same (detached) latents, before the autoencoder moves

@@ -34,14 +34,17 @@ class FusedDynAEStep {
   /// `substeps` > 1: the prior's moves are that many Euler-Maruyama steps
   /// of 1/n per lag and the force is fitted by their energy score from
   /// `score_samples` simulated moves per pair (priors/langevin_prior.h).
-  /// `threads` > 1: the networks' row chunks, the sliced Wasserstein
-  /// distance's directions and Adam's elements are split between that many
-  /// threads (cpu/thread_team.h); the results are the same bits for any
-  /// number of threads.
+  /// The kernels run on the calling thread (a training's threads each run
+  /// their own kernels on a piece of the batch, training/data_parallel_step.h).
   FusedDynAEStep(FusedMlp encoder, FusedMlp decoder, FusedMlp force, FlatAdam autoencoder, FlatAdam prior,
-                 int64_t substeps = 1, int64_t score_samples = 4, int threads = 1);
+                 int64_t substeps = 1, int64_t score_samples = 4);
   ~FusedDynAEStep();
-  int threads() const;
+  /// From now on (nullptr: no longer), the networks' row chunks, the sliced
+  /// Wasserstein distance's directions and Adam's elements are split between
+  /// `team`'s threads (cpu/thread_team.h), which must be idle otherwise; the
+  /// results are the same bits for any team size. (The prior refit: one
+  /// whole batch at a time.)
+  void set_team(ThreadTeam* team);
 
   /// A minibatch of `batch` pairs: x (2 batch, in) holds the frames x_t in
   /// its first `batch` rows and x_{t+lag} in the rest, y (2 batch, out) their
@@ -102,7 +105,7 @@ class FusedDynAEStep {
   int64_t score_rows_ = 0;
   std::vector<float> moves_, prior_moves_, grad_moves_, grad_out_, grad_z_, residual_;
   SlicedWassersteinScratch swd_;
-  std::unique_ptr<ThreadTeam> team_;  // (on the heap: the networks keep its address)
+  ThreadTeam* team_ = nullptr;  // lent by the caller (set_team)
 };
 
 }  // namespace dynae

@@ -78,7 +78,7 @@ std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model) {
   FusedMlp fused_force = fused(*force, prior_optimizer, 0);
   return std::make_unique<FusedDynAEStep>(std::move(fused_encoder), std::move(fused_decoder), std::move(fused_force),
                                           std::move(autoencoder_optimizer), std::move(prior_optimizer),
-                                          model.prior->substeps(), LangevinPriorImpl::kScoreSamples, 1);
+                                          model.prior->substeps(), LangevinPriorImpl::kScoreSamples);
 }
 
 /// The step's workers: kernel_threads for the pairs of one rank's shard, at
@@ -193,11 +193,17 @@ class FusedStep : public TrainStep, private ShardedComputation {
     for (FusedWorker& w : workers_) w.kernels->set_substeps(substeps);
   }
 
-  /// On worker 0, whole: every rank of a data-parallel training refits the
-  /// same prior to the same latents.
+  /// On worker 0, whole (every rank of a data-parallel training refits the
+  /// same prior to the same latents), its kernels split between the workers'
+  /// threads (the same bits for any number).
   double refit_prior_step(const float* z0, const float* z1, int64_t n, double lr) override {
     main().prior_optimizer().set_learning_rate(lr);
     const torch::Tensor noise = score_noise(n, generator_);
+    struct Lent {
+      FusedDynAEStep& k;
+      ~Lent() { k.set_team(nullptr); }
+    } lent{main()};
+    main().set_team(&parallel_.team());
     return main().prior_step(z0, z1, n, true, noise.defined() ? noise.data_ptr<float>() : nullptr);
   }
 
