@@ -23,7 +23,7 @@ struct DemoArgs {
   std::string data_dir;
   int64_t epochs = 50;
   int64_t seed = 0;
-  int64_t threads = 1;
+  int64_t threads = 0;
   int64_t frames = 0;
   bool overwrite = false;
 };
@@ -89,7 +89,7 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
   cmd->add_option("--epochs", args->epochs, "epochs")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--seed", args->seed, "random seed")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--threads", args->threads, "threads (0 = one per core) [1]")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", args->threads, "threads (0 = auto, as dynae train: one per 128 pairs of the batch, at most one per core) [0]")->check(CLI::NonNegativeNumber);
   cmd->add_option("--frames", args->frames, "train on the first N frames only (quick look)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--data-dir", args->data_dir, "folder holding the bundled .npy files");
