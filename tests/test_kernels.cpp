@@ -2,6 +2,7 @@
 // set this CPU runs, the thread team (cpu/thread_team.h), and the fused
 // path's promise that the number of threads does not change a bit.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -270,6 +271,42 @@ TEST(ThreadTeam, NThreadsTrainTheModelOfNShardsOnOneThread) {
     EXPECT_EQ(threaded.data, sharded.data) << threads << " threads";
     EXPECT_GT(test::max_abs_difference(threaded, one), 1e-6) << threads << " threads";
   }
+}
+
+// threads = 0 (auto) splits each batch into one piece per 128 pairs whatever
+// the machine: on one core the two pieces of the default batch are computed
+// one after the other, and the model is the one 2 threads (2 pieces) train.
+TEST(ThreadTeam, AutoTrainsTheSameModelOnOneCoreAsOnTwo) {
+  const auto [x, data] = bundled_subset(12000);
+  const ModelOptions o = ModelOptions().set_epochs(2).set_seed(6).set_prior_refit_steps(20);
+  ASSERT_EQ(o.batch_size, 256);
+  const Array probe = x.slice_frames(0, 3000);
+  auto train = [&](int threads) {
+    set_num_threads(threads);
+    const Array z = Estimator(o).fit(data).encode(probe);
+    set_num_threads(1);
+    return z;
+  };
+  cpu_set_t all, one;
+  ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
+  CPU_ZERO(&one);
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &all)) {
+      CPU_SET(c, &one);
+      break;
+    }
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  set_num_threads(0);
+  EXPECT_EQ(available_cores(), 1);
+  EXPECT_EQ(batch_pieces(256), 2);
+  EXPECT_EQ(kernel_threads(256), 1);
+  const Array one_core = train(0);
+  ASSERT_EQ(sched_setaffinity(0, sizeof all, &all), 0);
+  const Array auto_threads = train(0), two = train(2), single = train(1);
+  EXPECT_EQ(one_core.data, auto_threads.data);
+  EXPECT_EQ(one_core.data, two.data);
+  EXPECT_GT(test::max_abs_difference(one_core, single), 1e-6);  // 1 thread: one piece
 }
 
 TEST(SmallGemm, EveryKernelSetTrainsTheSameModelToRounding) {

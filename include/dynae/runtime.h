@@ -5,22 +5,26 @@
 namespace dynae {
 
 /// Threads: n >= 1 sets LibTorch's intra-op pool, OpenBLAS and the fused
-/// training's threads to n. The fused path splits each batch into one piece
-/// per thread, each computed by its own kernels, and sums the pieces'
-/// gradients in order (training/data_parallel_step.h): n threads train what
-/// n data-parallel ranks of one thread train. n = 0 is "auto", the fastest
-/// measured choice: LibTorch and OpenBLAS on one thread (at these network
-/// sizes more threads cost more in fork/join than they save: the plain path
-/// takes 2x longer on 2 threads), and the fused path on one thread per 128
-/// pairs of the batch, at most one per core this process may use
-/// (kernel_threads). Results are bit-identical for the same seed and the same
-/// thread count (they depend on the count: pin it to reproduce a run on
-/// another machine).
+/// training's threads to n. The fused path splits each batch into pieces,
+/// each computed by its own kernels, one piece per thread at a time, and sums
+/// the pieces' gradients in order (training/data_parallel_step.h): n threads
+/// train n pieces, what n data-parallel ranks of one thread train. n = 0 is
+/// "auto", the fastest measured choice: LibTorch and OpenBLAS on one thread
+/// (at these network sizes more threads cost more in fork/join than they
+/// save: the plain path takes 2x longer on 2 threads), and the fused path
+/// split into one piece per 128 pairs of the batch (batch_pieces), computed
+/// on one thread per piece, at most one per core this process may use
+/// (kernel_threads): the same pieces, so the same bits, on any machine.
+/// Results are bit-identical for the same seed and the same pieces; an
+/// explicit thread count changes the pieces.
 void set_num_threads(int64_t n);
 /// LibTorch's intra-op thread count.
 int64_t num_threads();
-/// The fused training's thread count (pieces of each batch) for minibatches
-/// of `batch_size` pairs.
+/// The pieces the fused path splits minibatches of `batch_size` pairs into:
+/// the thread count when one was set, else one per 128 pairs (at least 1).
+int64_t batch_pieces(int64_t batch_size);
+/// The threads that compute those pieces: the thread count when one was set,
+/// else one per piece, at most one per core this process may use.
 int64_t kernel_threads(int64_t batch_size);
 /// The cores this process may run on (its CPU affinity: taskset, Slurm, cgroups).
 int64_t available_cores();

@@ -33,12 +33,21 @@ StepLosses losses_of(const double* terms) {
 
 }  // namespace
 
-DataParallelSteps::DataParallelSteps(const DataParallel& parallel, at::Generator& generator, int workers)
-    : parallel_(parallel), generator_(generator), team_(std::make_unique<ThreadTeam>(workers)) {}
+DataParallelSteps::DataParallelSteps(const DataParallel& parallel, at::Generator& generator, int workers, int threads)
+    : parallel_(parallel),
+      generator_(generator),
+      workers_(std::max(1, workers)),
+      team_(std::make_unique<ThreadTeam>(std::max(1, std::min(threads, workers_)))) {}
 
 DataParallelSteps::~DataParallelSteps() = default;
 
-int DataParallelSteps::workers() const { return team_->size(); }
+template <class F>
+void DataParallelSteps::for_workers(F&& f) {
+  const int T = team_->size();
+  team_->run([&](int m) {
+    for (int t = m; t < workers_; t += T) f(t);
+  });
+}
 
 DataParallelSteps::Shard DataParallelSteps::shard(int64_t s, int64_t t, int64_t B) const {
   const int64_t N = parallel_.shards, begin = s * B / N, n = (s + 1) * B / N - begin;
@@ -82,7 +91,7 @@ StepLosses DataParallelSteps::train(const PairRefs& batch, double beta, ShardedC
   sum_.assign(static_cast<size_t>(P + kTerms), 0.0f);
   piece_losses_.resize(static_cast<size_t>(W));
   for (int64_t s = first_shard(); s < last_shard(); ++s) {
-    team_->run([&](int t) {
+    for_workers([&](int t) {
       const Shard piece = shard(s, t, B);
       at::Generator generator = shard_generator(key, s * W + t);
       piece_losses_[static_cast<size_t>(t)] =
@@ -135,7 +144,7 @@ StepLosses DataParallelSteps::evaluate(int64_t count, const std::function<PairRe
     const PairRefs refs = batch(b);
     const uint64_t key = batch_key();
     for (int64_t s = first; s < last; ++s) {
-      team_->run([&](int t) {
+      for_workers([&](int t) {
         const Shard piece = shard(s, t, refs.count);
         at::Generator generator = shard_generator(key, s * W + t);
         piece_losses_[static_cast<size_t>(t)] =

@@ -9,11 +9,12 @@
 // implementation's computation on the whole batch with the trainer's
 // generator, the same bits as before data parallelism existed.
 //
-// Threads: an implementation with W workers (own buffers on shared weights)
-// has each rank's shard split further into W pieces, computed at once, one
-// per thread, and summed in piece order: W threads compute what W shards
-// (or ranks) of one thread compute, bit for bit. Results depend on W (the
-// thread count), not on timing.
+// Pieces: an implementation with W workers (own buffers on shared weights)
+// has each rank's shard split further into W pieces, computed by up to W
+// threads at once (thread m computes pieces m, m + T, ...) and summed in
+// piece order: W pieces give what W shards (or ranks) of one thread give,
+// bit for bit, on any number of threads. Results depend on W, not on the
+// threads or timing.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -49,13 +50,14 @@ class ShardedComputation {
 
 class DataParallelSteps {
  public:
-  /// `workers` >= 1: the computation's workers, one thread each.
-  DataParallelSteps(const DataParallel& parallel, at::Generator& generator, int workers = 1);
+  /// `workers` >= 1: the computation's workers (pieces of each shard),
+  /// computed on min(threads, workers) threads.
+  DataParallelSteps(const DataParallel& parallel, at::Generator& generator, int workers = 1, int threads = 1);
   ~DataParallelSteps();
   const DataParallel& parallel() const { return parallel_; }
-  int workers() const;
-  /// The workers' threads (member t runs worker t), for the implementation's
-  /// other work split by rows (encoding).
+  int workers() const { return workers_; }
+  /// The threads (member m runs workers m, m + size, ...; m < workers), for
+  /// the implementation's other work split by rows (encoding).
   ThreadTeam& team() { return *team_; }
   /// The batch's gradient (this rank's shard, summed with the others'), then
   /// one optimizer step; the whole batch's loss terms (on every rank).
@@ -67,6 +69,9 @@ class DataParallelSteps {
                       ShardedComputation& c);
 
  private:
+  /// Runs f(t) for every worker t, on the team.
+  template <class F>
+  void for_workers(F&& f);
   /// Piece t of shard s of a batch of B pairs: its first pair and its pairs.
   struct Shard {
     int64_t begin, size;
@@ -82,6 +87,7 @@ class DataParallelSteps {
   int64_t last_shard() const;
   DataParallel parallel_;
   at::Generator& generator_;
+  int workers_;
   std::unique_ptr<ThreadTeam> team_;
   std::vector<float> sum_;  // the weighted gradients, loss terms and stop flag
   std::vector<float> local_;  // one shard's (its pieces', in piece order)

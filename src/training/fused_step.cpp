@@ -81,11 +81,16 @@ std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model) {
                                           model.prior->substeps(), LangevinPriorImpl::kScoreSamples);
 }
 
-/// The step's workers: kernel_threads for the pairs of one rank's shard, at
+/// The pairs of one rank's shard of a batch (the smallest shard).
+int64_t shard_pairs(const ModelOptions& options, const DataParallel& parallel) {
+  return std::max<int64_t>(1, options.batch_size / std::max<int64_t>(1, parallel.shards));
+}
+
+/// The step's workers: batch_pieces for the pairs of one rank's shard, at
 /// most one per pair.
 int workers_for(const ModelOptions& options, const DataParallel& parallel) {
-  const int64_t pairs = options.batch_size / std::max<int64_t>(1, parallel.shards);
-  return static_cast<int>(std::max<int64_t>(1, std::min(kernel_threads(pairs), pairs)));
+  const int64_t pairs = shard_pairs(options, parallel);
+  return static_cast<int>(std::max<int64_t>(1, std::min(batch_pieces(pairs), pairs)));
 }
 
 torch::Tensor float_tensor(const std::vector<float>& v) {
@@ -126,14 +131,15 @@ struct FusedWorker {
 
 class FusedStep : public TrainStep, private ShardedComputation {
  public:
-  /// `kernels`: one per worker (thread); worker 0's optimizers update the weights.
-  FusedStep(const StepContext& c, std::vector<std::unique_ptr<FusedDynAEStep>> kernels)
+  /// `kernels`: one per worker (piece of each batch), computed on `threads`
+  /// threads at most; worker 0's optimizers update the weights.
+  FusedStep(const StepContext& c, std::vector<std::unique_ptr<FusedDynAEStep>> kernels, int threads)
       : options_(c.model.options),
         inputs_(c.inputs),
         targets_(c.targets),
         generator_(c.generator),
         workers_(kernels.size()),
-        parallel_(c.parallel, c.generator, static_cast<int>(kernels.size())) {
+        parallel_(c.parallel, c.generator, static_cast<int>(kernels.size()), threads) {
     for (size_t w = 0; w < kernels.size(); ++w) workers_[w].kernels = std::move(kernels[w]);
   }
 
@@ -147,8 +153,8 @@ class FusedStep : public TrainStep, private ShardedComputation {
     return parallel_.evaluate(count, batch, beta, *this);
   }
 
-  /// Rows split between the workers (each row's latent does not depend on
-  /// the split).
+  /// Rows split between the threads, each on its worker's kernels (each
+  /// row's latent does not depend on the split).
   void encode(const int64_t* frames, int64_t n, int64_t shift, float* z) override {
     ThreadTeam& team = parallel_.team();
     const int64_t d = options_.latent_dim;
@@ -287,7 +293,8 @@ std::unique_ptr<TrainStep> make_fused_step(const StepContext& context) {
     kernels.push_back(bind_kernels(context.model));
     if (!kernels.back()) return nullptr;
   }
-  return std::make_unique<FusedStep>(context, std::move(kernels));
+  const int threads = static_cast<int>(kernel_threads(shard_pairs(context.model.options, context.parallel)));
+  return std::make_unique<FusedStep>(context, std::move(kernels), threads);
 }
 
 }  // namespace dynae

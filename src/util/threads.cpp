@@ -54,10 +54,16 @@ void set_num_threads(int64_t n) {
 
 int64_t num_threads() { return torch::get_num_threads(); }
 
+int64_t batch_pieces(int64_t batch_size) {
+  const int64_t n = requested_threads;
+  if (n > 0) return n;
+  return std::max<int64_t>(1, batch_size / 128);
+}
+
 int64_t kernel_threads(int64_t batch_size) {
   const int64_t n = requested_threads;
   if (n > 0) return n;
-  return std::max<int64_t>(1, std::min(available_cores(), batch_size / 128));
+  return std::min(available_cores(), batch_pieces(batch_size));
 }
 
 void keep_freed_memory() {
