@@ -237,10 +237,11 @@ int main(int argc, char** argv) {
   const int64_t batch = estimator.options().batch_size;
   const char* core = std::getenv("OPENBLAS_CORETYPE");
   const bool prescott = core && std::string(core) == "Prescott";
-  std::printf("dynae benchmark: %lld frames (tile %lld), %lld epochs, %lld process(es), threads %s (LibTorch %lld, fused "
-              "%lld, one piece of each batch per thread, %s kernels), %s path%s\n",
+  std::printf("dynae benchmark: %lld frames (tile %lld), %lld epochs, %lld process(es), threads %s (LibTorch %lld; fused "
+              "path: each batch in %lld pieces on %lld threads, %s kernels), %s path%s\n",
               static_cast<long long>(x.frames()), static_cast<long long>(tile), static_cast<long long>(epochs),
               static_cast<long long>(ranks), threads == 0 ? "auto" : std::to_string(threads).c_str(), static_cast<long long>(dynae::num_threads()),
+              static_cast<long long>(dynae::batch_pieces(batch / ranks)),
               static_cast<long long>(dynae::kernel_threads(batch / ranks)), dynae::kernel_isa_name(dynae::kernel_isa()),
               fused ? "fused" : "plain LibTorch", prescott ? ", OPENBLAS_CORETYPE=Prescott" : "");
   const std::string tag = "_threads" + (threads == 0 ? std::string("auto") : std::to_string(threads)) + "_tile" +
