@@ -9,16 +9,18 @@
 
 namespace dynae {
 
-torch::Tensor random_directions(int64_t count, int64_t dim, at::Generator& gen,
-                                const torch::TensorOptions& options) {
-  torch::Tensor w = torch::randn({count, dim}, gen, options);
-  return w / w.norm(2, {1}, /*keepdim=*/true);
-}
-
 void random_directions(at::Generator& gen, torch::Tensor& w, torch::Tensor& norms, torch::Tensor& out) {
   w.normal_(0.0, 1.0, gen);
   at::norm_out(norms, w, 2, {1}, /*keepdim=*/true);
   at::div_out(out, w, norms);
+}
+
+torch::Tensor random_directions(int64_t count, int64_t dim, at::Generator& gen,
+                                const torch::TensorOptions& options) {
+  torch::Tensor w = torch::empty({count, dim}, options), norms = torch::empty({count, 1}, options);
+  torch::Tensor out = torch::empty({count, dim}, options);
+  random_directions(gen, w, norms, out);
+  return out;
 }
 
 namespace {

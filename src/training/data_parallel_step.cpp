@@ -88,8 +88,11 @@ StepLosses DataParallelSteps::train(const PairRefs& batch, double beta, ShardedC
   // Single precision, like the gradients themselves: each shard's pieces'
   // weighted gradients and loss terms summed in piece order, then the
   // shards' sums in shard order (across ranks: one allreduce of P + 5 floats).
+  // (One shard in this process, a rank's or the threads' only: its sum is the
+  // total, 0 + x being x, and is made in place.)
   sum_.assign(static_cast<size_t>(P + kTerms), 0.0f);
   piece_losses_.resize(static_cast<size_t>(W));
+  const bool several = last_shard() - first_shard() > 1;
   for (int64_t s = first_shard(); s < last_shard(); ++s) {
     for_workers([&](int t) {
       const Shard piece = shard(s, t, B);
@@ -97,10 +100,11 @@ StepLosses DataParallelSteps::train(const PairRefs& batch, double beta, ShardedC
       piece_losses_[static_cast<size_t>(t)] =
           c.compute(t, {batch.first_frames + piece.begin, piece.size}, beta, generator, true);
     });
-    local_.assign(static_cast<size_t>(P + kTerms), 0.0f);
+    if (several) local_.assign(static_cast<size_t>(P + kTerms), 0.0f);
+    float* const shard_sum = several ? local_.data() : sum_.data();
     for (int t = 0; t < W; ++t) {
       const float w = static_cast<float>(shard(s, t, B).weight);
-      float* out = local_.data();
+      float* out = shard_sum;
       for (const auto& span : spans_[static_cast<size_t>(t)]) {
         for (int64_t j = 0; j < span.size; ++j) out[j] += w * span.data[j];
         out += span.size;
@@ -109,7 +113,9 @@ StepLosses DataParallelSteps::train(const PairRefs& batch, double beta, ShardedC
       const double terms[4] = {l.loss, l.reconstruction, l.regularization, l.prior};
       for (int64_t k = 0; k < 4; ++k) out[k] += w * static_cast<float>(terms[k]);
     }
-    for (int64_t j = 0; j < P + kTerms; ++j) sum_[static_cast<size_t>(j)] += local_[static_cast<size_t>(j)];
+    if (several) {
+      for (int64_t j = 0; j < P + kTerms; ++j) sum_[static_cast<size_t>(j)] += local_[static_cast<size_t>(j)];
+    }
   }
   float* terms = sum_.data() + P;
   if (parallel_.comm) {

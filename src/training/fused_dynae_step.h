@@ -11,7 +11,6 @@
 // draws (prior noise, directions) come from the caller, so both paths consume
 // the generator identically.
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "losses/sliced_wasserstein_kernel.h"
