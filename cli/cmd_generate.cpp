@@ -20,7 +20,7 @@ struct GenerateArgs {
   std::vector<std::string> from;
   int64_t steps = 0, trajectories = 1, threads = 1;
   uint64_t seed = 0;
-  bool no_decode = false;
+  bool no_decode = false, unit_diffusion = false;
   LandscapeOptions options;
 };
 
@@ -75,7 +75,19 @@ void run(const GenerateArgs& a) {
   std::fprintf(stderr, "running the learned dynamics: %lld trajector%s x %lld steps\n",
                static_cast<long long>(a.trajectories), a.trajectories == 1 ? "y" : "ies", static_cast<long long>(a.steps));
   double acceptance = NAN;
-  const Array z = model.simulate_latent(Array({a.trajectories, d}, start), a.steps, a.seed, &acceptance);  // (steps+1, M, d)
+  const Array& measured = model.latent_diffusion();
+  if (measured.size() && !a.unit_diffusion) {
+    std::ostringstream os;
+    os.precision(4);
+    for (int64_t i = 0; i < d; ++i) {
+      os << (i ? "; " : "");
+      for (int64_t j = 0; j < d; ++j) os << (j ? " " : "") << measured.at(i, j);
+    }
+    std::fprintf(stderr, "noise: the latent's measured diffusion D = [%s] (the unit diffusion of the prior: "
+                 "--unit-diffusion)\n", os.str().c_str());
+  }
+  const Array z = model.simulate_latent(Array({a.trajectories, d}, start), a.steps, a.seed, &acceptance,
+                                        a.unit_diffusion);  // (steps+1, M, d)
   if (std::isfinite(acceptance)) {
     std::fprintf(stderr, "conservative force: Metropolis-adjusted steps (stationary density exp(-U)), %.1f%% of the "
                  "moves accepted\n", 100 * acceptance);
@@ -129,6 +141,9 @@ void add_generate_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "noise seed")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-decode", args->no_decode, "do not write the decoded frames");
+  cmd->add_flag("--unit-diffusion", args->unit_diffusion,
+                "DynAE: run the prior's unit diffusion instead of the diffusion measured on the latent at the end of "
+                "training (residual moves of the refitted force)");
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
   cmd->add_option("--threads", args->threads, "threads")->capture_default_str();
   add_landscape_options(cmd, args->options);

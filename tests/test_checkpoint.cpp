@@ -84,3 +84,27 @@ TEST(Checkpoint, EncodeChecksFrameShape) {
   }
   EXPECT_THROW(m.decode(random_frames(5, 3, 1)), DataError);
 }
+
+TEST(Checkpoint, LatentDiffusionRoundTripsAndABadOneIsRefused) {
+  const std::string dir = test::scratch_dir("ckpt_diffusion");
+  const ModelOptions o = ModelOptions().set_latent_dim(2).set_encoder_hidden(8);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
+  auto impl = std::make_shared<Model::Impl>(o, std::vector<int64_t>{3}, std::vector<int64_t>{3}, gen);
+  const Model m(impl);
+  m.save(dir + "/none.pt");
+  EXPECT_EQ(Model::load(dir + "/none.pt").latent_diffusion().size(), 0);  // not measured: stays empty
+  impl->latent_diffusion = Array({2, 2}, {0.93, 0.04, 0.04, 0.97});
+  m.save(dir + "/d.pt");
+  const Model back = Model::load(dir + "/d.pt");
+  EXPECT_EQ(back.latent_diffusion().shape, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(back.latent_diffusion().data, impl->latent_diffusion.data);
+  EXPECT_EQ(Model(impl->clone()).latent_diffusion().data, impl->latent_diffusion.data);
+  impl->latent_diffusion = Array({2, 2}, {1.0, 2.0, 2.0, 1.0});  // symmetric, not positive definite
+  m.save(dir + "/bad.pt");
+  try {
+    Model::load(dir + "/bad.pt");
+    ADD_FAILURE() << "a checkpoint with an indefinite diffusion matrix loaded";
+  } catch (const CheckpointError& e) {
+    EXPECT_NE(std::string(e.what()).find("diffusion"), std::string::npos) << e.what();
+  }
+}

@@ -20,6 +20,7 @@
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
 #include "dynae/models/model.h"
+#include "models/latent_diffusion.h"
 #include "models/model_impl.h"
 
 using namespace dynae;
@@ -44,7 +45,7 @@ Array gaussian_mixture(int64_t n, const std::vector<std::array<double, 5>>& part
 
 /// A DynAE (or SDE-VAE) whose force is f(z) = -k z to within 1e-5: the force
 /// net's tanh layers are kept in their linear range by tiny weights.
-Model harmonic_model(const std::string& kind, double k) {
+std::shared_ptr<Model::Impl> harmonic_impl(const std::string& kind, double k) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
   const ModelOptions o = ModelOptions().set_model(kind);
   auto impl = std::make_shared<Model::Impl>(o, std::vector<int64_t>{2}, std::vector<int64_t>{2}, gen);
@@ -58,8 +59,11 @@ Model harmonic_model(const std::string& kind, double k) {
     p[4][i][i] = -k / eps;
   }
   impl->train(false);
-  return Model(impl);
+  return impl;
 }
+
+/// A model whose force is -k z (hidden layers in their linear range).
+Model harmonic_model(const std::string& kind, double k) { return Model(harmonic_impl(kind, k)); }
 
 }  // namespace
 
@@ -219,6 +223,87 @@ TEST(Generate, HarmonicForceGivesTheAnalyticStationaryVariance) {
   EXPECT_THROW(vae.simulate_latent(Array({1, 2}, {0, 0}), 10, 0), Error);
 }
 
+namespace {
+
+/// Second moment / 2 of the residual moves z' - (1 - k) z of generated trajectories (steps + 1, M, 2).
+std::vector<double> residual_diffusion(const Array& z, double k) {
+  const int64_t rows = z.shape[0], m = z.shape[1];
+  std::vector<double> c(4, 0.0);
+  int64_t n = 0;
+  for (int64_t t = 0; t + 1 < rows; ++t) {
+    for (int64_t i = 0; i < m; ++i) {
+      double r[2];
+      for (int64_t j = 0; j < 2; ++j) r[j] = z.data[((t + 1) * m + i) * 2 + j] - (1 - k) * z.data[(t * m + i) * 2 + j];
+      for (int64_t a = 0; a < 2; ++a) {
+        for (int64_t b = 0; b < 2; ++b) c[a * 2 + b] += r[a] * r[b];
+      }
+      ++n;
+    }
+  }
+  for (double& v : c) v /= 2.0 * static_cast<double>(n);
+  return c;
+}
+
+}  // namespace
+
+TEST(LatentDiffusion, MeasuredFromTheResidualMovesOfAKnownTransition) {
+  const double k = 0.1;
+  Model m = harmonic_model("dynae", k);
+  // z1 = z0 + f(z0) + L xi with L L^T = 2 D, D known; weighted: half the pairs with D_a (weight 1), half with D_b (3).
+  const double da[4] = {0.8, 0.1, 0.1, 1.2}, db[4] = {1.0, -0.2, -0.2, 0.6};
+  const int64_t n = 200000;
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal;
+  std::vector<float> z0(2 * n), z1(2 * n);
+  std::vector<double> w(n);
+  for (int64_t p = 0; p < n; ++p) {
+    const double* dd = p % 2 ? db : da;
+    const double l00 = std::sqrt(2 * dd[0]), l10 = 2 * dd[1] / l00, l11 = std::sqrt(2 * dd[3] - l10 * l10);
+    const double x = 4 * normal(rng), y = 4 * normal(rng), e0 = normal(rng), e1 = normal(rng);
+    z0[2 * p] = static_cast<float>(x);
+    z0[2 * p + 1] = static_cast<float>(y);
+    z1[2 * p] = static_cast<float>((1 - k) * x + l00 * e0);
+    z1[2 * p + 1] = static_cast<float>((1 - k) * y + l10 * e0 + l11 * e1);
+    w[p] = p % 2 ? 3.0 : 1.0;
+  }
+  LangevinPriorImpl& prior = *m.impl().prior;
+  const Array plain = measure_latent_diffusion(prior, z0.data(), z1.data(), n, 2, {});
+  const Array weighted = measure_latent_diffusion(prior, z0.data(), z1.data(), n, 2, w);
+  ASSERT_EQ(plain.shape, (std::vector<int64_t>{2, 2}));
+  ASSERT_EQ(weighted.shape, (std::vector<int64_t>{2, 2}));
+  for (int64_t e = 0; e < 4; ++e) {
+    // Standard error of a second moment of 200000 (100000) draws: below 0.01 here.
+    EXPECT_NEAR(plain.data[e], 0.5 * (da[e] + db[e]), 0.015) << "element " << e;
+    EXPECT_NEAR(weighted.data[e], 0.25 * da[e] + 0.75 * db[e], 0.015) << "element " << e;
+  }
+  EXPECT_EQ(plain.data[1], plain.data[2]);
+  // A latent that never moves along one direction has no diffusion matrix: empty, the unit noise stays.
+  for (int64_t p = 0; p < n; ++p) z1[2 * p + 1] = static_cast<float>((1 - k) * z0[2 * p + 1]);
+  EXPECT_EQ(measure_latent_diffusion(prior, z0.data(), z1.data(), n, 2, {}).size(), 0);
+}
+
+TEST(Generate, MeasuredLatentDiffusionSetsTheNoiseUnlessUnitDiffusionIsAsked) {
+  const double k = 0.1;
+  const Model unit = harmonic_model("dynae", k);
+  const Array start({2, 2}, {5, 5, -5, 0});
+  const Array z_unit = unit.simulate_latent(start, 50000, 3);
+  auto impl = harmonic_impl("dynae", k);
+  impl->latent_diffusion = Array({2, 2}, {1.0, 0.0, 0.0, 1.0});
+  // D = I measured: the same draws, the same trajectory as the prior's unit noise.
+  EXPECT_EQ(Model(impl).simulate_latent(start, 2000, 3).data, unit.simulate_latent(start, 2000, 3).data);
+  const double d[4] = {0.9, 0.15, 0.15, 0.7};
+  impl->latent_diffusion = Array({2, 2}, {d[0], d[1], d[2], d[3]});
+  const Model measured(impl);
+  const std::vector<double> got = residual_diffusion(measured.simulate_latent(start, 50000, 3), k);
+  const std::vector<double> asked_unit = residual_diffusion(measured.simulate_latent(start, 50000, 3, nullptr, true), k);
+  const std::vector<double> prior_unit = residual_diffusion(z_unit, k);
+  for (int64_t e = 0; e < 4; ++e) {
+    EXPECT_NEAR(got[e], d[e], 0.02) << "element " << e;
+    EXPECT_NEAR(asked_unit[e], e == 0 || e == 3 ? 1.0 : 0.0, 0.02) << "element " << e;
+    EXPECT_EQ(asked_unit[e], prior_unit[e]) << "unit_diffusion = true is the prior's own noise";
+  }
+}
+
 TEST(Generate, PriorRefitLowersTheFinalNllAndLeavesTheLatentAlone) {
   const Array x = read_npy(std::string(DYNAE_EXAMPLES_DIR) + "/data/three_state_transformed_traj_data200k.npy")
                       .slice_frames(0, 20000);
@@ -241,6 +326,24 @@ TEST(Generate, PriorRefitLowersTheFinalNllAndLeavesTheLatentAlone) {
     }
     return s / static_cast<double>(z.frames() - 1);
   };
+  // The refit measures the latent's diffusion (symmetric positive definite, near the unit the prior assumes).
+  EXPECT_EQ(plain.latent_diffusion().size(), 0);
+  const Array& dr = refit.latent_diffusion();
+  ASSERT_EQ(dr.shape, (std::vector<int64_t>{2, 2}));
+  EXPECT_TRUE(symmetric_positive_definite(dr));
+  {
+    // It is the residual moves' second moment / 2 of the training pairs: within a few per cent of every pair's.
+    const Array f = refit.force(z);
+    double c[4] = {0, 0, 0, 0};
+    for (int64_t t = 0; t + 1 < z.frames(); ++t) {
+      const double r0 = z.at(t + 1, 0) - z.at(t, 0) - f.at(t, 0), r1 = z.at(t + 1, 1) - z.at(t, 1) - f.at(t, 1);
+      c[0] += r0 * r0, c[1] += r0 * r1, c[3] += r1 * r1;
+    }
+    const double pairs = 2.0 * static_cast<double>(z.frames() - 1);
+    EXPECT_NEAR(dr.at(0, 0), c[0] / pairs, 0.05 * c[0] / pairs);
+    EXPECT_NEAR(dr.at(1, 1), c[3] / pairs, 0.05 * c[3] / pairs);
+    EXPECT_NEAR(dr.at(0, 1), c[1] / pairs, 0.05 * std::sqrt(c[0] * c[3]) / pairs);
+  }
   const double before = nll(plain), after = nll(refit);
   std::printf("transition NLL of the final latent: %.5f without refit, %.5f with\n", before, after);
   EXPECT_LT(after, before - 1e-3);

@@ -14,6 +14,7 @@
 
 #include "data/tensor_convert.h"
 #include "dynae/errors.h"
+#include "models/latent_diffusion.h"
 #include "models/model_impl.h"
 #include "util/atomic_file.h"
 #include "util/framed_bytes.h"
@@ -138,6 +139,7 @@ int64_t content_checksum(const Model::Impl& m) {
   crc.process_bytes(&m.epochs_trained, sizeof m.epochs_trained);
   add_array(crc, m.centers);
   add_array(crc, m.eigenvalues);
+  add_array(crc, m.latent_diffusion);  // nothing for an empty one: older checkpoints keep their sums
   for (const auto& n : m.feature_names) add_bytes(crc, n);
   for (const FeatureScaling* s : {&m.input_scaling, &m.target_scaling}) {
     if (!s->empty()) crc.process_bytes(s->shift.data(), s->shift.size() * sizeof(double));
@@ -161,6 +163,7 @@ std::string Model::to_bytes() const {
   ar.write("epochs_trained", c10::IValue(m.epochs_trained));
   ar.write("centers", m.centers.size() ? to_tensor(m.centers, torch::kFloat64) : torch::empty({0, m.options.latent_dim}, torch::kFloat64));
   ar.write("eigenvalues", m.eigenvalues.size() ? to_tensor(m.eigenvalues, torch::kFloat64) : torch::empty({0}, torch::kFloat64));
+  if (m.latent_diffusion.size()) ar.write("latent_diffusion", to_tensor(m.latent_diffusion, torch::kFloat64));
   torch::serialize::OutputArchive enc, dec, pri;
   m.encoder->save(enc);
   m.decoder->save(dec);
@@ -264,6 +267,19 @@ Model Model::from_bytes(const std::string& bytes, const std::string& path) {
       impl->eigenvalues = eig.numel() ? to_array(eig) : Array();
     }
     impl->epochs_trained = epochs.toInt();
+    torch::Tensor diffusion;
+    if (ar.try_read("latent_diffusion", diffusion)) {
+      const int64_t d = impl->options.latent_dim;
+      if (!is_backed(diffusion) || diffusion.scalar_type() != torch::kFloat64 || diffusion.dim() != 2 ||
+          diffusion.size(0) != d || diffusion.size(1) != d) {
+        throw CheckpointError("its latent diffusion matrix is damaged (expected float64 (" + std::to_string(d) + ", " +
+                              std::to_string(d) + "))");
+      }
+      impl->latent_diffusion = to_array(diffusion);
+      if (!symmetric_positive_definite(impl->latent_diffusion)) {
+        throw CheckpointError("its latent diffusion matrix is not symmetric positive definite");
+      }
+    }
     c10::IValue names;
     if (ar.try_read("feature_names", names) && names.isString()) {
       const std::string& text = names.toStringRef();

@@ -68,6 +68,7 @@ std::shared_ptr<Model::Impl> Model::Impl::clone() const {
   copy_weights(*prior, *c->prior);
   c->centers = centers;
   c->eigenvalues = eigenvalues;
+  c->latent_diffusion = latent_diffusion;
   c->epochs_trained = epochs_trained;
   c->feature_names = feature_names;
   c->input_scaling = input_scaling;
@@ -242,7 +243,10 @@ Array Model::diffusion(const Array& z) const {
   return to_array(torch::exp(impl_->prior->log_diffusion(to_tensor(z))));
 }
 
-Array Model::simulate_latent(const Array& z0, int64_t steps, uint64_t seed, double* acceptance) const {
+const Array& Model::latent_diffusion() const { return impl_->latent_diffusion; }
+
+Array Model::simulate_latent(const Array& z0, int64_t steps, uint64_t seed, double* acceptance,
+                             bool unit_diffusion) const {
   require_dynamics(*impl_, "simulate_latent");
   check_latents(z0, impl_->options.latent_dim, "simulate_latent start");
   if (steps < 0) throw ConfigError("simulate_latent: steps must be >= 0, got " + std::to_string(steps));
@@ -281,6 +285,11 @@ Array Model::simulate_latent(const Array& z0, int64_t steps, uint64_t seed, doub
     return -((a - b.z - b.drift).pow(2) / (4 * h * b.diffusion) + 0.5 * torch::log(b.diffusion)).sum(1);
   };
   Point here = metropolis ? evaluate(z) : Point{};
+  // The measured diffusion: noise L xi with L L^T = 2 D (the same draws as the prior's sqrt(2) xi).
+  torch::Tensor noise_factor;
+  if (!unit_diffusion && !euler_unit_noise && !metropolis && impl_->latent_diffusion.size()) {
+    noise_factor = torch::linalg_cholesky(2.0 * to_tensor(impl_->latent_diffusion)).transpose(0, 1).contiguous();
+  }
   double accepted = 0;
   for (int64_t s = 1; s <= steps; ++s) {
     if (euler_unit_noise) {
@@ -299,6 +308,8 @@ Array Model::simulate_latent(const Array& z0, int64_t steps, uint64_t seed, doub
         accepted += accept.to(torch::kFloat64).mean().item<double>();
       }
       z = here.z;
+    } else if (noise_factor.defined()) {
+      z = z + prior.force(z) + torch::matmul(torch::randn(z.sizes(), gen, z.options()), noise_factor);
     } else {
       z = prior.sample(z, gen);
     }

@@ -31,6 +31,10 @@ struct Model::Impl {
   mutable LangevinPrior prior{nullptr};  // ModuleHolder is const-deep; forward is logically const
   Array centers;      ///< (K, d), may be empty
   Array eigenvalues;  ///< TICA: every eigenvalue of the generalized problem, descending
+  /// DynAE with a free force and unit diffusion: the latent's own diffusion
+  /// matrix (d, d), measured after the prior refit (see
+  /// Model::latent_diffusion); empty when not measured.
+  Array latent_diffusion;
   int64_t epochs_trained = 0;
   std::vector<std::string> feature_names;  ///< input columns by name (COLVAR / CSV inputs); empty for .npy
   /// Option standardize: the networks see (x - shift) / scale and give

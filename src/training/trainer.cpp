@@ -15,6 +15,7 @@
 #include "dynae/errors.h"
 #include "dynae/models/model_kind.h"
 #include "dynae/runtime.h"
+#include "models/latent_diffusion.h"
 #include "models/model_impl.h"
 #include "data/frame_rows.h"
 #include "data/tensor_convert.h"
@@ -195,6 +196,7 @@ class TrainingLoop {
       copy_weights(saved.impl());
       model_->epochs_trained = saved.epochs_trained();
       model_->centers = saved.cluster_centers();
+      model_->latent_diffusion = saved.latent_diffusion();
       step_->load_state(step);
       {
         std::lock_guard<std::mutex> lock(generator_.mutex());
@@ -487,6 +489,12 @@ class TrainingLoop {
     };
   }
 
+  struct RefitLatents {
+    int64_t pairs = 0;
+    std::vector<float> z0, z1;  ///< (pairs, d) latents of the pairs' first and second frames
+    std::vector<double> weights;  ///< the pairs' weights (weighted frames only)
+  };
+
   /// The prior is trained alongside a moving encoder on resampled pairs, with
   /// minibatch noise; its last iterate is what generation would use. Refit it
   /// to the final latent: every training pair with equal weight (weighted
@@ -528,13 +536,36 @@ class TrainingLoop {
       const double nll = step_->refit_prior_step(z0.data_ptr<float>(), z1.data_ptr<float>(), batch, lr);
       if (!std::isfinite(nll)) diverged(options_.epochs - 1, s, "prior loss while refitting the prior", nll);
     }
+    measure_diffusion(latents);
   }
 
-  struct RefitLatents {
-    int64_t pairs = 0;
-    std::vector<float> z0, z1;  ///< (pairs, d) latents of the pairs' first and second frames
-    std::vector<double> weights;  ///< the pairs' weights (weighted frames only)
-  };
+  /// The diffusion the final latent has under the refitted force (see
+  /// Model::latent_diffusion): for the prior that assumes D = I and moves in
+  /// one Euler step (a learned diffusion is its own; a conservative force's
+  /// stationary density exp(-U) needs D = I; substeps' moves are not one step).
+  void measure_diffusion(const RefitLatents& latents) {
+    const LangevinPriorImpl& prior = *model_->prior;
+    model_->latent_diffusion = Array();
+    if (kind_.dynamics != LatentDynamics::Langevin || prior.learns_diffusion() || prior.conservative() ||
+        prior.substeps() != 1) {
+      return;
+    }
+    model_->latent_diffusion = measure_latent_diffusion(*model_->prior, latents.z0.data(), latents.z1.data(),
+                                                        latents.pairs, options_.latent_dim, latents.weights);
+    if (!observer_) return;
+    std::ostringstream os;
+    os << std::setprecision(3);
+    if (model_->latent_diffusion.size()) {
+      double trace = 0;
+      for (int64_t i = 0; i < options_.latent_dim; ++i) trace += model_->latent_diffusion.at(i, i);
+      os << "latent diffusion after the refit (residual moves' second moment / 2; the prior assumes 1): mean "
+         << trace / static_cast<double>(options_.latent_dim) << "; generated dynamics use it";
+    } else {
+      os << "latent diffusion after the refit: the residual moves' second moment is not positive definite (a "
+            "collapsed latent?); generated dynamics keep the unit diffusion";
+    }
+    observer_->on_note(os.str());
+  }
 
   /// The training pairs' latents, encoded once; past kRefitPairs pairs, a
   /// uniform random subset of that many (4 MB at d = 2) stands for them, so

@@ -39,9 +39,21 @@ class Model {
   bool has_potential() const;
   /// Diagonal diffusion D(z) (N, d); ones when diffusion is not learned.
   Array diffusion(const Array& z) const;
+  /// The diffusion matrix the latent actually has, (d, d): for a DynAE with
+  /// a free force, fixed unit diffusion and one Euler step per lag, measured
+  /// at the end of training from the training pairs' residual moves,
+  /// D = E[(z1 - z0 - f(z0)) (z1 - z0 - f(z0))^T] / 2 (the maximum-likelihood
+  /// constant diffusion given the refitted force). The prior assumes D = I;
+  /// the encoder reaches it to a few per cent, and a latent that moves less
+  /// than the unit noise is run "hotter" than the data by the unit-noise
+  /// dynamics (barriers crossed too often). simulate_latent uses it. Empty
+  /// for other models and for checkpoints written before it was measured.
+  const Array& latent_diffusion() const;
 
   /// Runs the learned latent dynamics, the model's own transition density
-  /// (DynAE: z' = z + D f + div D + sqrt(2 D) xi; SDE-VAE: z' = z + f + xi),
+  /// (DynAE: z' = z + D f + div D + sqrt(2 D) xi; SDE-VAE: z' = z + f + xi;
+  /// a DynAE with a measured latent_diffusion() D: z' = z + f + L xi with
+  /// L L^T = 2 D, unless `unit_diffusion`, which keeps the prior's D = I),
   /// one step per lag, from each row of z0 (M, d) for `steps` steps, with
   /// noise from `seed`. Returns (steps + 1, M, d); row 0 is z0. Throws Error
   /// for models without dynamics and when the trajectory leaves the finite numbers.
@@ -50,7 +62,8 @@ class Model {
   /// min(1, exp(U(z) - U(z')) q(z | z') / q(z' | z))), so the generated
   /// stationary density is exp(-U) exactly; `acceptance` (if given) receives
   /// the fraction of moves accepted (NaN for the other dynamics).
-  Array simulate_latent(const Array& z0, int64_t steps, uint64_t seed, double* acceptance = nullptr) const;
+  Array simulate_latent(const Array& z0, int64_t steps, uint64_t seed, double* acceptance = nullptr,
+                        bool unit_diffusion = false) const;
 
   /// The canonical model name: "dynae", "vae", "swae", "sdevae", "tae", "tica".
   const std::string& model_name() const;
