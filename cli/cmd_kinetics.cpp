@@ -104,6 +104,9 @@ void add_kinetics_command(CLI::App& app) {
   cmd->add_option("--vamp-test-fraction", o.vamp_test_fraction, "held-out fraction for the cross-validated VAMP-2")
       ->capture_default_str();
   cmd->add_flag("--no-generate", args->no_generate, "do not run the learned dynamics (DynAE, SDE-VAE)");
+  cmd->add_flag("--unit-diffusion", args->options.unit_diffusion,
+                "DynAE: run the learned dynamics with the prior's unit diffusion instead of the diffusion measured on "
+                "the latent at the end of training");
   cmd->add_option("--dt-frame", o.dt_frame, "time of one frame, for times in physical units")->capture_default_str();
   cmd->add_option("--time-unit", o.time_unit, "name of the time unit of --dt-frame")->capture_default_str();
   cmd->add_option("--seed", o.its.seed, "seed of the bootstrap, k-means and the generated dynamics")->capture_default_str()->check(CLI::NonNegativeNumber);

@@ -278,12 +278,17 @@ KineticsResult analyse_kinetics(const KineticsInput& in, const KineticsOptions& 
     s.name = "generated";
     s.states = main.states;
     s.discretisation = main.description + " (the encoded data's)";
+    if (in.model->latent_diffusion().size()) {
+      s.notes.push_back(options.unit_diffusion ? "run with the prior's unit diffusion (--unit-diffusion)"
+                                               : "run with the latent's measured diffusion (the model's "
+                                                 "latent_diffusion; --unit-diffusion for the prior's)");
+    }
     const int64_t d = in.latents[0].frame_size();
     try {
       for (size_t k = 0; k < in.latents.size(); ++k) {
         const Array& z = in.latents[k];
         const Array start({1, d}, std::vector<double>(z.data.begin(), z.data.begin() + d));
-        Array g = in.model->simulate_latent(start, z.frames() - 1, options.its.seed + k);
+        Array g = in.model->simulate_latent(start, z.frames() - 1, options.its.seed + k, nullptr, options.unit_diffusion);
         g.shape = {z.frames(), d};
         s.dtrajs.push_back(main.assign(g));
       }

@@ -133,6 +133,12 @@ void write_landscape_section(std::ostream& html, const std::string& dir, const M
   }
 }
 
+double mean_diagonal(const Array& m) {
+  double s = 0;
+  for (int64_t i = 0; i < m.shape[0]; ++i) s += m.at(i, i);
+  return s / static_cast<double>(m.shape[0]);
+}
+
 /// One generated trajectory of the learned dynamics against the encoded one.
 void write_dynamics_section(std::ostream& html, const std::string& dir, const Model& model, const ModelLandscape& m,
                             const ReportOptions& options) {
@@ -147,6 +153,10 @@ void write_dynamics_section(std::ostream& html, const std::string& dir, const Mo
                             dir + "/generated_vs_encoded");
   html << "<h2>Learned dynamics</h2>\n<p>One trajectory of " << steps
        << " steps of the model's own transition density, from the first frame's latent"
+       << (model.latent_diffusion().size() && !std::isfinite(acceptance)
+               ? " (its noise the latent's measured diffusion, mean " + fmt(mean_diagonal(model.latent_diffusion()), "%.3f") +
+                     ", where the prior assumes 1)"
+               : std::string())
        << (std::isfinite(acceptance) ? " (Metropolis-adjusted, so that its stationary density is exp(-U): " +
                                            fmt(100 * acceptance, "%.1f") + " % of the moves accepted)"
                                      : std::string())

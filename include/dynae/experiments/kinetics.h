@@ -30,6 +30,7 @@ struct KineticsOptions {
   double dt_frame = 1;        ///< physical time of one frame
   std::string time_unit = "frames";
   bool generate = true;       ///< run the learned dynamics of DynAE / SDE-VAE
+  bool unit_diffusion = false;  ///< ... with the prior's unit noise, not the latent's measured diffusion
   void validate() const;
 };
 
