@@ -330,7 +330,7 @@ TEST(Generate, PriorRefitLowersTheFinalNllAndLeavesTheLatentAlone) {
   EXPECT_EQ(plain.latent_diffusion().size(), 0);
   const Array& dr = refit.latent_diffusion();
   ASSERT_EQ(dr.shape, (std::vector<int64_t>{2, 2}));
-  EXPECT_TRUE(symmetric_positive_definite(dr));
+  EXPECT_TRUE(valid_latent_diffusion(dr));
   {
     // It is the residual moves' second moment / 2 of the training pairs: within a few per cent of every pair's.
     const Array f = refit.force(z);

@@ -12,6 +12,7 @@
 #include "dynae/errors.h"
 #include "dynae/experiments/run.h"
 #include "dynae/experiments/sweep.h"
+#include "models/latent_diffusion.h"
 #include "util/atomic_file.h"
 
 namespace dynae {
@@ -131,12 +132,6 @@ void write_landscape_section(std::ostream& html, const std::string& dir, const M
     }
     html << ".</p>\n" << figure(dir, "helmholtz", "Curl-free and divergence-free parts of the learned force");
   }
-}
-
-double mean_diagonal(const Array& m) {
-  double s = 0;
-  for (int64_t i = 0; i < m.shape[0]; ++i) s += m.at(i, i);
-  return s / static_cast<double>(m.shape[0]);
 }
 
 /// One generated trajectory of the learned dynamics against the encoded one.

@@ -276,8 +276,8 @@ Model Model::from_bytes(const std::string& bytes, const std::string& path) {
                               std::to_string(d) + "))");
       }
       impl->latent_diffusion = to_array(diffusion);
-      if (!symmetric_positive_definite(impl->latent_diffusion)) {
-        throw CheckpointError("its latent diffusion matrix is not symmetric positive definite");
+      if (!valid_latent_diffusion(impl->latent_diffusion)) {
+        throw CheckpointError("its latent diffusion matrix is not symmetric positive definite (to 1e-6)");
       }
     }
     c10::IValue names;

@@ -10,6 +10,11 @@
 
 namespace dynae {
 
+bool moves_with_latent_diffusion(const LangevinPriorImpl& prior, LatentDynamics dynamics) {
+  return dynamics == LatentDynamics::Langevin && !prior.learns_diffusion() && !prior.conservative() &&
+         prior.substeps() == 1;
+}
+
 Array measure_latent_diffusion(LangevinPriorImpl& prior, const float* z0, const float* z1, int64_t n, int64_t d,
                                const std::vector<double>& weights) {
   if (n < 1) return {};
@@ -37,14 +42,10 @@ Array measure_latent_diffusion(LangevinPriorImpl& prior, const float* z0, const 
   for (int64_t i = 0; i < d; ++i) {  // exactly symmetric
     for (int64_t j = 0; j < i; ++j) out.data[i * d + j] = out.data[j * d + i];
   }
-  if (!symmetric_positive_definite(out)) return {};
-  // A direction along which the latent does not move (to 1e-6 of the others) is a collapse, not a diffusion.
-  const torch::Tensor eig = torch::linalg_eigvalsh(to_tensor(out, torch::kFloat64));
-  if (!(eig.min().item<double>() > 1e-6 * eig.max().item<double>())) return {};
-  return out;
+  return valid_latent_diffusion(out) ? out : Array();
 }
 
-bool symmetric_positive_definite(const Array& a) {
+bool valid_latent_diffusion(const Array& a) {
   if (a.shape.size() != 2 || a.shape[0] != a.shape[1] || a.shape[0] < 1) return false;
   const int64_t d = a.shape[0];
   double largest = 0;
@@ -57,7 +58,14 @@ bool symmetric_positive_definite(const Array& a) {
       if (std::fabs(a.data[i * d + j] - a.data[j * d + i]) > 1e-9 * largest) return false;
     }
   }
-  return std::get<1>(torch::linalg_cholesky_ex(to_tensor(a, torch::kFloat64))).item<int64_t>() == 0;
+  const torch::Tensor eig = torch::linalg_eigvalsh(to_tensor(a, torch::kFloat64));
+  return eig.min().item<double>() > 1e-6 * eig.max().item<double>();
+}
+
+double mean_diagonal(const Array& a) {
+  double s = 0;
+  for (int64_t i = 0; i < a.shape[0]; ++i) s += a.at(i, i);
+  return s / static_cast<double>(a.shape[0]);
 }
 
 }  // namespace dynae

@@ -8,6 +8,7 @@
 #include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
 #include "dynae/models/model_kind.h"
+#include "models/latent_diffusion.h"
 #include "models/model_impl.h"
 #include "dynae/runtime.h"
 #include "nn/conv_nets.h"
@@ -287,7 +288,8 @@ Array Model::simulate_latent(const Array& z0, int64_t steps, uint64_t seed, doub
   Point here = metropolis ? evaluate(z) : Point{};
   // The measured diffusion: noise L xi with L L^T = 2 D (the same draws as the prior's sqrt(2) xi).
   torch::Tensor noise_factor;
-  if (!unit_diffusion && !euler_unit_noise && !metropolis && impl_->latent_diffusion.size()) {
+  if (!unit_diffusion && impl_->latent_diffusion.size() &&
+      moves_with_latent_diffusion(prior, model_kind(impl_->options.model).dynamics)) {
     noise_factor = torch::linalg_cholesky(2.0 * to_tensor(impl_->latent_diffusion)).transpose(0, 1).contiguous();
   }
   double accepted = 0;

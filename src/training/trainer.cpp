@@ -540,26 +540,18 @@ class TrainingLoop {
   }
 
   /// The diffusion the final latent has under the refitted force (see
-  /// Model::latent_diffusion): for the prior that assumes D = I and moves in
-  /// one Euler step (a learned diffusion is its own; a conservative force's
-  /// stationary density exp(-U) needs D = I; substeps' moves are not one step).
+  /// Model::latent_diffusion), for priors whose moves it describes.
   void measure_diffusion(const RefitLatents& latents) {
-    const LangevinPriorImpl& prior = *model_->prior;
     model_->latent_diffusion = Array();
-    if (kind_.dynamics != LatentDynamics::Langevin || prior.learns_diffusion() || prior.conservative() ||
-        prior.substeps() != 1) {
-      return;
-    }
+    if (!moves_with_latent_diffusion(*model_->prior, kind_.dynamics)) return;
     model_->latent_diffusion = measure_latent_diffusion(*model_->prior, latents.z0.data(), latents.z1.data(),
                                                         latents.pairs, options_.latent_dim, latents.weights);
     if (!observer_) return;
     std::ostringstream os;
     os << std::setprecision(3);
     if (model_->latent_diffusion.size()) {
-      double trace = 0;
-      for (int64_t i = 0; i < options_.latent_dim; ++i) trace += model_->latent_diffusion.at(i, i);
       os << "latent diffusion after the refit (residual moves' second moment / 2; the prior assumes 1): mean "
-         << trace / static_cast<double>(options_.latent_dim) << "; generated dynamics use it";
+         << mean_diagonal(model_->latent_diffusion) << "; generated dynamics use it";
     } else {
       os << "latent diffusion after the refit: the residual moves' second moment is not positive definite (a "
             "collapsed latent?); generated dynamics keep the unit diffusion";
