@@ -13,9 +13,11 @@
 # C-terminal amide also flips cis/trans (once in 80 ns), a slow process that
 # is not in (phi, psi). The force field, not the temperature, sets which
 # basins exist; the temperature sets how often they are visited.
-# The neural models train on standardised distances (--standardize True; TICA
-# is invariant to it): raw, the few distances that phi changes are drowned by
-# the ones that vibrate.
+# The neural models train on standardised distances without being told
+# (standardize = auto: the distances' spreads differ; TICA is invariant to
+# it): raw, the few distances that phi changes are drowned by the ones that
+# vibrate. DynAE runs its default starts and keeps the one whose latent has
+# the slowest implied timescale (its train.log and model.pt give each start's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-acceptance/alanine_dipeptide}
@@ -46,10 +48,10 @@ train() {  # NAME, then training flags
   echo "$name: $(( $(date +%s) - t0 )) s"
   latents+=(--latent "$name=$out/$name/latent_traj0.npy")
 }
-for s in $seeds; do train "DynAE_seed$s" --model DynAE --seed "$s" --standardize True; done
+for s in $seeds; do train "DynAE_seed$s" --model DynAE --seed "$s"; done
 train TICA --model TICA --lag "$msm_lag"
-train TAE --model TAE --lag "$msm_lag" --seed 0 --standardize True
-train VAE --model VAE --seed 0 --standardize True
+train TAE --model TAE --lag "$msm_lag" --seed 0
+train VAE --model VAE --seed 0
 build/dynae ramachandran --truth "$out/phi_psi.npy" "${latents[@]}" --lag "$msm_lag" --dt-frame "$frame_ps" \
   --time-unit ps --out "$out" | tee "$out/table.txt"
 # The DynAE latent's own landscape and kinetics (figures, CK test) for seed 0.

@@ -3,7 +3,7 @@
 # it back. Run as: cmake -DROOT=<source dir> -P tests/check_layers.cmake
 set(layers
   "util=0" "cpu=0" "data=1" "simulate=1" "nn=2" "losses=2" "priors=3"
-  "models=4" "training=5" "config=5" "export=5" "analysis=6" "experiments=7")
+  "models=4" "analysis=5" "config=5" "export=5" "training=6" "experiments=7")
 foreach(entry ${layers})
   string(REPLACE "=" ";" pair "${entry}")
   list(GET pair 0 name)

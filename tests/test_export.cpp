@@ -163,7 +163,7 @@ TEST(Standardize, TheModelTakesRawFramesEverywhereAndKeepsItsScaling) {
   EXPECT_EQ(fs.scale[1], 1.0);
   EXPECT_EQ(fs.shift[1], 7.0);
 
-  const Model model = Estimator(ModelOptions().set_epochs(2).set_prior_refit_steps(10).set_seed(1).set_standardize(true)).fit(raw);
+  const Model model = Estimator(ModelOptions().set_epochs(2).set_prior_refit_steps(10).set_seed(1).set_standardize("True")).fit(raw);
   // encode(raw) is the networks applied to the standardised frames.
   const Array part = x.slice_frames(0, 200);
   const Array z = model.encode(part);

@@ -77,12 +77,8 @@ TEST(Plots, EveryFigureIsAValidNonBlankPngAndSvg) {
   plot_free_energy(l, Array(), dir + "/fe_plain");
   expect_figure(dir + "/fe_plain", {"Free energy of the encoded frames"});
 
-  std::vector<EpochReport> h(20);
-  for (int i = 0; i < 20; ++i) {
-    h[i].epoch = i;
-    h[i].train = {10.0 / (i + 1), 5.0 / (i + 1), 0.1, 0.5, 1};
-    h[i].test = {11.0 / (i + 1), 6.0 / (i + 1), 0.1, 0.5, 1};
-  }
+  std::vector<LossPoint> h(20);
+  for (int i = 0; i < 20; ++i) h[i] = {i, 10.0 / (i + 1), 11.0 / (i + 1), 5.0 / (i + 1), 6.0 / (i + 1)};
   plot_losses(h, dir + "/loss");
   expect_figure(dir + "/loss", {"Training curves", "epoch", "loss (log scale)", "test total"});
 

@@ -193,8 +193,8 @@ TEST(RunDirectory, InterruptSavesConsistentlyAndSaysSo) {
   const std::string train = "train -i " + x + " --epochs 40 --prior-refit-steps 50 ";
   ASSERT_EQ(test::run_cli(train + "-q -o " + dir + "/whole", dir).code, 0);
   const pid_t pid = start_cli(train + "-o " + dir + "/cut", dir + "/log.txt");
-  // Interrupt once the first epoch is done (model.pt exists).
-  for (int i = 0; i < 400 && !test::file_exists(dir + "/cut/checkpoint.pt"); ++i) {
+  // Interrupt once the first checkpoint is written (after the starts).
+  for (int i = 0; i < 6000 && !test::file_exists(dir + "/cut/checkpoint.pt"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ::kill(pid, SIGINT);

@@ -236,13 +236,13 @@ void plot_free_energy_panels(const std::vector<FreeEnergyPanel>& panels, const s
   run_gnuplot(data.str() + terminal_body(true) + terminal_body(false), "free-energy panels");
 }
 
-void plot_losses(const std::vector<EpochReport>& h, const std::string& stem) {
+void plot_losses(const std::vector<LossPoint>& h, const std::string& stem) {
   if (h.empty()) throw Error("loss figure: no epochs to plot");
   std::ostringstream data, body;
   data << "$L << EOD\n";
   for (const auto& r : h) {
-    data << r.epoch << " " << num(r.train.total) << " " << num(r.test.total) << " " << num(r.train.reconstruction) << " "
-         << num(r.test.reconstruction) << "\n";
+    data << r.epoch << " " << num(r.train_total) << " " << num(r.test_total) << " " << num(r.train_reconstruction) << " "
+         << num(r.test_reconstruction) << "\n";
   }
   data << "EOD\n";
   body << "set title 'Training curves'\nset xlabel 'epoch'\nset ylabel 'loss (log scale)'\nset logscale y\n"

@@ -78,6 +78,27 @@ void write_header(std::ostream& html, const std::string& run, const Model& model
   }
 }
 
+/// The run's own quality figure (no ground truth) and its starts'.
+void write_quality_section(std::ostream& html, const Model& model) {
+  const TrainingQuality& q = model.quality();
+  if (!q.measured()) return;
+  html << "<h2>Quality without ground truth</h2>\n<p>Slowest implied timescale of a 50-state Markov state model on the "
+          "latent of every frame, at lag "
+       << q.lag << " frames: <b>" << fmt(q.timescale, "%.4g") << " frames</b> (the next slowest "
+       << fmt(q.second, "%.4g")
+       << "). An approximation of a slow process never relaxes more slowly than the process itself (the variational "
+          "principle), so of two latents of the same data the one with the larger figure resolves it better; one "
+          "lag or less says the latent holds no process slower than the lag.</p>\n";
+  if (q.start_timescales.empty()) return;
+  html << "<table><tr><th>start</th><th>slowest timescale after " << model.options().start_epochs
+       << " epochs (frames)</th><th></th></tr>\n";
+  for (size_t k = 0; k < q.start_timescales.size(); ++k) {
+    html << "<tr><td>" << k + 1 << "</td><td>" << fmt(q.start_timescales[k], "%.4g") << "</td><td>"
+         << (static_cast<int64_t>(k) == q.chosen_start ? "kept, trained to the end" : "") << "</td></tr>\n";
+  }
+  html << "</table>\n";
+}
+
 /// Metrics of the latent against the truth, and the aligned latent's figure.
 void write_truth_section(std::ostream& html, const std::string& dir, const ModelLandscape& landscape,
                          const std::vector<std::string>& truth_paths) {
@@ -227,7 +248,11 @@ void write_kinetics_section(std::ostream& html, const std::string& dir, const Mo
 
 /// Training curves and the loss table.
 void write_training_section(std::ostream& html, const std::string& dir, const std::vector<EpochReport>& history) {
-  plot_losses(history, dir + "/losses");
+  std::vector<LossPoint> points;
+  for (const auto& r : history) {
+    points.push_back({r.epoch, r.train.total, r.test.total, r.train.reconstruction, r.test.reconstruction});
+  }
+  plot_losses(points, dir + "/losses");
   html << "<h2>Training</h2>\n" << figure(dir, "losses", "Train and test losses per epoch")
        << "<table><tr><th>epoch</th><th>seconds</th><th>beta</th><th>clusters</th><th>train total</th><th>test total</th>"
           "<th>train reconstruction</th><th>test reconstruction</th><th>test regularization</th><th>test prior</th></tr>\n";
@@ -253,6 +278,7 @@ std::string write_report(const std::string& run, const ReportOptions& options) {
 
   std::ostringstream html;
   write_header(html, run, model, data);
+  write_quality_section(html, model);
   const ModelLandscape landscape = model_landscape(model, data, options.landscape);
   if (!options.truth_paths.empty()) write_truth_section(html, dir, landscape, options.truth_paths);
   write_landscape_section(html, dir, landscape, options.landscape);

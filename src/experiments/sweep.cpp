@@ -77,6 +77,7 @@ bool read_finished_run(const RunSettings& r, const std::string& dir, SweepRun& s
   const Model m = Model::load(dir + "/model.pt");
   s.seconds = seconds;
   s.epochs = m.epochs_trained();
+  s.quality = m.quality();
   for (size_t i = 0; i < trajectories; ++i) latents.push_back(dir + "/latent_traj" + std::to_string(i) + ".npy");
   const std::vector<EpochReport> history = read_loss_csv(dir + "/losses.csv");  // none for TICA
   if (!history.empty()) {
@@ -250,6 +251,7 @@ std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std:
                                                                                        : RunStart::Fresh;
       RunResult res = run_training(r, s.dir, progress, start, o.parallel);
       s.epochs = res.model.epochs_trained();
+      s.quality = res.model.quality();
       s.seconds = res.seconds;
       if (!res.history.empty()) {
         s.train = res.history.back().train;
@@ -278,13 +280,16 @@ std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std:
 std::string sweep_summary_markdown(const std::vector<SweepRun>& runs) {
   const bool metrics = !runs.empty() && runs[0].has_metrics;
   std::ostringstream os;
-  os << "| run | model | epochs | seconds | train loss | test loss | test reconstruction |"
-     << (metrics ? " R^2 | disparity | anisotropy |" : "") << "\n|---|---|---|---|---|---|---|"
+  os << "| run | model | epochs | seconds | train loss | test loss | test reconstruction | slowest latent timescale "
+        "(frames) |"
+     << (metrics ? " R^2 | disparity | anisotropy |" : "") << "\n|---|---|---|---|---|---|---|---|"
      << (metrics ? "---|---|---|" : "") << "\n";
   for (const auto& r : runs) {
     os << "| " << (r.label.empty() ? r.dir : r.label) << " | " << model_display_name(r.options.model) << " | "
        << r.epochs << " | " << fmt(r.seconds, "%.1f") << " | " << fmt(r.train.total) << " | " << fmt(r.test.total)
-       << " | " << fmt(r.test.reconstruction) << " |";
+       << " | " << fmt(r.test.reconstruction) << " | "
+       << (r.quality.measured() ? fmt(r.quality.timescale, "%.4g") + " at lag " + std::to_string(r.quality.lag) : "")
+       << " |";
     if (metrics) {
       os << " " << fmt(r.metrics.r2, "%.4f") << " | " << fmt(r.metrics.disparity, "%.4f") << " | "
          << fmt(r.metrics.anisotropy, "%.3f") << " |";
@@ -298,7 +303,7 @@ std::string sweep_summary_csv(const std::vector<SweepRun>& runs) {
   std::ostringstream os;
   os.precision(8);
   os << "run,dir,model,seed,beta,epochs,seconds,train_total,test_total,test_reconstruction,test_regularization,"
-        "r2,disparity,anisotropy,scale\n";
+        "r2,disparity,anisotropy,scale,slowest_timescale,score_lag\n";
   for (const auto& r : runs) {
     os << r.label << "," << r.dir << "," << r.options.model << "," << r.options.seed << "," << r.options.beta << ","
        << r.epochs << "," << r.seconds << "," << r.train.total << "," << r.test.total << "," << r.test.reconstruction
@@ -307,6 +312,11 @@ std::string sweep_summary_csv(const std::vector<SweepRun>& runs) {
       os << r.metrics.r2 << "," << r.metrics.disparity << "," << r.metrics.anisotropy << "," << r.metrics.scale;
     } else {
       os << ",,,";
+    }
+    if (r.quality.measured()) {
+      os << "," << r.quality.timescale << "," << r.quality.lag;
+    } else {
+      os << ",,";
     }
     os << "\n";
   }

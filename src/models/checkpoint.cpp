@@ -7,6 +7,7 @@
 #include <boost/crc.hpp>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -127,6 +128,33 @@ void add_array(boost::crc_32_type& crc, const Array& a) {
   if (!a.data.empty()) crc.process_bytes(a.data.data(), a.data.size() * sizeof(double));
 }
 
+/// The quality figure as numbers: lag, timescale, second, chosen start, then
+/// each start's timescale.
+std::vector<double> quality_values(const TrainingQuality& q) {
+  std::vector<double> v = {static_cast<double>(q.lag), q.timescale, q.second, static_cast<double>(q.chosen_start)};
+  v.insert(v.end(), q.start_timescales.begin(), q.start_timescales.end());
+  return v;
+}
+
+/// Reads quality_values back; CheckpointError when they make no sense.
+TrainingQuality quality_from(const std::vector<double>& v) {
+  TrainingQuality q;
+  bool ok = v.size() >= 4;
+  for (double x : v) ok = ok && std::isfinite(x) && x >= 0;
+  if (ok) {
+    q.lag = static_cast<int64_t>(v[0]);
+    q.timescale = v[1];
+    q.second = v[2];
+    q.chosen_start = static_cast<int64_t>(v[3]);
+    q.start_timescales.assign(v.begin() + 4, v.end());
+    ok = q.lag >= 1 && static_cast<double>(q.lag) == v[0] &&
+         (q.start_timescales.empty() ? q.chosen_start == 0
+                                     : q.chosen_start < static_cast<int64_t>(q.start_timescales.size()));
+  }
+  if (!ok) throw CheckpointError("its quality figure is damaged");
+  return q;
+}
+
 /// CRC-32 of everything a checkpoint holds, computed the same way from the
 /// model being saved and from the model just loaded.
 int64_t content_checksum(const Model::Impl& m) {
@@ -140,6 +168,10 @@ int64_t content_checksum(const Model::Impl& m) {
   add_array(crc, m.centers);
   add_array(crc, m.eigenvalues);
   add_array(crc, m.latent_diffusion);  // nothing for an empty one: older checkpoints keep their sums
+  if (m.quality.measured()) {  // (likewise: absent in older checkpoints)
+    const std::vector<double> q = quality_values(m.quality);
+    crc.process_bytes(q.data(), q.size() * sizeof(double));
+  }
   for (const auto& n : m.feature_names) add_bytes(crc, n);
   for (const FeatureScaling* s : {&m.input_scaling, &m.target_scaling}) {
     if (!s->empty()) crc.process_bytes(s->shift.data(), s->shift.size() * sizeof(double));
@@ -164,6 +196,7 @@ std::string Model::to_bytes() const {
   ar.write("centers", m.centers.size() ? to_tensor(m.centers, torch::kFloat64) : torch::empty({0, m.options.latent_dim}, torch::kFloat64));
   ar.write("eigenvalues", m.eigenvalues.size() ? to_tensor(m.eigenvalues, torch::kFloat64) : torch::empty({0}, torch::kFloat64));
   if (m.latent_diffusion.size()) ar.write("latent_diffusion", to_tensor(m.latent_diffusion, torch::kFloat64));
+  if (m.quality.measured()) ar.write("quality", torch::tensor(quality_values(m.quality), torch::kFloat64));
   torch::serialize::OutputArchive enc, dec, pri;
   m.encoder->save(enc);
   m.decoder->save(dec);
@@ -279,6 +312,14 @@ Model Model::from_bytes(const std::string& bytes, const std::string& path) {
       if (!valid_latent_diffusion(impl->latent_diffusion)) {
         throw CheckpointError("its latent diffusion matrix is not symmetric positive definite (to 1e-6)");
       }
+    }
+    torch::Tensor quality;
+    if (ar.try_read("quality", quality)) {
+      if (!is_backed(quality) || quality.scalar_type() != torch::kFloat64 || quality.dim() != 1) {
+        throw CheckpointError("its quality figure is damaged");
+      }
+      const torch::Tensor c = quality.contiguous();
+      impl->quality = quality_from(std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel()));
     }
     c10::IValue names;
     if (ar.try_read("feature_names", names) && names.isString()) {

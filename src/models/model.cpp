@@ -71,6 +71,7 @@ std::shared_ptr<Model::Impl> Model::Impl::clone() const {
   c->eigenvalues = eigenvalues;
   c->latent_diffusion = latent_diffusion;
   c->epochs_trained = epochs_trained;
+  c->quality = quality;
   c->feature_names = feature_names;
   c->input_scaling = input_scaling;
   c->target_scaling = target_scaling;
@@ -336,5 +337,7 @@ const ModelOptions& Model::options() const { return impl_->options; }
 const std::vector<int64_t>& Model::input_frame_shape() const { return impl_->input_shape; }
 const std::vector<int64_t>& Model::target_frame_shape() const { return impl_->target_shape; }
 int64_t Model::epochs_trained() const { return impl_->epochs_trained; }
+
+const TrainingQuality& Model::quality() const { return impl_->quality; }
 
 }  // namespace dynae

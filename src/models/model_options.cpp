@@ -31,6 +31,10 @@ std::vector<OptionChoice> encoder_choices() { return {{"fc", "fc_encoder", {}}, 
 std::vector<OptionChoice> force_field_choices() {
   return {{"free", "free", {}}, {"conservative", "conservative", {"gradient", "potential"}}};
 }
+std::vector<OptionChoice> standardize_choices() {
+  return {{"auto", "auto", {}}, {"True", "True", {"true", "1", "yes", "on"}}, {"False", "False", {"false", "0", "no", "off"}}};
+}
+std::vector<OptionChoice> warm_start_choices() { return {{"auto", "auto", {}}, {"tica", "tica", {}}, {"none", "none", {"random"}}}; }
 std::vector<OptionChoice> decoder_choices() { return {{"fc", "fc_decoder", {}}, {"deconv", "deconv_decoder", {}}}; }
 
 }  // namespace

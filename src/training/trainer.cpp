@@ -3,12 +3,14 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <boost/crc.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <mutex>
 #include <sstream>
 
+#include "dynae/analysis/slow_timescale.h"
 #include "dynae/data/lagged_pairs.h"
 #include "dynae/data/feature_scaling.h"
 #include "dynae/data/frame_weights.h"
@@ -22,6 +24,7 @@
 #include "priors/substeps.h"
 #include "training/resampling.h"
 #include "training/train_step.h"
+#include "training/warm_start.h"
 #include "training/weighted_draws.h"
 #include "util/framed_bytes.h"
 
@@ -42,7 +45,8 @@ std::string string_of(const torch::Tensor& t) {
   return std::string(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), static_cast<size_t>(c.numel()));
 }
 
-int64_t state_checksum(int64_t epochs, const std::string& model, const std::string& step, const torch::Tensor& generator) {
+int64_t state_checksum(int64_t epochs, const std::string& model, const std::string& step, const torch::Tensor& generator,
+                       const std::vector<double>& starts) {
   boost::crc_32_type crc;
   crc.process_bytes(&epochs, sizeof epochs);
   for (const std::string* s : {&model, &step}) {
@@ -52,6 +56,7 @@ int64_t state_checksum(int64_t epochs, const std::string& model, const std::stri
   }
   const torch::Tensor g = generator.to(torch::kUInt8).contiguous();
   if (g.numel() > 0) crc.process_bytes(g.data_ptr<uint8_t>(), static_cast<size_t>(g.numel()));
+  if (!starts.empty()) crc.process_bytes(starts.data(), starts.size() * sizeof(double));  // (older states: none)
   return static_cast<int64_t>(crc.checksum());
 }
 
@@ -70,20 +75,34 @@ bool same_checkpointed_options(const ModelOptions& saved, const ModelOptions& ru
 /// exploded: training diverged even if it is finite.
 constexpr double kExplodedLoss = 1e12;
 
+/// Adam steps of the warm start (option warm_start; training/warm_start.h):
+/// two passes over the frames in batches of 256, at least 100 and at most 1000.
+int64_t warm_start_steps(int64_t frames) { return std::clamp<int64_t>(2 * frames / 256, 100, 1000); }
+
 /// Training pairs the prior refit holds latents of (all of them up to this).
 constexpr int64_t kRefitPairs = int64_t{1} << 18;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+/// The generator seed of start k (option starts): the seed itself for
+/// start 0, an unrelated stream for the others.
+uint64_t start_seed(uint64_t seed, int64_t start) {
+  return start == 0 ? seed : mix64(seed ^ mix64(0x7374617274ULL + static_cast<uint64_t>(start)));
+}
+
 class TrainingLoop {
  public:
+  /// Start `start` (option starts) draws its weights and orders from its
+  /// own stream; start 0's is the seed's, as with a single start. Every
+  /// start shares the seed's split of the pairs.
   TrainingLoop(const ModelOptions& options, const TrajectorySet& data, TrainingObserver* observer,
-               const DataParallel& parallel)
+               const DataParallel& parallel, int64_t start = 0)
       : options_(options),
         parallel_(parallel),
         kind_(model_kind(options.model)),
         observer_(observer),
-        generator_(at::make_generator<at::CPUGeneratorImpl>(options.seed)),
+        generator_(at::make_generator<at::CPUGeneratorImpl>(start_seed(options.seed, start))),
+        lengths_(data.lengths()),
         inputs_(data, false),
         targets_(data, true),
         pairs_(data.lengths(), options.lag, options.test_fraction, options.seed),
@@ -112,20 +131,37 @@ class TrainingLoop {
     model_->target_scaling = std::move(targets);
   }
 
-  /// Trains with the step implementation `make_step` gives (by default the
-  /// fused one where it applies).
-  Model run(std::vector<EpochReport>& history, StepFactory make_step, const std::string& resume_state) {
-    const auto t_start = Clock::now();
+  /// Binds the step implementation `make_step` gives (by default the fused
+  /// one where it applies); with a non-empty `resume_state`, puts the loop
+  /// back where that state left it. Returns the epoch to train next.
+  int64_t prepare(StepFactory make_step, const std::string& resume_state,
+                  const std::vector<float>* warm_start_targets = nullptr) {
+    if (warm_start_targets && resume_state.empty()) {
+      const double misfit =
+          warm_start_autoencoder(*model_, inputs_, targets_, *warm_start_targets, generator_,
+                                 warm_start_steps(inputs_.frames()));
+      if (observer_) {
+        std::ostringstream os;
+        os << std::setprecision(3) << "warm start: the encoder fitted to TICA's " << options_.latent_dim
+           << " slowest components at lag " << score_lag() << " (scaled to unit diffusion), mean squared misfit "
+           << misfit << " per coordinate";
+        observer_->on_note(os.str());
+      }
+    }
     step_ = make_step(StepContext{*model_, inputs_, targets_, generator_, parallel_});
-    const BlasThreadsGuard blas_threads(step_->blas_threads());
-    const TorchThreadsGuard torch_threads(step_->torch_threads());
     if (observer_ && options_.fused_kernels && options_.conservative_force()) {
       observer_->on_note("force_field = conservative: the fused kernels cover a free force only, so this run trains "
                          "on the LibTorch autograd path (the same loss, slower per epoch)");
     }
     if (weighted() && observer_) warn_if_few_effective_pairs();
-    const int64_t first_epoch = resume_state.empty() ? 0 : restore(resume_state);
-    for (int64_t epoch = first_epoch; epoch < options_.epochs; ++epoch) {
+    return resume_state.empty() ? 0 : restore(resume_state);
+  }
+
+  /// Epochs [first, last), one report each into `history`.
+  void train_epochs(int64_t first, int64_t last, std::vector<EpochReport>& history) {
+    const BlasThreadsGuard blas_threads(step_->blas_threads());
+    const TorchThreadsGuard torch_threads(step_->torch_threads());
+    for (int64_t epoch = first; epoch < last; ++epoch) {
       const auto t_epoch = Clock::now();
       EpochReport report = begin_epoch(epoch);
       train_epoch(report);
@@ -133,17 +169,87 @@ class TrainingLoop {
       if (!model_->weights_finite()) diverged(epoch, report.steps, "network weights", NAN);
       model_->epochs_trained = epoch + 1;
       report.seconds = seconds_since(t_epoch);
-      report.elapsed = seconds_since(t_start);
+      report.elapsed = elapsed_ + seconds_since(t_start_);
       history.push_back(report);
       if (observer_) {
-        auto snapshot = model_->clone();
-        snapshot->centers = last_centers_;
-        observer_->on_epoch(report, Model(snapshot));
+        observer_->on_epoch(report, snapshot());
         if (observer_->wants_checkpoints()) observer_->on_checkpoint(training_state());
       }
     }
+  }
+
+  /// The prior refit, the last centres and the quality figure; the model.
+  Model finish_model() {
+    const BlasThreadsGuard blas_threads(step_->blas_threads());
+    const TorchThreadsGuard torch_threads(step_->torch_threads());
     finish();
+    const SlowTimescale q = score_latent();
+    model_->quality.lag = q.lag;
+    model_->quality.timescale = q.timescale;
+    model_->quality.second = q.second;
+    if (observer_) {
+      std::ostringstream os;
+      os << std::setprecision(4) << "quality figure (no ground truth): the latent's slowest implied timescale is "
+         << q.timescale << " frames at lag " << q.lag << " (a 50-state MSM; the next slowest " << q.second << ")";
+      observer_->on_note(os.str());
+    }
     return Model(model_->clone());
+  }
+
+  /// The slowest implied timescale of the current latent of every frame
+  /// (analysis/slow_timescale.h) at the option's score_lag.
+  SlowTimescale score_latent() {
+    torch::NoGradGuard no_grad;
+    const BlasThreadsGuard blas_threads(step_->blas_threads());
+    const TorchThreadsGuard torch_threads(step_->torch_threads());
+    const int64_t d = options_.latent_dim;
+    std::vector<Array> latents;
+    std::vector<int64_t> frames;
+    std::vector<float> z;
+    int64_t offset = 0;
+    for (int64_t n : lengths_) {
+      Array a = Array::zeros({n, d});
+      for (int64_t b = 0; b < n; b += 4096) {
+        const int64_t m = std::min<int64_t>(4096, n - b);
+        frames.resize(static_cast<size_t>(m));
+        z.resize(static_cast<size_t>(m * d));
+        for (int64_t j = 0; j < m; ++j) frames[j] = offset + b + j;
+        step_->encode(frames.data(), m, 0, z.data());
+        std::copy(z.begin(), z.end(), a.data.begin() + b * d);
+      }
+      offset += n;
+      latents.push_back(std::move(a));
+    }
+    SlowTimescaleOptions o;
+    o.lag = score_lag();
+    return slowest_timescale(latents, o);
+  }
+
+  int64_t score_lag() const {
+    return options_.score_lag > 0 ? options_.score_lag : auto_score_lag(options_.lag, lengths_);
+  }
+
+  /// Where the loop's events go from now on (the starts report to their own).
+  void set_observer(TrainingObserver* observer) { observer_ = observer; }
+  /// Each start's figure and the one chosen, kept in the model and the training state.
+  void set_starts(std::vector<double> timescales, int64_t chosen) {
+    model_->quality.start_timescales = std::move(timescales);
+    model_->quality.chosen_start = chosen;
+  }
+  /// The model as it is now, with the last resampling's centres.
+  Model snapshot() const {
+    auto copy = model_->clone();
+    copy->centers = last_centers_;
+    return Model(copy);
+  }
+  /// The state to resume from (see training_state) for the observer.
+  void checkpoint() {
+    if (observer_ && observer_->wants_checkpoints()) observer_->on_checkpoint(training_state());
+  }
+  /// Wall time of training so far, for the epochs' `elapsed`.
+  void set_elapsed(double seconds) {
+    elapsed_ = seconds;
+    t_start_ = Clock::now();
   }
 
  private:
@@ -162,7 +268,9 @@ class TrainingLoop {
     ar.write("generator", generator);
     ar.write("centers", last_centers_.size() ? to_tensor(last_centers_, torch::kFloat64)
                                               : torch::empty({0, options_.latent_dim}, torch::kFloat64));
-    ar.write("checksum", c10::IValue(state_checksum(model_->epochs_trained, model, step, generator)));
+    const std::vector<double> starts = starts_values();
+    if (!starts.empty()) ar.write("starts", torch::tensor(starts, torch::kFloat64));
+    ar.write("checksum", c10::IValue(state_checksum(model_->epochs_trained, model, step, generator, starts)));
     std::ostringstream out;
     ar.save_to(out);
     return frame_bytes(out.str());
@@ -189,7 +297,17 @@ class TrainingLoop {
       if (!is_backed(generator) || generator.scalar_type() != torch::kUInt8 || !is_backed(centers)) {
         throw CheckpointError("a part of it is damaged");
       }
-      if (!checksum.isInt() || checksum.toInt() != state_checksum(epochs.toInt(), model, step, generator)) {
+      std::vector<double> starts;
+      torch::Tensor starts_tensor;
+      if (ar.try_read("starts", starts_tensor)) {
+        if (!is_backed(starts_tensor) || starts_tensor.scalar_type() != torch::kFloat64 || starts_tensor.dim() != 1 ||
+            starts_tensor.numel() < 2) {
+          throw CheckpointError("its starts' figures are damaged");
+        }
+        const torch::Tensor c = starts_tensor.contiguous();
+        starts.assign(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+      }
+      if (!checksum.isInt() || checksum.toInt() != state_checksum(epochs.toInt(), model, step, generator, starts)) {
         throw CheckpointError("its contents do not match its checksum (a damaged file)");
       }
       const Model saved = Model::from_bytes(model, "the training state's model");
@@ -197,6 +315,13 @@ class TrainingLoop {
       model_->epochs_trained = saved.epochs_trained();
       model_->centers = saved.cluster_centers();
       model_->latent_diffusion = saved.latent_diffusion();
+      if (!starts.empty()) {
+        const double chosen = starts[0];
+        if (!(chosen >= 0) || chosen != std::floor(chosen) || chosen >= static_cast<double>(starts.size() - 1)) {
+          throw CheckpointError("its starts' figures are damaged");
+        }
+        set_starts(std::vector<double>(starts.begin() + 1, starts.end()), static_cast<int64_t>(chosen));
+      }
       step_->load_state(step);
       {
         std::lock_guard<std::mutex> lock(generator_.mutex());
@@ -251,6 +376,16 @@ class TrainingLoop {
     if (saved.options.prior_substeps != model_->options.prior_substeps) set_prior_substeps(saved.options.prior_substeps);
   }
 
+  /// The starts' figures for the training state: the chosen index, then
+  /// each start's timescale (empty with one start).
+  std::vector<double> starts_values() const {
+    const TrainingQuality& q = model_->quality;
+    if (q.start_timescales.empty()) return {};
+    std::vector<double> v = {static_cast<double>(q.chosen_start)};
+    v.insert(v.end(), q.start_timescales.begin(), q.start_timescales.end());
+    return v;
+  }
+
   torch::Tensor generator_state() {
     std::lock_guard<std::mutex> lock(generator_.mutex());
     return generator_.get_state();
@@ -275,6 +410,9 @@ class TrainingLoop {
     if (epoch == options_.warmup_epochs) choose_prior_substeps();
     const int64_t decays = (epoch - options_.warmup_epochs) / options_.lr_step_size;
     report.learning_rate = options_.learning_rate * std::pow(options_.lr_gamma, static_cast<double>(decays));
+    const int64_t final_epochs =
+        static_cast<int64_t>(std::floor(options_.final_decay_fraction * static_cast<double>(options_.epochs)));
+    if (epoch >= options_.epochs - final_epochs) report.learning_rate *= 0.1;  // option final_decay_fraction
     step_->set_learning_rate(report.learning_rate, /*restart=*/epoch == options_.warmup_epochs);
     if (kind_.resamples) {
       resample();
@@ -665,6 +803,7 @@ class TrainingLoop {
   const ModelKind& kind_;
   TrainingObserver* observer_;
   at::Generator generator_;
+  std::vector<int64_t> lengths_;  // frames of each trajectory
   FrameRows inputs_, targets_;  // read in place
   PairIndex pairs_;             // the pairs (t, t + lag) and their split
   Resampler resampler_;
@@ -678,7 +817,58 @@ class TrainingLoop {
   double input_magnitude_ = 0;        // largest |x| of the inputs
   std::vector<int64_t> pair_ids_, first_frames_, encode_frames_;  // the loaded batch; the encoder's frames
   Array last_centers_;
+  Clock::time_point t_start_ = Clock::now();
+  double elapsed_ = 0;  // training time before t_start_ (the starts' epochs)
 };
+
+}  // namespace
+
+namespace {
+
+/// A start's events for the caller's observer: progress and notes as they
+/// come, epochs as notes (the run's own epochs are those of the start kept),
+/// no checkpoints (a run stopped among its starts begins them again).
+class StartObserver : public TrainingObserver {
+ public:
+  StartObserver(TrainingObserver* to, int64_t start, int64_t starts)
+      : to_(to), prefix_("start " + std::to_string(start + 1) + " of " + std::to_string(starts) + ": ") {}
+  void on_step(int64_t epoch, int64_t step, int64_t steps) override { to_->on_step(epoch, step, steps); }
+  void on_epoch(const EpochReport& r, const Model&) override { to_->on_note(prefix_ + format_epoch_line(r)); }
+  void on_warning(const std::string& m) override { to_->on_warning(prefix_ + m); }
+  void on_note(const std::string& m) override { to_->on_note(prefix_ + m); }
+
+ private:
+  TrainingObserver* to_;
+  std::string prefix_;
+};
+
+/// Option standardize = auto: vector frames whose features' standard
+/// deviations are more than kScaleSpread apart (constant features aside).
+constexpr double kScaleSpread = 3.0;
+
+bool scales_differ(const FeatureScaling& s, double* smallest, double* largest) {
+  *smallest = INFINITY;
+  *largest = 0;
+  for (double v : s.scale) *largest = std::max(*largest, v);
+  for (double v : s.scale) {
+    if (v > 1e-12 * *largest && v != 1.0) *smallest = std::min(*smallest, v);
+  }
+  return *largest > kScaleSpread * *smallest;
+}
+
+/// Starts the option `starts` asks for in this training (1 when it cannot choose).
+int64_t starts_to_train(const ModelOptions& options, TrainingObserver* observer) {
+  const int64_t asked = options.starts > 0 ? options.starts : (options.model == "dynae" ? 4 : 1);
+  if (asked <= 1) return 1;
+  if (options.epochs <= options.start_epochs) {
+    if (observer && options.starts > 1) {
+      observer->on_note("starts = " + std::to_string(asked) + " needs max_epochs (" + std::to_string(options.epochs) +
+                        ") > start_epochs (" + std::to_string(options.start_epochs) + "): one start is trained");
+    }
+    return 1;
+  }
+  return asked;
+}
 
 }  // namespace
 
@@ -691,16 +881,108 @@ Model train_model(const ModelOptions& options, const TrajectorySet& data, Traini
   // keeps the shift and scale, so it takes and gives raw frames.
   FeatureScaling inputs, targets;
   TrajectorySet scaled;
-  if (options.standardize) {
+  bool standardize = options.standardize == "True";
+  if (options.standardize == "auto" && data.input_frame_shape().size() == 1) {
+    const FeatureScaling s = FeatureScaling::fit(data, false);
+    double smallest = 0, largest = 0;
+    standardize = scales_differ(s, &smallest, &largest);
+    if (standardize && observer) {
+      std::ostringstream os;
+      os << std::setprecision(3) << "standardize = auto: the features' standard deviations range from " << smallest
+         << " to " << largest << ", so they are trained on shifted and scaled to mean 0, sd 1 (the model keeps the "
+         << "scaling; standardize = False trains on them as they are)";
+      observer->on_note(os.str());
+    }
+  }
+  if (standardize) {
     inputs = FeatureScaling::fit(data, false);
     bool own_targets = false;
     for (const Trajectory& t : data.trajectories()) own_targets = own_targets || !t.own_target.shape.empty();
     targets = own_targets ? FeatureScaling::fit(data, true) : inputs;
     scaled = scaled_trajectories(data, inputs, targets);
   }
-  TrainingLoop loop(options, options.standardize ? scaled : data, observer, parallel);
-  loop.set_scaling(std::move(inputs), std::move(targets));
-  return loop.run(history, step_factory ? step_factory : make_train_step, resume_state);
+  const TrajectorySet& used = standardize ? scaled : data;
+  const StepFactory make_step = step_factory ? step_factory : make_train_step;
+  // Option warm_start: TICA's slowest components, the encoders' first targets.
+  std::vector<float> warm_targets;
+  const bool vector_frames = data.input_frame_shape().size() == 1;
+  const bool warm = resume_state.empty() && (options.warm_start == "tica" ||
+                                              (options.warm_start == "auto" && options.model == "dynae" && vector_frames));
+  if (warm) {
+    if (!vector_frames) throw ConfigError("option warm_start = tica takes vector frames (TICA of image pixels is not offered)");
+    const int64_t tica_lag = options.score_lag > 0 ? options.score_lag : auto_score_lag(options.lag, data.lengths());
+    try {
+      warm_targets = slow_linear_targets(used, options.latent_dim, tica_lag, options.lag);
+    } catch (const Error& e) {
+      if (options.warm_start == "tica") throw ConfigError(std::string("option warm_start = tica: ") + e.what());
+      if (observer) observer->on_note(std::string("warm start skipped (random weights): ") + e.what());
+    }
+  }
+  const std::vector<float>* warm_start = warm_targets.empty() ? nullptr : &warm_targets;
+  const int64_t starts = resume_state.empty() ? starts_to_train(options, observer) : 1;
+  if (starts == 1) {  // (a resumed run is past its starts: its state says which was kept)
+    TrainingLoop loop(options, used, observer, parallel);
+    loop.set_scaling(inputs, targets);
+    const int64_t first = loop.prepare(make_step, resume_state, warm_start);
+    loop.train_epochs(first, options.epochs, history);
+    return loop.finish_model();
+  }
+  // Several starts: each trained for start_epochs, scored by the slowest
+  // implied timescale of its latent; the best is trained on.
+  const auto t0 = Clock::now();
+  std::unique_ptr<TrainingLoop> best;
+  std::vector<EpochReport> best_history;
+  std::vector<double> scores;
+  int64_t chosen = 0;
+  for (int64_t k = 0; k < starts; ++k) {
+    std::unique_ptr<StartObserver> relay = observer ? std::make_unique<StartObserver>(observer, k, starts) : nullptr;
+    auto loop = std::make_unique<TrainingLoop>(options, used, relay.get(), parallel, k);
+    loop->set_scaling(inputs, targets);
+    loop->prepare(make_step, "", warm_start);
+    std::vector<EpochReport> h;
+    try {
+      loop->train_epochs(0, options.start_epochs, h);
+    } catch (const Interrupted& e) {
+      // No checkpoint is written among the starts (each is a few epochs).
+      const std::string what = e.what();
+      throw Interrupted(what.substr(0, what.find(" at epoch")) + " in start " + std::to_string(k + 1) + " of " +
+                            std::to_string(starts) + ", before the first checkpoint (the starts are trained again)",
+                        e.signal);
+    }
+    const SlowTimescale q = loop->score_latent();
+    double score = q.timescale;
+    if (parallel.comm) score = std::stod(parallel.comm->broadcast(std::to_string(score)));  // rank 0's figure for all
+    scores.push_back(score);
+    if (observer) {
+      std::ostringstream os;
+      os << std::setprecision(4) << "start " << k + 1 << " of " << starts << ": slowest implied timescale "
+         << score << " frames at lag " << q.lag << " after " << options.start_epochs << " epochs";
+      observer->on_note(os.str());
+    }
+    loop->set_observer(nullptr);
+    if (!best || score > scores[chosen]) {
+      best = std::move(loop);
+      best_history = std::move(h);
+      chosen = k;
+    }
+  }
+  if (observer) {
+    std::ostringstream os;
+    os << "kept start " << chosen + 1 << " of " << starts << " (the slowest latent timescale); training it on to epoch "
+       << options.epochs;
+    observer->on_note(os.str());
+  }
+  best->set_observer(observer);
+  best->set_starts(scores, chosen);
+  best->set_elapsed(seconds_since(t0));
+  if (observer) {
+    const Model now = best->snapshot();
+    for (const EpochReport& r : best_history) observer->on_epoch(r, now);
+    best->checkpoint();
+  }
+  history = best_history;
+  best->train_epochs(options.start_epochs, options.epochs, history);
+  return best->finish_model();
 }
 
 }  // namespace dynae

@@ -9,7 +9,6 @@
 #include "dynae/analysis/ck_test.h"
 #include "dynae/analysis/helmholtz.h"
 #include "dynae/analysis/landscape.h"
-#include "dynae/training/progress.h"
 
 namespace dynae {
 
@@ -31,8 +30,13 @@ struct FreeEnergyPanel {
 };
 /// 2-D free-energy maps side by side (one row), each with its labels.
 void plot_free_energy_panels(const std::vector<FreeEnergyPanel>& panels, const std::string& stem);
+/// One epoch's losses for the loss figure.
+struct LossPoint {
+  int64_t epoch = 0;
+  double train_total = 0, test_total = 0, train_reconstruction = 0, test_reconstruction = 0;
+};
 /// Train and test total and reconstruction losses per epoch, log scale.
-void plot_losses(const std::vector<EpochReport>& history, const std::string& stem);
+void plot_losses(const std::vector<LossPoint>& history, const std::string& stem);
 /// Each latent coordinate, similarity-Procrustes aligned to the truth (T, k),
 /// against the matching true coordinate (at most 2000 points).
 void plot_latent_vs_truth(const Array& latent, const Array& truth, const std::string& stem);

@@ -7,6 +7,7 @@
 
 #include "dynae/analysis/metrics.h"
 #include "dynae/config/run_settings.h"
+#include "dynae/models/model.h"
 #include "dynae/training/communicator.h"
 #include "dynae/training/progress.h"
 
@@ -20,6 +21,7 @@ struct SweepRun {
   int64_t epochs = 0;     ///< epochs trained (0 for TICA)
   double seconds = 0;     ///< training wall time
   LossTerms train, test;  ///< losses of the last epoch (zeros for TICA)
+  TrainingQuality quality;  ///< the run's own quality figure (not measured for TICA)
   bool has_metrics = false;
   IdentifiabilityMetrics metrics;  ///< against the truth, when one was given
   Array latent;           ///< every trajectory's latent, concatenated (T, d)

@@ -11,6 +11,20 @@
 
 namespace dynae {
 
+/// How well a trained latent resolves the data's slowest process, measured
+/// without ground truth (analysis/slow_timescale.h): the slowest implied
+/// timescale of a 50-state MSM on the latent of every training frame at
+/// `lag`. Larger is better (the variational principle). With several starts
+/// (option starts), each start's figure after start_epochs and the one kept.
+struct TrainingQuality {
+  int64_t lag = 0;        ///< frames; 0 = not measured (TICA, older checkpoints)
+  double timescale = 0;   ///< slowest implied timescale of the final latent, frames
+  double second = 0;      ///< the next slowest, frames
+  std::vector<double> start_timescales;  ///< each start's slowest timescale after start_epochs (empty: one start)
+  int64_t chosen_start = 0;              ///< index into start_timescales of the start trained on
+  bool measured() const { return lag > 0; }
+};
+
 /// A fitted model. Immutable: training further never changes a model that
 /// was handed out. Cheap to copy (shares its weights).
 class Model {
@@ -82,6 +96,8 @@ class Model {
   const std::vector<std::string>& feature_names() const;
   /// Epochs this model was trained for.
   int64_t epochs_trained() const;
+  /// The run's own quality figure and the starts' (see TrainingQuality).
+  const TrainingQuality& quality() const;
 
   /// Writes a checkpoint atomically (serialised in memory, written to a
   /// temporary file, then renamed); CheckpointError when it cannot be
