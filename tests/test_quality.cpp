@@ -158,6 +158,18 @@ TEST(Starts, TheStartWithTheSlowestLatentIsKeptAndResumesBitIdentical) {
   EXPECT_EQ(said, 4);  // three starts and the final figure
 }
 
+TEST(Starts, AScoreLagLongerThanTheDataIsRefusedBeforeTraining) {
+  const TrajectorySet data = three_state_subset(500);
+  std::vector<EpochReport> h;
+  try {
+    train_model(ModelOptions().set_epochs(2).set_score_lag(500), data, nullptr, h, nullptr);
+    FAIL() << "score_lag 500 on 500 frames was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("score_lag = 500"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(h.empty());  // nothing was trained
+}
+
 TEST(Starts, OneStartWhenTheRunIsNoLongerThanTheStarts) {
   set_num_threads(1);
   const TrajectorySet data = three_state_subset(4000);

@@ -877,6 +877,14 @@ Model train_model(const ModelOptions& options, const TrajectorySet& data, Traini
                   const DataParallel& parallel) {
   options.validate();
   if (data.empty()) throw DataError("no trajectories to train on");
+  if (options.score_lag > 0) {  // refused now, not after the training that the figure ends
+    int64_t longest = 0;
+    for (int64_t n : data.lengths()) longest = std::max(longest, n);
+    if (options.score_lag >= longest) {
+      throw ConfigError("option score_lag = " + std::to_string(options.score_lag) + " is invalid: expected fewer frames "
+                        "than the longest trajectory (" + std::to_string(longest) + ")");
+    }
+  }
   // Option standardize: the networks train on standardised frames; the model
   // keeps the shift and scale, so it takes and gives raw frames.
   FeatureScaling inputs, targets;
