@@ -10,7 +10,6 @@
 namespace dynae {
 namespace {
 
-constexpr int64_t kKmeansFrames = 100000;  // k-means is fitted on at most this many evenly spaced frames
 
 double squared_distance(const double* a, const double* b, int64_t d) {
   double s = 0;
@@ -53,19 +52,19 @@ std::vector<int64_t> assign_nearest(const Array& z, const Array& centers) {
   return out;
 }
 
-Array kmeans_centers(const Array& all, int64_t k, uint64_t seed, int64_t max_iterations) {
+Array kmeans_centers(const Array& all, int64_t k, uint64_t seed, int64_t max_iterations, int64_t max_frames) {
   check_points(all, "k-means");
   if (k < 1) throw ConfigError("k-means: number of clusters must be >= 1, got " + std::to_string(k));
   Array sub;
-  if (all.frames() > kKmeansFrames) {
-    const int64_t stride = (all.frames() + kKmeansFrames - 1) / kKmeansFrames;
+  if (all.frames() > max_frames) {
+    const int64_t stride = (all.frames() + max_frames - 1) / max_frames;
     sub = Array::zeros({(all.frames() + stride - 1) / stride, all.frame_size()});
     for (int64_t t = 0; t * stride < all.frames(); ++t) {
       std::copy(&all.data[t * stride * all.frame_size()], &all.data[(t * stride + 1) * all.frame_size()],
                 &sub.data[t * all.frame_size()]);
     }
   }
-  const Array& z = all.frames() > kKmeansFrames ? sub : all;
+  const Array& z = all.frames() > max_frames ? sub : all;
   const int64_t n = z.frames(), d = z.frame_size();
   std::mt19937_64 rng(seed);
   Array c = Array::zeros({k, d});
@@ -155,6 +154,28 @@ Array regular_space_centers(const Array& z, double min_dist, int64_t max_centers
     c.insert(c.end(), &z.data[t * d], &z.data[t * d] + d);
   }
   return Array({static_cast<int64_t>(c.size()) / d, d}, c);
+}
+
+std::vector<std::vector<int64_t>> standardised_kmeans_states(const Array& all, const std::vector<int64_t>& lengths,
+                                                             int64_t k, uint64_t seed, int64_t max_frames) {
+  Array z = all;
+  const int64_t d = z.frame_size(), T = z.frames();
+  for (int64_t j = 0; j < d; ++j) {
+    double mean = 0, sq = 0;
+    for (int64_t t = 0; t < T; ++t) mean += z.at(t, j);
+    mean /= static_cast<double>(T);
+    for (int64_t t = 0; t < T; ++t) sq += (z.at(t, j) - mean) * (z.at(t, j) - mean);
+    const double sd = std::sqrt(sq / static_cast<double>(T));
+    for (int64_t t = 0; t < T; ++t) z.at(t, j) = (z.at(t, j) - mean) / (sd > 0 ? sd : 1.0);
+  }
+  const std::vector<int64_t> labels = assign_nearest(z, kmeans_centers(z, std::min(k, T), seed, 100, max_frames));
+  std::vector<std::vector<int64_t>> states;
+  int64_t begin = 0;
+  for (int64_t n : lengths) {
+    states.emplace_back(labels.begin() + begin, labels.begin() + begin + n);
+    begin += n;
+  }
+  return states;
 }
 
 }  // namespace dynae

@@ -20,28 +20,6 @@
 namespace dynae {
 namespace {
 
-DiscreteTrajectories discretise(const Array& all, const std::vector<int64_t>& lengths, int64_t k, uint64_t seed) {
-  // k-means on standardised coordinates, so no axis dominates by its units.
-  Array z = all;
-  const int64_t d = z.frame_size(), T = z.frames();
-  for (int64_t j = 0; j < d; ++j) {
-    double mean = 0, sq = 0;
-    for (int64_t t = 0; t < T; ++t) mean += z.at(t, j);
-    mean /= static_cast<double>(T);
-    for (int64_t t = 0; t < T; ++t) sq += (z.at(t, j) - mean) * (z.at(t, j) - mean);
-    const double sd = std::sqrt(sq / static_cast<double>(T));
-    for (int64_t t = 0; t < T; ++t) z.at(t, j) = (z.at(t, j) - mean) / (sd > 0 ? sd : 1.0);
-  }
-  const std::vector<int64_t> labels = assign_nearest(z, kmeans_centers(z, std::min(k, T), seed));
-  DiscreteTrajectories dtrajs;
-  int64_t begin = 0;
-  for (int64_t n : lengths) {
-    dtrajs.emplace_back(labels.begin() + begin, labels.begin() + begin + n);
-    begin += n;
-  }
-  return dtrajs;
-}
-
 std::vector<double> slowest_its(const DiscreteTrajectories& dtrajs, int64_t lag) {
   int64_t states = 0;
   for (const auto& d : dtrajs) {
@@ -151,7 +129,7 @@ RamachandranResult assess_against_ramachandran(const std::vector<Array>& truth,
     lo.padding = 0;
     r.truth_landscape = compute_landscape(degrees, lo);
   }
-  const DiscreteTrajectories truth_states = discretise(sincos, lengths, o.clusters, o.seed);
+  const DiscreteTrajectories truth_states = standardised_kmeans_states(sincos, lengths, o.clusters, o.seed);
   r.truth_its = slowest_its(truth_states, o.lag);
   r.truth_vamp2_states = vamp2_halves(indicators(truth_states), o.lag);
 
@@ -206,7 +184,7 @@ RamachandranResult assess_against_ramachandran(const std::vector<Array>& truth,
       a.basin_majority.push_back(majority);
       a.min_purity = std::min(a.min_purity, a.basin_purity.back());
     }
-    const DiscreteTrajectories states = discretise(z, lengths, o.clusters, o.seed);
+    const DiscreteTrajectories states = standardised_kmeans_states(z, lengths, o.clusters, o.seed);
     a.its = slowest_its(states, o.lag);
     a.vamp2_latent = vamp2_halves(parts, o.lag);
     a.vamp2_states = vamp2_halves(indicators(states), o.lag);
