@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "number_option.h"
 #include "dynae/experiments/comparison.h"
 #include "dynae/config/run_settings.h"
 #include "dynae/errors.h"
@@ -105,6 +106,12 @@ void run(const CompareArgs& a) {
                           one[1].label + ") are not allowed here; use `dynae train` for sweeps");
       }
       one[0].label = m.dir + "/seed" + seed;
+      for (const auto& earlier : runs) {
+        if (earlier.label == one[0].label) {
+          throw ConfigError("compare: the run " + one[0].label + " is asked twice (--models '" + a.models +
+                            "', --seeds '" + a.seeds + "'); name each model and seed once");
+        }
+      }
       runs.push_back(one[0]);
       names.push_back(m.display);
     }
@@ -144,10 +151,11 @@ void add_compare_command(CLI::App& app) {
                   "models, comma-separated, each optionally with :KEY=VALUE overrides (e.g. vae:beta=1)")
       ->capture_default_str();
   cmd->add_option("--seeds,-s", args->seeds, "seeds, comma-separated")->capture_default_str();
-  cmd->add_option("--epochs,-e", args->epochs, "epochs per neural model [the configuration's, 50 by default]");
+  add_number(cmd, "--epochs,-e", args->epochs, "epochs per neural model [the configuration's, 50 by default]", 1, 1e6);
   cmd->add_option("--config,-c", args->config, "INI config shared by every run (no lists)");
   cmd->add_option("--set", args->sets, "KEY=VALUE for every run, a configuration key (repeatable), e.g. beta=10");
-  cmd->add_option("--threads", args->threads, "LibTorch + OpenBLAS threads per run")->capture_default_str();
+  add_number(cmd, "--threads", args->threads, "LibTorch + OpenBLAS threads per run (0 = auto)", 0, 1024)
+      ->capture_default_str();
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
   cmd->add_flag("--overwrite", args->overwrite, "replace runs already in the output directory");

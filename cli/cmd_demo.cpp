@@ -8,6 +8,8 @@
 #include <memory>
 
 #include "commands.h"
+#include "number_option.h"
+#include "dynae/output_plan.h"
 #include "dynae/analysis/metrics.h"
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
@@ -22,7 +24,7 @@ struct DemoArgs {
   std::string out = "dynae_demo_out";
   std::string data_dir;
   int64_t epochs = 50;
-  int64_t seed = 0;
+  uint64_t seed = 0;
   int64_t threads = 0;
   int64_t frames = 0;
   bool overwrite = false;
@@ -54,9 +56,15 @@ void run(const DemoArgs& a) {
   s.threads = a.threads;
   s.input_paths = {input};
   Array truth = read_npy(truth_path);
-  if (!a.overwrite && is_finished_run(a.out)) {
-    throw Error("'" + a.out + "' holds a finished run; --overwrite replaces it (or choose another --out)");
+  if (a.frames > truth.frames()) {
+    throw ConfigError("demo: --frames " + std::to_string(a.frames) + " is invalid: the bundled trajectory has " +
+                      std::to_string(truth.frames()) + " frames");
   }
+  // Nothing is written before the output directory has passed every check.
+  OutputPlan plan("demo", true);
+  plan.folder("--out", a.out, run_output_names());
+  plan.check();
+  check_run_start(a.out, a.overwrite ? RunStart::Overwrite : RunStart::Fresh);
   if (a.frames > 0 && a.frames < truth.frames()) {
     // A shorter demo: train on the first `frames` frames only.
     make_directories(a.out);
@@ -87,11 +95,11 @@ void add_demo_command(CLI::App& app) {
   auto args = std::make_shared<DemoArgs>();
   CLI::App* cmd = app.add_subcommand("demo", "train on the bundled three-state data and score the latent");
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
-  cmd->add_option("--epochs", args->epochs, "epochs")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", args->seed, "random seed")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--threads", args->threads, "threads (0 = auto, as dynae train: one per 128 pairs of the batch, at most one per core) [0]")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--frames", args->frames, "train on the first N frames only (quick look)")
-      ->check(CLI::NonNegativeNumber);
+  add_number(cmd, "--epochs", args->epochs, "epochs", 1, 1e6)->capture_default_str();
+  add_number(cmd, "--seed", args->seed, "random seed", 0, kMaxSeed)->capture_default_str();
+  add_number(cmd, "--threads", args->threads,
+             "threads (0 = auto, as dynae train: one per 128 pairs of the batch, at most one per core) [0]", 0, 1024);
+  add_number(cmd, "--frames", args->frames, "train on the first N frames only (quick look) [all]", 10, kMaxCount);
   cmd->add_option("--data-dir", args->data_dir, "folder holding the bundled .npy files");
   cmd->add_flag("--overwrite", args->overwrite, "replace an earlier demo run in the output directory");
   cmd->callback([args] { run(*args); });

@@ -3,10 +3,12 @@
 #include <memory>
 
 #include "commands.h"
+#include "number_option.h"
 #include "dynae/data/npy.h"
 #include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
 #include "dynae/models/model.h"
+#include "dynae/output_plan.h"
 #include "dynae/runtime.h"
 
 namespace dynae::cli {
@@ -14,11 +16,18 @@ namespace {
 
 struct EncodeArgs {
   std::string model, input, output, reconstruction, log_variance;
-  bool float64 = false;
+  bool float64 = false, overwrite = false;
   int64_t threads = 1;
 };
 
 void run(const EncodeArgs& a) {
+  OutputPlan plan("encode", a.overwrite);
+  plan.input("--model", a.model);
+  plan.input("--input", a.input);
+  plan.file("--output", a.output);
+  if (!a.reconstruction.empty()) plan.file("--reconstruction", a.reconstruction);
+  if (!a.log_variance.empty()) plan.file("--log-variance", a.log_variance);
+  plan.check();
   set_num_threads(a.threads);  // the thread count of training gives bit-identical latents
   const Model model = Model::load(a.model);
   if (!a.log_variance.empty() && !model.is_variational()) {
@@ -61,8 +70,9 @@ void add_encode_command(CLI::App& app) {
   cmd->add_option("--reconstruction", args->reconstruction, "also write the decoded frames here");
   cmd->add_option("--log-variance", args->log_variance,
                   "VAE, SDE-VAE: also write the posterior log-variance here (the latent is the posterior mean)");
-  cmd->add_option("--threads", args->threads, "threads (0 = one per core) [1]")->check(CLI::NonNegativeNumber);
+  add_number(cmd, "--threads", args->threads, "threads (0 = one per core) [1]", 0, 1024);
   cmd->add_flag("--float64", args->float64, "write float64 instead of float32");
+  cmd->add_flag("--overwrite", args->overwrite, "replace existing output files (never an input)");
   cmd->callback([args] { run(*args); });
 }
 

@@ -1,9 +1,12 @@
 #include <cstdio>
 #include <memory>
+#include <tuple>
 
 #include "commands.h"
+#include "number_option.h"
 #include "dynae/analysis/metrics.h"
 #include "dynae/data/npy.h"
+#include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
 #include "metrics_table.h"
 
@@ -21,8 +24,21 @@ void run(const EvalArgs& a) {
     throw ConfigError("give exactly one of --truth (ground truth) or --other (a second latent)");
   }
   const std::string ref = a.truth.empty() ? a.other : a.truth;
+  const std::string ref_flag = a.truth.empty() ? "--other" : "--truth";
   const Array z = read_npy(a.latent);
   const Array x = read_npy(ref);
+  for (const auto& [flag, path, array] : {std::tuple<std::string, std::string, const Array*>{"--latent", a.latent, &z},
+                                          {ref_flag, ref, &x}}) {
+    if (array->rank() != 2) {
+      throw DataError(flag + " '" + path + "': expected a 2-D array (frames, coordinates), got " +
+                      array->shape_string());
+    }
+    check_finite(*array, path);
+  }
+  if (x.frames() != z.frames()) {
+    throw DataError("--latent '" + a.latent + "' has " + std::to_string(z.frames()) + " frames but " + ref_flag + " '" +
+                    ref + "' has " + std::to_string(x.frames()) + ": expected the same frames in the same order");
+  }
   IdentifiabilityMetrics m;
   try {
     m = compare_latents(x, z);
@@ -48,10 +64,11 @@ void add_evaluate_command(CLI::App& app) {
   cmd->add_flag("--bars", args->bars,
                 "check the acceptance bars (R^2 >= 0.995, disparity <= 0.01, anisotropy <= 1.15, "
                 "step variance 2 +/- 0.3); exit 1 when one is missed");
-  cmd->add_option("--r2-min", args->limits.min_r2, "bar for R^2 [0.995]");
-  cmd->add_option("--disparity-max", args->limits.max_disparity, "bar for the Procrustes disparity [0.01]");
-  cmd->add_option("--anisotropy-max", args->limits.max_anisotropy, "bar for the anisotropy [1.15]");
-  cmd->add_option("--step-variance-tol", args->limits.step_variance_tol, "bar: step variance 2 +/- this [0.3]");
+  add_number(cmd, "--r2-min", args->limits.min_r2, "bar for R^2 [0.995]", 0, 1);
+  add_number(cmd, "--disparity-max", args->limits.max_disparity, "bar for the Procrustes disparity [0.01]", 0, 1);
+  add_number(cmd, "--anisotropy-max", args->limits.max_anisotropy, "bar for the anisotropy [1.15]", 1, kHuge);
+  add_number(cmd, "--step-variance-tol", args->limits.step_variance_tol, "bar: step variance 2 +/- this [0.3]", 0,
+             kHuge);
   cmd->footer(
       "r2: linear R^2 of the least-squares map truth -> latent; disparity: similarity-Procrustes\n"
       "disparity (0 = rotated, scaled copy); anisotropy: largest/smallest singular value of that map\n"

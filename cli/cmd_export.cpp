@@ -6,17 +6,25 @@
 #include "commands.h"
 #include "dynae/export/torchscript.h"
 #include "dynae/models/model.h"
+#include "dynae/output_plan.h"
 
 namespace dynae::cli {
 namespace {
 
 struct ExportArgs {
   std::string model, out = "cv.pt", what = "encoder", label = "cv";
+  bool overwrite = false;
 };
 
 void run(const ExportArgs& a) {
+  const ExportTarget target = parse_export_target(a.what);
+  check_plumed_label(a.label);
+  OutputPlan plan("export", a.overwrite);
+  plan.input("--model", a.model);
+  plan.file("--out", a.out);
+  plan.check();
   const Model model = Model::load(a.model);
-  const ExportInfo info = export_torchscript(model, parse_export_target(a.what), a.out);
+  const ExportInfo info = export_torchscript(model, target, a.out);
   std::printf("exported the %s of %s: forward(x) takes float32 (N, %lld) and returns (N, %lld) -> %s\n",
               export_target_name(info.target), a.model.c_str(), static_cast<long long>(info.inputs),
               static_cast<long long>(info.outputs), a.out.c_str());
@@ -39,6 +47,7 @@ void add_export_command(CLI::App& app) {
   cmd->add_option("--out,-o", args->out, "TorchScript file to write")->capture_default_str();
   cmd->add_option("--what", args->what, "encoder, decoder, force (DynAE, SDE-VAE) or free-energy")->capture_default_str();
   cmd->add_option("--label", args->label, "PLUMED label in the printed input")->capture_default_str();
+  cmd->add_flag("--overwrite", args->overwrite, "replace an existing --out file (never the --model)");
   cmd->footer(
       "The module's forward takes float32 (N, inputs) in the original feature units and returns\n"
       "float32 (N, outputs); it is differentiable with respect to its input, as PLUMED needs for\n"

@@ -6,7 +6,10 @@
 #include <sstream>
 
 #include "commands.h"
+#include "number_option.h"
+#include "dynae/output_plan.h"
 #include "dynae/experiments/model_landscape.h"
+#include "dynae/atomic_file.h"
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
 #include "dynae/runtime.h"
@@ -20,7 +23,7 @@ struct GenerateArgs {
   std::vector<std::string> from;
   int64_t steps = 0, trajectories = 1, threads = 1;
   uint64_t seed = 0;
-  bool no_decode = false, unit_diffusion = false;
+  bool no_decode = false, unit_diffusion = false, overwrite = false;
   LandscapeOptions options;
 };
 
@@ -44,10 +47,15 @@ std::string report(const DynamicsCheck& c, const Landscape& l, int64_t steps, in
 }
 
 void run(const GenerateArgs& a) {
-  set_num_threads(a.threads);
   a.options.validate();
-  if (a.steps < 1) throw ConfigError("--steps must be >= 1, got " + std::to_string(a.steps));
-  if (a.trajectories < 1) throw ConfigError("--trajectories must be >= 1, got " + std::to_string(a.trajectories));
+  OutputPlan plan("generate", a.overwrite);
+  plan.input("--model", a.model);
+  for (const auto& p : a.from) plan.input("--from", p);
+  plan.folder("--out", a.out,
+              {"latent_gen*.npy", "decoded_gen*.npy", "histogram_encoded.npy", "histogram_generated.npy", "landscape/",
+               "generate_report.md"});
+  plan.check();
+  set_num_threads(a.threads);
   const Model model = Model::load(a.model);
   {
     // What the generated latents (and decoded frames) will hold, before anything runs.
@@ -123,7 +131,7 @@ void run(const GenerateArgs& a) {
             NpyDtype::Float64);
   write_landscape(a.out + "/landscape", m);
   const std::string text = report(c, m.landscape, a.steps, a.trajectories);
-  std::ofstream(a.out + "/generate_report.md") << text;
+  write_text_atomically(a.out + "/generate_report.md", text);
   std::printf("%s\nwritten to %s: latent_gen*.npy%s, histogram_{encoded,generated}.npy, generate_report.md, landscape/\n",
               text.c_str(), a.out.c_str(), a.no_decode ? "" : ", decoded_gen*.npy");
 }
@@ -135,17 +143,20 @@ void add_generate_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "generate", "run the model's learned latent dynamics and compare them with the encoded data");
   cmd->add_option("--model,-m", args->model, "model checkpoint (DynAE or SDE-VAE)")->required();
-  cmd->add_option("--steps,-n", args->steps, "steps per generated trajectory (one step = one lag)")->required();
+  add_number(cmd, "--steps,-n", args->steps, "steps per generated trajectory (one step = one lag)", 1, kMaxCount)
+      ->required();
   cmd->add_option("--from,-f", args->from, "frames .npy: starting points and the data to compare with")->required();
-  cmd->add_option("--trajectories", args->trajectories, "generated trajectories, started from evenly spaced frames")
+  add_number(cmd, "--trajectories", args->trajectories, "generated trajectories, started from evenly spaced frames", 1,
+             100000)
       ->capture_default_str();
-  cmd->add_option("--seed", args->seed, "noise seed")->capture_default_str()->check(CLI::NonNegativeNumber);
+  add_number(cmd, "--seed", args->seed, "noise seed", 0, kMaxSeed)->capture_default_str();
   cmd->add_flag("--no-decode", args->no_decode, "do not write the decoded frames");
   cmd->add_flag("--unit-diffusion", args->unit_diffusion,
                 "DynAE: run the prior's unit diffusion instead of the diffusion measured on the latent at the end of "
                 "training (residual moves of the refitted force)");
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "threads")->capture_default_str();
+  cmd->add_flag("--overwrite", args->overwrite, "replace the files of an earlier generate in --out");
+  add_number(cmd, "--threads", args->threads, "threads (0 = one per core)", 0, 1024)->capture_default_str();
   add_landscape_options(cmd, args->options);
   cmd->callback([args] { run(*args); });
 }

@@ -4,6 +4,8 @@
 #include <memory>
 
 #include "commands.h"
+#include "number_option.h"
+#include "dynae/output_plan.h"
 #include "dynae/data/npy.h"
 #include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
@@ -17,7 +19,7 @@ namespace {
 struct KineticsArgs {
   std::string model, out = "kinetics";
   std::vector<std::string> inputs, latents, states, truth, vamp_models, vamp_features;
-  bool non_reversible = false, no_generate = false;
+  bool non_reversible = false, no_generate = false, overwrite = false;
   int64_t threads = 1;
   KineticsOptions options = [] {
     KineticsOptions o;
@@ -27,7 +29,6 @@ struct KineticsArgs {
 };
 
 void run(KineticsArgs a) {
-  set_num_threads(a.threads);
   a.options.its.msm.reversible = !a.non_reversible;
   a.options.generate = !a.no_generate;
   a.options.validate();
@@ -36,6 +37,16 @@ void run(KineticsArgs a) {
   if (!a.model.empty() && a.inputs.empty()) throw ConfigError("kinetics: --model needs the frames to encode (--input)");
   if (a.model.empty() && !a.inputs.empty()) throw ConfigError("kinetics: --input is encoded by a --model; give one");
   if (!a.vamp_models.empty() && a.inputs.empty()) throw ConfigError("kinetics: --vamp-model needs --input frames to encode");
+  OutputPlan plan("kinetics", a.overwrite);
+  plan.input("--model", a.model);
+  for (const auto& [flag, paths] : std::vector<std::pair<const char*, const std::vector<std::string>*>>{
+           {"--input", &a.inputs}, {"--latent", &a.latents}, {"--states", &a.states}, {"--truth", &a.truth},
+           {"--vamp-model", &a.vamp_models}, {"--vamp-features", &a.vamp_features}}) {
+    for (const auto& p : *paths) plan.input(flag, p);
+  }
+  plan.folder("--out", a.out, kinetics_output_names());
+  plan.check();
+  set_num_threads(a.threads);
   KineticsInput in;
   Model model(nullptr);
   if (!a.model.empty()) {
@@ -87,30 +98,41 @@ void add_kinetics_command(CLI::App& app) {
   cmd->add_option("--states", args->states, "discrete trajectories .npy (T) of integer states, -1 = unassigned");
   cmd->add_option("--truth", args->truth, "ground truth .npy per trajectory: its own basins' timescales beside the latent's");
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
-  cmd->add_option("--lags", o.lags, "lags in frames, e.g. 1,2,5,10 [log-spaced up to a tenth of the shortest trajectory]")
+  add_number(cmd, "--lags", o.lags,
+             "lags in frames, e.g. 1,2,5,10 [log-spaced up to a tenth of the shortest trajectory]", 1, kMaxCount)
       ->delimiter(',');
-  cmd->add_option("--processes", o.its.processes, "slowest processes reported")->capture_default_str();
-  cmd->add_option("--bootstrap", o.its.bootstrap,
-                  "bootstrap samples for 95 % intervals (whole trajectories from 20 of them on, else blocks); 0 = none")
+  add_number(cmd, "--processes", o.its.processes, "slowest processes reported", 1, 1000)->capture_default_str();
+  add_number(cmd, "--bootstrap", o.its.bootstrap,
+             "bootstrap samples for 95 % intervals (whole trajectories from 20 of them on, else blocks); 0 = none", 0,
+             100000)
       ->capture_default_str();
   cmd->add_flag("--non-reversible", args->non_reversible, "non-reversible MLE (row-normalised counts) instead of the reversible one");
-  cmd->add_option("--clusters", o.clusters, "k-means centres on the latent instead of the free-energy basins");
-  cmd->add_option("--regspace", o.regspace, "regular-space centres this far apart (latent units) instead of the basins");
-  cmd->add_option("--ck-lag", o.ck_lag, "lag (frames) of the CK test [the lag where the slowest timescale has converged]");
-  cmd->add_option("--ck-steps", o.ck_steps, "CK test multiples k = 1..K of the lag")->capture_default_str();
-  cmd->add_option("--vamp-lag", o.vamp_lag, "lag (frames) of the VAMP-2 scores [the CK lag]");
+  add_number(cmd, "--clusters", o.clusters, "k-means centres on the latent instead of the free-energy basins", 2,
+             10000);
+  add_number(cmd, "--regspace", o.regspace,
+             "regular-space centres this far apart (latent units) instead of the basins", kPositive, kHuge,
+             "a distance > 0 (latent units)");
+  add_number(cmd, "--ck-lag", o.ck_lag, "lag (frames) of the CK test [the lag where the slowest timescale has converged]",
+             1, kMaxCount);
+  add_number(cmd, "--ck-steps", o.ck_steps, "CK test multiples k = 1..K of the lag", 1, 1000)->capture_default_str();
+  add_number(cmd, "--vamp-lag", o.vamp_lag, "lag (frames) of the VAMP-2 scores [the CK lag]", 1, kMaxCount);
   cmd->add_option("--vamp-model", args->vamp_models, "further model whose latent of --input is scored by VAMP-2 (repeat)");
   cmd->add_option("--vamp-features", args->vamp_features, "further feature .npy per trajectory scored by VAMP-2");
-  cmd->add_option("--vamp-test-fraction", o.vamp_test_fraction, "held-out fraction for the cross-validated VAMP-2")
+  add_number(cmd, "--vamp-test-fraction", o.vamp_test_fraction, "held-out fraction for the cross-validated VAMP-2", 1e-6,
+             1 - 1e-6, "a fraction in (0, 1)")
       ->capture_default_str();
   cmd->add_flag("--no-generate", args->no_generate, "do not run the learned dynamics (DynAE, SDE-VAE)");
   cmd->add_flag("--unit-diffusion", args->options.unit_diffusion,
                 "DynAE: run the learned dynamics with the prior's unit diffusion instead of the diffusion measured on "
                 "the latent at the end of training");
-  cmd->add_option("--dt-frame", o.dt_frame, "time of one frame, for times in physical units")->capture_default_str();
+  add_number(cmd, "--dt-frame", o.dt_frame, "time of one frame, for times in physical units", kPositive, kHuge,
+             "a time > 0")
+      ->capture_default_str();
   cmd->add_option("--time-unit", o.time_unit, "name of the time unit of --dt-frame")->capture_default_str();
-  cmd->add_option("--seed", o.its.seed, "seed of the bootstrap, k-means and the generated dynamics")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--threads", args->threads, "threads")->capture_default_str();
+  add_number(cmd, "--seed", o.its.seed, "seed of the bootstrap, k-means and the generated dynamics", 0, kMaxSeed)
+      ->capture_default_str();
+  add_number(cmd, "--threads", args->threads, "threads (0 = one per core)", 0, 1024)->capture_default_str();
+  cmd->add_flag("--overwrite", args->overwrite, "replace the files of an earlier kinetics in --out");
   add_landscape_options(cmd, o.landscape);
   cmd->footer(
       "Each source (the latent or the given states; the ground truth with --truth; the model's own latent\n"

@@ -4,6 +4,8 @@
 #include <memory>
 
 #include "commands.h"
+#include "number_option.h"
+#include "dynae/output_plan.h"
 #include "dynae/analysis/plots.h"
 #include "dynae/errors.h"
 #include "dynae/experiments/model_landscape.h"
@@ -18,11 +20,18 @@ struct LandscapeArgs {
   LandscapeOptions options;
   WeightArgs weights;
   int64_t threads = 1;
+  bool overwrite = false;
 };
 
 void run(const LandscapeArgs& a) {
-  set_num_threads(a.threads);
   a.options.validate();
+  OutputPlan plan("landscape", a.overwrite);
+  plan.input("--model", a.model);
+  for (const auto& p : a.inputs) plan.input("--input", p);
+  for (const auto& p : a.weights.files) plan.input("--weights", p);
+  plan.folder("--out", a.out, landscape_output_names());
+  plan.check();
+  set_num_threads(a.threads);
   const Model model = Model::load(a.model);
   const ModelLandscape m = model_landscape(
       model, load_trajectories(a.inputs, {}, ColumnSelection{model.feature_names(), ""}, a.weights.spec()), a.options);
@@ -69,14 +78,16 @@ void run(const LandscapeArgs& a) {
 }  // namespace
 
 void add_landscape_options(CLI::App* cmd, LandscapeOptions& o) {
-  cmd->add_option("--grid", o.bins, "bins per axis")->capture_default_str();
-  cmd->add_option("--coords", o.coordinates, "latent coordinates on the axes (1 or 2) [0 for d = 1, else 0 1]")
+  add_number(cmd, "--grid", o.bins, "bins per axis", 4, 4096)->capture_default_str();
+  add_number(cmd, "--coords", o.coordinates, "latent coordinates on the axes (1 or 2) [0 for d = 1, else 0 1]", 0,
+             1023)
       ->delimiter(',');
-  cmd->add_option("--smoothing", o.smoothing, "Gaussian smoothing (bins) before finding basins")
+  add_number(cmd, "--smoothing", o.smoothing, "Gaussian smoothing (bins) before finding basins", 0, 10)
       ->capture_default_str();
-  cmd->add_option("--min-barrier", o.min_barrier, "merge basins separated by a lower barrier (kT)")
+  add_number(cmd, "--min-barrier", o.min_barrier, "merge basins separated by a lower barrier (kT)", 0, kHuge)
       ->capture_default_str();
-  cmd->add_option("--min-population", o.min_population, "merge basins holding a smaller fraction of the frames")
+  add_number(cmd, "--min-population", o.min_population, "merge basins holding a smaller fraction of the frames", 0,
+             1, "a number in [0, 1)")
       ->capture_default_str();
 }
 
@@ -96,7 +107,8 @@ void add_weight_options(CLI::App* cmd, WeightArgs& w) {
   cmd->add_option("--weights-column", w.column, "column holding the weights: of the inputs, or of the --weights files");
   cmd->add_option("--weights-kind", w.kind, "weights, logweights or bias (w = exp(V / kT), needs --kT)")
       ->capture_default_str();
-  cmd->add_option("--kT", w.kT, "thermal energy in the bias' units (weights kind bias)");
+  add_number(cmd, "--kT", w.kT, "thermal energy in the bias' units (weights kind bias)", kPositive, kHuge,
+             "a number > 0 (energy units of the bias)");
 }
 
 void add_landscape_command(CLI::App& app) {
@@ -106,7 +118,8 @@ void add_landscape_command(CLI::App& app) {
   cmd->add_option("--model,-m", args->model, "model checkpoint (model.pt of a run)")->required();
   cmd->add_option("--input,-i", args->inputs, "frames .npy to encode (repeat for several trajectories)")->required();
   cmd->add_option("--out,-o", args->out, "output directory")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "threads")->capture_default_str();
+  add_number(cmd, "--threads", args->threads, "threads (0 = one per core)", 0, 1024)->capture_default_str();
+  cmd->add_flag("--overwrite", args->overwrite, "replace the files of an earlier landscape in --out");
   add_landscape_options(cmd, args->options);
   add_weight_options(cmd, args->weights);
   cmd->footer(

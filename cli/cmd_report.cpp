@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "number_option.h"
 #include "dynae/experiments/run_directory.h"
 #include "dynae/experiments/report.h"
 #include "dynae/runtime.h"
@@ -24,12 +25,14 @@ void add_report_command(CLI::App& app) {
       "report", "write RUN_DIR/report.html: metrics, free energy, force field, generated dynamics, kinetics, training curves");
   cmd->add_option("run_dir", args->run, "a training run's output directory")->required();
   cmd->add_option("--truth,-t", args->options.truth_paths, "ground truth .npy per input: metrics and latent-vs-truth figure");
-  cmd->add_option("--steps", args->options.generate_steps, "learned-dynamics steps [as many as the data has frames]");
-  cmd->add_option("--seed", args->options.seed, "noise seed of the generated dynamics")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--kinetics-bootstrap", args->options.kinetics.its.bootstrap,
-                  "bootstrap samples of the Kinetics section's timescales")
+  add_number(cmd, "--steps", args->options.generate_steps, "learned-dynamics steps [as many as the data has frames]", 1,
+             kMaxCount);
+  add_number(cmd, "--seed", args->options.seed, "noise seed of the generated dynamics", 0, kMaxSeed)
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "threads")->capture_default_str();
+  add_number(cmd, "--kinetics-bootstrap", args->options.kinetics.its.bootstrap,
+             "bootstrap samples of the Kinetics section's timescales", 0, 100000)
+      ->capture_default_str();
+  add_number(cmd, "--threads", args->threads, "threads (0 = one per core)", 0, 1024)->capture_default_str();
   add_landscape_options(cmd, args->options.landscape);
   cmd->footer("Figures (PNG and SVG) go to RUN_DIR/report/; the page embeds the SVGs, so it opens on its own.");
   cmd->callback([args] {

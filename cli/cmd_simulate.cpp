@@ -1,15 +1,18 @@
 // dynae simulate: trajectories of a test system with known ground truth, and
 // what a model sees of them (an observation map or a movie).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
 
 #include "commands.h"
+#include "number_option.h"
 #include "dynae/analysis/helmholtz.h"
 #include "dynae/data/npy.h"
 #include "dynae/data/table.h"
 #include "dynae/errors.h"
+#include "dynae/output_plan.h"
 #include "dynae/runtime.h"
 #include "dynae/simulate/integrator.h"
 #include "dynae/simulate/molecular_dynamics.h"
@@ -22,7 +25,7 @@ namespace dynae::cli {
 namespace {
 
 struct SimulateArgs {
-  bool list = false, energy = false;
+  bool list = false, energy = false, overwrite = false;
   std::string system, expression, scheme = "em", observe = "identity";
   int64_t dim = 0, steps = 0, stride = 0, burn_in = 0, trajectories = 1, obs_dim = 10, frame_size = 32, threads = 1;
   double dt = 0, kT = -1, warp = 1.0, shear = 0.0, nonlinearity = 1.0, noise = 0.0, radius = 0.0;
@@ -40,7 +43,21 @@ struct SimulateArgs {
   CLI::Option *dim_given = nullptr, *steps_given = nullptr, *dt_given = nullptr, *kT_given = nullptr,
               *stride_given = nullptr, *observe_given = nullptr, *temperature_given = nullptr;
   std::vector<CLI::Option*> molecular;  ///< the options only molecules take
+  /// Observation options and the --observe maps they apply to.
+  std::vector<std::pair<CLI::Option*, std::vector<std::string>>> observation;
 };
+
+/// An observation option given for a map it does not apply to would be
+/// ignored without a word: refused, naming the maps it is for.
+void check_observation_options(const SimulateArgs& a) {
+  for (const auto& [opt, maps] : a.observation) {
+    if (!opt->count() || std::find(maps.begin(), maps.end(), a.observe) != maps.end()) continue;
+    std::string list;
+    for (size_t i = 0; i < maps.size(); ++i) list += (i ? (i + 1 == maps.size() ? " or " : ", ") : "") + maps[i];
+    throw ConfigError("simulate: " + opt->get_name() + " applies to --observe " + list + ", not to --observe " +
+                      a.observe);
+  }
+}
 
 void print_list() {
   std::printf("Systems (dynae simulate --system NAME); defaults visit every named state:\n\n");
@@ -120,19 +137,27 @@ std::string numbered(const std::string& path, int64_t i, int64_t n) {
   return stem + "_" + std::to_string(i) + ".npy";
 }
 
-/// Two output flags naming one file would have one replace the other.
-void check_distinct_outputs(const SimulateArgs& a) {
-  const std::vector<std::pair<const char*, std::string>> outs = {{"--out-truth", a.out_truth},
-                                                                 {"--out-obs", a.out_obs},
-                                                                 {"--out-colvar", a.out_colvar},
-                                                                 {"--out-positions", a.out_positions}};
-  for (size_t i = 0; i < outs.size(); ++i) {
-    for (size_t j = i + 1; j < outs.size(); ++j) {
-      if (!outs[i].second.empty() && outs[i].second == outs[j].second) {
-        throw ConfigError(std::string("simulate: ") + outs[i].first + " and " + outs[j].first + " are the same file '" +
-                          outs[i].second + "'; one would replace the other");
-      }
-    }
+/// The files this run writes (numbered per trajectory), checked before any
+/// work: none over another, none replacing a file unless --overwrite.
+void check_outputs(const SimulateArgs& a, int64_t trajectories) {
+  OutputPlan plan("simulate", a.overwrite);
+  for (const auto& [flag, path] : std::vector<std::pair<const char*, std::string>>{{"--out-truth", a.out_truth},
+                                                                                   {"--out-obs", a.out_obs},
+                                                                                   {"--out-colvar", a.out_colvar},
+                                                                                   {"--out-positions", a.out_positions}}) {
+    if (path.empty() && std::string(flag) != "--out-truth") continue;
+    for (int64_t t = 0; t < trajectories; ++t) plan.file(flag, numbered(path, t, trajectories));
+  }
+  plan.check();
+}
+
+/// Refuses outputs larger than this machine's memory before the simulation.
+void check_memory(double bytes, const std::string& what) {
+  const double memory = physical_memory_bytes();
+  if (memory > 0 && bytes > memory) {
+    throw ConfigError("simulate: " + what + " would need " + std::to_string(static_cast<int64_t>(bytes / 1e9)) +
+                      " GB, more than this machine's " + std::to_string(static_cast<int64_t>(memory / 1e9)) +
+                      " GB of memory; simulate fewer steps, a larger --stride or fewer --trajectories");
   }
 }
 
@@ -182,6 +207,7 @@ void run_molecule(const SimulateArgs& a, const SystemSpec& spec) {
   o.seed = a.seed;
   o.threads = static_cast<int>(a.threads);
   o.validate();
+  check_outputs(a, o.trajectories);
   std::printf("simulating %s with OpenMM %s (%s platform): %s\n", spec.name.c_str(), openmm_version().c_str(),
               o.platform.c_str(), molecule.description.c_str());
   std::printf("  %s, %g K, friction %g/ps, dt %g fs, constraints %s, %lld steps (%g ns), stride %lld (%g ps), "
@@ -252,7 +278,6 @@ void run(const SimulateArgs& a) {
     return;
   }
   if (a.out_truth.empty()) throw ConfigError("simulate: --out-truth is required (where to write the trajectory)");
-  check_distinct_outputs(a);
   if (!spec.molecule.empty()) {
     if (a.rotation_given->count() || !a.rotation_centre.empty()) {
       throw ConfigError("simulate: --rotation drives 2-D potential systems; " + spec.name + " is a molecule");
@@ -290,7 +315,7 @@ void run(const SimulateArgs& a) {
   o.rotation = a.rotation;
   if (!a.rotation_centre.empty()) {
     o.rotation_centre = a.rotation_centre;
-  } else if (!spec.states.empty() && static_cast<int64_t>(spec.states[0].center.size()) == dim) {
+  } else if (dim == 2 && !spec.states.empty() && static_cast<int64_t>(spec.states[0].center.size()) == dim) {
     // the potential's centre: the mean of its named states' centres
     o.rotation_centre.assign(static_cast<size_t>(dim), 0.0);
     for (const auto& st : spec.states) {
@@ -307,11 +332,38 @@ void run(const SimulateArgs& a) {
   }
   o.validate(dim);
 
+  // Every observation option and output is checked before the simulation.
   const bool movie = a.observe == "spot" || a.observe == "disc";
-  if (!a.out_obs.empty() || movie) {
-    // Check observation options before spending time on the simulation.
-    if (a.out_obs.empty()) throw ConfigError("simulate: --observe " + a.observe + " needs --out-obs");
+  MovieOptions m;
+  m.size = a.frame_size;
+  m.sprite = a.observe;
+  m.radius = a.radius;
+  m.box = a.box;
+  m.radius_range = a.radius_range;
+  m.noise = a.noise;
+  m.seed = a.seed;
+  ObservationOptions ob;
+  ob.map = a.observe;
+  ob.out_dim = a.obs_dim;
+  ob.warp = a.warp;
+  ob.shear = a.shear;
+  ob.nonlinearity = a.nonlinearity;
+  ob.noise = a.noise;
+  ob.seed = a.seed;
+  check_observation_options(a);
+  if (a.out_obs.empty()) {
+    if (a.observe_given->count()) throw ConfigError("simulate: --observe " + a.observe + " needs --out-obs");
+  } else {
+    const double frames = static_cast<double>(o.trajectories) * static_cast<double>(o.steps / o.stride);
+    if (movie) {
+      m.validate(dim);
+      check_memory(m.bytes(frames), "the movie's frames");
+    } else {
+      ob.validate(dim);
+      check_memory(frames * static_cast<double>(ob.map == "embed" ? ob.out_dim : dim) * 8.0, "the observations");
+    }
   }
+  check_outputs(a, o.trajectories);
   std::printf("simulating %s (%lld-D): V = %s\n", spec.name.c_str(), static_cast<long long>(dim),
               potential->formula().c_str());
   if (o.rotation != 0) {
@@ -355,27 +407,11 @@ void run(const SimulateArgs& a) {
 
   std::vector<Array> obs;
   if (movie) {
-    MovieOptions m;
-    m.size = a.frame_size;
-    m.sprite = a.observe;
-    m.radius = a.radius;
-    m.box = a.box;
-    m.radius_range = a.radius_range;
-    m.noise = a.noise;
-    m.seed = a.seed;
     obs = render_movie(truth, m);
     const std::vector<double> box = movie_box(truth, m);
     std::printf("  movie %lld x %lld, box x [%g, %g], y [%g, %g]\n", static_cast<long long>(m.size),
                 static_cast<long long>(m.size), box[0], box[1], box[2], box[3]);
   } else {
-    ObservationOptions ob;
-    ob.map = a.observe;
-    ob.out_dim = a.obs_dim;
-    ob.warp = a.warp;
-    ob.shear = a.shear;
-    ob.nonlinearity = a.nonlinearity;
-    ob.noise = a.noise;
-    ob.seed = a.seed;
     obs = observe(truth, ob);
   }
   for (size_t t = 0; t < obs.size(); ++t) write_npy(numbered(a.out_obs, t, o.trajectories), obs[t], NpyDtype::Float32);
@@ -391,51 +427,66 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_flag("--list", a->list, "describe every system, its defaults, parameters and states");
   cmd->add_option("--system,-s", a->system, "system name (see --list)");
   cmd->add_option("--expr", a->expression, "potential formula in x, y, z for --system expression");
-  a->dim_given = cmd->add_option("--dim", a->dim, "dimension (harmonic, expression), 1 to 10000");
+  a->dim_given = add_number(cmd, "--dim", a->dim, "dimension (harmonic, expression)", 1, 10000);
   cmd->add_option("--param", a->params, "system parameter name=value (repeatable), e.g. scale=0.15");
-  a->steps_given = cmd->add_option("--steps", a->steps, "integration steps after burn-in [system default]");
-  a->dt_given = cmd->add_option("--dt", a->dt, "time step [system default]");
-  a->kT_given = cmd->add_option("--kT", a->kT, "temperature (energy units) [system default]");
-  a->stride_given = cmd->add_option("--stride", a->stride, "save every k-th step [system default]");
-  cmd->add_option("--burn-in", a->burn_in, "steps discarded first [0]");
-  cmd->add_option("--trajectories", a->trajectories, "independent trajectories; files get _0, _1, ... [1]");
-  cmd->add_option("--start", a->start, "starting point, comma-separated [system default]")->delimiter(',');
-  cmd->add_option("--diffusion", a->diffusion, "constant diffusion matrix, d*d values row-major [identity]")
+  a->steps_given = add_number(cmd, "--steps", a->steps, "integration steps after burn-in [system default]", 1, kMaxSteps);
+  a->dt_given = add_number(cmd, "--dt", a->dt, "time step [system default]; molecules: fs", kPositive, kHuge, "a number > 0");
+  a->kT_given = add_number(cmd, "--kT", a->kT, "temperature (energy units) [system default]", 0, kHuge);
+  a->stride_given = add_number(cmd, "--stride", a->stride, "save every k-th step [system default]", 1, kMaxSteps);
+  add_number(cmd, "--burn-in", a->burn_in, "steps discarded first [0]", 0, kMaxSteps);
+  add_number(cmd, "--trajectories", a->trajectories, "independent trajectories; files get _0, _1, ... [1]", 1, 100000);
+  add_number(cmd, "--start", a->start, "starting point, comma-separated [system default]", -kHuge, kHuge, "a finite number")->delimiter(',');
+  add_number(cmd, "--diffusion", a->diffusion, "constant diffusion matrix, d*d values row-major [identity]", -kHuge, kHuge,
+             "a finite number")
       ->delimiter(',');
-  a->rotation_given = cmd->add_option(
-      "--rotation", a->rotation,
+  a->rotation_given = add_number(
+      cmd, "--rotation", a->rotation,
       "2-D systems: add the divergence-free drift omega J (x - c), J (a, b) = (-b, a): driven, out of equilibrium; "
-      "prints the drift's rotational fraction [0]");
-  cmd->add_option("--rotation-centre", a->rotation_centre,
-                  "c of --rotation: x,y [the mean of the system's named states, else the origin]")
+      "prints the drift's rotational fraction [0]",
+      -kHuge, kHuge, "a finite angular velocity");
+  add_number(cmd, "--rotation-centre", a->rotation_centre,
+             "c of --rotation: x,y [the mean of the system's named states, else the origin]", -kHuge, kHuge,
+             "a finite number")
       ->delimiter(',');
   cmd->add_option("--scheme", a->scheme, "em (Euler-Maruyama) or lm (Leimkuhler-Matthews) [em]");
-  cmd->add_option("--seed", a->seed, "random seed [0]")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--threads", a->threads, "threads over trajectories [1]; molecules: threads of OpenMM's CPU platform")->check(CLI::PositiveNumber);
+  add_number(cmd, "--seed", a->seed, "random seed [0]", 0, kMaxSeed);
+  add_number(cmd, "--threads", a->threads, "threads over trajectories [1]; molecules: threads of OpenMM's CPU platform", 1,
+             1024);
   a->observe_given = cmd->add_option(
       "--observe", a->observe,
       "identity | warp | embed | spot | disc [identity]; molecules: heavy_distances | dihedrals | positions");
-  cmd->add_option("--obs-dim", a->obs_dim, "output dimension of embed [10]");
-  cmd->add_option("--warp", a->warp, "coefficient a of warp (y + a x^2) [1]");
-  cmd->add_option("--shear", a->shear, "warp: then x + s y (a shear) [0]");
-  cmd->add_option("--nonlinearity", a->nonlinearity, "strength of embed's tanh part [1]");
-  cmd->add_option("--noise", a->noise, "std of Gaussian noise on observations / pixels [0]");
-  cmd->add_option("--frame-size", a->frame_size, "movie frame size S (power of two) [32]");
-  cmd->add_option("--radius", a->radius, "spot sigma / disc radius in pixels [S/16]");
-  cmd->add_option("--box", a->box, "truth region shown: xmin,xmax,ymin,ymax [data range + margin]")->delimiter(',');
-  cmd->add_option("--radius-range", a->radius_range, "3-D truth: radius from min,max pixels")->delimiter(',');
+  CLI::Option* obs_dim = add_number(cmd, "--obs-dim", a->obs_dim, "output dimension of embed [10]", 1, 100000);
+  CLI::Option* warp = add_number(cmd, "--warp", a->warp, "coefficient a of warp (y + a x^2) [1]", -kHuge, kHuge, "a finite number");
+  CLI::Option* shear = add_number(cmd, "--shear", a->shear, "warp: then x + s y (a shear) [0]", -kHuge, kHuge, "a finite number");
+  CLI::Option* nonlinearity = add_number(cmd, "--nonlinearity", a->nonlinearity, "strength of embed's tanh part [1]", 0, kHuge);
+  add_number(cmd, "--noise", a->noise, "std of Gaussian noise on observations / pixels [0]", 0, kHuge);
+  CLI::Option* frame_size = add_number(cmd, "--frame-size", a->frame_size, "movie frame size S (power of two) [32]", 8, 4096,
+             "a power of two from 8 to 4096");
+  CLI::Option* radius = add_number(cmd, "--radius", a->radius, "spot sigma / disc radius in pixels [S/16]", kPositive, kHuge, "a number > 0 (pixels)");
+  CLI::Option* box = add_number(cmd, "--box", a->box, "truth region shown: xmin,xmax,ymin,ymax [data range + margin]", -kHuge, kHuge,
+             "a finite number")->delimiter(',');
+  CLI::Option* radius_range = add_number(cmd, "--radius-range", a->radius_range, "3-D truth: radius from min,max pixels", kPositive, kHuge,
+             "a number > 0 (pixels)")->delimiter(',');
+  const std::vector<std::string> movies = {"spot", "disc"};
+  a->observation = {{obs_dim, {"embed"}},     {warp, {"warp"}},      {shear, {"warp"}},
+                    {nonlinearity, {"embed"}}, {frame_size, movies}, {radius, movies},
+                    {box, movies},            {radius_range, movies}};
   cmd->add_option("--out-truth", a->out_truth, "where to write the true coordinates (.npy, float64)");
   cmd->add_option("--out-obs", a->out_obs, "where to write the observations (.npy, float32)");
+  cmd->add_flag("--overwrite", a->overwrite, "replace existing output files");
   // Molecules (OpenMM); any of these given for a potential system is an error.
   auto* molecular = cmd->add_option_group("molecules", "molecular dynamics (--system alanine_dipeptide)");
-  a->temperature_given = molecular->add_option("--temperature", a->temperature, "temperature in K [300]");
+  a->temperature_given = add_number(molecular, "--temperature", a->temperature, "temperature in K [300]", kPositive,
+                                    10000, "a number > 0 and <= 10000 (K)");
   a->molecular = {
       a->temperature_given,
-      molecular->add_option("--friction", a->friction, "Langevin collision rate, 1/ps [1]"),
+      add_number(molecular, "--friction", a->friction, "Langevin collision rate, 1/ps [1]", kPositive, 1e6,
+                 "a number > 0 and <= 1e6 (1/ps)"),
       molecular->add_option("--solvent", a->solvent, "vacuum | obc2 (implicit) [vacuum]"),
       molecular->add_option("--constraints", a->constraints, "hbonds | none [hbonds]"),
       molecular->add_option("--platform", a->platform, "OpenMM platform: Reference (double precision, fastest for small molecules) | CPU [Reference]"),
-      molecular->add_option("--equilibration", a->equilibration, "steps after minimisation, not recorded [10000]"),
+      add_number(molecular, "--equilibration", a->equilibration, "steps after minimisation, not recorded [10000]", 0,
+                 kMaxSteps),
       molecular->add_option("--out-colvar", a->out_colvar, "the observed features as a PLUMED COLVAR (time in ps)"),
       molecular->add_option("--out-positions", a->out_positions, "positions (frames, atoms, 3) in nm (.npy, float32)"),
       molecular->add_flag("--energy", a->energy,

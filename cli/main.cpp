@@ -31,7 +31,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // A wrong option or value: exit 2 like every configuration error.
+    const auto used = app.get_subcommands();
+    const std::string command = used.empty() ? "" : " " + used[0]->get_name();
+    std::fprintf(stderr, "dynae%s: usage error: %s\n(dynae%s --help lists the options)\n", command.c_str(), e.what(),
+                 command.c_str());
+    return 2;
   } catch (const dynae::Interrupted& e) {
     std::fprintf(stderr, "\ndynae: %s\n", e.what());
     return 128 + e.signal;

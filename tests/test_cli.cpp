@@ -132,7 +132,7 @@ TEST(Cli, SimulateWritesTruthObservationsAndMovies) {
   EXPECT_FALSE(test::file_exists(dir + "/e.npy"));
   r = run_cli("simulate --system double_well_2d --dt -0.1 --out-truth " + dir + "/e.npy", dir);
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.output.find("dt = -0.1 is invalid"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--dt: '-0.1' is invalid: expected a number > 0"), std::string::npos) << r.output;
   r = run_cli("simulate --system nowhere --out-truth " + dir + "/e.npy", dir);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.output.find("system 'nowhere' is unknown"), std::string::npos) << r.output;

@@ -373,7 +373,7 @@ TEST(MolecularDynamics, CliWritesTruthFeaturesAndColvarAndRefusesKT) {
   // Bad options: exit 2, a message that says what was expected, nothing written.
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"--system alanine_dipeptide --kT 2.5", "kelvin"},
-      {"--system alanine_dipeptide --temperature -5", "temperature = -5"},
+      {"--system alanine_dipeptide --temperature -5", "--temperature: '-5' is invalid: expected a number > 0"},
       {"--system alanine_dipeptide --constraints none --dt 10", "dt = 10 fs"},
       {"--system alanine_dipeptide --param scale=2", "--param does not apply"},
       {"--system double_well_2d --temperature 300", "takes --kT"}};

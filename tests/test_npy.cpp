@@ -8,7 +8,7 @@
 #include "dynae/errors.h"
 #include "dynae/runtime.h"
 #include "test_util.h"
-#include "util/atomic_file.h"
+#include "dynae/atomic_file.h"
 
 using namespace dynae;
 

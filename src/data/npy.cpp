@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "dynae/errors.h"
-#include "util/atomic_file.h"
+#include "dynae/atomic_file.h"
 
 namespace dynae {
 namespace {
@@ -229,6 +229,8 @@ Values map_values(const std::string& path, int64_t data_start, int64_t n) {
 }  // namespace
 
 Array read_npy(const std::string& path, NpyMapping mapping) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) fail(path, "is a folder; expected a .npy file");
   std::ifstream f(path, std::ios::binary);
   if (!f) fail(path, std::string("cannot open: ") + std::strerror(errno));
   f.seekg(0, std::ios::end);

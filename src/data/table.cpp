@@ -1,6 +1,7 @@
 #include "dynae/data/table.h"
 
 #include <fnmatch.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -10,7 +11,7 @@
 #include <fstream>
 
 #include "dynae/errors.h"
-#include "util/atomic_file.h"
+#include "dynae/atomic_file.h"
 
 namespace dynae {
 namespace {
@@ -23,6 +24,10 @@ bool glob_match(const std::string& pattern, const std::string& name) {
 }
 
 bool has_glob(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
+
+std::string without_bom(const std::string& line) {
+  return line.rfind("\xEF\xBB\xBF", 0) == 0 ? line.substr(3) : line;
+}
 
 std::string trim(const std::string& s) {
   const size_t b = s.find_first_not_of(" \t\r\n");
@@ -85,6 +90,14 @@ struct Reader {
     time_index = time_column;
     last_time = -INFINITY;
     if (header.empty()) throw DataError(where(line) + ": header names no column");
+    for (size_t i = 0; i < header.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (header[i] == header[j]) {
+          throw DataError(where(line) + ": the header names column '" + header[i] + "' twice (columns " +
+                          std::to_string(j + 1) + " and " + std::to_string(i + 1) + "); give each column its own name");
+        }
+      }
+    }
     if (data.columns.empty()) {
       data.columns = header;
       data.names = select_columns(header, selection, time_column >= 0 ? header[time_column] : "", "'" + path + "'");
@@ -159,15 +172,33 @@ const char* format_name(FileFormat f) {
 }
 
 FileFormat detect_format(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw DataError("'" + path + "' is a folder: expected a file (.npy, PLUMED COLVAR or CSV / TSV)");
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) throw DataError("'" + path + "': cannot open (" + std::strerror(errno) + ")");
-  char magic[6] = {};
-  f.read(magic, 6);
-  if (f.gcount() == 6 && std::memcmp(magic, "\x93NUMPY", 6) == 0) return FileFormat::Npy;
+  // Told apart by content: the .npy magic string, else text.
+  char head[4096] = {};
+  f.read(head, sizeof head);
+  const std::streamsize n = f.gcount();
+  if (n >= 6 && std::memcmp(head, "\x93NUMPY", 6) == 0) return FileFormat::Npy;
+  for (std::streamsize i = 0; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(head[i]);
+    if (c == 0 || (c < 32 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != '\v')) {
+      const bool zip = n >= 4 && std::memcmp(head, "PK\x03\x04", 4) == 0;
+      throw DataError("'" + path + "' is neither a .npy array (it lacks the \\x93NUMPY magic string) nor a text "
+                      "table (byte " + std::to_string(i) + " is binary)" +
+                      (zip ? ": it is a zip archive (.npz?); save each array with numpy.save" : ""));
+    }
+  }
   f.clear();
   f.seekg(0);
   std::string line;
+  bool first = true;
   while (std::getline(f, line)) {
+    if (first) line = without_bom(line);
+    first = false;
     const std::string t = trim(line);
     if (t.empty()) continue;
     if (t.rfind("#!", 0) == 0) return trim(t.substr(2)).rfind("FIELDS", 0) == 0 ? FileFormat::Colvar : FileFormat::Table;
@@ -220,6 +251,7 @@ ColumnData read_columns(const std::string& path, const ColumnSelection& selectio
   char sep = 0;
   while (std::getline(f, line)) {
     ++n;
+    if (n == 1) line = without_bom(line);  // a UTF-8 byte-order mark is no part of the first name
     const std::string t = trim(line);
     if (t.empty()) continue;
     if (t.rfind("#!", 0) == 0) {

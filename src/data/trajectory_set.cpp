@@ -71,7 +71,7 @@ void TrajectorySet::add(std::string name, Array input, Array own_target) {
     }
   }
   check_finite(input, name);
-  if (!autoencoder) check_finite(own_target, name + "' target '");
+  if (!autoencoder) check_finite(own_target, name + " (its target)");
   trajs_.push_back(Trajectory{std::move(name), std::move(input), std::move(own_target)});
 }
 
@@ -231,6 +231,8 @@ TrajectorySet load_trajectories(const std::vector<std::string>& input_paths,
         throw DataError("'" + target_paths[i] + "': target has " + std::to_string(y.parts[k].frames()) +
                         " frames but its input '" + name + "' has " + std::to_string(x.parts[k].frames()));
       }
+      check_finite(y.parts[k], y.parts.size() == 1 ? target_paths[i]
+                                                   : target_paths[i] + " (block " + std::to_string(k) + ")");
       set.add(name, std::move(x.parts[k]), std::move(y.parts[k]));
     }
   }

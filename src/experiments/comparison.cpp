@@ -6,7 +6,7 @@
 #include "dynae/models/model_kind.h"
 
 #include "dynae/errors.h"
-#include "util/atomic_file.h"
+#include "dynae/atomic_file.h"
 
 namespace dynae {
 namespace {

@@ -13,7 +13,7 @@
 #include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
 #include "dynae/experiments/run.h"
-#include "util/atomic_file.h"
+#include "dynae/atomic_file.h"
 
 namespace dynae {
 namespace {
@@ -130,6 +130,19 @@ VampRow score_vamp(const std::string& name, const std::vector<Array>& trajs, int
   VampRow r;
   r.name = name;
   r.lag = lag;
+  {
+    // Covariances of n coordinates from fewer than 10 (n + 1) pairs are noise
+    // (3 frames gave VAMP-2 = 2 exactly): no score from them.
+    int64_t pairs = 0, n = 0;
+    for (const Array& t : trajs) {
+      pairs += std::max<int64_t>(0, t.frames() - lag);
+      n = t.frame_size();
+    }
+    if (pairs < 10 * (n + 1)) {
+      throw DataError(std::to_string(pairs) + " pairs at lag " + std::to_string(lag) + " are too few for " +
+                      std::to_string(n) + " coordinates (at least " + std::to_string(10 * (n + 1)) + ")");
+    }
+  }
   const VampModel m = fit_vamp(trajs, lag);
   r.features = m.features;
   r.rank = m.rank();
@@ -234,6 +247,20 @@ KineticsResult analyse_kinetics(const KineticsInput& in, const KineticsOptions& 
   std::vector<int64_t> lengths;
   for (const auto& s : in.states) lengths.push_back(static_cast<int64_t>(s.size()));
   for (const auto& z : in.latents) lengths.push_back(z.frames());
+  // Every further VAMP candidate holds the same trajectories, frame for frame.
+  for (const auto& [name, trajs] : in.vamp_candidates) {
+    if (trajs.size() != lengths.size()) {
+      throw DataError("kinetics: " + name + " gives " + std::to_string(trajs.size()) + " trajectories for " +
+                      std::to_string(lengths.size()) + " analysed; expected one per trajectory");
+    }
+    for (size_t i = 0; i < trajs.size(); ++i) {
+      if (trajs[i].frames() != lengths[i]) {
+        throw DataError("kinetics: " + name + ", trajectory " + std::to_string(i) + ": " +
+                        std::to_string(trajs[i].frames()) + " frames, but the analysed trajectory has " +
+                        std::to_string(lengths[i]) + "; expected the same frames");
+      }
+    }
+  }
   r.lags = options.lags.empty() ? default_lags(lengths) : options.lags;
   std::sort(r.lags.begin(), r.lags.end());
   r.lags.erase(std::unique(r.lags.begin(), r.lags.end()), r.lags.end());
@@ -392,6 +419,11 @@ std::string kinetics_summary(const KineticsResult& r) {
     }
   }
   return os.str();
+}
+
+std::vector<std::string> kinetics_output_names() {
+  return {"its.csv", "ck.csv", "vamp2.csv", "msm_T_lag*.npy", "msm_active_lag*.npy", "stationary.npy", "dtraj_*.npy",
+          "kinetics.md", "its.png", "its.svg", "ck.png", "ck.svg"};
 }
 
 void write_kinetics(const std::string& dir, const KineticsResult& r) {

@@ -8,7 +8,7 @@
 
 #include "dynae/data/npy.h"
 #include "dynae/experiments/run.h"
-#include "util/atomic_file.h"
+#include "dynae/atomic_file.h"
 
 namespace dynae {
 
@@ -175,6 +175,13 @@ std::string landscape_summary(const Landscape& l) {
     os << buf;
   }
   return os.str();
+}
+
+std::vector<std::string> landscape_output_names() {
+  return {"axis_*.npy",        "free_energy.npy",     "counts.npy",         "basins.npy",
+          "cluster_centers.npy", "force.npy",         "diffusion.npy",      "model_free_energy.npy",
+          "free_energy_comparison.csv", "force_curl_free.npy", "force_div_free.npy", "helmholtz.csv",
+          "helmholtz.png",     "helmholtz.svg",       "states_traj*.npy",   "states.csv"};
 }
 
 void write_landscape(const std::string& dir, const ModelLandscape& m) {

@@ -15,7 +15,7 @@
 #include "dynae/errors.h"
 #include "dynae/experiments/run.h"
 #include "dynae/simulate/molecule.h"
-#include "util/atomic_file.h"
+#include "dynae/atomic_file.h"
 
 namespace dynae {
 namespace {
@@ -90,6 +90,12 @@ RamachandranResult assess_against_ramachandran(const std::vector<Array>& truth,
     }
     for (double v : truth[k].data) {
       if (!std::isfinite(v)) throw DataError("ramachandran: truth " + std::to_string(k) + " holds a non-finite value");
+      // Dihedrals in radians lie in [-pi, pi] (a little slack for rounding);
+      // degrees would put every frame in one basin without a word.
+      if (std::fabs(v) > 3.1416) {
+        throw DataError("ramachandran: truth " + std::to_string(k) + " holds the angle " + std::to_string(v) +
+                        ", outside [-pi, pi]: expected (phi, psi) in radians (degrees? multiply by pi / 180)");
+      }
     }
     lengths.push_back(truth[k].frames());
   }
@@ -227,6 +233,10 @@ std::string ramachandran_table(const RamachandranResult& r) {
       << fmt(a.vamp2_states) << " |\n";
   }
   return s.str();
+}
+
+std::vector<std::string> ramachandran_output_names() {
+  return {"ramachandran.md", "ramachandran.csv", "ramachandran_*.png", "ramachandran_*.svg"};
 }
 
 void write_ramachandran(const std::string& dir, const RamachandranResult& r) {

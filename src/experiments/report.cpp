@@ -13,7 +13,7 @@
 #include "dynae/experiments/run.h"
 #include "dynae/experiments/sweep.h"
 #include "models/latent_diffusion.h"
-#include "util/atomic_file.h"
+#include "dynae/atomic_file.h"
 
 namespace dynae {
 namespace {

@@ -15,10 +15,11 @@
 
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
+#include "dynae/output_plan.h"
 #include "dynae/models/model_kind.h"
 #include "dynae/training/estimator.h"
 #include "dynae/runtime.h"
-#include "util/atomic_file.h"
+#include "dynae/atomic_file.h"
 
 namespace dynae {
 
@@ -123,7 +124,14 @@ TrajectorySet load_run_data(const RunSettings& s) {
   const NpyMapping mapping = s.map_inputs == "always" ? NpyMapping::Always
                              : s.map_inputs == "never" ? NpyMapping::Never
                                                        : NpyMapping::Auto;
-  return load_trajectories(s.input_paths, s.target_paths, ColumnSelection{s.features, ""}, weight_spec(s), mapping);
+  TrajectorySet data =
+      load_trajectories(s.input_paths, s.target_paths, ColumnSelection{s.features, ""}, weight_spec(s), mapping);
+  if (!s.features.empty() && data.feature_names().empty()) {
+    throw ConfigError("features (--features) selects named columns of COLVAR / CSV inputs, but '" + s.input_paths[0] +
+                      "' is a .npy array, whose columns have no names: leave features out (every column is used), or "
+                      "give the inputs as a table");
+  }
+  return data;
 }
 
 namespace {
@@ -160,6 +168,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   const TrajectorySet data = load_run_data(s);  // bad data changes nothing on disk
   const std::string prefix = s.label.empty() ? "" : "[" + s.label + "] ";  // a sweep's run, in progress lines
   if (!model_kind(s.options.model).closed_form()) check_not_constant(data);
+  check_training_memory(s.options, data);  // before the directory is touched
   // config.ini records the feature columns chosen (a default or a glob
   // resolved to names), so that the run reads other files with the same columns.
   RunSettings written = s;
@@ -177,7 +186,14 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
   }
   std::unique_ptr<RunDirectory> dir;
   if (writer) {
+    // No input among the files the run writes (whatever --overwrite says).
+    OutputPlan plan("train", true);
+    for (const auto& p : s.input_paths) plan.input("--input", p);
+    for (const auto& p : s.target_paths) plan.input("--target", p);
+    for (const auto& p : s.weights_paths) plan.input("--weights", p);
+    plan.folder("--out", out_dir, run_output_names());
     try {
+      plan.check();
       dir = std::make_unique<RunDirectory>(out_dir);
       dir->prepare(start);
       if (start == RunStart::Resume) {

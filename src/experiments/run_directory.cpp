@@ -1,6 +1,8 @@
 #include "dynae/experiments/run_directory.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -21,6 +23,13 @@ bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0;
 }  // namespace
 
 bool is_finished_run(const std::string& path) { return exists(path + "/finished.txt"); }
+
+std::vector<std::string> run_output_names() {
+  return {"config.ini",       "data_fingerprint.txt", "checkpoint.pt",     "losses.csv",
+          "train.log",        "model.pt",             "tica_eigenvalues.npy", "latent_traj*.npy",
+          "latent_logvar_traj*.npy", "reconstruction_traj*.npy", "cluster_centers.npy", "finished.txt",
+          "progress/",        "report.html",          "report/"};
+}
 
 RunDirectory::RunDirectory(std::string path) : path_(std::move(path)) {
   while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
@@ -56,29 +65,53 @@ RunDirectory::~RunDirectory() {
 bool RunDirectory::finished() const { return exists(file("finished.txt")); }
 bool RunDirectory::started() const { return exists(file("config.ini")); }
 
-void RunDirectory::prepare(RunStart start) const {
+void check_run_start(const std::string& path, RunStart start) {
+  const auto file = [&](const char* name) { return path + "/" + name; };
   switch (start) {
     case RunStart::Fresh:
-      if (finished()) {
-        throw Error("'" + path_ + "' holds a finished run; --overwrite replaces it (or choose another --out)");
+      if (exists(file("finished.txt"))) {
+        throw Error("'" + path + "' holds a finished run; --overwrite replaces it (or choose another --out)");
       }
-      if (started()) {
-        throw Error("'" + path_ + "' holds an unfinished run (killed or interrupted); --resume " + path_ +
+      if (exists(file("config.ini"))) {
+        throw Error("'" + path + "' holds an unfinished run (killed or interrupted); --resume " + path +
                     " continues it, --overwrite starts it again");
       }
-      return;
-    case RunStart::Overwrite:
-      // Unfinished from now on: a kill leaves a run marked unfinished, never
-      // old outputs passed off as the new run's.
-      for (const char* name : {"finished.txt", "checkpoint.pt"}) {
-        if (std::remove(file(name).c_str()) != 0 && errno != ENOENT) {
-          throw Error("cannot remove '" + file(name) + "': " + std::strerror(errno));
+      {
+        DIR* d = ::opendir(path.c_str());
+        std::string found;
+        const std::vector<std::string> names = run_output_names();
+        for (dirent* e = d ? ::readdir(d) : nullptr; e && found.empty(); e = ::readdir(d)) {
+          const std::string name = e->d_name;
+          for (const auto& n : names) {
+            const bool folder = !n.empty() && n.back() == '/';
+            if (folder ? name + "/" == n : ::fnmatch(n.c_str(), name.c_str(), 0) == 0) found = name;
+          }
+        }
+        if (d) ::closedir(d);
+        if (!found.empty()) {
+          throw Error("'" + path + "' holds '" + found +
+                      "', a name a run writes, but no dynae run (no config.ini): it would be replaced; choose another "
+                      "--out, or --overwrite replaces such files");
         }
       }
       return;
-    case RunStart::Resume:
-      if (!started()) throw Error("'" + path_ + "' holds no run to resume (no config.ini)");
+    case RunStart::Overwrite:
       return;
+    case RunStart::Resume:
+      if (!exists(file("config.ini"))) throw Error("'" + path + "' holds no run to resume (no config.ini)");
+      return;
+  }
+}
+
+void RunDirectory::prepare(RunStart start) const {
+  check_run_start(path_, start);
+  if (start != RunStart::Overwrite) return;
+  // Unfinished from now on: a kill leaves a run marked unfinished, never old
+  // outputs passed off as the new run's.
+  for (const char* name : {"finished.txt", "checkpoint.pt"}) {
+    if (std::remove(file(name).c_str()) != 0 && errno != ENOENT) {
+      throw Error("cannot remove '" + file(name) + "': " + std::strerror(errno));
+    }
   }
 }
 

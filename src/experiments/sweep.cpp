@@ -9,7 +9,7 @@
 #include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
 #include "dynae/experiments/run.h"
-#include "util/atomic_file.h"
+#include "dynae/atomic_file.h"
 
 namespace dynae {
 namespace {

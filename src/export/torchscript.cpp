@@ -2,9 +2,11 @@
 
 #include <torch/script.h>
 
+#include <cctype>
+
 #include "dynae/errors.h"
 #include "models/model_impl.h"
-#include "util/atomic_file.h"
+#include "dynae/atomic_file.h"
 
 namespace dynae {
 
@@ -100,7 +102,17 @@ ExportInfo export_torchscript(const Model& model, ExportTarget target, const std
   return info;
 }
 
+void check_plumed_label(const std::string& label) {
+  bool ok = !label.empty() && (std::isalpha(static_cast<unsigned char>(label[0])) || label[0] == '_');
+  for (char c : label) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
+  if (!ok) {
+    throw ConfigError("--label '" + label +
+                      "' is not a PLUMED label: expected a letter or '_' first, then letters, digits, '_' or '-'");
+  }
+}
+
 std::string plumed_lines(const ExportInfo& info, const std::string& path, const std::string& label) {
+  check_plumed_label(label);
   std::string args;
   for (int64_t i = 0; i < info.inputs; ++i) {
     args += (i ? "," : "") + (i < static_cast<int64_t>(info.input_names.size()) ? info.input_names[i] : "f" + std::to_string(i));

@@ -3,7 +3,9 @@
 // frame shapes, cluster centres, the weights of each network and a CRC-32 of
 // all of it; framed by a header with the archive's own CRC-32, checked before
 // the archive is parsed. Serialised in memory, then written to a temporary
-// file and renamed (util/atomic_file.h), so a failed write is a clean error.
+// file and renamed (dynae/atomic_file.h), so a failed write is a clean error.
+#include <sys/stat.h>
+
 #include <boost/crc.hpp>
 
 #include <cerrno>
@@ -17,7 +19,7 @@
 #include "dynae/errors.h"
 #include "models/latent_diffusion.h"
 #include "models/model_impl.h"
-#include "util/atomic_file.h"
+#include "dynae/atomic_file.h"
 #include "util/framed_bytes.h"
 
 namespace dynae {
@@ -237,6 +239,12 @@ void Model::save(const std::string& path) const {
 }
 
 Model Model::load(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    const bool run = ::stat((path + "/model.pt").c_str(), &st) == 0;
+    throw CheckpointError("'" + path + "' is a folder; expected a model file" +
+                          (run ? " (this run's model is '" + path + "/model.pt')" : std::string(" (a run's model.pt)")));
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) throw CheckpointError("'" + path + "': cannot open (" + std::strerror(errno) + ")");
   std::ostringstream bytes;

@@ -253,6 +253,17 @@ Array Model::simulate_latent(const Array& z0, int64_t steps, uint64_t seed, doub
   check_latents(z0, impl_->options.latent_dim, "simulate_latent start");
   if (steps < 0) throw ConfigError("simulate_latent: steps must be >= 0, got " + std::to_string(steps));
   const int64_t m = z0.frames(), d = impl_->options.latent_dim;
+  {
+    // The trajectory (float64) before it is allocated.
+    const double bytes = (static_cast<double>(steps) + 1) * static_cast<double>(m) * static_cast<double>(d) * 8.0;
+    const double memory = physical_memory_bytes();
+    if (memory > 0 && bytes > 0.5 * memory) {
+      throw ConfigError("simulate_latent: " + std::to_string(steps) + " steps of " + std::to_string(m) +
+                        " trajectories in " + std::to_string(d) + " dimensions need " +
+                        std::to_string(static_cast<int64_t>(bytes / 1e9)) + " GB, more than half of this machine's " +
+                        std::to_string(static_cast<int64_t>(memory / 1e9)) + " GB; run fewer or shorter trajectories");
+    }
+  }
   torch::NoGradGuard no_grad;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   torch::Tensor out = torch::empty({steps + 1, m, d}, torch::kFloat64);

@@ -130,7 +130,8 @@ void LangevinOptions::validate(int64_t dim) const {
     throw ConfigError("rotation = " + std::to_string(rotation) + " drives 2-D systems only; this one is " +
                       std::to_string(dim) + "-D");
   }
-  if (rotation_centre.size() != 2 || !std::isfinite(rotation_centre[0]) || !std::isfinite(rotation_centre[1])) {
+  if (rotation != 0 &&
+      (rotation_centre.size() != 2 || !std::isfinite(rotation_centre[0]) || !std::isfinite(rotation_centre[1]))) {
     throw ConfigError("rotation centre: expected 2 finite coordinates, got " + std::to_string(rotation_centre.size()) +
                       " values");
   }

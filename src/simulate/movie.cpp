@@ -46,6 +46,47 @@ std::vector<double> movie_box(const std::vector<Array>& truths, const MovieOptio
   return {cx - half, cx + half, cy - half, cy + half};
 }
 
+void MovieOptions::validate(int64_t d) const {
+  if (d < 1 || d > 3) {
+    throw ConfigError("movie: the truth has " + std::to_string(d) + " coordinates; a movie shows 1, 2 or 3");
+  }
+  if (size > 4096) {
+    throw ConfigError("movie frame size = " + std::to_string(size) + " is invalid: expected a power of two from 8 to 4096");
+  }
+  if (!box.empty()) {
+    const size_t want = d == 1 ? 2 : 4;
+    for (double v : box) {
+      if (!std::isfinite(v)) throw ConfigError("movie box: every value must be finite");
+    }
+    if (box.size() != want) {
+      throw ConfigError("movie box has " + std::to_string(box.size()) + " values; expected " + std::to_string(want) +
+                        (d == 1 ? " (xmin, xmax)" : " (xmin, xmax, ymin, ymax)"));
+    }
+  }
+  if (size < 8 || (size & (size - 1)) != 0) {
+    throw ConfigError("movie frame size = " + std::to_string(size) +
+                      " is invalid: expected a power of two >= 8 (32, 64)");
+  }
+  if (sprite != "spot" && sprite != "disc") {
+    throw ConfigError("movie sprite '" + sprite + "' is unknown; expected spot or disc");
+  }
+  if (radius < 0 || !std::isfinite(radius)) {
+    throw ConfigError("movie radius must be a number >= 0 (pixels)");
+  }
+  if (!(noise >= 0) || !std::isfinite(noise)) {
+    throw ConfigError("movie pixel noise must be a number >= 0");
+  }
+  if (d == 3 && radius_range.size() != 2) {
+    throw ConfigError(
+        "movie of 3-D truth: the third coordinate sets the "
+        "radius; give radius_range (min, max pixels)");
+  }
+  const auto& range = radius_range;
+  if (!range.empty() && (range.size() != 2 || !(range[0] > 0) || !(range[1] > 0))) {
+    throw ConfigError("movie radius_range must be two positive numbers (pixels)");
+  }
+}
+
 Array render_movie(const Array& truth, const MovieOptions& o) { return render_movie(std::vector<Array>{truth}, o)[0]; }
 
 namespace {
@@ -61,28 +102,7 @@ void check_movie_inputs(const std::vector<Array>& truths, const MovieOptions& op
           truth.shape_string());
     }
   }
-  if (options.size < 8 || (options.size & (options.size - 1)) != 0) {
-    throw ConfigError("movie frame size = " + std::to_string(options.size) +
-                      " is invalid: expected a power of two >= 8 (32, 64)");
-  }
-  if (options.sprite != "spot" && options.sprite != "disc") {
-    throw ConfigError("movie sprite '" + options.sprite + "' is unknown; expected spot or disc");
-  }
-  if (options.radius < 0 || !std::isfinite(options.radius)) {
-    throw ConfigError("movie radius must be a number >= 0 (pixels)");
-  }
-  if (!(options.noise >= 0) || !std::isfinite(options.noise)) {
-    throw ConfigError("movie pixel noise must be a number >= 0");
-  }
-  if (truths[0].shape[1] == 3 && options.radius_range.size() != 2) {
-    throw ConfigError(
-        "movie of 3-D truth: the third coordinate sets the "
-        "radius; give radius_range (min, max pixels)");
-  }
-  const auto& range = options.radius_range;
-  if (!range.empty() && (range.size() != 2 || !(range[0] > 0) || !(range[1] > 0))) {
-    throw ConfigError("movie radius_range must be two positive numbers (pixels)");
-  }
+  options.validate(truths[0].shape[1]);
 }
 
 /// Draws the sprite centred at pixel (px, py) (column = x, row = y) with

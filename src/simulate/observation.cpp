@@ -37,6 +37,30 @@ std::vector<double> random_orthonormal_columns(int64_t n, int64_t d, std::mt1993
 
 std::vector<std::string> observation_maps() { return {"identity", "warp", "embed"}; }
 
+void ObservationOptions::validate(int64_t d) const {
+  if (map != "identity" && map != "warp" && map != "embed") {
+    throw ConfigError("observation map '" + map + "' is unknown; expected identity, warp, embed, spot or disc");
+  }
+  if (!(noise >= 0) || !std::isfinite(noise)) {
+    throw ConfigError("observation noise = " + std::to_string(noise) + " is invalid: expected a number >= 0");
+  }
+  if (map == "warp") {
+    if (d < 2) throw ConfigError("observation map warp needs truth with d >= 2 (it adds warp * x_0^2 to the others)");
+    if (!std::isfinite(warp)) throw ConfigError("warp coefficient is not finite");
+    if (!std::isfinite(shear)) throw ConfigError("shear coefficient is not finite");
+  }
+  if (map == "embed") {
+    if (out_dim < d || out_dim > 100000) {
+      throw ConfigError("observation map embed: out_dim = " + std::to_string(out_dim) +
+                        " is invalid: expected at least the truth's dimension " + std::to_string(d) +
+                        " and at most 100000");
+    }
+    if (!(nonlinearity >= 0) || !std::isfinite(nonlinearity)) {
+      throw ConfigError("observation map embed: nonlinearity must be a number >= 0");
+    }
+  }
+}
+
 Array observe(const Array& truth, const ObservationOptions& o) { return observe(std::vector<Array>{truth}, o)[0]; }
 
 namespace {
@@ -48,9 +72,7 @@ void check_truths(const std::vector<Array>& truths, const ObservationOptions& op
       throw ConfigError("observe: expected truth trajectories of shape (T, d) with one d, got " + truth.shape_string());
     }
   }
-  if (!(options.noise >= 0) || !std::isfinite(options.noise)) {
-    throw ConfigError("observation noise = " + std::to_string(options.noise) + " is invalid: expected a number >= 0");
-  }
+  options.validate(truths[0].shape[1]);
 }
 
 /// (x_0, x_i) -> (x_0, x_i + warp x_0^2) for every other coordinate i, then

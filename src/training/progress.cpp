@@ -11,7 +11,12 @@ std::string format_duration(double s) {
   if (!(s >= 0) || !std::isfinite(s)) return "?";
   if (s < 60) std::snprintf(buf, sizeof buf, "%.1fs", s);
   else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
-  else std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s) / 3600, (static_cast<int>(s) % 3600) / 60);
+  else if (s < 86400.0 * 1000) {
+    const long long whole = static_cast<long long>(s);  // no int overflow past 68 years
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", whole / 3600, (whole % 3600) / 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3g days", s / 86400);
+  }
   return buf;
 }
 

@@ -872,6 +872,31 @@ int64_t starts_to_train(const ModelOptions& options, TrainingObserver* observer)
 
 }  // namespace
 
+// Sizes that follow from the options and the data (the networks' weights
+/// with their gradients and Adam moments, per-frame latents and hidden
+/// activations), estimated before anything is allocated and refused when
+/// they exceed this machine's memory: a clear message, not the kernel's kill.
+void check_training_memory(const ModelOptions& o, const TrajectorySet& data) {
+  const std::vector<int64_t> shape = data.input_frame_shape();
+  if (shape.size() != 1) return;  // image frames: convolutional nets, sized by their own checks
+  const double in = static_cast<double>(shape[0]), d = static_cast<double>(o.latent_dim);
+  const double h1 = static_cast<double>(o.encoder_hidden), h2 = static_cast<double>(o.decoder_hidden);
+  const double hp = static_cast<double>(o.prior_hidden);
+  const double weights = in * h1 + h1 * h1 + h1 * d + d * h2 + h2 * h2 + h2 * in + 2 * (d * hp + hp * hp + hp * d);
+  const double frames = static_cast<double>(data.total_frames());
+  const double bytes = 2 * 4 * 4 * weights + 8 * frames * (d + std::max(h1, h2)) +
+                       4 * static_cast<double>(o.projections) * (d + static_cast<double>(o.batch_size));
+  const double memory = physical_memory_bytes();
+  if (memory > 0 && bytes > memory) {
+    std::ostringstream os;
+    os << std::setprecision(3) << "d = " << o.latent_dim << ", hidden widths " << o.encoder_hidden << " / "
+       << o.decoder_hidden << " / " << o.prior_hidden << " and " << o.projections << " projections on "
+       << data.total_frames() << " frames of " << shape[0] << " features need about " << bytes / 1e9
+       << " GB, more than this machine's " << memory / 1e9 << " GB of memory; choose a smaller d, widths or projections";
+    throw ConfigError(os.str());
+  }
+}
+
 Model train_model(const ModelOptions& options, const TrajectorySet& data, TrainingObserver* observer,
                   std::vector<EpochReport>& history, StepFactory step_factory, const std::string& resume_state,
                   const DataParallel& parallel) {
@@ -885,6 +910,7 @@ Model train_model(const ModelOptions& options, const TrajectorySet& data, Traini
                         "than the longest trajectory (" + std::to_string(longest) + ")");
     }
   }
+  check_training_memory(options, data);
   // Option standardize: the networks train on standardised frames; the model
   // keeps the shift and scale, so it takes and gives raw frames.
   FeatureScaling inputs, targets;

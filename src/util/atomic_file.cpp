@@ -1,4 +1,4 @@
-#include "util/atomic_file.h"
+#include "dynae/atomic_file.h"
 
 #include <unistd.h>
 

@@ -88,6 +88,8 @@ KineticsResult analyse_kinetics(const KineticsInput& input, const KineticsOption
 /// dtraj_<source><i>.npy, kinetics.md and the figures its.{png,svg},
 /// ck.{png,svg} into `dir` (created).
 void write_kinetics(const std::string& dir, const KineticsResult& result);
+/// The names write_kinetics writes in its folder, as shell patterns.
+std::vector<std::string> kinetics_output_names();
 
 /// The Markdown summary written to kinetics.md.
 std::string kinetics_summary(const KineticsResult& result);

@@ -69,6 +69,9 @@ ModelLandscape model_landscape(const Model& model, const TrajectorySet& data, co
 /// force_curl_free.npy, force_div_free.npy (n, n, 2) and helmholtz.csv (one
 /// row per coordinate pair, column rotational_fraction) when the split was made.
 void write_landscape(const std::string& dir, const ModelLandscape& m);
+/// The names write_landscape (and dynae landscape's Helmholtz figure) write in
+/// their folder, as shell patterns.
+std::vector<std::string> landscape_output_names();
 
 /// Human-readable table of the basins: centre, F, population.
 std::string landscape_summary(const Landscape& l);

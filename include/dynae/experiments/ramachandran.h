@@ -68,5 +68,7 @@ std::string ramachandran_table(const RamachandranResult& r);
 /// Ramachandran basins labelled beside the latent's F with each basin labelled
 /// by its main Ramachandran basin and purity.
 void write_ramachandran(const std::string& dir, const RamachandranResult& r);
+/// The names write_ramachandran writes in its folder, as shell patterns.
+std::vector<std::string> ramachandran_output_names();
 
 }  // namespace dynae

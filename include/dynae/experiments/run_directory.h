@@ -4,6 +4,7 @@
 // never touched unasked. A directory is always either one whole finished
 // run or, without finished.txt, an unfinished one that --resume continues.
 #include <string>
+#include <vector>
 
 namespace dynae {
 
@@ -34,7 +35,8 @@ class RunDirectory {
 
   /// Checks `start` against what the directory holds and prepares it:
   /// Fresh throws Error for a finished or unfinished run there (naming
-  /// --overwrite and --resume); Overwrite marks the directory unfinished and
+  /// --overwrite and --resume), or for files a run writes (run_output_names)
+  /// that belong to no run; Overwrite marks the directory unfinished and
   /// drops the old checkpoint; Resume throws Error when no run was started
   /// here.
   void prepare(RunStart start) const;
@@ -44,7 +46,18 @@ class RunDirectory {
   int lock_fd_ = -1;
 };
 
+/// The checks of RunDirectory::prepare(start) without taking the lock or
+/// making anything (a missing directory passes Fresh and Overwrite): for a
+/// command that writes into the run directory before the training starts.
+void check_run_start(const std::string& path, RunStart start);
+
 /// Whether `path` holds a finished run (without taking its lock).
 bool is_finished_run(const std::string& path);
+
+/// The files and folders (ending in '/') a run writes in its directory, as
+/// shell patterns: a fresh run refuses a directory holding any of them
+/// without a run's config.ini (the user's own files), and an input among
+/// them is refused even with --overwrite.
+std::vector<std::string> run_output_names();
 
 }  // namespace dynae

@@ -38,5 +38,9 @@ ExportInfo export_torchscript(const Model& model, ExportTarget target, const std
 /// variables `label`.node-0 ... (PLUMED 2.9 PYTORCH_MODEL), with ARG= the
 /// feature names (placeholders f0, f1, ... when the model has none).
 std::string plumed_lines(const ExportInfo& info, const std::string& path, const std::string& label = "cv");
+/// Throws ConfigError unless `label` is a PLUMED action label: a letter or
+/// '_' first, then letters, digits, '_' or '-' (no spaces, no '.', which
+/// PLUMED reserves for components).
+void check_plumed_label(const std::string& label);
 
 }  // namespace dynae

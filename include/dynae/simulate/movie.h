@@ -22,6 +22,12 @@ struct MovieOptions {
   std::vector<double> radius_range;
   double noise = 0.0;  ///< std of additive Gaussian pixel noise
   uint64_t seed = 0;
+
+  /// Throws ConfigError for a bad option, for truth of dimension `truth_dim`
+  /// (before anything is simulated).
+  void validate(int64_t truth_dim) const;
+  /// Bytes of `frames` float32 frames (the movie's size in memory).
+  double bytes(double frames) const { return frames * static_cast<double>(size) * static_cast<double>(size) * 4.0; }
 };
 
 /// Renders truth (T, d), d = 1, 2 or 3, into (T, 1, size, size). 1-D truth moves

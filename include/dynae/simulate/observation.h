@@ -23,6 +23,10 @@ struct ObservationOptions {
   double nonlinearity = 1.0;
   double noise = 0.0;  ///< std of additive Gaussian noise on every observed value
   uint64_t seed = 0;
+
+  /// Throws ConfigError for an unknown map or a bad option, for truth of
+  /// dimension `truth_dim` (before anything is simulated).
+  void validate(int64_t truth_dim) const;
 };
 
 /// Applies the map to truth (T, d) and returns (T, n). Throws ConfigError for

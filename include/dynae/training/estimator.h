@@ -12,6 +12,12 @@ namespace dynae {
 
 /// The estimator: holds hyper-parameters; fit() trains (or, for TICA, solves)
 /// and returns a model.
+/// Throws ConfigError when the training's sizes (the networks' weights with
+/// their gradients and Adam moments, per-frame latents and activations), which
+/// follow from the options and the data, exceed this machine's memory: checked
+/// before anything is allocated or written. Vector frames only.
+void check_training_memory(const ModelOptions& options, const TrajectorySet& data);
+
 class Estimator {
  public:
   explicit Estimator(ModelOptions options);
