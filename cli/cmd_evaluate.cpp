@@ -64,11 +64,13 @@ void add_evaluate_command(CLI::App& app) {
   cmd->add_flag("--bars", args->bars,
                 "check the acceptance bars (R^2 >= 0.995, disparity <= 0.01, anisotropy <= 1.15, "
                 "step variance 2 +/- 0.3); exit 1 when one is missed");
-  add_number(cmd, "--r2-min", args->limits.min_r2, "bar for R^2 [0.995]", 0, 1);
-  add_number(cmd, "--disparity-max", args->limits.max_disparity, "bar for the Procrustes disparity [0.01]", 0, 1);
-  add_number(cmd, "--anisotropy-max", args->limits.max_anisotropy, "bar for the anisotropy [1.15]", 1, kHuge);
+  // A bar given is a bar checked (--bars), not a value ignored without a word.
+  const auto bar_given = [args](const std::string&) { args->bars = true; };
+  add_number(cmd, "--r2-min", args->limits.min_r2, "bar for R^2 [0.995]", 0, 1)->each(bar_given);
+  add_number(cmd, "--disparity-max", args->limits.max_disparity, "bar for the Procrustes disparity [0.01]", 0, 1)->each(bar_given);
+  add_number(cmd, "--anisotropy-max", args->limits.max_anisotropy, "bar for the anisotropy [1.15]", 1, kHuge)->each(bar_given);
   add_number(cmd, "--step-variance-tol", args->limits.step_variance_tol, "bar: step variance 2 +/- this [0.3]", 0,
-             kHuge);
+             kHuge)->each(bar_given);
   cmd->footer(
       "r2: linear R^2 of the least-squares map truth -> latent; disparity: similarity-Procrustes\n"
       "disparity (0 = rotated, scaled copy); anisotropy: largest/smallest singular value of that map\n"

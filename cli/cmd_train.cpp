@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "number_option.h"
 #include "dynae/config/run_settings.h"
 #include "dynae/errors.h"
 #include "dynae/experiments/run.h"
@@ -178,27 +179,29 @@ void add_train_command(CLI::App& app) {
   }
   const char* group = "Beyond one process";
   auto dist_flag = [args](const auto&) { args->dist_flags = true; };
-  cmd->add_option("--world-size", args->dist.world_size,
+  add_number(cmd, "--world-size", args->dist.world_size,
                   "data-parallel training over this many processes (ranks), each batch split between them; default: "
-                  "torchrun's WORLD_SIZE, else Slurm's SLURM_STEP_NUM_TASKS (an srun step), else 1")
+                  "torchrun's WORLD_SIZE, else Slurm's SLURM_STEP_NUM_TASKS (an srun step), else 1", 1, 65536)
       ->group(group)->each(dist_flag);
-  cmd->add_option("--rank", args->dist.rank, "this process's rank, 0 .. world size - 1 (torchrun: RANK; Slurm: SLURM_PROCID)")
+  add_number(cmd, "--rank", args->dist.rank, "this process's rank, 0 .. world size - 1 (torchrun: RANK; Slurm: SLURM_PROCID)",
+             0, 65535)
       ->group(group)->each(dist_flag);
   cmd->add_option("--master-addr", args->dist.master_addr,
                   "host of rank 0, which serves the rendezvous (torchrun: MASTER_ADDR; Slurm: the job's first node)")
       ->capture_default_str()->group(group);
-  cmd->add_option("--master-port", args->dist.master_port, "TCP port of the rendezvous on rank 0 (MASTER_PORT)")
+  add_number(cmd, "--master-port", args->dist.master_port, "TCP port of the rendezvous on rank 0 (MASTER_PORT)", 1, 65535)
       ->capture_default_str()->group(group);
-  cmd->add_option("--dist-timeout", args->dist.timeout_seconds,
-                  "seconds a rank waits for the others (rendezvous, each step) before it stops with an error")
+  add_number(cmd, "--dist-timeout", args->dist.timeout_seconds,
+             "seconds a rank waits for the others (rendezvous, each step) before it stops with an error", 1, 1e6)
       ->capture_default_str()->group(group);
   cmd->add_option("--dist-backend", args->dist.backend,
                   "gloo: Gloo's ring allreduce on the training thread; c10d: through c10d::ProcessGroupGloo (slower "
                   "per step); nccl: needs a CUDA LibTorch")
       ->capture_default_str()->group(group);
-  cmd->add_option("--data-parallel-shards", args->emulate_shards,
-                  "compute each batch as this many ranks would, one shard after another in this one process (the "
-                  "same numbers as --world-size N; for testing)")
+  add_number(cmd, "--data-parallel-shards", args->emulate_shards,
+             "compute each batch as this many ranks would, one shard after another in this one process (the "
+             "same numbers as --world-size N; for testing)",
+             1, 65536)
       ->group(group);
   cmd->add_option("--shard", args->shard,
                   "I/N: run only the sweep's runs j with j % N == I (an array job's task; default under Slurm: "

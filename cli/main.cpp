@@ -1,60 +1,9 @@
-// dynae: command-line front end. Parses, calls the library, maps errors to
-// exit codes (1 = runtime/data/training error, 2 = usage or configuration,
-// 128 + N = stopped by signal N after saving a consistent state).
-#include <cstdio>
-#include <exception>
-#include <string>
-
-#include "commands.h"
-#include "dynae/errors.h"
+// dynae: command-line front end (cli/command_line.h).
+#include "command_line.h"
 #include "dynae/runtime.h"
 
 int main(int argc, char** argv) {
   dynae::keep_freed_memory();
   dynae::explain_bus_errors();
-  CLI::App app{"dynae: dynamics-constrained autoencoders for stochastic time series\n"
-               "(Wang, Wang, Evans, Tiwary, JCTC 2024, arXiv 2209.00905)"};
-  app.set_version_flag("--version", std::string("dynae ") + DYNAE_VERSION);
-  app.require_subcommand(1);
-  dynae::cli::add_train_command(app);
-  dynae::cli::add_encode_command(app);
-  dynae::cli::add_evaluate_command(app);
-  dynae::cli::add_demo_command(app);
-  dynae::cli::add_simulate_command(app);
-  dynae::cli::add_compare_command(app);
-  dynae::cli::add_landscape_command(app);
-  dynae::cli::add_generate_command(app);
-  dynae::cli::add_report_command(app);
-  dynae::cli::add_kinetics_command(app);
-  dynae::cli::add_export_command(app);
-  dynae::cli::add_ramachandran_command(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    // A wrong option or value: exit 2 like every configuration error.
-    const auto used = app.get_subcommands();
-    const std::string command = used.empty() ? "" : " " + used[0]->get_name();
-    std::fprintf(stderr, "dynae%s: usage error: %s\n(dynae%s --help lists the options)\n", command.c_str(), e.what(),
-                 command.c_str());
-    return 2;
-  } catch (const dynae::Interrupted& e) {
-    std::fprintf(stderr, "\ndynae: %s\n", e.what());
-    return 128 + e.signal;
-  } catch (const dynae::ConfigError& e) {
-    std::fprintf(stderr, "\ndynae: configuration error: %s\n", e.what());
-    return 2;
-  } catch (const dynae::Error& e) {
-    std::fprintf(stderr, "\ndynae: error: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::string what = e.what();  // LibTorch appends a backtrace: keep the message
-    what = what.substr(0, what.find("\nException raised from"));
-    std::fprintf(stderr, "\ndynae: internal error: %s\n", what.c_str());
-    return 1;
-  } catch (...) {
-    std::fprintf(stderr, "\ndynae: internal error: an unknown exception\n");
-    return 1;
-  }
-  return 0;
+  return dynae::cli::run_command_line(argc, argv);
 }

@@ -121,6 +121,7 @@ TEST(ConvNets, ShortTrainingOnAMovieFindsThePosition) {
   data.add("movie", movie);
   Estimator estimator(conv_options()
                       .set_epochs(20)
+                      .set_starts(1)  // the measured figures above are of one start
                       .set_seed(0)
                       .set_batch_size(128)
                       .set_min_dist(8)

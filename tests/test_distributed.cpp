@@ -308,7 +308,7 @@ TEST(DataParallel, TwoRanksEqualOneProcessComputingBothShards) {
     const auto [fused, threads] = configs[c];
     SCOPED_TRACE(std::string("fused_kernels ") + fused + ", threads " + threads);
     const std::string common =
-        " train --input " + x + " --epochs 3 --threads " + threads + " -q --fused-kernels " + fused;
+        " train --input " + x + " --epochs 3 --prior-refit-steps 100 --threads " + threads + " -q --fused-kernels " + fused;
     const std::string tag = std::string(fused) + threads, one = dir + "/one" + tag, two = dir + "/two" + tag;
     ASSERT_EQ(run_cli(common + " --data-parallel-shards 2 --out " + one, dir).code, 0);
     const std::string port = std::to_string(test_port(c == 2 ? 11 : c + 1));
@@ -332,7 +332,7 @@ TEST(DataParallel, TwoRanksEqualOneProcessComputingBothShards) {
 TEST(DataParallel, RanksTrainASweepTogether) {
   const std::string dir = scratch_dir("dp_sweep");
   const std::string x = subset(dir, 5000);
-  const std::string common = " train --input " + x + " --epochs 2 --threads 1 -q --seed 0,1,2 --truth " + x;
+  const std::string common = " train --input " + x + " --epochs 2 --prior-refit-steps 100 --threads 1 -q --seed 0,1,2 --truth " + x;
   ASSERT_EQ(run_cli(common + " --data-parallel-shards 2 --out " + dir + "/one", dir).code, 0);
   const std::string rank = std::string(DYNAE_CLI) + common + " --out " + dir + "/two --world-size 2 --master-port " +
                            std::to_string(test_port(4));
@@ -402,7 +402,7 @@ TEST(DataParallel, KillingOneRankStopsTheOther) {
 TEST(DataParallel, InterruptedRanksResumeToTheUninterruptedResult) {
   const std::string dir = scratch_dir("dp_resume");
   const std::string x = subset(dir, 20000);
-  const std::string common = " train --input " + x + " --epochs 150 --threads 1 -q --world-size 2 --master-port ";
+  const std::string common = " train --input " + x + " --epochs 150 --prior-refit-steps 100 --threads 1 -q --world-size 2 --master-port ";
   auto pair = [&](const std::string& out, int port, const std::string& rank0_extra) {
     const std::string rank = std::string(DYNAE_CLI) + common + std::to_string(port) + " --out " + out;
     return "cd " + dir + "; " + rank + " --rank 0 > " + out + "_r0.txt 2>&1 & p0=$!; " + rank + " --rank 1 > " + out +
@@ -436,7 +436,7 @@ TEST(DataParallel, InterruptedRanksResumeToTheUninterruptedResult) {
 TEST(SweepShards, ConcurrentShardsAndCollectMatchASerialSweep) {
   const std::string dir = scratch_dir("sweep_shards");
   const std::string x = subset(dir, 4000);
-  const std::string sweep = " train --input " + x + " --epochs 2 --threads 1 -q --seed 0,1,2,3 --beta 5,10";
+  const std::string sweep = " train --input " + x + " --epochs 2 --prior-refit-steps 100 --threads 1 -q --seed 0,1,2,3 --beta 5,10";
   ASSERT_EQ(run_cli(sweep + " --out " + dir + "/serial", dir).code, 0);
   const std::string cli = std::string(DYNAE_CLI) + sweep + " --out " + dir + "/sharded";
   ASSERT_EQ(shell("cd " + dir + " && (" + cli + " --shard 0/3 > s0.txt 2>&1 & " + cli + " --shard 1/3 > s1.txt 2>&1 & " +

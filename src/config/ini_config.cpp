@@ -105,6 +105,12 @@ void read_ini_config(const std::string& path, ConfigSpec& spec) {
   Parsed parsed;
   parsed.path = path;
   {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      throw ConfigError("'" + path + "' is a folder: expected an INI config file" +
+                        (::stat((path + "/config.ini").c_str(), &st) == 0 ? " (a run's is '" + path + "/config.ini')"
+                                                                          : std::string()));
+    }
     std::ifstream f(path, std::ios::binary);
     if (!f) throw ConfigError("'" + path + "': cannot open config file");
     std::ostringstream text;

@@ -194,6 +194,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
     plan.folder("--out", out_dir, run_output_names());
     try {
       plan.check();
+      check_run_start(out_dir, start);  // before the directory or its lock is made
       dir = std::make_unique<RunDirectory>(out_dir);
       dir->prepare(start);
       if (start == RunStart::Resume) {

@@ -62,6 +62,9 @@ void MovieOptions::validate(int64_t d) const {
       throw ConfigError("movie box has " + std::to_string(box.size()) + " values; expected " + std::to_string(want) +
                         (d == 1 ? " (xmin, xmax)" : " (xmin, xmax, ymin, ymax)"));
     }
+    for (size_t i = 0; i < want; i += 2) {
+      if (!(box[i] < box[i + 1])) throw ConfigError("movie box: each minimum must be below its maximum");
+    }
   }
   if (size < 8 || (size & (size - 1)) != 0) {
     throw ConfigError("movie frame size = " + std::to_string(size) +
