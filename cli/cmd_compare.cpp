@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "number_option.h"
+#include "dynae/output_plan.h"
 #include "dynae/experiments/comparison.h"
 #include "dynae/config/run_settings.h"
 #include "dynae/errors.h"
@@ -115,6 +116,14 @@ void run(const CompareArgs& a) {
       runs.push_back(one[0]);
       names.push_back(m.display);
     }
+  }
+  {
+    // The tables are the comparison's own outputs (rewritten); no input among them.
+    OutputPlan plan("compare", true);
+    for (const auto& p : a.inputs) plan.input("--input", p);
+    for (const auto& p : a.truth) plan.input("--truth", p);
+    plan.folder("--out", a.out, {"comparison.md", "comparison.csv", "summary.md", "summary.csv"});
+    plan.check();
   }
   std::fprintf(stderr, "%zu models x %zu seeds = %zu runs -> %s\n", specs.size(), seeds.size(), runs.size(),
                a.out.c_str());

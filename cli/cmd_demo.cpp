@@ -65,6 +65,10 @@ void run(const DemoArgs& a) {
   plan.folder("--out", a.out, run_output_names());
   plan.check();
   check_run_start(a.out, a.overwrite ? RunStart::Overwrite : RunStart::Fresh);
+  if (a.frames > 0 && a.frames < truth.frames() && !a.overwrite && exists(a.out + "/input_subset.npy")) {
+    throw ConfigError("demo: '" + a.out + "/input_subset.npy' exists and --frames would replace it; choose another "
+                      "--out, or --overwrite replaces it");
+  }
   if (a.frames > 0 && a.frames < truth.frames()) {
     // A shorter demo: train on the first `frames` frames only.
     make_directories(a.out);

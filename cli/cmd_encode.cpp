@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "path_option.h"
 #include "number_option.h"
 #include "dynae/data/npy.h"
 #include "dynae/data/trajectory_set.h"
@@ -64,12 +65,12 @@ void run(const EncodeArgs& a) {
 void add_encode_command(CLI::App& app) {
   auto args = std::make_shared<EncodeArgs>();
   CLI::App* cmd = app.add_subcommand("encode", "apply a saved model to new frames");
-  cmd->add_option("--model,-m", args->model, "model checkpoint (model.pt of a run)")->required();
-  cmd->add_option("--input,-i", args->input, "frames: .npy (T, ...), or a PLUMED COLVAR / CSV / TSV file (read with the model's feature columns)")->required();
-  cmd->add_option("--output,-o", args->output, "latent .npy to write, (T, d)")->required();
-  cmd->add_option("--reconstruction", args->reconstruction, "also write the decoded frames here");
+  cmd->add_option("--model,-m", args->model, "model checkpoint (model.pt of a run)")->required()->check(non_empty_path());
+  cmd->add_option("--input,-i", args->input, "frames: .npy (T, ...), or a PLUMED COLVAR / CSV / TSV file (read with the model's feature columns)")->required()->check(non_empty_path());
+  cmd->add_option("--output,-o", args->output, "latent .npy to write, (T, d)")->required()->check(non_empty_path());
+  cmd->add_option("--reconstruction", args->reconstruction, "also write the decoded frames here")->check(non_empty_path());
   cmd->add_option("--log-variance", args->log_variance,
-                  "VAE, SDE-VAE: also write the posterior log-variance here (the latent is the posterior mean)");
+                  "VAE, SDE-VAE: also write the posterior log-variance here (the latent is the posterior mean)")->check(non_empty_path());
   add_number(cmd, "--threads", args->threads, "threads (0 = one per core) [1]", 0, 1024);
   cmd->add_flag("--float64", args->float64, "write float64 instead of float32");
   cmd->add_flag("--overwrite", args->overwrite, "replace existing output files (never an input)");

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "path_option.h"
 #include "dynae/export/torchscript.h"
 #include "dynae/models/model.h"
 #include "dynae/output_plan.h"
@@ -43,7 +44,7 @@ void add_export_command(CLI::App& app) {
   auto args = std::make_shared<ExportArgs>();
   CLI::App* cmd = app.add_subcommand(
       "export", "write a model's encoder (or decoder, force field) as TorchScript for Python and PLUMED PYTORCH_MODEL");
-  cmd->add_option("--model,-m", args->model, "model checkpoint (model.pt of a run)")->required();
+  cmd->add_option("--model,-m", args->model, "model checkpoint (model.pt of a run)")->required()->check(non_empty_path());
   cmd->add_option("--out,-o", args->out, "TorchScript file to write")->capture_default_str();
   cmd->add_option("--what", args->what, "encoder, decoder, force (DynAE, SDE-VAE) or free-energy")->capture_default_str();
   cmd->add_option("--label", args->label, "PLUMED label in the printed input")->capture_default_str();

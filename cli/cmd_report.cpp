@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "number_option.h"
+#include "dynae/output_plan.h"
 #include "dynae/experiments/run_directory.h"
 #include "dynae/experiments/report.h"
 #include "dynae/runtime.h"
@@ -36,6 +37,12 @@ void add_report_command(CLI::App& app) {
   add_landscape_options(cmd, args->options.landscape);
   cmd->footer("Figures (PNG and SVG) go to RUN_DIR/report/; the page embeds the SVGs, so it opens on its own.");
   cmd->callback([args] {
+    // The report is the run's own derived output (rewritten each time); no
+    // input may lie among its files.
+    OutputPlan plan("report", true);
+    for (const auto& p : args->options.truth_paths) plan.input("--truth", p);
+    plan.folder("run_dir", args->run, {"report.html", "report/"});
+    plan.check();
     set_num_threads(args->threads);
     const std::string path = write_report(args->run, args->options);
     std::printf("report: %s (figures in %s/report/)\n", path.c_str(), args->run.c_str());

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "path_option.h"
 #include "number_option.h"
 #include "dynae/analysis/helmholtz.h"
 #include "dynae/data/npy.h"
@@ -471,8 +472,8 @@ void add_simulate_command(CLI::App& app) {
   a->observation = {{obs_dim, {"embed"}},     {warp, {"warp"}},      {shear, {"warp"}},
                     {nonlinearity, {"embed"}}, {frame_size, movies}, {radius, movies},
                     {box, movies},            {radius_range, movies}};
-  cmd->add_option("--out-truth", a->out_truth, "where to write the true coordinates (.npy, float64)");
-  cmd->add_option("--out-obs", a->out_obs, "where to write the observations (.npy, float32)");
+  cmd->add_option("--out-truth", a->out_truth, "where to write the true coordinates (.npy, float64)")->check(non_empty_path());
+  cmd->add_option("--out-obs", a->out_obs, "where to write the observations (.npy, float32)")->check(non_empty_path());
   cmd->add_flag("--overwrite", a->overwrite, "replace existing output files");
   // Molecules (OpenMM); any of these given for a potential system is an error.
   auto* molecular = cmd->add_option_group("molecules", "molecular dynamics (--system alanine_dipeptide)");
@@ -487,8 +488,10 @@ void add_simulate_command(CLI::App& app) {
       molecular->add_option("--platform", a->platform, "OpenMM platform: Reference (double precision, fastest for small molecules) | CPU [Reference]"),
       add_number(molecular, "--equilibration", a->equilibration, "steps after minimisation, not recorded [10000]", 0,
                  kMaxSteps),
-      molecular->add_option("--out-colvar", a->out_colvar, "the observed features as a PLUMED COLVAR (time in ps)"),
-      molecular->add_option("--out-positions", a->out_positions, "positions (frames, atoms, 3) in nm (.npy, float32)"),
+      molecular->add_option("--out-colvar", a->out_colvar, "the observed features as a PLUMED COLVAR (time in ps)")
+          ->check(non_empty_path()),
+      molecular->add_option("--out-positions", a->out_positions, "positions (frames, atoms, 3) in nm (.npy, float32)")
+          ->check(non_empty_path()),
       molecular->add_flag("--energy", a->energy,
                           "print the potential energy of the shipped structure (kJ/mol) on --platform and exit")};
   cmd->callback([a] { run(*a); });

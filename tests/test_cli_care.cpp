@@ -202,6 +202,11 @@ TEST(CliCare, NothingIsWrittenWhereNoneWasAsked) {
   expect_refused("kinetics --latent z.npy --out ''", d, 2, "--out is empty");
   expect_refused("ramachandran -t ang.npy -l a=z.npy --out ''", d, 2, "--out is empty");
   expect_refused("demo --frames 2000 --epochs 1 --out ''", d, 2, "--out is empty");
+  // An optional output given empty is refused, not taken as "not given".
+  expect_refused("simulate -s double_well_2d --steps 100 --out-truth t.npy --out-obs ''", d, 2,
+                 "--out-obs: is empty: expected a path");
+  expect_refused("encode -m run/model.pt -i x.npy -o q.npy --reconstruction ''", d, 2,
+                 "--reconstruction: is empty: expected a path");
   for (const char* f : {"/free_energy.npy", "/latent_gen0.npy", "/its.csv", "/ramachandran.md", "/input_subset.npy"}) {
     EXPECT_FALSE(test::file_exists(f)) << f;
   }
@@ -291,6 +296,13 @@ TEST(CliCare, SizesBeyondTheMachinesMemoryAreRefusedBeforeAllocation) {
   expect_refused("train -i x.npy --d 1e15 -q --out t", d, 2, "expected an integer >= 1 and <= 1024");
   expect_refused("train -i x.npy --projections 1e15 -q --out t", d, 2, "expected an integer >= 1 and <= 1e+06");
   expect_refused("report run --steps 1e12", d, 2, "--steps: '1e12' is invalid");
+  // A state numbered 10^12 among three used ones: no 10^12 x 10^12 matrix.
+  std::vector<double> states(1000, 0.0);
+  for (size_t t = 500; t < states.size(); ++t) states[t] = 1;
+  states[10] = 1e12;
+  write_npy(d + "/states.npy", Array({1000}, states), NpyDtype::Int64);
+  expect_refused("kinetics --states states.npy --bootstrap 0 -o k", d, 1,
+                 "the trajectories use 3 distinct states: number them 0 to 2");
 }
 
 TEST(CliCare, FileFormatsAreToldApartByContent) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <set>
 #include <sstream>
 
 #include "dynae/analysis/discretise.h"
@@ -12,6 +13,7 @@
 #include "dynae/data/npy.h"
 #include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
+#include "dynae/runtime.h"
 #include "dynae/experiments/run.h"
 #include "dynae/atomic_file.h"
 
@@ -271,6 +273,27 @@ KineticsResult analyse_kinetics(const KineticsInput& in, const KineticsOptions& 
     first.name = "states";
     first.dtrajs = in.states;
     first.states = count_states(in.states);
+    {
+      // Dense n x n matrices (counts, transitions, bootstrap copies) follow
+      // from the largest state number: checked before they are allocated.
+      const double n = static_cast<double>(first.states), bytes = 8.0 * 8.0 * n * n;
+      const double memory = physical_memory_bytes();
+      if (memory > 0 && bytes > 0.5 * memory) {
+        std::set<int64_t> used;
+        for (const auto& d : in.states) {
+          for (int64_t v : d) {
+            if (v >= 0 && used.size() <= 1000000) used.insert(v);
+          }
+        }
+        throw DataError("kinetics: the largest state number is " + std::to_string(first.states - 1) + ", so the " +
+                        "Markov state model's dense " + std::to_string(first.states) + " x " +
+                        std::to_string(first.states) + " matrices would need " +
+                        std::to_string(static_cast<int64_t>(bytes / 1e9)) + " GB, more than half this machine's " +
+                        std::to_string(static_cast<int64_t>(memory / 1e9)) + " GB; the trajectories use " +
+                        std::to_string(used.size()) + " distinct states: number them 0 to " +
+                        std::to_string(used.size() - 1));
+      }
+    }
     first.discretisation = "given discrete trajectories, " + std::to_string(first.states) + " states";
     main.states = first.states;
     for (int64_t s = 0; s < first.states; ++s) main.set_of_state.push_back(s);
