@@ -142,6 +142,21 @@ RamachandranResult assess_against_ramachandran(const std::vector<Array>& truth,
   const int64_t half = T / 2;
   std::vector<int> train_labels(phi_positive.begin(), phi_positive.begin() + half),
       test_labels(phi_positive.begin() + half, phi_positive.end());
+  if (!latents.empty()) {
+    // The phi-sign classifier learns on the first half of the frames and is
+    // judged on the second: both need both signs.
+    for (const auto* part : {&train_labels, &test_labels}) {
+      const int64_t positive = std::count(part->begin(), part->end(), 1);
+      if (positive == 0 || positive == static_cast<int64_t>(part->size())) {
+        throw DataError(std::string("ramachandran: phi has one sign (") + (positive ? "positive" : "negative") +
+                        ") in every frame of the " + (part == &train_labels ? "first" : "second") +
+                        " half of the truth, where the phi-sign classifier " +
+                        (part == &train_labels ? "learns" : "is judged") +
+                        ": the simulation never crossed between C7eq/beta and C7ax/alpha_L there (run longer or "
+                        "hotter)");
+      }
+    }
+  }
   for (const auto& [name, parts] : latents) {
     if (parts.size() != truth.size()) {
       throw DataError("ramachandran: latent " + name + " has " + std::to_string(parts.size()) +

@@ -41,9 +41,16 @@ std::string frame_bytes(const std::string& contents) {
 std::string unframe_bytes(const std::string& bytes, const std::string& what, bool allow_unframed) {
   if (bytes.size() < sizeof kMagic || bytes.compare(0, sizeof kMagic, kMagic, sizeof kMagic) != 0) {
     if (allow_unframed) return bytes;
-    throw CheckpointError("'" + what + "': not a dynae model checkpoint (no checkpoint header; a checkpoint "
-                          "written by an earlier dynae, without a checksum, is read only with "
-                          "DYNAE_UNVERIFIED_CHECKPOINTS=1 set, as its integrity cannot be checked)");
+    // Only an unframed LibTorch archive (a zip) can be an earlier dynae's checkpoint.
+    const bool zip = bytes.compare(0, 4, "PK\x03\x04", 4) == 0;
+    const bool npy = bytes.compare(0, 6, "\x93NUMPY", 6) == 0;
+    throw CheckpointError(
+        "'" + what + "': not a dynae model checkpoint" +
+        (npy ? std::string(": it is a .npy array (a model is a run's model.pt)")
+             : zip ? std::string(" (no checkpoint header; a checkpoint written by an earlier dynae, without a "
+                                 "checksum, is read only with DYNAE_UNVERIFIED_CHECKPOINTS=1 set, as its integrity "
+                                 "cannot be checked)")
+                   : std::string(" (no checkpoint header: a model is a run's model.pt)")));
   }
   if (bytes.size() < kHeader) throw CheckpointError("'" + what + "': truncated checkpoint header");
   const uint64_t version = get_le(bytes, 8, 4), crc = get_le(bytes, 12, 4), length = get_le(bytes, 16, 8);
