@@ -349,6 +349,9 @@ TEST(CliCare, MessagesNameTheFileTheOptionAndWhatWasExpected) {
                  "'target_nan.npy': NaN value at frame 5 (feature 1)");
   expect_refused("evaluate -l z.npy --other target_nan.npy", d, 1, "'target_nan.npy': NaN value at frame 5");
   expect_refused("export -m run/model.pt -o nowhere/cv.pt", d, 2, "the folder 'nowhere' does not exist");
+  expect_refused("export -m run/model.pt -o x.npy/cv.pt", d, 2, "'x.npy' is a file, not a folder");
+  expect_refused("encode -m run/model.pt -i x.npy -o newdir/", d, 2, "is a folder: expected a file name");
+  expect_refused("export -m run/model.pt -o run", d, 2, "'run' is a folder: expected a file name");
   expect_refused("export -m run/model.pt -o cv.pt --label ''", d, 2, "is not a PLUMED label");
   expect_refused("export -m run/model.pt -o cv.pt --label 1cv", d, 2, "is not a PLUMED label");
   expect_refused("export -m run/model.pt -o cv.pt --label cv.x", d, 2, "is not a PLUMED label");

@@ -120,14 +120,18 @@ void OutputPlan::check() const {
       }
       check_writable_folder(c, o.option, o.path, there ? o.path : nearest_existing(c, o.option, o.path));
     } else {
-      if (there && S_ISDIR(st.st_mode)) {
+      if ((there && S_ISDIR(st.st_mode)) || o.path.back() == '/') {
         throw ConfigError(c + ": " + o.option + " " + quoted(o.path) + " is a folder: expected a file name");
       }
       const std::string parent = parent_of(o.path);
       struct stat ps;
-      if (!exists(parent, &ps) || !S_ISDIR(ps.st_mode)) {
+      if (!exists(parent, &ps)) {
         throw ConfigError(c + ": " + o.option + " " + quoted(o.path) + " cannot be written: the folder " +
                           quoted(parent) + " does not exist");
+      }
+      if (!S_ISDIR(ps.st_mode)) {
+        throw ConfigError(c + ": " + o.option + " " + quoted(o.path) + " cannot be written: " + quoted(parent) +
+                          " is a file, not a folder");
       }
       check_writable_folder(c, o.option, o.path, parent);
     }
