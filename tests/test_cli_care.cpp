@@ -184,6 +184,8 @@ TEST(CliCare, NoOutputReplacesAnInputOrAnotherOutput) {
   test::write_file(d + "/mine/model.pt", "my own model");
   test::write_file(d + "/mine/losses.csv", "epoch,loss\n1,0.5\n");
   expect_refused("train -i x.npy --epochs 1 -q --out mine", d, 1, "but no dynae run");
+  test::write_file(d + "/mine/summary.md", "my notes\n");
+  expect_refused("train -i x.npy --epochs 1 --seed 0,1 -q --out mine", d, 1, "holds 'summary.md' but no run of this sweep");
   expect_refused("train -i run/latent_traj0.npy --epochs 1 -q --out run --overwrite", d, 2,
                  "lies in the output folder --out 'run'");
   // A folder command over its own earlier output, and into a file.

@@ -221,6 +221,18 @@ std::vector<SweepRun> run_sweep(const std::vector<RunSettings>& runs, const std:
   }
   if (o.collect) return collect_sweep(runs, out, o, truth, truth_lengths);
   const bool sharded = o.shards > 1;
+  if (runs.size() > 1 && writer && !o.overwrite && !o.reuse) {
+    // The summaries are the sweep's own: a folder holding files of those names
+    // but none of this sweep's runs holds the user's files.
+    bool earlier = false;
+    for (const auto& r : runs) earlier = earlier || std::ifstream(sweep_dir(runs, out, r) + "/config.ini").good();
+    for (const char* name : {"summary.md", "summary.csv"}) {
+      if (!earlier && std::ifstream(out + "/" + name).good()) {
+        throw Error("'" + out + "' holds '" + name + "' but no run of this sweep: it would be replaced; choose another "
+                    "--out, or --overwrite replaces it");
+      }
+    }
+  }
   if (runs.size() > 1 && writer) make_directories(out);
   std::vector<SweepRun> done;
   int64_t mine = 0;
