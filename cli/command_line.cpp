@@ -36,6 +36,13 @@ int run_command_line(int argc, char** argv) {
     // A wrong option or value: exit 2 like every configuration error.
     const auto used = app.get_subcommands();
     const std::string command = used.empty() ? "" : " " + used[0]->get_name();
+    if (used.empty() && argc > 1 && argv[1][0] != '-') {
+      std::string names;
+      for (const CLI::App* sub : app.get_subcommands({})) names += (names.empty() ? "" : ", ") + sub->get_name();
+      std::fprintf(stderr, "dynae: usage error: '%s' is not a dynae command; expected one of %s\n", argv[1],
+                   names.c_str());
+      return 2;
+    }
     std::fprintf(stderr, "dynae%s: usage error: %s\n(dynae%s --help lists the options)\n", command.c_str(), e.what(),
                  command.c_str());
     return 2;

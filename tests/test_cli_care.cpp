@@ -365,6 +365,7 @@ TEST(CliCare, MessagesNameTheFileTheOptionAndWhatWasExpected) {
   // A model and seed asked twice: refused before any training.
   expect_refused("compare -i x.npy -t truth.npy -m tica,tica -s 0 -o cmp", d, 2, "the run tica/seed0 is asked twice");
   expect_refused("compare -i x.npy -t truth.npy -m tica -s 1,1 -o cmp", d, 2, "is asked twice");
+  expect_refused("bogus --out o", d, 2, "'bogus' is not a dynae command; expected one of train, encode");
   // A CLI value error says the option, the value and the real limit.
   expect_refused("simulate -s double_well_2d --threads 0 --out-truth t.npy", d, 2,
                  "--threads: '0' is invalid: expected an integer from 1 to 1024");
