@@ -17,7 +17,7 @@ shift 3 || shift $#
 seeds=${*:-0}
 radius=$(awk -v s="$size" 'BEGIN { print 1.5 * s / 16 }')
 mkdir -p "$out"
-build/dynae simulate --system double_well_2d --steps 200000 --stride 10 --seed 2 \
+build/dynae simulate --overwrite --system double_well_2d --steps 200000 --stride 10 --seed 2 \
   --observe spot --frame-size "$size" --radius "$radius" --box=-4,4,-4,4 \
   --out-truth "$out/truth.npy" --out-obs "$out/movie${size}.npy"
 status=0

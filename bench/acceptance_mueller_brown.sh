@@ -10,7 +10,7 @@ out=${1:-acceptance/mueller_brown}
 shift || true
 seeds=${*:-0 1 2}
 mkdir -p "$out"
-build/dynae simulate --system mueller_brown --kT 20 --dt 1e-5 --stride 2 --steps 1000000 \
+build/dynae simulate --overwrite --system mueller_brown --kT 20 --dt 1e-5 --stride 2 --steps 1000000 \
   --observe embed --obs-dim 10 --seed 1 --out-truth "$out/truth.npy" --out-obs "$out/obs.npy"
 status=0
 for s in $seeds; do

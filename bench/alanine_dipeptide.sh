@@ -52,10 +52,10 @@ for s in $seeds; do train "DynAE_seed$s" --model DynAE --seed "$s"; done
 train TICA --model TICA --lag "$msm_lag"
 train TAE --model TAE --lag "$msm_lag" --seed 0
 train VAE --model VAE --seed 0
-build/dynae ramachandran --truth "$out/phi_psi.npy" "${latents[@]}" --lag "$msm_lag" --dt-frame "$frame_ps" \
+build/dynae ramachandran --overwrite --truth "$out/phi_psi.npy" "${latents[@]}" --lag "$msm_lag" --dt-frame "$frame_ps" \
   --time-unit ps --out "$out" | tee "$out/table.txt"
 # The DynAE latent's own landscape and kinetics (figures, CK test) for seed 0.
 first=${seeds%% *}
-build/dynae landscape --model "$out/DynAE_seed$first/model.pt" --input "$out/distances.npy" \
+build/dynae landscape --overwrite --model "$out/DynAE_seed$first/model.pt" --input "$out/distances.npy" \
   --out "$out/DynAE_seed$first/landscape" > /dev/null
 echo "whole bench: $(( $(date +%s) - start )) s"

@@ -26,9 +26,9 @@ for s in $seeds; do
   fi
   echo "== training seed $s: $(grep training_seconds "$run/finished.txt")"
   build/dynae evaluate --latent "$run/latent_traj0.npy" --truth "$truth" --bars || status=1
-  build/dynae landscape -m "$run/model.pt" -i "$data" -o "$run/landscape" | grep -E "RMSE|exp\(-U\)|rotational" || true
+  build/dynae landscape --overwrite -m "$run/model.pt" -i "$data" -o "$run/landscape" | grep -E "RMSE|exp\(-U\)|rotational" || true
   for n in 0 1 2; do
-    build/dynae generate -m "$run/model.pt" -n "$steps" --trajectories 10 -f "$data" --seed "$n" --no-decode \
+    build/dynae generate --overwrite -m "$run/model.pt" -n "$steps" --trajectories 10 -f "$data" --seed "$n" --no-decode \
       -o "$run/gen${steps}_$n" 2> /dev/null |
       awk -F'|' -v s="$s" -v n="$n" '/^\| [0-9]/ { e = $3 - $4; if (e < 0) e = -e; if (e > m) m = e;
              pops = pops sprintf(" %.3f/%.3f", $3, $4) }

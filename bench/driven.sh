@@ -29,7 +29,7 @@ for sys in double_well_2d triple_well_2d; do
     for s in $seeds; do
       run="$out/${tag}_seed$s"
       [ -f "$run/model.pt" ] || build/dynae train --input "$out/${tag}_obs.npy" --seed "$s" --out "$run" -q
-      learned=$(build/dynae landscape -m "$run/model.pt" -i "$out/${tag}_obs.npy" -o "$run/landscape" |
+      learned=$(build/dynae landscape --overwrite -m "$run/model.pt" -i "$out/${tag}_obs.npy" -o "$run/landscape" |
         grep -o "rotational fraction [0-9.]*" | grep -o "[0-9.]*$")
       metrics=$(build/dynae evaluate --latent "$run/latent_traj0.npy" --truth "$out/${tag}_truth.npy" |
         awk '/^r2|^disparity|^anisotropy/ { printf "%s %.4g  ", $1, $2 }')

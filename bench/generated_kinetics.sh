@@ -20,7 +20,7 @@ for s in $seeds; do
   run="$out/seed$s"
   [ -f "$run/model.pt" ] || build/dynae train --input "$data" --seed "$s" --out "$run" $extra 2> "$run.train.log" > /dev/null
   d=$(grep -o "mean [0-9.]*" "$run.train.log" | grep -o "[0-9.]*$" || echo "n/a")
-  build/dynae kinetics --model "$run/model.pt" --input "$data" --truth "$truth" --bootstrap 20 $kin \
+  build/dynae kinetics --overwrite --model "$run/model.pt" --input "$data" --truth "$truth" --bootstrap 20 $kin \
     --out "$run/kinetics${kin:+_unit}" > "$run.kinetics.log" 2>&1
   awk -v s="$s" -v d="$d" -F'|' '
     /^\| (latent|truth|generated) \|/ { name = $2; gsub(/ /, "", name); if (name in t1) next; split($3, a, " "); split($4, b, " ");

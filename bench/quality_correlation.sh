@@ -32,7 +32,7 @@ for s in $seeds; do
     latents+=(--latent "$name=$out/$name/latent_traj0.npy")
   done
 done
-build/dynae ramachandran --truth "$dir/phi_psi.npy" "${latents[@]}" --lag "$msm_lag" --dt-frame "$dt_frame" \
+build/dynae ramachandran --overwrite --truth "$dir/phi_psi.npy" "${latents[@]}" --lag "$msm_lag" --dt-frame "$dt_frame" \
   --out "$out/ramachandran" > /dev/null
 # name, figure (frames), ITS ratio
 for s in $seeds; do
