@@ -17,9 +17,11 @@ std::string number_text(double v) {
 std::string said(const NumberLimits& l) {
   if (!l.expected.empty()) return l.expected;
   const std::string kind = l.integer ? "an integer" : "a number";
-  const bool lo = std::isfinite(l.min), hi = std::isfinite(l.max);
+  // Bounds that only keep a value finite (or a seed within 64 bits) are not said.
+  const bool lo = l.min > -1e18, hi = l.max < 1e18;
+  const std::string from = l.min > 0 && l.min < 1e-300 ? " > 0" : " >= " + number_text(l.min);
   if (lo && hi) return kind + " from " + number_text(l.min) + " to " + number_text(l.max);
-  if (lo) return kind + " >= " + number_text(l.min);
+  if (lo) return kind + from;
   if (hi) return kind + " <= " + number_text(l.max);
   return l.integer ? "an integer" : "a finite number";
 }

@@ -302,7 +302,7 @@ TEST(DataParallel, BothStepImplementationsShardAlike) {
 // where one process of two threads computing both shards ends.
 TEST(DataParallel, TwoRanksEqualOneProcessComputingBothShards) {
   const std::string dir = scratch_dir("dp_ranks");
-  const std::string x = subset(dir, 20000);
+  const std::string x = subset(dir, 8000);
   const std::pair<const char*, const char*> configs[] = {{"True", "1"}, {"False", "1"}, {"True", "2"}};
   for (int c = 0; c < 3; ++c) {
     const auto [fused, threads] = configs[c];
