@@ -29,8 +29,6 @@ class OutputPlan {
 
   /// Throws ConfigError naming the option, the path and what was expected.
   void check() const;
-  /// check(), then makes the output folders (after every check has passed).
-  void check_and_make_folders() const;
 
  private:
   struct Entry {
@@ -43,8 +41,8 @@ class OutputPlan {
   std::vector<Entry> inputs_, outputs_;
 };
 
-/// Whether two paths name the same file (same device and inode when both
-/// exist; the same canonical path otherwise).
-bool same_file(const std::string& a, const std::string& b);
+/// The first entry of the folder `path` that one of `names` (shell patterns;
+/// one ending in '/' names a subfolder) names, or "" (none, or no folder).
+std::string held_output(const std::string& path, const std::vector<std::string>& names);
 
 }  // namespace dynae

@@ -1,8 +1,6 @@
 #include "dynae/experiments/run_directory.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 
 #include "dynae/errors.h"
 #include "dynae/experiments/run.h"
+#include "dynae/output_plan.h"
 
 namespace dynae {
 namespace {
@@ -76,23 +75,10 @@ void check_run_start(const std::string& path, RunStart start) {
         throw Error("'" + path + "' holds an unfinished run (killed or interrupted); --resume " + path +
                     " continues it, --overwrite starts it again");
       }
-      {
-        DIR* d = ::opendir(path.c_str());
-        std::string found;
-        const std::vector<std::string> names = run_output_names();
-        for (dirent* e = d ? ::readdir(d) : nullptr; e && found.empty(); e = ::readdir(d)) {
-          const std::string name = e->d_name;
-          for (const auto& n : names) {
-            const bool folder = !n.empty() && n.back() == '/';
-            if (folder ? name + "/" == n : ::fnmatch(n.c_str(), name.c_str(), 0) == 0) found = name;
-          }
-        }
-        if (d) ::closedir(d);
-        if (!found.empty()) {
-          throw Error("'" + path + "' holds '" + found +
-                      "', a name a run writes, but no dynae run (no config.ini): it would be replaced; choose another "
-                      "--out, or --overwrite replaces such files");
-        }
+      if (const std::string found = held_output(path, run_output_names()); !found.empty()) {
+        throw Error("'" + path + "' holds '" + found +
+                    "', a name a run writes, but no dynae run (no config.ini): it would be replaced; choose another "
+                    "--out, or --overwrite replaces such files");
       }
       return;
     case RunStart::Overwrite:

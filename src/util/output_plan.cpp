@@ -80,14 +80,23 @@ std::string inside(const std::string& folder, const std::string& file) {
   return p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0 ? p.substr(prefix.size()) : "";
 }
 
-}  // namespace
-
 bool same_file(const std::string& a, const std::string& b) {
   struct stat sa, sb;
   const bool ea = exists(a, &sa), eb = exists(b, &sb);
   if (ea && eb) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
   if (ea != eb) return false;
   return canonical_text(a) == canonical_text(b);
+}
+
+}  // namespace
+
+std::string held_output(const std::string& path, const std::vector<std::string>& names) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(path, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (matches(names, name) || matches(names, name + "/")) return name;
+  }
+  return "";
 }
 
 OutputPlan::OutputPlan(std::string command, bool overwrite) : command_(std::move(command)), overwrite_(overwrite) {}
@@ -173,26 +182,13 @@ void OutputPlan::check() const {
                         " exists; dynae replaces no file unasked: choose another path, remove it, or pass --overwrite");
     }
     if (o.is_folder && there) {
-      std::error_code ec;
-      for (const auto& entry : fs::directory_iterator(o.path, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (matches(o.names, name) || matches(o.names, name + "/")) {
-          throw ConfigError(c + ": " + o.option + " " + quoted(o.path) + " already holds " + quoted(name) +
-                            ", which this command writes; dynae replaces no file unasked: choose another folder, "
-                            "remove it, or pass --overwrite");
-        }
+      const std::string name = held_output(o.path, o.names);
+      if (!name.empty()) {
+        throw ConfigError(c + ": " + o.option + " " + quoted(o.path) + " already holds " + quoted(name) +
+                          ", which this command writes; dynae replaces no file unasked: choose another folder, "
+                          "remove it, or pass --overwrite");
       }
     }
-  }
-}
-
-void OutputPlan::check_and_make_folders() const {
-  check();
-  for (const Entry& o : outputs_) {
-    if (!o.is_folder) continue;
-    std::error_code ec;
-    fs::create_directories(o.path, ec);
-    if (ec) throw Error(command_ + ": cannot make the folder " + quoted(o.path) + ": " + ec.message());
   }
 }
 
