@@ -44,6 +44,8 @@
 #include "dynae/models/model.h"
 #include "dynae/runtime.h"
 #include "cpu/small_gemm.h"
+#include "dynae/training/progress.h"
+#include "cpu/phase_clock.h"
 
 namespace {
 
@@ -135,6 +137,29 @@ double parallel_capacity() {
   return 0.5 * (mine + other) / alone;
 }
 
+/// The phase clock's totals at the first step of every epoch (the last
+/// training's epochs are those after the starts).
+class PhaseMarks : public dynae::TrainingObserver {
+ public:
+  void on_step(int64_t epoch, int64_t step, int64_t) override {
+    if (step == 1) marks.emplace_back(epoch, dynae::phase_seconds());
+  }
+  /// Mean seconds per phase over the last training's whole epochs after
+  /// epoch 0 (each from one epoch's first step to the next's: its steps,
+  /// its test evaluation, the next epoch's resampling); empty when none.
+  std::vector<double> per_epoch() const {
+    size_t first = marks.size();
+    while (first > 0 && (first == marks.size() || marks[first - 1].first + 1 == marks[first].first)) --first;
+    while (first < marks.size() && marks[first].first < 1) ++first;
+    if (marks.size() < first + 2) return {};
+    std::vector<double> out(dynae::kPhases, 0.0);
+    const double n = static_cast<double>(marks.size() - 1 - first);
+    for (int p = 0; p < dynae::kPhases; ++p) out[p] = (marks.back().second[p] - marks[first].second[p]) / n;
+    return out;
+  }
+  std::vector<std::pair<int64_t, std::array<double, dynae::kPhases>>> marks;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -216,7 +241,10 @@ int main(int argc, char** argv) {
     estimator.set_data_parallel(dynae::DataParallel{ranks, comm.get()});
   }
   const auto t0 = std::chrono::steady_clock::now();
-  const dynae::Model model = estimator.fit(data);
+  PhaseMarks phases;
+  dynae::start_phase_clock();
+  const dynae::Model model = estimator.fit(data, &phases);
+  dynae::stop_phase_clock();
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double rss_training = peak_rss_mb();  // before the encode below
   if (rank != 0) return 0;  // rank 0 reports
@@ -248,6 +276,19 @@ int main(int argc, char** argv) {
                           std::to_string(tile) + (fused ? "" : "_plain") + (prescott ? "_prescott" : "") +
                           (ranks > 1 ? "_ranks" + std::to_string(ranks) : "");
   line("seconds_per_epoch_median" + tag, median(secs), "s");
+  // Where an epoch's time goes (the thread that runs the training; "wait" is
+  // its time waiting for the other threads of a step)
+  const std::vector<double> per_epoch = phases.per_epoch();
+  for (int p = 0; p < static_cast<int>(per_epoch.size()); ++p) {
+    const auto phase = static_cast<dynae::Phase>(p);
+    if (phase == dynae::Phase::refit || phase == dynae::Phase::warm_start || phase == dynae::Phase::quality) continue;
+    line(std::string("phase_") + dynae::phase_name(phase) + "_seconds_per_epoch" + tag, per_epoch[p], "s");
+  }
+  // ... and the whole training's (the starts, warm starts, refit and quality figures included)
+  const std::array<double, dynae::kPhases> whole = dynae::phase_seconds();
+  for (int p = 0; p < dynae::kPhases; ++p) {
+    line(std::string("training_phase_") + dynae::phase_name(static_cast<dynae::Phase>(p)) + "_seconds" + tag, whole[p], "s");
+  }
   line("warmup_epoch_seconds" + tag, estimator.history()[0].seconds, "s");
   line("pairs_per_second" + tag, static_cast<double>(pairs) / sum, "pairs/s");
   line("encode_all_frames_seconds" + tag, encode_s, "s");

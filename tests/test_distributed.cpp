@@ -271,7 +271,7 @@ TEST(DataParallel, BothStepImplementationsShardAlike) {
   const Array x = read_npy(kData + "three_state_transformed_traj_data200k.npy").slice_frames(0, 12000);
   TrajectorySet data;
   data.add("subset", x);
-  const ModelOptions o = ModelOptions().set_epochs(2).set_seed(4).set_prior_refit_steps(50);
+  const ModelOptions o = ModelOptions().set_epochs(2).set_seed(4).set_prior_refit_steps(50).set_warm_start("none");
   Estimator fused(ModelOptions(o).set_fused_kernels(true)), plain(ModelOptions(o).set_fused_kernels(false));
   fused.set_data_parallel(DataParallel{2, nullptr});
   plain.set_data_parallel(DataParallel{2, nullptr});

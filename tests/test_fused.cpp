@@ -215,7 +215,9 @@ TEST(FusedTraining, SameLossesAndModelAsTheLibTorchPath) {
   // fitted by the energy score (prior_substeps)
   for (int64_t substeps : {1, 4}) {
   SCOPED_TRACE(std::to_string(substeps) + " substeps");
-  const ModelOptions o = ModelOptions().set_epochs(2).set_seed(4).set_prior_refit_steps(50).set_prior_substeps(substeps);
+  // (each path warm-starts on its own kernels: WarmStart.FusedAndLibTorchFitAlike)
+  const ModelOptions o = ModelOptions().set_epochs(2).set_seed(4).set_prior_refit_steps(50).set_prior_substeps(substeps)
+                             .set_warm_start("none");
   Estimator fused(ModelOptions(o).set_fused_kernels(true)), plain(ModelOptions(o).set_fused_kernels(false));
   const Model mf = fused.fit(data), mp = plain.fit(data);
   ASSERT_EQ(fused.history().size(), plain.history().size());
@@ -236,4 +238,26 @@ TEST(FusedTraining, SameLossesAndModelAsTheLibTorchPath) {
   EXPECT_LT(test::max_abs_difference(ff, fp), 1e-3) << "refitted forces differ";
   EXPECT_EQ(mf.options().prior_substeps, substeps);
   }
+}
+
+// The warm start (option warm_start = tica) runs on the fused kernels where
+// they apply and through LibTorch autograd otherwise: the same draws and
+// objective, so the same fit to float rounding. Checked after the warm start
+// and the warm-up epoch (one epoch, no refit), where rounding has not yet
+// been amplified by resampling.
+TEST(WarmStart, FusedAndLibTorchFitAlike) {
+  set_num_threads(1);
+  const Array x = read_npy(std::string(DYNAE_EXAMPLES_DIR) + "/data/three_state_transformed_traj_data200k.npy")
+                      .slice_frames(0, 12000);
+  TrajectorySet data;
+  data.add("subset", x);
+  const ModelOptions o = ModelOptions().set_epochs(1).set_seed(4).set_prior_refit_steps(0).set_warm_start("tica");
+  Estimator fused(ModelOptions(o).set_fused_kernels(true)), plain(ModelOptions(o).set_fused_kernels(false));
+  const Array probe = x.slice_frames(0, 2000);
+  const Array zf = fused.fit(data).encode(probe), zp = plain.fit(data).encode(probe);
+  const double diff = test::max_abs_difference(zf, zp);
+  EXPECT_LT(diff, 1e-4);
+  // ... and a latent that moved away from a random start: it differs from no warm start
+  const Array zn = Estimator(ModelOptions(o).set_warm_start("none")).fit(data).encode(probe);
+  EXPECT_GT(test::max_abs_difference(zf, zn), 100 * diff + 0.1);
 }

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "cpu/phase_clock.h"
+
 namespace dynae {
 namespace {
 
@@ -48,6 +50,7 @@ void ThreadTeam::run_impl(void (*fn)(void*, int), void* ctx) {
     errors_[0] = std::current_exception();
   }
   const int others = size_ - 1;
+  const PhaseScope waiting(Phase::wait);
   while (done_.load(std::memory_order_acquire) != others) cpu_relax();
   for (std::exception_ptr& e : errors_) {
     if (e) {

@@ -6,6 +6,7 @@
 
 #include "cpu/sort_words.h"
 #include "cpu/thread_team.h"
+#include "cpu/phase_clock.h"
 
 namespace dynae {
 
@@ -165,8 +166,11 @@ double sliced_wasserstein_fused(const float* a, const float* b, const float* dir
     float* sa = c.sorted_a.data();
     float* sb = c.sorted_b.data();
     for (int64_t l = l0; l < l1; ++l) {
-      sort_column(pb + l * n, n, sb, nullptr, c);
-      sort_column(pa + l * n, n, sa, order, c);
+      {
+        const PhaseScope sorting(Phase::sorts);
+        sort_column(pb + l * n, n, sb, nullptr, c);
+        sort_column(pa + l * n, n, sa, order, c);
+      }
       // Sum of squares over 8 float lanes (vectorisable), added up in double
       float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
       int64_t j = 0;

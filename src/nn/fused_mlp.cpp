@@ -1,13 +1,12 @@
 #include "nn/fused_mlp.h"
 
-#include <Eigen/Core>
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 #include "cpu/dispatch.h"
 #include "cpu/small_gemm.h"
+#include "cpu/vector_math.h"
 #include "cpu/thread_team.h"
 
 // The elementwise loops are compiled twice, for x86-64-v3 and the baseline
@@ -79,10 +78,7 @@ DYNAE_CPU_CLONES void bias_activation(float* v, const float* b, int64_t rows, in
   for (int64_t r = 0; r < rows; ++r, p += out) {
     for (int64_t o = 0; o < out; ++o) p[o] += b[o];
   }
-  if (!last) {  // Eigen's vectorised tanh: libm's scalar tanhf cost more than the GEMMs
-    Eigen::Map<Eigen::ArrayXf> a(v, rows * out);
-    a = a.tanh();
-  }
+  if (!last) tanh_in_place(v, rows * out);  // vectorised for the kernel set (libm's tanhf cost more than the GEMMs)
 }
 
 // d = g * act'(a), from the activation's output y = act(a)

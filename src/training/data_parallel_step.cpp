@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 
 #include "cpu/thread_team.h"
 #include "dynae/runtime.h"
+#include "cpu/phase_clock.h"
 #include "util/random_permutation.h"
 
 namespace dynae {
@@ -100,6 +102,7 @@ StepLosses DataParallelSteps::train(const PairRefs& batch, double beta, ShardedC
       piece_losses_[static_cast<size_t>(t)] =
           c.compute(t, {batch.first_frames + piece.begin, piece.size}, beta, generator, true);
     });
+    const PhaseScope summing(Phase::gradient_sum);
     if (several) local_.assign(static_cast<size_t>(P + kTerms), 0.0f);
     float* const shard_sum = several ? local_.data() : sum_.data();
     for (int t = 0; t < W; ++t) {
@@ -122,11 +125,13 @@ StepLosses DataParallelSteps::train(const PairRefs& batch, double beta, ShardedC
     terms[4] = interrupt_signal() != 0 ? 1.0f : 0.0f;
     parallel_.comm->allreduce_sum(sum_.data(), P + kTerms);
   }
+  std::optional<PhaseScope> summing(std::in_place, Phase::gradient_sum);
   const float* in = sum_.data();
   for (const auto& span : spans_[0]) {
     std::copy(in, in + span.size, span.data);
     in += span.size;
   }
+  summing.reset();
   c.apply_gradients();
   const double sums[kTerms] = {terms[0], terms[1], terms[2], terms[3], terms[4]};
   return losses_of(sums);

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "cpu/thread_team.h"
+#include "cpu/phase_clock.h"
 
 namespace dynae {
 namespace {
@@ -44,8 +46,10 @@ FusedLosses FusedDynAEStep::run(const float* x, const float* y, int64_t batch, c
   const int64_t n_out = decoder_.out(), d = d_, rows = 2 * batch;
 
   // z = E(x) for both frames, out = D(z)
+  std::optional<PhaseScope> phase(std::in_place, Phase::forward);
   const float* z = encoder_.forward(x, rows);
   const float* out = decoder_.forward(z, rows);
+  phase.emplace(Phase::loss);
   const float* z0 = z;
   const float* z1 = z + batch * d;
 
@@ -66,7 +70,10 @@ FusedLosses FusedDynAEStep::run(const float* x, const float* y, int64_t batch, c
   ensure(moves_, batch * d);
   const float* f = nullptr;
   if (substeps_ == 1) {
-    f = force_.forward(z0, batch);
+    {
+      const PhaseScope forward(Phase::forward);
+      f = force_.forward(z0, batch);
+    }
     const float sqrt2 = std::sqrt(2.0f);
     for (int64_t j = 0; j < batch * d; ++j) prior_moves_[j] = f[j] + sqrt2 * noise[j];
   } else {
@@ -82,6 +89,7 @@ FusedLosses FusedDynAEStep::run(const float* x, const float* y, int64_t batch, c
   // Prior loss on the same (detached) latents, before the autoencoder moves
   r.prior = substeps_ == 1 ? prior_nll(z0, z1, f, batch) : energy_score(z0, z1, batch, score_noise);
   if (!train) return r;
+  phase.emplace(Phase::backward);
 
   // Autoencoder step: dL/dz from the decoder plus beta dSWD/dz (moves = z1 - z0)
   ae_opt_.zero_grad();
@@ -106,6 +114,7 @@ FusedLosses FusedDynAEStep::run(const float* x, const float* y, int64_t batch, c
 }
 
 void FusedDynAEStep::step() {
+  const PhaseScope phase(Phase::optimiser);
   ae_opt_.step();
   prior_opt_.step();
 }

@@ -4,6 +4,7 @@
 // in place (so save, encode and clone need no copying back).
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <optional>
 #include <sstream>
 
 #include "cpu/thread_team.h"
@@ -15,43 +16,13 @@
 #include "models/model_impl.h"
 #include "nn/mlp.h"
 #include "training/data_parallel_step.h"
+#include "training/fused_binding.h"
 #include "training/fused_dynae_step.h"
 #include "training/train_step.h"
+#include "cpu/phase_clock.h"
 
 namespace dynae {
 namespace {
-
-bool usable(const torch::Tensor& t) {
-  return t.defined() && t.device().is_cpu() && t.scalar_type() == torch::kFloat32 && t.is_contiguous();
-}
-
-/// Appends the Mlp's weights and biases to `segments`; false when unusable.
-bool collect(const MlpImpl& net, std::vector<FlatAdam::Segment>& segments) {
-  for (const auto& lin : net.layers()) {
-    for (const torch::Tensor& t : {lin->weight, lin->bias}) {
-      if (!usable(t)) return false;
-      segments.push_back({t.data_ptr<float>(), t.numel()});
-    }
-  }
-  return true;
-}
-
-/// The Mlp's layers with gradients in `optimizer`'s buffer, from segment `first` on.
-FusedMlp fused(const MlpImpl& net, FlatAdam& optimizer, size_t first) {
-  std::vector<DenseLayer> layers;
-  size_t segment = first;
-  for (const auto& lin : net.layers()) {
-    DenseLayer l;
-    l.weight = lin->weight.data_ptr<float>();
-    l.bias = lin->bias.data_ptr<float>();
-    l.out = lin->weight.size(0);
-    l.in = lin->weight.size(1);
-    l.grad_weight = optimizer.grad(segment++);
-    l.grad_bias = optimizer.grad(segment++);
-    layers.push_back(l);
-  }
-  return FusedMlp(std::move(layers), net.options().activation());
-}
 
 /// The kernels for `model` (one thread: a step's workers each run their own),
 /// with gradient buffers of their own; nullptr when the fused path does not apply.
@@ -66,16 +37,16 @@ std::unique_ptr<FusedDynAEStep> bind_kernels(Model::Impl& model) {
   const MlpImpl* force = model.prior->force_net().get();
   if (!encoder || !decoder || !force) return nullptr;
   std::vector<FlatAdam::Segment> autoencoder, prior;
-  if (!collect(*encoder, autoencoder)) return nullptr;
+  if (!collect_mlp_parameters(*encoder, autoencoder)) return nullptr;
   const size_t decoder_first = autoencoder.size();
-  if (!collect(*decoder, autoencoder) || !collect(*force, prior)) return nullptr;
+  if (!collect_mlp_parameters(*decoder, autoencoder) || !collect_mlp_parameters(*force, prior)) return nullptr;
   FlatAdam autoencoder_optimizer(autoencoder, options.warmup_learning_rate);
   FlatAdam prior_optimizer(prior, options.learning_rate);
   // Gradient pointers stay valid when the optimizers are moved (vector moves
   // keep their buffers).
-  FusedMlp fused_encoder = fused(*encoder, autoencoder_optimizer, 0);
-  FusedMlp fused_decoder = fused(*decoder, autoencoder_optimizer, decoder_first);
-  FusedMlp fused_force = fused(*force, prior_optimizer, 0);
+  FusedMlp fused_encoder = bind_fused_mlp(*encoder, autoencoder_optimizer, 0);
+  FusedMlp fused_decoder = bind_fused_mlp(*decoder, autoencoder_optimizer, decoder_first);
+  FusedMlp fused_force = bind_fused_mlp(*force, prior_optimizer, 0);
   return std::make_unique<FusedDynAEStep>(std::move(fused_encoder), std::move(fused_decoder), std::move(fused_force),
                                           std::move(autoencoder_optimizer), std::move(prior_optimizer),
                                           model.prior->substeps(), LangevinPriorImpl::kScoreSamples);
@@ -250,12 +221,14 @@ class FusedStep : public TrainStep, private ShardedComputation {
   StepLosses compute(int worker, const PairRefs& batch, double beta, at::Generator& gen, bool train) override {
     FusedWorker& w = workers_[static_cast<size_t>(worker)];
     const int64_t n = batch.count;
+    std::optional<PhaseScope> phase(std::in_place, Phase::batch);
     gather_pairs(inputs_, batch, w.input_rows);
     const float* targets = w.input_rows.data();
     if (!targets_.same_as(inputs_)) {
       gather_pairs(targets_, batch, w.target_rows);
       targets = w.target_rows.data();
     }
+    phase.emplace(Phase::draws);
     // The draws of the LibTorch path (randn, random_directions), into
     // tensors kept between steps
     const int64_t substeps = w.kernels->substeps(), d = options_.latent_dim, L = options_.projections;
@@ -270,6 +243,7 @@ class FusedStep : public TrainStep, private ShardedComputation {
     }
     random_directions(gen, w.raw_directions, w.direction_norms, w.directions);
     const torch::Tensor scores = score_noise(n, gen);
+    phase.reset();
     const FusedLosses f =
         w.kernels->run(w.input_rows.data(), targets, n, w.noise.data_ptr<float>(), w.directions.data_ptr<float>(), L,
                        beta, train, scores.defined() ? scores.data_ptr<float>() : nullptr);

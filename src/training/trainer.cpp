@@ -27,6 +27,7 @@
 #include "training/warm_start.h"
 #include "training/weighted_draws.h"
 #include "util/framed_bytes.h"
+#include "cpu/phase_clock.h"
 
 namespace dynae {
 namespace {
@@ -137,6 +138,7 @@ class TrainingLoop {
   int64_t prepare(StepFactory make_step, const std::string& resume_state,
                   const std::vector<float>* warm_start_targets = nullptr) {
     if (warm_start_targets && resume_state.empty()) {
+      const PhaseScope phase(Phase::warm_start);
       const double misfit =
           warm_start_autoencoder(*model_, inputs_, targets_, *warm_start_targets, generator_,
                                  warm_start_steps(inputs_.frames()));
@@ -199,6 +201,7 @@ class TrainingLoop {
   /// The slowest implied timescale of the current latent of every frame
   /// (analysis/slow_timescale.h) at the option's score_lag.
   SlowTimescale score_latent() {
+    const PhaseScope phase(Phase::quality);
     torch::NoGradGuard no_grad;
     const BlasThreadsGuard blas_threads(step_->blas_threads());
     const TorchThreadsGuard torch_threads(step_->torch_threads());
@@ -538,6 +541,7 @@ class TrainingLoop {
   }
 
   void resample() {
+    const PhaseScope phase(Phase::resampling);
     torch::NoGradGuard no_grad;
     resampler_.resample(encode_pairs_callback(), draw_seed());
     resampled_ = true;
@@ -563,6 +567,7 @@ class TrainingLoop {
   /// shard's random half on its own was measured: about 2 ms per epoch faster,
   /// and a worse latent for seed 0 of the bundled data; not kept).
   PairRefs load_batch(PairSet set, int64_t b) {
+    const PhaseScope phase(Phase::batch);
     const int64_t n = options_.batch_size;
     const int64_t N = parallel_.shards, r = parallel_.comm ? parallel_.comm->rank() : -1;
     const int64_t lo = r < 0 ? 0 : r * n / N, hi = r < 0 ? n : (r + 1) * n / N;
@@ -641,6 +646,7 @@ class TrainingLoop {
   /// value (prior substeps: smaller batches, see below). The latent itself
   /// does not change.
   void refit_prior() {
+    const PhaseScope phase(Phase::refit);
     torch::NoGradGuard no_grad;
     const RefitLatents latents = encode_refit_pairs();
     // Substeps multiply a pair's cost: their batches hold 4096 / substeps pairs (at least 256).
@@ -946,6 +952,7 @@ Model train_model(const ModelOptions& options, const TrajectorySet& data, Traini
     if (!vector_frames) throw ConfigError("option warm_start = tica takes vector frames (TICA of image pixels is not offered)");
     const int64_t tica_lag = options.score_lag > 0 ? options.score_lag : auto_score_lag(options.lag, data.lengths());
     try {
+      const PhaseScope phase(Phase::warm_start);
       warm_targets = slow_linear_targets(used, options.latent_dim, tica_lag, options.lag);
     } catch (const Error& e) {
       if (options.warm_start == "tica") throw ConfigError(std::string("option warm_start = tica: ") + e.what());
