@@ -142,14 +142,18 @@ double parallel_capacity() {
 class PhaseMarks : public dynae::TrainingObserver {
  public:
   void on_step(int64_t epoch, int64_t step, int64_t) override {
-    if (step == 1) marks.emplace_back(epoch, dynae::phase_seconds());
+    if (step != 1) return;
+    if (!marks.empty() && epoch <= marks.back().first) marks.clear();  // the next start
+    marks.emplace_back(epoch, dynae::phase_seconds());
+  }
+  void on_note(const std::string& note) override {
+    if (note.rfind("kept start", 0) == 0) marks.clear();  // the kept start goes on: its marks from here
   }
   /// Mean seconds per phase over the last training's whole epochs after
   /// epoch 0 (each from one epoch's first step to the next's: its steps,
   /// its test evaluation, the next epoch's resampling); empty when none.
   std::vector<double> per_epoch() const {
-    size_t first = marks.size();
-    while (first > 0 && (first == marks.size() || marks[first - 1].first + 1 == marks[first].first)) --first;
+    size_t first = 0;
     while (first < marks.size() && marks[first].first < 1) ++first;
     if (marks.size() < first + 2) return {};
     std::vector<double> out(dynae::kPhases, 0.0);

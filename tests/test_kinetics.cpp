@@ -440,3 +440,36 @@ TEST(Kinetics, ConvergedLagIsWhereTheSlowestTimescaleStopsGrowing) {
   EXPECT_EQ(converged_lag(its({{10, 5}, {20, 6}})), 10);             // nothing resolvable: the first lag
   EXPECT_EQ(converged_lag(its({{1, 1.5}, {2, 1.52}, {5, 30}, {10, 31}})), 5);  // flat but below the next lag
 }
+
+// The nearest-centre labels are those of a scan over the centres with a
+// strict comparison (the first of equally near centres wins; a NaN distance
+// never does; no finite distance gives centre 0), for d = 1, 2 and 5 and
+// centre counts that do and do not fill the four lanes of the minimum.
+TEST(Discretise, NearestCentreIsTheFirstNearestOfAScan) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> coarse(-3, 3);  // few values: many exact ties
+  for (int64_t d : {1, 2, 5}) {
+    for (int64_t k : {1, 3, 4, 50}) {
+      std::vector<double> zv, cv;
+      for (int64_t i = 0; i < 400 * d; ++i) zv.push_back(0.5 * coarse(rng));
+      for (int64_t i = 0; i < k * d; ++i) cv.push_back(0.5 * coarse(rng));
+      if (k > 2) cv[static_cast<size_t>(d)] = std::nan("");  // centre 1 unreachable
+      zv[0] = std::numeric_limits<double>::infinity();        // frame 0: no finite distance
+      const Array z({400, d}, zv), c({k, d}, cv);
+      const std::vector<int64_t> label = assign_nearest(z, c);
+      for (int64_t t = 0; t < 400; ++t) {
+        double best = std::numeric_limits<double>::infinity();
+        int64_t arg = 0;
+        for (int64_t a = 0; a < k; ++a) {
+          double s = 0;
+          for (int64_t j = 0; j < d; ++j) s += (z.at(t, j) - c.at(a, j)) * (z.at(t, j) - c.at(a, j));
+          if (s < best) {
+            best = s;
+            arg = a;
+          }
+        }
+        ASSERT_EQ(label[static_cast<size_t>(t)], arg) << "d " << d << ", k " << k << ", frame " << t;
+      }
+    }
+  }
+}

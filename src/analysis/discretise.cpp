@@ -36,16 +36,38 @@ std::vector<int64_t> assign_nearest(const Array& z, const Array& centers) {
     throw DataError("nearest-centre assignment: " + std::to_string(k) + " centres of " + std::to_string(centers.frame_size()) +
                     " values for frames of " + std::to_string(d));
   }
+  // Per frame, the squared distances to every centre in one loop over the
+  // centres held coordinate by coordinate (vectorised; each distance the
+  // same sum as squared_distance), then the first smallest: the label a scan
+  // with a strict comparison gives, without its unpredictable branches.
+  std::vector<double> by_coordinate(static_cast<size_t>(k * d)), dist(static_cast<size_t>(k));
+  for (int64_t c = 0; c < k; ++c) {
+    for (int64_t j = 0; j < d; ++j) by_coordinate[j * k + c] = centers.data[c * d + j];
+  }
   std::vector<int64_t> out(static_cast<size_t>(z.frames()));
   for (int64_t t = 0; t < z.frames(); ++t) {
-    double best = std::numeric_limits<double>::infinity();
-    int64_t arg = 0;
-    for (int64_t c = 0; c < k; ++c) {
-      const double s = squared_distance(&z.data[t * d], &centers.data[c * d], d);
-      if (s < best) {
-        best = s;
-        arg = c;
+    const double* p = &z.data[t * d];
+    double* s = dist.data();
+    std::fill(s, s + k, 0.0);
+    for (int64_t j = 0; j < d; ++j) {
+      const double pj = p[j];
+      const double* cj = by_coordinate.data() + j * k;
+      for (int64_t c = 0; c < k; ++c) {
+        const double e = pj - cj[c];
+        s[c] += e * e;
       }
+    }
+    const double inf = std::numeric_limits<double>::infinity();
+    double m[4] = {inf, inf, inf, inf};  // the smallest, over four independent lanes (a NaN never wins)
+    int64_t c = 0;
+    for (; c + 4 <= k; c += 4) {
+      for (int q = 0; q < 4; ++q) m[q] = s[c + q] < m[q] ? s[c + q] : m[q];
+    }
+    for (; c < k; ++c) m[0] = s[c] < m[0] ? s[c] : m[0];
+    const double smallest = std::min(std::min(m[0], m[1]), std::min(m[2], m[3]));
+    int64_t arg = 0;  // (no finite distance: centre 0, as the scan gives)
+    if (smallest < inf) {
+      while (!(s[arg] == smallest)) ++arg;
     }
     out[t] = arg;
   }

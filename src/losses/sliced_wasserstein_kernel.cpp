@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu/dispatch.h"
 #include "cpu/sort_words.h"
 #include "cpu/thread_team.h"
 #include "cpu/phase_clock.h"
@@ -34,7 +35,8 @@ namespace {
 // Infinite values, a NaN as the first value, or n > 65536 take a comparison
 // sort in float_order_key order; any other NaN gets key 0, is sorted
 // somewhere and reaches the sum, which is then NaN (training stops clearly).
-void sort_column(const float* v, int64_t n, float* sorted, uint32_t* order, SlicedWassersteinColumns& s) {
+DYNAE_CPU_CLONES void sort_column(const float* v, int64_t n, float* sorted, uint32_t* order,
+                                  SlicedWassersteinColumns& s) {
   // Range, over 8 independent lanes (one running min/max is a latency chain)
   float lo8[8], hi8[8];
   for (int k = 0; k < 8; ++k) lo8[k] = hi8[k] = v[0];
@@ -118,6 +120,30 @@ void sort_column(const float* v, int64_t n, float* sorted, uint32_t* order, Slic
   }
 }
 
+// The n values v sorted ascending into `sorted`, without their order: where
+// a vector network applies (cpu/sort_words.h), the values' own 32-bit order
+// keys are sorted (exact: no range, no 16-bit keys and no insertion pass; a
+// NaN or infinity sorts to an end and reaches the sum); else sort_column.
+// The same sorted values either way (equal keys are equal bits).
+DYNAE_CPU_CLONES void sort_values(const float* v, int64_t n, float* sorted, SlicedWassersteinColumns& s) {
+  s.words.resize(static_cast<size_t>(2 * n));
+  uint32_t* w = s.words.data();
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t u;
+    std::memcpy(&u, v + i, sizeof u);
+    w[i] = (u & 0x80000000u) ? ~u : (u | 0x80000000u);  // float_order_key
+  }
+  if (!sort_small_words(w, n)) {
+    sort_column(v, n, sorted, nullptr, s);
+    return;
+  }
+  for (int64_t j = 0; j < n; ++j) {
+    const uint32_t k = w[j];
+    const uint32_t u = (k & 0x80000000u) ? (k & 0x7FFFFFFFu) : ~k;
+    std::memcpy(sorted + j, &u, sizeof u);
+  }
+}
+
 // p[l * n + i] = x_i . w_l
 void project(const float* x, const float* w, int64_t n, int64_t d, int64_t L, float* p) {
   for (int64_t l = 0; l < L; ++l) {
@@ -168,7 +194,7 @@ double sliced_wasserstein_fused(const float* a, const float* b, const float* dir
     for (int64_t l = l0; l < l1; ++l) {
       {
         const PhaseScope sorting(Phase::sorts);
-        sort_column(pb + l * n, n, sb, nullptr, c);
+        sort_values(pb + l * n, n, sb, c);
         sort_column(pa + l * n, n, sa, order, c);
       }
       // Sum of squares over 8 float lanes (vectorisable), added up in double

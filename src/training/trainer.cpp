@@ -663,21 +663,24 @@ class TrainingLoop {
       if (!(by_weight.total(0) > 0)) throw TrainingError("the prior refit's pairs all have weight 0");
       drawn.resize(static_cast<size_t>(batch));
     }
-    const torch::Tensor all0 = torch::from_blob(const_cast<float*>(latents.z0.data()), {n, d}, torch::kFloat32);
-    const torch::Tensor all1 = torch::from_blob(const_cast<float*>(latents.z1.data()), {n, d}, torch::kFloat32);
+    std::vector<float> z0(static_cast<size_t>(batch * d)), z1(z0.size());  // the batch's latents
     for (int64_t s = 0; s < options_.prior_refit_steps; ++s) {
       stop_if_interrupted(options_.epochs, s, options_.prior_refit_steps);
       const double lr =
           options_.learning_rate * (0.01 + 0.99 * 0.5 * (1 + std::cos(M_PI * s / options_.prior_refit_steps)));
       torch::Tensor idx;
+      const int64_t* rows = drawn.data();
       if (weighted()) {
         by_weight.draw(0, batch, draw_seed(), drawn.data());
-        idx = torch::from_blob(drawn.data(), {batch}, torch::kLong);
       } else {
         idx = torch::randint(n, {batch}, generator_, torch::kLong);
+        rows = idx.data_ptr<int64_t>();
       }
-      const torch::Tensor z0 = all0.index_select(0, idx), z1 = all1.index_select(0, idx);
-      const double nll = step_->refit_prior_step(z0.data_ptr<float>(), z1.data_ptr<float>(), batch, lr);
+      for (int64_t i = 0; i < batch; ++i) {  // (a loop: index_select moved each row by a memmove call)
+        std::copy_n(latents.z0.data() + rows[i] * d, d, z0.data() + i * d);
+        std::copy_n(latents.z1.data() + rows[i] * d, d, z1.data() + i * d);
+      }
+      const double nll = step_->refit_prior_step(z0.data(), z1.data(), batch, lr);
       if (!std::isfinite(nll)) diverged(options_.epochs - 1, s, "prior loss while refitting the prior", nll);
     }
     measure_diffusion(latents);
