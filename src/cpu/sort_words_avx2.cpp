@@ -29,40 +29,56 @@ inline __attribute__((always_inline)) __m256i partner(__m256i v) {
 // Register r's part of the compare-exchange stage at distance J of the merge
 // building sorted runs of K: element g pairs with g ^ J; the upper one of a
 // pair takes the max in an ascending run ((g & K) == 0), the min in a
-// descending one.
-template <int K, int J, int r>
+// descending one. v is the registers from number O on (r counts from there).
+template <int K, int J, int O, int r>
 inline __attribute__((always_inline)) void exchange(__m256i* v) {
   if constexpr (J >= 8) {
     constexpr int JR = J / 8;
     if constexpr ((r & JR) == 0) {
       const __m256i lo = _mm256_min_epu32(v[r], v[r + JR]), hi = _mm256_max_epu32(v[r], v[r + JR]);
-      constexpr bool ascending = ((8 * r) & K) == 0;
+      constexpr bool ascending = ((8 * (O + r)) & K) == 0;
       v[r] = ascending ? lo : hi;
       v[r + JR] = ascending ? hi : lo;
     }
   } else {
     const __m256i p = partner<J>(v[r]);
     const __m256i lo = _mm256_min_epu32(v[r], p), hi = _mm256_max_epu32(v[r], p);
-    constexpr int descending = K < 8 ? lanes_with(K) : (((8 * r) & K) ? 0xFF : 0);
+    constexpr int descending = K < 8 ? lanes_with(K) : (((8 * (O + r)) & K) ? 0xFF : 0);
     v[r] = _mm256_blend_epi32(lo, hi, (lanes_with(J) ^ descending) & 0xFF);
   }
 }
 
-template <int K, int J, int... rs>
+template <int K, int J, int O, int... rs>
 inline __attribute__((always_inline)) void stage(__m256i* v, std::integer_sequence<int, rs...>) {
-  (exchange<K, J, rs>(v), ...);
+  (exchange<K, J, O, rs>(v), ...);
 }
 
-template <int R, int K, int J>
+// The merges of runs of K .. up to 8 R words over R registers (numbered from O)
+template <int R, int K, int J, int O>
 inline __attribute__((always_inline)) void merge(__m256i* v) {
-  stage<K, J>(v, std::make_integer_sequence<int, R>{});
-  if constexpr (J > 1) merge<R, K, J / 2>(v);
+  stage<K, J, O>(v + O, std::make_integer_sequence<int, R>{});
+  if constexpr (J > 1) merge<R, K, J / 2, O>(v);
 }
 
-template <int R, int K>
+template <int R, int K, int O = 0>
 inline __attribute__((always_inline)) void build(__m256i* v) {
-  merge<R, K, K / 2>(v);
-  if constexpr (K < 8 * R) build<R, 2 * K>(v);
+  merge<R, K, K / 2, O>(v);
+  if constexpr (K < 8 * R) build<R, 2 * K, O>(v);
+}
+
+// The whole network over R registers from O, its independent parts
+// reordered: past 8 registers, each half is sorted on its own (at most 8
+// registers live at a time, few spills, where every stage over all R would
+// spill most of them), then the halves' merge
+template <int R, int O>
+inline __attribute__((always_inline)) void sort_network(__m256i* v) {
+  if constexpr (R > 8) {
+    sort_network<R / 2, O>(v);
+    sort_network<R / 2, O + R / 2>(v);
+    merge<R, 8 * R, 4 * R, O>(v);
+  } else {
+    build<R, 2, O>(v);
+  }
 }
 
 template <int R>
@@ -72,7 +88,7 @@ void sort_registers(uint32_t* w, int64_t n) {
   for (int64_t i = n; i < 8 * R; ++i) buf[i] = 0xFFFFFFFFu;
   __m256i v[R];
   for (int r = 0; r < R; ++r) v[r] = _mm256_load_si256(reinterpret_cast<const __m256i*>(buf + 8 * r));
-  build<R, 2>(v);
+  sort_network<R, 0>(v);
   for (int r = 0; r < R; ++r) _mm256_store_si256(reinterpret_cast<__m256i*>(buf + 8 * r), v[r]);
   for (int64_t i = 0; i < n; ++i) w[i] = buf[i];
 }
