@@ -3,9 +3,9 @@
 // registers, every compare-exchange unrolled at compile time (index
 // sequences, so each blend's lane mask is an immediate): stages with
 // distance j >= 8 are min/max between registers, j < 8 a lane shuffle,
-// min/max and a blend within one. With 16 ymm registers, R = 32 (n <= 256)
-// keeps part of the words in L1 between stages; still about twice as fast as
-// the radix sort at n = 256. Everything has internal linkage and no header
+// min/max and a blend within one. With 16 ymm registers, the halves of a
+// network over more than 8 registers are sorted one after the other before
+// their merge (sort_network), so that few registers spill. Everything has internal linkage and no header
 // with inline code is included (cpu/small_gemm_kernels.inc says why).
 #include "cpu/sort_words.h"
 
