@@ -99,6 +99,13 @@ void kernel_report() {
     line("kernel_gflops_" + name + "_tn_32x32x512", gflops(N, K, M, [&] {
            dynae::gemm_tn(N, K, M, a.data(), N, a.data(), K, c.data(), K, false);
          }), "GFLOP/s");
+    // ... and on one row chunk of the fused passes (FusedMlp::kRowChunk rows)
+    line("kernel_gflops_" + name + "_nn_64x32x32", gflops(64, N, K, [&] {
+           dynae::gemm_nn(64, N, K, a.data(), K, b.data(), N, c.data(), N, false);
+         }), "GFLOP/s");
+    line("kernel_gflops_" + name + "_tn_32x32x64", gflops(N, K, 64, [&] {
+           dynae::gemm_tn(N, K, 64, a.data(), N, a.data(), K, c.data(), K, false);
+         }), "GFLOP/s");
   }
   dynae::set_kernel_isa(chosen);
   using Sgemm = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);

@@ -5,6 +5,7 @@
 #include <limits>
 #include <random>
 
+#include "cpu/vector_math.h"
 #include "dynae/errors.h"
 
 namespace dynae {
@@ -57,19 +58,8 @@ std::vector<int64_t> assign_nearest(const Array& z, const Array& centers) {
         s[c] += e * e;
       }
     }
-    const double inf = std::numeric_limits<double>::infinity();
-    double m[4] = {inf, inf, inf, inf};  // the smallest, over four independent lanes (a NaN never wins)
-    int64_t c = 0;
-    for (; c + 4 <= k; c += 4) {
-      for (int q = 0; q < 4; ++q) m[q] = s[c + q] < m[q] ? s[c + q] : m[q];
-    }
-    for (; c < k; ++c) m[0] = s[c] < m[0] ? s[c] : m[0];
-    const double smallest = std::min(std::min(m[0], m[1]), std::min(m[2], m[3]));
-    int64_t arg = 0;  // (no finite distance: centre 0, as the scan gives)
-    if (smallest < inf) {
-      while (!(s[arg] == smallest)) ++arg;
-    }
-    out[t] = arg;
+    double smallest;
+    out[t] = first_smallest(s, k, smallest);
   }
   return out;
 }

@@ -1,6 +1,8 @@
 #include "cpu/vector_math.h"
 
 #include <Eigen/Core>
+#include <algorithm>
+#include <limits>
 
 #include "cpu/small_gemm.h"
 
@@ -20,6 +22,22 @@ TanhKernel tanh_for(KernelIsa isa) {
 }
 
 }  // namespace
+
+int64_t first_smallest(const double* s, int64_t k, double& smallest) {
+  const double inf = std::numeric_limits<double>::infinity();
+  double m[4] = {inf, inf, inf, inf};
+  int64_t c = 0;
+  for (; c + 4 <= k; c += 4) {
+    for (int q = 0; q < 4; ++q) m[q] = s[c + q] < m[q] ? s[c + q] : m[q];
+  }
+  for (; c < k; ++c) m[0] = s[c] < m[0] ? s[c] : m[0];
+  smallest = std::min(std::min(m[0], m[1]), std::min(m[2], m[3]));
+  int64_t arg = 0;
+  if (smallest < inf) {
+    while (!(s[arg] == smallest)) ++arg;
+  }
+  return arg;
+}
 
 void tanh_in_place(float* v, int64_t n) {
   static const TanhKernel table[3] = {tanh_for(KernelIsa::Baseline), tanh_for(KernelIsa::Avx2),

@@ -13,6 +13,13 @@ namespace dynae {
 /// v[i] = tanh(v[i]) for i < n.
 void tanh_in_place(float* v, int64_t n);
 
+/// The index of the first smallest of s[0 .. k) and, in `smallest`, its
+/// value: what a scan with a strict comparison from +infinity finds (a NaN
+/// never wins; none finite below infinity: index 0 and infinity), without
+/// its unpredictable branches (the minimum over four independent lanes,
+/// then the first index holding it). k >= 1.
+int64_t first_smallest(const double* s, int64_t k, double& smallest);
+
 /// One instruction set's entry (internal to the dispatch; nullptr when not built).
 using TanhKernel = void (*)(float*, int64_t);
 TanhKernel tanh_kernel_avx2();

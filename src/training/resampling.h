@@ -151,6 +151,8 @@ class Resampler {
   WeightedDraws weighted_groups(PairSet s, const Plan& p) const;
   void make_weighted_plan(Plan& p, const std::vector<double>& weights, uint64_t seed);
 
+  static constexpr int64_t kMaxCenters = 255;  ///< (labels are bytes; 255 marks none)
+
   const PairIndex& pairs_;
   const std::vector<double>* pair_weights_ = nullptr;
   SharedResampling ranks_share_;
