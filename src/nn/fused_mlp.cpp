@@ -16,59 +16,11 @@
 namespace dynae {
 namespace {
 
-// Layers with at most this many inputs or outputs (the latent, a 2-D target)
-// are plain loops: a BLAS call costs more than their arithmetic.
+// Layers with at most this many inputs or outputs (the latent, a 2-D target):
+// a thin output's values and a thin input's input gradient are dot products
+// over the wide side (thin_dots); their other products go through the
+// small-matrix kernels with a short K or M, each sum held in a register block.
 constexpr int64_t kThin = 4;
-
-// y (rows, out) = x (rows, in) W^T, without the bias (added with the
-// activation); wt is W^T (in, out)
-// (__restrict: the outputs are never an input, so each row's sums stay in
-// registers instead of going through memory between terms; the same
-// operations in the same order)
-DYNAE_CPU_CLONES void thin_forward(const DenseLayer& l, const float* __restrict x, int64_t rows, float* __restrict y,
-                                   const float* __restrict wt) {
-  const int64_t in = l.in, out = l.out;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * in;
-    float* yr = y + r * out;
-    for (int64_t o = 0; o < out; ++o) yr[o] = xr[0] * wt[o];
-    for (int64_t k = 1; k < in; ++k) {
-      const float xk = xr[k];
-      const float* w = wt + k * out;
-      for (int64_t o = 0; o < out; ++o) yr[o] += xk * w[o];
-    }
-  }
-}
-
-// gw (out, in) += ga (rows, out)^T x (rows, in) for a thin layer (in or out
-// <= kThin), accumulated in `acc` as (in, out) when the input is thin so that the
-// inner loop runs over the wide side.
-DYNAE_CPU_CLONES void thin_weight_grad(float* __restrict gw, const float* __restrict ga, const float* __restrict x,
-                                       int64_t rows, int64_t in, int64_t out, float* __restrict acc) {
-  if (out <= kThin) {  // rows of gw are wide (in)
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* xr = x + r * in;
-      for (int64_t o = 0; o < out; ++o) {
-        const float g = ga[r * out + o];
-        float* row = gw + o * in;
-        for (int64_t k = 0; k < in; ++k) row[k] += g * xr[k];
-      }
-    }
-    return;
-  }
-  for (int64_t j = 0; j < in * out; ++j) acc[j] = 0.0f;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* gr = ga + r * out;
-    for (int64_t k = 0; k < in; ++k) {
-      const float xk = x[r * in + k];
-      float* a = acc + k * out;
-      for (int64_t o = 0; o < out; ++o) a[o] += xk * gr[o];
-    }
-  }
-  for (int64_t o = 0; o < out; ++o) {
-    for (int64_t k = 0; k < in; ++k) gw[o * in + k] += acc[k * out + o];
-  }
-}
 
 // v (rows, out) += b per row, then the activation unless `last`
 DYNAE_CPU_CLONES void bias_activation(float* v, const float* b, int64_t rows, int64_t out, bool last,
@@ -103,19 +55,6 @@ DYNAE_CPU_CLONES void column_sums(float* __restrict gb, const float* __restrict 
   }
 }
 
-// dx (rows, in) = ga (rows, out) W (out, in) for a thin out
-DYNAE_CPU_CLONES void thin_input_grad(float* __restrict dx, const float* __restrict ga, const float* __restrict w,
-                                      int64_t rows, int64_t in, int64_t out) {
-  for (int64_t r = 0; r < rows; ++r, dx += in, ga += out) {
-    for (int64_t k = 0; k < in; ++k) dx[k] = 0.0f;
-    for (int64_t o = 0; o < out; ++o) {
-      const float go = ga[o];
-      const float* wo = w + o * in;
-      for (int64_t k = 0; k < in; ++k) dx[k] += go * wo[k];
-    }
-  }
-}
-
 // y (rows, n) = a (rows, K) b (n, K)^T for a thin n: each entry a dot
 // product over the wide side, summed in 8 lanes (vectorised) and the lanes
 // then added in order. A thin output's forward pass (b = W) and a thin
@@ -139,8 +78,8 @@ DYNAE_CPU_CLONES void thin_dots(float* __restrict y, const float* __restrict a, 
 }
 
 void dense_forward(const DenseLayer& l, const float* x, int64_t rows, float* y, const float* wt) {
-  if (l.in <= kThin) {  // thin input: the inner loop runs over the outputs
-    thin_forward(l, x, rows, y, wt);
+  if (l.in <= kThin) {  // thin input: K = in in the kernels (each sum in a register block)
+    gemm_nn(rows, l.out, l.in, x, l.in, wt, l.out, y, l.out, false);
   } else if (l.out <= kThin) {  // thin output: dot products over the inputs
     thin_dots(y, x, l.weight, rows, l.out, l.in);
   } else {
@@ -240,10 +179,15 @@ void FusedMlp::backward_chunk(int64_t c, const float* grad_out, bool input_grad,
     }
     if (l.grad_weight) {  // this chunk's ga^T in
       float* pw = partial_w_[ii].data() + c * l.out * l.in;
-      if (l.in <= kThin || l.out <= kThin) {
-        std::fill(pw, pw + l.out * l.in, 0.0f);
+      if (l.out <= kThin) {  // a few rows of ga^T in: the kernels' register blocks (no sum through memory)
+        gemm_tn(l.out, l.in, rows, ga, l.out, in, l.in, pw, l.in, false);
+      } else if (l.in <= kThin) {  // (in^T ga)^T: the same sums, each in the kernels' registers
         m.scratch.resize(static_cast<size_t>(l.in * l.out));
-        thin_weight_grad(pw, ga, in, rows, l.in, l.out, m.scratch.data());
+        float* acc = m.scratch.data();
+        gemm_tn(l.in, l.out, rows, in, l.in, ga, l.out, acc, l.out, false);
+        for (int64_t o = 0; o < l.out; ++o) {
+          for (int64_t k = 0; k < l.in; ++k) pw[o * l.in + k] = acc[k * l.out + o];
+        }
       } else {
         gemm_tn(l.out, l.in, rows, ga, l.out, in, l.in, pw, l.in, false);
       }
@@ -251,8 +195,8 @@ void FusedMlp::backward_chunk(int64_t c, const float* grad_out, bool input_grad,
     if (ii == 0 && !input_grad) return;
     // dL/d(input) = ga W
     float* next = grad_in_[ii].data() + r0 * l.in;
-    if (l.out <= kThin) {  // thin output
-      thin_input_grad(next, ga, l.weight, rows, l.in, l.out);
+    if (l.out <= kThin) {  // thin output: K = out in the kernels (each sum in a register block)
+      gemm_nn(rows, l.in, l.out, ga, l.out, l.weight, l.in, next, l.in, false);
     } else if (l.in <= kThin) {  // thin input (the decoder's first layer)
       thin_dots(next, ga, m.wt[ii].data(), rows, l.in, l.out);  // (this member's forward transposed W)
     } else {
