@@ -66,6 +66,47 @@ inline __attribute__((always_inline)) void build(__m256i* v) {
   if constexpr (K < 8 * R) build<R, 2 * K, O>(v);
 }
 
+// Runs of 8 words in 8 registers from the first: each lane's column sorted
+// across the registers (the 19 compare-exchanges of an optimal 8-input
+// network, min/max only), the 8 x 8 block transposed (each register now one
+// sorted column), and the odd registers reversed, so that the runs alternate
+// ascending and descending as the bitonic merges of 16 and more expect.
+// About a third of the work of the first three merge levels within registers.
+inline __attribute__((always_inline)) void exchange_registers(__m256i& a, __m256i& b) {
+  const __m256i lo = _mm256_min_epu32(a, b);
+  b = _mm256_max_epu32(a, b);
+  a = lo;
+}
+
+inline __attribute__((always_inline)) void runs_of_eight(__m256i* v) {
+  constexpr int pairs[19][2] = {{0, 2}, {1, 3}, {4, 6}, {5, 7}, {0, 4}, {1, 5}, {2, 6}, {3, 7}, {0, 1}, {2, 3},
+                                {4, 5}, {6, 7}, {2, 4}, {3, 5}, {1, 4}, {3, 6}, {1, 2}, {3, 4}, {5, 6}};
+#pragma GCC unroll 19
+  for (int p = 0; p < 19; ++p) exchange_registers(v[pairs[p][0]], v[pairs[p][1]]);
+  // 8 x 8 transpose of 32-bit lanes
+  __m256i t[8], u[8];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_epi32(v[2 * i], v[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_epi32(v[2 * i], v[2 * i + 1]);
+  }
+#pragma GCC unroll 2
+  for (int i = 0; i < 2; ++i) {
+    u[4 * i] = _mm256_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+    u[4 * i + 1] = _mm256_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+    u[4 * i + 2] = _mm256_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+    u[4 * i + 3] = _mm256_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    v[i] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x20);
+    v[i + 4] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x31);
+  }
+  const __m256i reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+#pragma GCC unroll 4
+  for (int i = 1; i < 8; i += 2) v[i] = _mm256_permutevar8x32_epi32(v[i], reverse);
+}
+
 // The whole network over R registers from O, its independent parts
 // reordered: past 8 registers, each half is sorted on its own (at most 8
 // registers live at a time, few spills, where every stage over all R would
@@ -76,6 +117,9 @@ inline __attribute__((always_inline)) void sort_network(__m256i* v) {
     sort_network<R / 2, O>(v);
     sort_network<R / 2, O + R / 2>(v);
     merge<R, 8 * R, 4 * R, O>(v);
+  } else if constexpr (R == 8) {
+    runs_of_eight(v + O);
+    build<R, 16, O>(v);
   } else {
     build<R, 2, O>(v);
   }
