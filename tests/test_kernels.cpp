@@ -17,6 +17,7 @@
 #include "cpu/small_gemm.h"
 #include "cpu/sort_words.h"
 #include "cpu/thread_team.h"
+#include "cpu/vector_math.h"
 #include "dynae/data/npy.h"
 #include "dynae/models/model.h"
 #include "dynae/runtime.h"
@@ -355,4 +356,51 @@ TEST(SortWords, TheVectorNetworksSortLikeStdSortForEverySize) {
   set_kernel_isa(KernelIsa::Baseline);
   std::vector<uint32_t> w = {2u, 1u};
   EXPECT_FALSE(sort_small_words(w.data(), 2));  // other kernel sets: not applied
+}
+
+// The thin layers' dot products (cpu/vector_math.h): 8 lanes of rounded
+// products and sums, the lanes added in order, whatever the rows' count
+// (blocks of 8 and the rest); K not a multiple of 8 is left to the caller.
+TEST(DotRows, TheSameSumsAsTheLaneLoop) {
+  IsaGuard guard;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal;
+  int tried = 0;
+  for (KernelIsa isa : {KernelIsa::Baseline, KernelIsa::Avx2, KernelIsa::Avx512}) {
+    if (!kernel_isa_supported(isa)) continue;
+    set_kernel_isa(isa);
+    for (int64_t K : {8, 32, 64}) {
+      for (int64_t n : {1, 2, 3}) {
+        for (int64_t rows : {1, 7, 8, 13, 64}) {
+          std::vector<float> a(static_cast<size_t>(rows * K)), b(static_cast<size_t>(n * K)), y(static_cast<size_t>(rows * n));
+          for (float& v : a) v = normal(rng);
+          for (float& v : b) v = normal(rng);
+          if (!dot_rows(y.data(), a.data(), b.data(), rows, n, K)) {
+            EXPECT_EQ(isa, KernelIsa::Baseline);  // (the caller's loop)
+            continue;
+          }
+          ++tried;
+          for (int64_t r = 0; r < rows; ++r) {
+            for (int64_t j = 0; j < n; ++j) {
+              float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+              for (int64_t k = 0; k < K; k += 8) {
+                for (int m = 0; m < 8; ++m) {
+                  const float p = a[static_cast<size_t>(r * K + k + m)] * b[static_cast<size_t>(j * K + k + m)];
+                  lanes[m] = lanes[m] + p;
+                }
+              }
+              float sum = 0.0f;
+              for (float v : lanes) sum += v;
+              ASSERT_EQ(y[static_cast<size_t>(r * n + j)], sum) << kernel_isa_name(isa) << " K " << K << " n " << n
+                                                                << " rows " << rows << " at " << r << ", " << j;
+            }
+          }
+        }
+      }
+    }
+    std::vector<float> y(2);
+    const std::vector<float> a(12, 1.0f), b(24, 1.0f);
+    EXPECT_FALSE(dot_rows(y.data(), a.data(), b.data(), 1, 2, 12));  // K = 12: the caller's loop
+  }
+  if (tried == 0) GTEST_SKIP() << "no vector kernel set on this CPU";
 }

@@ -14,11 +14,25 @@ void tanh_baseline(float* v, int64_t n) {
   a = a.tanh();
 }
 
-TanhKernel tanh_for(KernelIsa isa) {
-  TanhKernel k = nullptr;
-  if (isa == KernelIsa::Avx512) k = tanh_kernel_avx512();
-  if (isa == KernelIsa::Avx2) k = tanh_kernel_avx2();
-  return k ? k : &tanh_baseline;
+bool no_dot_rows(float*, const float*, const float*, int64_t, int64_t, int64_t) { return false; }
+
+struct Kernels {
+  TanhKernel tanh;
+  DotRowsKernel dot_rows;
+};
+
+Kernels kernels_for(KernelIsa isa) {
+  Kernels k{&tanh_baseline, &no_dot_rows};
+  if (isa == KernelIsa::Baseline) return k;
+  if (TanhKernel t = isa == KernelIsa::Avx512 ? tanh_kernel_avx512() : tanh_kernel_avx2()) k.tanh = t;
+  if (DotRowsKernel d = dot_rows_kernel_avx2()) k.dot_rows = d;
+  return k;
+}
+
+const Kernels& active() {
+  static const Kernels table[3] = {kernels_for(KernelIsa::Baseline), kernels_for(KernelIsa::Avx2),
+                                   kernels_for(KernelIsa::Avx512)};
+  return table[static_cast<int>(kernel_isa())];
 }
 
 }  // namespace
@@ -39,10 +53,10 @@ int64_t first_smallest(const double* s, int64_t k, double& smallest) {
   return arg;
 }
 
-void tanh_in_place(float* v, int64_t n) {
-  static const TanhKernel table[3] = {tanh_for(KernelIsa::Baseline), tanh_for(KernelIsa::Avx2),
-                                      tanh_for(KernelIsa::Avx512)};
-  table[static_cast<int>(kernel_isa())](v, n);
+void tanh_in_place(float* v, int64_t n) { active().tanh(v, n); }
+
+bool dot_rows(float* y, const float* a, const float* b, int64_t rows, int64_t n, int64_t K) {
+  return active().dot_rows(y, a, b, rows, n, K);
 }
 
 }  // namespace dynae

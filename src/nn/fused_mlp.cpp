@@ -81,7 +81,7 @@ void dense_forward(const DenseLayer& l, const float* x, int64_t rows, float* y, 
   if (l.in <= kThin) {  // thin input: K = in in the kernels (each sum in a register block)
     gemm_nn(rows, l.out, l.in, x, l.in, wt, l.out, y, l.out, false);
   } else if (l.out <= kThin) {  // thin output: dot products over the inputs
-    thin_dots(y, x, l.weight, rows, l.out, l.in);
+    if (!dot_rows(y, x, l.weight, rows, l.out, l.in)) thin_dots(y, x, l.weight, rows, l.out, l.in);
   } else {
     gemm_nn(rows, l.out, l.in, x, l.in, wt, l.out, y, l.out, false);
   }
@@ -198,7 +198,8 @@ void FusedMlp::backward_chunk(int64_t c, const float* grad_out, bool input_grad,
     if (l.out <= kThin) {  // thin output: K = out in the kernels (each sum in a register block)
       gemm_nn(rows, l.in, l.out, ga, l.out, l.weight, l.in, next, l.in, false);
     } else if (l.in <= kThin) {  // thin input (the decoder's first layer)
-      thin_dots(next, ga, m.wt[ii].data(), rows, l.in, l.out);  // (this member's forward transposed W)
+      const float* wt = m.wt[ii].data();  // (this member's forward transposed W)
+      if (!dot_rows(next, ga, wt, rows, l.in, l.out)) thin_dots(next, ga, wt, rows, l.in, l.out);
     } else {
       gemm_nn(rows, l.in, l.out, ga, l.out, l.weight, l.in, next, l.in, false);
     }
