@@ -195,7 +195,11 @@ double sliced_wasserstein_fused(const float* a, const float* b, const float* dir
       {
         const PhaseScope sorting(Phase::sorts);
         sort_values(pb + l * n, n, sb, c);
-        sort_column(pa + l * n, n, sa, order, c);
+        if (grad_a) {  // the order only for the gradient
+          sort_column(pa + l * n, n, sa, order, c);
+        } else {
+          sort_values(pa + l * n, n, sa, c);
+        }
       }
       // Sum of squares over 8 float lanes (vectorisable), added up in double
       float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
