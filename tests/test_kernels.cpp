@@ -404,3 +404,25 @@ TEST(DotRows, TheSameSumsAsTheLaneLoop) {
   }
   if (tried == 0) GTEST_SKIP() << "no vector kernel set on this CPU";
 }
+
+// Every kernel set's tanh (Eigen's, at that set's vector width) against
+// libm's, over the range a layer sees and past Eigen's clamp, whatever the
+// length and start (vector body and scalar ends).
+TEST(VectorMath, TanhOfEveryKernelSetMatchesLibm) {
+  IsaGuard guard;
+  for (KernelIsa isa : {KernelIsa::Baseline, KernelIsa::Avx2, KernelIsa::Avx512}) {
+    if (!kernel_isa_supported(isa)) continue;
+    set_kernel_isa(isa);
+    for (int64_t n : {1, 7, 8, 33, 1000}) {
+      std::vector<float> v(static_cast<size_t>(n + 1)), x(v.size());
+      for (int64_t i = 0; i <= n; ++i) x[static_cast<size_t>(i)] = -12.0f + 24.0f * static_cast<float>(i) / static_cast<float>(n);
+      v = x;
+      tanh_in_place(v.data() + 1, n);  // an unaligned start
+      EXPECT_EQ(v[0], x[0]);
+      for (int64_t i = 1; i <= n; ++i) {
+        EXPECT_NEAR(v[static_cast<size_t>(i)], std::tanh(x[static_cast<size_t>(i)]), 2e-6)
+            << kernel_isa_name(isa) << " at " << x[static_cast<size_t>(i)];
+      }
+    }
+  }
+}

@@ -23,8 +23,8 @@ namespace {
 constexpr int64_t kThin = 4;
 
 // v (rows, out) += b per row, then the activation unless `last`
-DYNAE_CPU_CLONES void bias_activation(float* v, const float* b, int64_t rows, int64_t out, bool last,
-                                      Activation act) {
+DYNAE_CPU_CLONES void bias_activation(float* __restrict v, const float* __restrict b, int64_t rows, int64_t out,
+                                      bool last, Activation act) {
   if (!last && act == Activation::ReLU) {
     for (int64_t r = 0; r < rows; ++r, v += out) {
       for (int64_t o = 0; o < out; ++o) v[o] = std::max(v[o] + b[o], 0.0f);

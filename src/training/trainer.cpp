@@ -676,9 +676,13 @@ class TrainingLoop {
         idx = torch::randint(n, {batch}, generator_, torch::kLong);
         rows = idx.data_ptr<int64_t>();
       }
-      for (int64_t i = 0; i < batch; ++i) {  // (a loop: index_select moved each row by a memmove call)
-        std::copy_n(latents.z0.data() + rows[i] * d, d, z0.data() + i * d);
-        std::copy_n(latents.z1.data() + rows[i] * d, d, z1.data() + i * d);
+      for (int64_t i = 0; i < batch; ++i) {  // (element by element: a copy of d values is a memmove call)
+        const float* a = latents.z0.data() + rows[i] * d;
+        const float* b = latents.z1.data() + rows[i] * d;
+        for (int64_t j = 0; j < d; ++j) {
+          z0[i * d + j] = a[j];
+          z1[i * d + j] = b[j];
+        }
       }
       const double nll = step_->refit_prior_step(z0.data(), z1.data(), batch, lr);
       if (!std::isfinite(nll)) diverged(options_.epochs - 1, s, "prior loss while refitting the prior", nll);

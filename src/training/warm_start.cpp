@@ -66,7 +66,7 @@ struct WarmBatches {
     const int64_t* picked = pick.data_ptr<int64_t>();
     for (int64_t k = 0; k < batch; ++k) {
       frames[k] = picked[k];
-      std::copy_n(latent_.begin() + frames[k] * d_, d_, z.begin() + k * d_);
+      for (int64_t j = 0; j < d_; ++j) z[k * d_ + j] = latent_[frames[k] * d_ + j];  // (not a memmove call per row)
     }
     inputs_.gather(frames.data(), batch, 0, x.data());
     targets_.gather(frames.data(), batch, 0, y.data());
