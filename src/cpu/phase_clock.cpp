@@ -39,6 +39,7 @@ const char* phase_name(Phase p) {
     case Phase::warm_start: return "warm_start";
     case Phase::quality: return "quality";
     case Phase::wait: return "wait";
+    case Phase::communication: return "communication";
     case Phase::count: break;
   }
   return "?";

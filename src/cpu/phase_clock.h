@@ -27,6 +27,7 @@ enum class Phase : int {
   warm_start,    ///< fitting the autoencoder to TICA's components before epoch 0
   quality,       ///< the quality figure of a latent (a start's or the final one)
   wait,          ///< waiting for a thread team's other members
+  communication, ///< exchanging with (and waiting for) other ranks
   count
 };
 

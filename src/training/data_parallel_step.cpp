@@ -123,6 +123,7 @@ StepLosses DataParallelSteps::train(const PairRefs& batch, double beta, ShardedC
   float* terms = sum_.data() + P;
   if (parallel_.comm) {
     terms[4] = interrupt_signal() != 0 ? 1.0f : 0.0f;
+    const PhaseScope exchanging(Phase::communication);
     parallel_.comm->allreduce_sum(sum_.data(), P + kTerms);
   }
   std::optional<PhaseScope> summing(std::in_place, Phase::gradient_sum);
@@ -177,6 +178,7 @@ StepLosses DataParallelSteps::evaluate(int64_t count, const std::function<PairRe
   }
   if (parallel_.comm) {
     total[4] = interrupt_signal() != 0 ? 1.0 : 0.0;
+    const PhaseScope exchanging(Phase::communication);
     parallel_.comm->allreduce_sum(total, kTerms);
   }
   return losses_of(total);

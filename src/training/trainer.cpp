@@ -112,7 +112,10 @@ class TrainingLoop {
     check_data_parallel(parallel_, options.batch_size);
     if (Communicator* comm = parallel_.comm) {  // the ranks share the resampling's encoding and labelling
       resampler_.share_with_ranks(
-          {comm->rank(), comm->size(), [comm](const void* mine, void* all, int64_t bytes) { comm->allgather(mine, all, bytes); }});
+          {comm->rank(), comm->size(), [comm](const void* mine, void* all, int64_t bytes) {
+             const PhaseScope exchanging(Phase::communication);
+             comm->allgather(mine, all, bytes);
+           }});
     }
     if (pairs_.count(PairSet::train) < options.batch_size) {
       throw DataError("only " + std::to_string(pairs_.count(PairSet::train)) +
