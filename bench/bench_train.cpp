@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <memory>
 #include <thread>
 #include <tuple>
@@ -173,7 +174,18 @@ class PhaseMarks : public dynae::TrainingObserver {
 
 }  // namespace
 
+int run(int argc, char** argv);
+
 int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // (e.g. no bundled data found): a message, not an abort
+    std::fprintf(stderr, "dynae_bench: %s\n", e.what());
+    return 1;
+  }
+}
+
+int run(int argc, char** argv) {
   dynae::keep_freed_memory();
   CLI::App app{"dynae training benchmark (reference defaults, bundled three-state data)"};
   int64_t epochs = 6, threads = -1, tile = 1;
