@@ -39,14 +39,14 @@
 #include <thread>
 #include <tuple>
 
-#include "dynae/training/communicator.h"
-#include "dynae/training/estimator.h"
+#include "cpu/phase_clock.h"
+#include "cpu/small_gemm.h"
 #include "dynae/data/npy.h"
 #include "dynae/models/model.h"
 #include "dynae/runtime.h"
-#include "cpu/small_gemm.h"
+#include "dynae/training/communicator.h"
+#include "dynae/training/estimator.h"
 #include "dynae/training/progress.h"
-#include "cpu/phase_clock.h"
 
 namespace {
 

@@ -5,9 +5,9 @@
 #include <cstring>
 
 #include "cpu/dispatch.h"
+#include "cpu/phase_clock.h"
 #include "cpu/sort_words.h"
 #include "cpu/thread_team.h"
-#include "cpu/phase_clock.h"
 
 namespace dynae {
 

@@ -6,9 +6,9 @@
 #include <mutex>
 #include <optional>
 
+#include "cpu/phase_clock.h"
 #include "cpu/thread_team.h"
 #include "dynae/runtime.h"
-#include "cpu/phase_clock.h"
 #include "util/random_permutation.h"
 
 namespace dynae {

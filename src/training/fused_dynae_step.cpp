@@ -4,8 +4,8 @@
 #include <cmath>
 #include <optional>
 
-#include "cpu/thread_team.h"
 #include "cpu/phase_clock.h"
+#include "cpu/thread_team.h"
 
 namespace dynae {
 namespace {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cpu/phase_clock.h"
 #include "cpu/thread_team.h"
 #include "data/frame_rows.h"
 #include "dynae/errors.h"
@@ -19,7 +20,6 @@
 #include "training/fused_binding.h"
 #include "training/fused_dynae_step.h"
 #include "training/train_step.h"
-#include "cpu/phase_clock.h"
 
 namespace dynae {
 namespace {

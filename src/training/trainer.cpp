@@ -10,24 +10,24 @@
 #include <mutex>
 #include <sstream>
 
+#include "cpu/phase_clock.h"
+#include "data/frame_rows.h"
+#include "data/tensor_convert.h"
 #include "dynae/analysis/slow_timescale.h"
-#include "dynae/data/lagged_pairs.h"
 #include "dynae/data/feature_scaling.h"
 #include "dynae/data/frame_weights.h"
+#include "dynae/data/lagged_pairs.h"
 #include "dynae/errors.h"
 #include "dynae/models/model_kind.h"
 #include "dynae/runtime.h"
 #include "models/latent_diffusion.h"
 #include "models/model_impl.h"
-#include "data/frame_rows.h"
-#include "data/tensor_convert.h"
 #include "priors/substeps.h"
 #include "training/resampling.h"
 #include "training/train_step.h"
 #include "training/warm_start.h"
 #include "training/weighted_draws.h"
 #include "util/framed_bytes.h"
-#include "cpu/phase_clock.h"
 
 namespace dynae {
 namespace {
