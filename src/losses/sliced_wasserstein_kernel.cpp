@@ -27,9 +27,10 @@ namespace {
 //  1. each value is mapped to a 16-bit key by a monotone map of the range,
 //     fl((v - lo) * scale), packed above its row (n <= 65536);
 //  2. those 32-bit words (distinct: the row is in them) are sorted, which
-//     orders the keys stably: by a bitonic network in AVX-512 registers
-//     where the AVX-512 kernels are in use and n <= 256 (cpu/sort_words.h,
-//     ~2x faster), else by a two-pass (byte) LSD radix sort;
+//     orders the keys stably: by a bitonic network in vector registers
+//     where the AVX2 or AVX-512 kernels are in use and n <= 256
+//     (cpu/sort_words.h, 2-3x faster), else by a two-pass (byte) LSD radix
+//     sort;
 //  3. one insertion pass over the exact values reorders the rare values that
 //     shared a key (almost never moves anything: predictable branches).
 // Infinite values, a NaN as the first value, or n > 65536 take a comparison
