@@ -1,12 +1,12 @@
 #pragma once
-// Sorting a minibatch's column of distinct 32-bit words (a 16-bit key above
-// a 16-bit row, or a float's own order key: losses/sliced_wasserstein_kernel.cpp)
+// Sorting a minibatch's column of 32-bit words (a 16-bit key above a 16-bit
+// row, or a float's own order key: losses/sliced_wasserstein_kernel.cpp)
 // with a bitonic sorting network held in vector registers (AVX-512 or AVX2):
 // the sliced Wasserstein distance sorts 2 L columns of n = batch values per
 // step, and at n <= 256 a network of
 // vector min/max beats any scalar sort (no data-dependent branches or
-// store-to-load chains). Exact: the words are distinct, so the result is the
-// same bits as any other sort. Torch-free.
+// store-to-load chains). Exact: equal words are equal bits, so the result is the
+// same as any other sort's. Torch-free.
 #include <cstdint>
 
 namespace dynae {
