@@ -198,6 +198,21 @@ TEST(FusedTraining, AppliesOnlyToTheVectorDynAEWithFixedDiffusion) {
   EXPECT_FALSE(fused_applies(ModelOptions().set_model("sdevae")));
 }
 
+namespace {
+
+// The first n frames of the bundled three-state data, and a set of one
+// trajectory
+Array three_state_frames(int64_t n) {
+  return read_npy(std::string(DYNAE_EXAMPLES_DIR) + "/data/three_state_transformed_traj_data200k.npy").slice_frames(0, n);
+}
+TrajectorySet one_trajectory(const Array& x) {
+  TrajectorySet data;
+  data.add("subset", x);
+  return data;
+}
+
+}  // namespace
+
 // The whole trainer (warm-up, Adam reset, resampling, evaluation, prior
 // refit) on both paths from one seed: the same losses and the same model, to
 // float rounding. Rounding differences grow through the chaotic optimisation
@@ -207,10 +222,8 @@ TEST(FusedTraining, AppliesOnlyToTheVectorDynAEWithFixedDiffusion) {
 // after two, so this runs the warm-up and one resampled epoch.
 TEST(FusedTraining, SameLossesAndModelAsTheLibTorchPath) {
   set_num_threads(1);
-  const Array x = read_npy(std::string(DYNAE_EXAMPLES_DIR) + "/data/three_state_transformed_traj_data200k.npy")
-                      .slice_frames(0, 12000);
-  TrajectorySet data;
-  data.add("subset", x);
+  const Array x = three_state_frames(12000);
+  const TrajectorySet data = one_trajectory(x);
   // One Euler step per lag (the reference), and 4 substeps with the force
   // fitted by the energy score (prior_substeps)
   for (int64_t substeps : {1, 4}) {
@@ -247,10 +260,8 @@ TEST(FusedTraining, SameLossesAndModelAsTheLibTorchPath) {
 // been amplified by resampling.
 TEST(WarmStart, FusedAndLibTorchFitAlike) {
   set_num_threads(1);
-  const Array x = read_npy(std::string(DYNAE_EXAMPLES_DIR) + "/data/three_state_transformed_traj_data200k.npy")
-                      .slice_frames(0, 12000);
-  TrajectorySet data;
-  data.add("subset", x);
+  const Array x = three_state_frames(12000);
+  const TrajectorySet data = one_trajectory(x);
   const ModelOptions o = ModelOptions().set_epochs(1).set_seed(4).set_prior_refit_steps(0).set_warm_start("tica");
   Estimator fused(ModelOptions(o).set_fused_kernels(true)), plain(ModelOptions(o).set_fused_kernels(false));
   const Array probe = x.slice_frames(0, 2000);

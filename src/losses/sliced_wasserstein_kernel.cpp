@@ -19,6 +19,14 @@ uint32_t float_order_key(float f) {
 
 namespace {
 
+// The float whose float_order_key is k
+float float_of_order_key(uint32_t k) {
+  const uint32_t u = (k & 0x80000000u) ? (k & 0x7FFFFFFFu) : ~k;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
 // Sorts the n values v ascending into `sorted` and, when `order` is not
 // null, writes their argsort (ties in index order) into it. Exact, and for
 // the n = 256 columns of a minibatch 3-4x faster than a comparison sort,
@@ -129,20 +137,12 @@ DYNAE_CPU_CLONES void sort_column(const float* v, int64_t n, float* sorted, uint
 DYNAE_CPU_CLONES void sort_values(const float* v, int64_t n, float* sorted, SlicedWassersteinColumns& s) {
   s.words.resize(static_cast<size_t>(2 * n));
   uint32_t* w = s.words.data();
-  for (int64_t i = 0; i < n; ++i) {
-    uint32_t u;
-    std::memcpy(&u, v + i, sizeof u);
-    w[i] = (u & 0x80000000u) ? ~u : (u | 0x80000000u);  // float_order_key
-  }
+  for (int64_t i = 0; i < n; ++i) w[i] = float_order_key(v[i]);
   if (!sort_small_words(w, n)) {
     sort_column(v, n, sorted, nullptr, s);
     return;
   }
-  for (int64_t j = 0; j < n; ++j) {
-    const uint32_t k = w[j];
-    const uint32_t u = (k & 0x80000000u) ? (k & 0x7FFFFFFFu) : ~k;
-    std::memcpy(sorted + j, &u, sizeof u);
-  }
+  for (int64_t j = 0; j < n; ++j) sorted[j] = float_of_order_key(w[j]);
 }
 
 // p[l * n + i] = x_i . w_l

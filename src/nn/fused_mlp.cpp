@@ -77,11 +77,16 @@ DYNAE_CPU_CLONES void thin_dots(float* __restrict y, const float* __restrict a, 
   }
 }
 
+// thin_dots' values: the kernel set's vector kernel where it has one (cpu/vector_math.h)
+void dots(float* y, const float* a, const float* b, int64_t rows, int64_t n, int64_t K) {
+  if (!dot_rows(y, a, b, rows, n, K)) thin_dots(y, a, b, rows, n, K);
+}
+
 void dense_forward(const DenseLayer& l, const float* x, int64_t rows, float* y, const float* wt) {
   if (l.in <= kThin) {  // thin input: K = in in the kernels (each sum in a register block)
     gemm_nn(rows, l.out, l.in, x, l.in, wt, l.out, y, l.out, false);
   } else if (l.out <= kThin) {  // thin output: dot products over the inputs
-    if (!dot_rows(y, x, l.weight, rows, l.out, l.in)) thin_dots(y, x, l.weight, rows, l.out, l.in);
+    dots(y, x, l.weight, rows, l.out, l.in);
   } else {
     gemm_nn(rows, l.out, l.in, x, l.in, wt, l.out, y, l.out, false);
   }
@@ -199,7 +204,7 @@ void FusedMlp::backward_chunk(int64_t c, const float* grad_out, bool input_grad,
       gemm_nn(rows, l.in, l.out, ga, l.out, l.weight, l.in, next, l.in, false);
     } else if (l.in <= kThin) {  // thin input (the decoder's first layer)
       const float* wt = m.wt[ii].data();  // (this member's forward transposed W)
-      if (!dot_rows(next, ga, wt, rows, l.in, l.out)) thin_dots(next, ga, wt, rows, l.in, l.out);
+      dots(next, ga, wt, rows, l.in, l.out);
     } else {
       gemm_nn(rows, l.in, l.out, ga, l.out, l.weight, l.in, next, l.in, false);
     }

@@ -91,8 +91,15 @@ double Resampler::squared_distance(const float* point, const double* center) con
 }
 
 int Resampler::nearest_center(const float* point, int64_t k, double& best) const {
-  // Every distance in one loop (vectorised; each the same sum as
-  // squared_distance), then the first smallest: a strict scan's choice
+  // Every distance first, then the first smallest (a strict scan's choice
+  // without a branch per centre). The usual 2-D latent gets its own loop
+  // (squared_distance's 2-D sum), which the compiler vectorises: calling
+  // squared_distance, whose dimension test stays in the loop, measured
+  // resampling 1.5x slower.
+  if (k < 1) {
+    best = std::numeric_limits<double>::infinity();
+    return 0;
+  }
   double s[kMaxCenters];
   const double* c = centers_.data();
   if (dim_ == 2) {
@@ -103,10 +110,6 @@ int Resampler::nearest_center(const float* point, int64_t k, double& best) const
     }
   } else {
     for (int64_t j = 0; j < k; ++j) s[j] = squared_distance(point, c + j * dim_);
-  }
-  if (k < 1) {
-    best = std::numeric_limits<double>::infinity();
-    return 0;
   }
   return static_cast<int>(first_smallest(s, k, best));
 }

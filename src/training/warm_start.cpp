@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <optional>
 
 #include "data/frame_rows.h"
 #include "dynae/data/trajectory_set.h"
@@ -84,15 +85,16 @@ struct WarmBatches {
 /// The warm start on the fused kernels (fully connected encoder and decoder
 /// of a deterministic model; FlatAdam is torch::optim::Adam's update): the
 /// same objective and draws as the LibTorch loop below, about 5x faster.
-/// Returns NaN without training when the kernels do not apply.
-double fused_warm_start(Model::Impl& model, WarmBatches& b, at::Generator& generator, int64_t steps) {
+/// Nothing, without training, when the kernels do not apply.
+std::optional<double> fused_warm_start(Model::Impl& model, WarmBatches& b, at::Generator& generator,
+                                       int64_t steps) {
   const auto* encoder = dynamic_cast<const MlpImpl*>(model.encoder.get());
   const auto* decoder = dynamic_cast<const MlpImpl*>(model.decoder.get());
-  if (!model.options.fused_kernels || model.variational() || !encoder || !decoder) return NAN;
+  if (!model.options.fused_kernels || model.variational() || !encoder || !decoder) return std::nullopt;
   std::vector<FlatAdam::Segment> segments;
-  if (!collect_mlp_parameters(*encoder, segments)) return NAN;
+  if (!collect_mlp_parameters(*encoder, segments)) return std::nullopt;
   const size_t decoder_first = segments.size();
-  if (!collect_mlp_parameters(*decoder, segments)) return NAN;
+  if (!collect_mlp_parameters(*decoder, segments)) return std::nullopt;
   FlatAdam adam(segments, 1e-3);
   FusedMlp enc = bind_fused_mlp(*encoder, adam, 0), dec = bind_fused_mlp(*decoder, adam, decoder_first);
   const int64_t B = b.batch, d = model.options.latent_dim, m = dec.out();
@@ -125,8 +127,8 @@ double fused_warm_start(Model::Impl& model, WarmBatches& b, at::Generator& gener
 double warm_start_autoencoder(Model::Impl& model, const FrameRows& inputs, const FrameRows& targets,
                               const std::vector<float>& latent_targets, at::Generator& generator, int64_t steps) {
   WarmBatches batches(inputs, targets, latent_targets, model.options.latent_dim);
-  const double fused = fused_warm_start(model, batches, generator, steps);
-  if (!std::isnan(fused)) return fused;
+  // (a NaN misfit of the fused loop is its result, not a reason to train again)
+  if (const std::optional<double> fused = fused_warm_start(model, batches, generator, steps)) return *fused;
   const int64_t d = model.options.latent_dim, batch = batches.batch;
   std::vector<torch::Tensor> params;
   for (const auto& p : model.encoder->parameters()) params.push_back(p);
