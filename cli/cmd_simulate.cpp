@@ -300,29 +300,20 @@ void run(const SimulateArgs& a) {
       make_system_potential(spec.name, a.dim, parse_params(a.params), a.expression);
   const int64_t dim = potential->dim();
 
-  LangevinOptions o;
-  o.dt = a.dt_given->count() ? a.dt : spec.dt;
-  o.kT = a.kT_given->count() ? a.kT : spec.kT;
-  o.stride = a.stride_given->count() ? a.stride : spec.stride;
-  o.steps = a.steps_given->count() ? a.steps : spec.steps;
+  LangevinOptions o = system_langevin_options(spec, dim);
+  if (a.dt_given->count()) o.dt = a.dt;
+  if (a.kT_given->count()) o.kT = a.kT;
+  if (a.stride_given->count()) o.stride = a.stride;
+  if (a.steps_given->count()) o.steps = a.steps;
   o.burn_in = a.burn_in;
   o.trajectories = a.trajectories;
   o.seed = a.seed;
   o.scheme = parse_scheme(a.scheme);
-  o.start = !a.start.empty() ? a.start : spec.start;
-  if (o.start.empty()) o.start.assign(static_cast<size_t>(dim), 0.0);
+  if (!a.start.empty()) o.start = a.start;
   o.diffusion = a.diffusion;
   o.threads = static_cast<int>(a.threads);
   o.rotation = a.rotation;
-  if (!a.rotation_centre.empty()) {
-    o.rotation_centre = a.rotation_centre;
-  } else if (dim == 2 && !spec.states.empty() && static_cast<int64_t>(spec.states[0].center.size()) == dim) {
-    // the potential's centre: the mean of its named states' centres
-    o.rotation_centre.assign(static_cast<size_t>(dim), 0.0);
-    for (const auto& st : spec.states) {
-      for (int64_t i = 0; i < dim; ++i) o.rotation_centre[i] += st.center[i] / static_cast<double>(spec.states.size());
-    }
-  }
+  if (!a.rotation_centre.empty()) o.rotation_centre = a.rotation_centre;
   if (a.rotation_given->count() && dim != 2) {
     throw ConfigError("simulate: --rotation drives 2-D systems only; " + spec.name + " is " + std::to_string(dim) +
                       "-D here");

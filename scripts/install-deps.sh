@@ -14,13 +14,16 @@
 #   libgloo-dev            Gloo's headers: the collectives of data-parallel training (c10d's
 #                          ProcessGroupGloo header includes them)
 #   libgtest-dev           GoogleTest;  cmake, g++, make: the toolchain
+#   pybind11-dev, python3-dev, python3-numpy
+#                          the Python package `dynae` (python/; built where they are found)
+#   python3-pytest         (tests only) the Python package's test suite (tests/python)
 #   python3-torch          (tests only, DYNAE_TEST_DEPS=1 as scripts/test.sh sets it): Python
 #                          loads an exported model (tests/export_python.py)
 #   python3-simtk          (tests only) OpenMM's Python API: the energy of the shipped molecule
 #                          computed independently (tests/openmm_energy.py)
 set -euo pipefail
-PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libblas-dev libeigen3-dev libgtest-dev libcli11-dev libinih-dev libboost-dev libmuparser-dev gnuplot-nox libopenmm-dev libopenmm-plugins libgloo-dev)
-if [ "${DYNAE_TEST_DEPS:-0}" = 1 ]; then PACKAGES+=(python3-torch python3-simtk); fi
+PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libblas-dev libeigen3-dev libgtest-dev libcli11-dev libinih-dev libboost-dev libmuparser-dev gnuplot-nox libopenmm-dev libopenmm-plugins libgloo-dev pybind11-dev python3-dev python3-numpy)
+if [ "${DYNAE_TEST_DEPS:-0}" = 1 ]; then PACKAGES+=(python3-torch python3-simtk python3-pytest); fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

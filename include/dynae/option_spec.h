@@ -39,6 +39,11 @@ struct OptionInfo {
   bool list_in_ini = false;    ///< written "[v]": the reference reads it as a JSON list
   bool in_checkpoint = false;  ///< stored in model checkpoints
   bool omit_at_default = false;  ///< left out of written INI files while it holds its default
+  /// Where a run reads its data or writes its files (input paths, feature
+  /// columns, outputs): an option of the command line and INI files only; a
+  /// program that hands the library arrays (the Python package) has no use
+  /// for it.
+  bool files_only = false;
   // Allowed range of numbers (Int, UInt, Float).
   double min = -std::numeric_limits<double>::infinity(), max = std::numeric_limits<double>::infinity();
   bool min_open = false, max_open = false;
@@ -121,6 +126,10 @@ class OptionDecl {
   /// added later, so that earlier runs' config.ini files still match).
   OptionDecl& omit_at_default() {
     info_.omit_at_default = true;
+    return *this;
+  }
+  OptionDecl& files_only() {
+    info_.files_only = true;
     return *this;
   }
   OptionDecl& choices(std::function<std::vector<OptionChoice>()> c) {

@@ -52,6 +52,12 @@ std::string examples_dir(const std::string& given = "");
 void catch_interrupts();
 /// The signal received since catch_interrupts (0: none).
 int interrupt_signal();
+/// Sets the flag as a caught signal would: for a host with its own signal
+/// handlers (the Python interpreter, whose handler saw Ctrl-C) to stop work
+/// that polls interrupt_signal() at its next consistent point.
+void raise_interrupt(int signal);
+/// Clears the flag (after the host has handled the interruption).
+void clear_interrupt();
 
 /// SIGBUS, from now on, ends the process with a message that names its
 /// likely cause, an input file mapped into memory (read_npy) that was

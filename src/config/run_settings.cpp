@@ -98,19 +98,24 @@ void ConfigSpec::set(const std::string& key, const std::vector<std::string>& ite
   values_[info.key] = items;
 }
 
-std::vector<RunSettings> ConfigSpec::expand() const {
+std::vector<RunSettings> ConfigSpec::expand(DataSource source) const {
   RunSettings base;
   std::vector<std::pair<const BoundOption<RunSettings>*, std::vector<std::string>>> axes;
   for (const auto& option : run_option_table()) {
     auto it = values_.find(option.info.key);
     if (it == values_.end()) continue;
+    if (source == DataSource::Arrays && option.info.files_only) {
+      throw ConfigError(option.info.key + " names files or columns to read or write; the frames are given as arrays");
+    }
     if (option.info.type == OptionType::Paths || option.info.type == OptionType::Names) {
       option.set_items(base, it->second);  // a list of paths is one run's trajectories
     } else {
       axes.emplace_back(&option, it->second);
     }
   }
-  if (base.input_paths.empty()) throw ConfigError("no input data: set input_data in [Data] or pass --input");
+  if (source == DataSource::Files && base.input_paths.empty()) {
+    throw ConfigError("no input data: set input_data in [Data] or pass --input");
+  }
   std::vector<RunSettings> runs{base};
   for (const auto& [option, values] : axes) {
     std::vector<RunSettings> next;
@@ -128,7 +133,7 @@ std::vector<RunSettings> ConfigSpec::expand() const {
     try {
       r.options.validate();
       for (const auto& option : run_own_options()) option.validate(r);
-      weight_spec(r).validate(r.input_paths.size());
+      if (source == DataSource::Files) weight_spec(r).validate(r.input_paths.size());
     } catch (const ConfigError& e) {
       throw ConfigError(std::string(e.what()) + (r.label.empty() ? "" : " (run " + r.label + ")"));
     }

@@ -158,17 +158,31 @@ std::vector<std::string> unpack_fields(const std::string& bytes) {
 
 }  // namespace
 
+void prepare_training(const RunSettings& s, const TrajectorySet& data) {
+  s.options.validate();
+  set_num_threads(s.threads);
+  if (!model_kind(s.options.model).closed_form()) check_not_constant(data);
+  check_training_memory(s.options, data);
+}
+
+Model fit_run(const RunSettings& s, const TrajectorySet& data, TrainingObserver* observer,
+              std::vector<EpochReport>* history) {
+  prepare_training(s, data);
+  Estimator estimator(s.options);
+  Model model = estimator.fit(data, observer);
+  if (history) *history = estimator.history();
+  return model;
+}
+
 RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FILE* progress, RunStart start,
                        const DataParallel& parallel) {
   s.options.validate();
-  set_num_threads(s.threads);
   Communicator* comm = parallel.comm;
   const bool writer = !comm || comm->rank() == 0;  // only rank 0 touches the directory
   if (!writer) progress = nullptr;
   const TrajectorySet data = load_run_data(s);  // bad data changes nothing on disk
   const std::string prefix = s.label.empty() ? "" : "[" + s.label + "] ";  // a sweep's run, in progress lines
-  if (!model_kind(s.options.model).closed_form()) check_not_constant(data);
-  check_training_memory(s.options, data);  // before the directory is touched
+  prepare_training(s, data);  // before the directory is touched
   // config.ini records the feature columns chosen (a default or a glob
   // resolved to names), so that the run reads other files with the same columns.
   RunSettings written = s;

@@ -239,6 +239,23 @@ std::unique_ptr<Potential> make_system_potential(const std::string& name, int64_
   return make_expression_potential(expression, dim);
 }
 
+LangevinOptions system_langevin_options(const SystemSpec& spec, int64_t dim) {
+  LangevinOptions o;
+  o.dt = spec.dt;
+  o.kT = spec.kT;
+  o.stride = spec.stride;
+  o.steps = spec.steps;
+  o.start = spec.start;
+  if (o.start.empty()) o.start.assign(static_cast<size_t>(dim), 0.0);
+  if (dim == 2 && !spec.states.empty() && static_cast<int64_t>(spec.states[0].center.size()) == dim) {
+    o.rotation_centre.assign(static_cast<size_t>(dim), 0.0);
+    for (const auto& st : spec.states) {
+      for (int64_t i = 0; i < dim; ++i) o.rotation_centre[i] += st.center[i] / static_cast<double>(spec.states.size());
+    }
+  }
+  return o;
+}
+
 std::vector<double> state_occupancy(const Values& frames, int64_t dim,
                                     const std::vector<MetastableState>& states) {
   std::vector<double> frac(states.size(), 0.0);

@@ -47,4 +47,8 @@ void catch_interrupts() {
 
 int interrupt_signal() { return g_signal; }
 
+void raise_interrupt(int signal) { g_signal = signal; }
+
+void clear_interrupt() { g_signal = 0; }
+
 }  // namespace dynae

@@ -30,6 +30,11 @@ const std::vector<BoundOption<RunSettings>>& run_option_table();
 /// weights_kind, kT); not given() for an unweighted run.
 WeightSpec weight_spec(const RunSettings& settings);
 
+/// Where a run's frames come from: files named by its options (input_data,
+/// ...: the command line, INI files), or arrays a program hands the library
+/// (the Python package), with the options marked files_only left out.
+enum class DataSource { Files, Arrays };
+
 /// Raw key -> values, before expansion into runs. Keys are the reference INI
 /// keys (case-insensitive), e.g. "d", "beta", "input_data", "SaveTrajResults".
 class ConfigSpec {
@@ -51,8 +56,10 @@ class ConfigSpec {
   static std::vector<std::string> known_keys();
 
   /// Expands into one RunSettings per combination of listed values, each
-  /// validated. Throws ConfigError when no input_data was given.
-  std::vector<RunSettings> expand() const;
+  /// validated. Files: throws ConfigError when no input_data was given.
+  /// Arrays: throws ConfigError when a files_only option was set; the frame
+  /// weights' kind and kT are checked when the weights are given.
+  std::vector<RunSettings> expand(DataSource source = DataSource::Files) const;
 
  private:
   std::map<std::string, std::vector<std::string>> values_;  // canonical key -> values

@@ -55,6 +55,19 @@ struct RunResult {
 RunResult run_training(const RunSettings& settings, const std::string& out_dir, std::FILE* progress = stderr,
                        RunStart start = RunStart::Fresh, const DataParallel& parallel = {});
 
+/// What run_training does before it trains, for data however given: the
+/// options valid, this process's threads set (set_num_threads), the frames
+/// not all constant (trained models), the training's memory within this
+/// machine's. Throws ConfigError / DataError.
+void prepare_training(const RunSettings& settings, const TrajectorySet& data);
+
+/// Trains per `settings` on `data` in memory as run_training does, with no
+/// file read or written: the same model, bit for bit, at the same threads.
+/// `history` (if given) receives the epochs' reports. Interrupted when
+/// interrupt_signal() is set (dynae/runtime.h), after the step in progress.
+Model fit_run(const RunSettings& settings, const TrajectorySet& data, TrainingObserver* observer = nullptr,
+              std::vector<EpochReport>* history = nullptr);
+
 /// The run's data as its settings give it: inputs, targets, feature columns
 /// and frame weights.
 TrajectorySet load_run_data(const RunSettings& settings);

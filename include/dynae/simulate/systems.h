@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dynae/array.h"
+#include "dynae/simulate/integrator.h"
 #include "dynae/simulate/potential.h"
 
 namespace dynae {
@@ -56,6 +57,12 @@ const SystemSpec& find_system(const std::string& name);
 std::unique_ptr<Potential> make_system_potential(const std::string& name, int64_t dim = 0,
                                                  const std::map<std::string, double>& parameters = {},
                                                  const std::string& expression = "");
+
+/// The integration a system is simulated with unless told otherwise: its
+/// spec's dt, kT, stride, steps and start (the origin when it has none), and
+/// as the centre of a driving rotation the mean of its named states' centres
+/// (2-D systems with states). `dim` is the potential's.
+LangevinOptions system_langevin_options(const SystemSpec& spec, int64_t dim);
 
 /// Fraction of frames of a (T, dim) trajectory (row-major) within each state's
 /// radius, in the order of `states`.

@@ -1,0 +1,91 @@
+"""dynae: meaningful low-dimensional representations of stochastic time series.
+
+A thin binding over the C++ library libdynae (the same code as the ``dynae``
+command line): estimators (``DynAE`` and the baselines ``VAE``, ``SWAE``,
+``SDEVAE``, ``TAE``, ``TICA``), models that load and save ``model.pt``,
+landscapes, generated dynamics, kinetics, identifiability metrics, simulators
+and the COLVAR reader. Arrays cross as numpy (torch tensors on the CPU are read
+without a copy).
+
+    import dynae, numpy as np
+    x = np.load("x.npy")
+    est = dynae.DynAE(d=2, seed=0, epochs=50).fit(x)
+    z = est.transform(x)
+"""
+
+import errno as _errno
+import os as _os
+
+from . import _dynae
+from ._dynae import CheckpointError, Error, Model, TrainingError
+from ._estimators import ESTIMATORS as _ESTIMATORS, Estimator, OPTIONS
+from ._results import Result
+from . import kinetics, metrics
+
+globals().update(_ESTIMATORS)
+
+__all__ = ["Estimator", "Model", "Result", "Error", "CheckpointError", "TrainingError", "load", "landscape",
+           "generate", "simulate", "systems", "read_colvar", "kinetics", "metrics", "OPTIONS"] + list(_ESTIMATORS)
+__version__ = "0.1.0"
+
+
+def _existing(path):
+    path = _os.fspath(path)
+    if not _os.path.exists(path):
+        raise FileNotFoundError(_errno.ENOENT, "no such file", path)
+    return path
+
+
+def load(path):
+    """Reads a model.pt written by ``dynae train`` or ``Model.save`` (FileNotFoundError
+    when absent, CheckpointError when it is not a model or is damaged)."""
+    return Model.load(_existing(path))
+
+
+def landscape(model, x, bins=64, smoothing=1.0, min_barrier=1.0, min_population=0.005, coordinates=()):
+    """The free-energy landscape of the model's latent of frames x (an array or a
+    list per trajectory): grid axes, counts, free energy (kT, NaN where unvisited),
+    basins, their centres and populations, every frame's latent and basin, and the
+    learned force on the grid (DynAE)."""
+    return Result(_dynae.landscape(model, x, bins, smoothing, min_barrier, min_population, list(coordinates)))
+
+
+def generate(model, z0, steps, seed=0, unit_diffusion=False):
+    """Runs the model's learned latent dynamics (DynAE, SDE-VAE) from each row of
+    z0 (M, d) for ``steps`` lags: an array (steps + 1, M, d)."""
+    import numpy as np
+    z0 = np.atleast_2d(np.asarray(z0, dtype=np.float64))
+    out, _ = model.simulate_latent(z0, steps, seed, unit_diffusion)
+    return out
+
+
+def simulate(system, steps=None, seed=0, **options):
+    """Simulates a built-in system (``dynae.systems()``): overdamped Langevin
+    dynamics of a potential, an array (frames, dim), or a list of them with
+    trajectories > 1. Options: dt, kT, stride, trajectories, burn_in, dim,
+    parameters (dict), expression, start, scheme ('em' or 'lm'), rotation, threads.
+    A molecule (alanine_dipeptide, where OpenMM is built) gives a Result with
+    phi_psi, features (features='heavy_distances', 'dihedrals' or 'positions'),
+    feature_names and positions; options dt (fs), stride, temperature (K),
+    solvent, platform."""
+    return _simulate_result(_dynae.simulate(system, steps, seed, **options))
+
+
+def _simulate_result(out):
+    return Result(out) if isinstance(out, dict) else out
+
+
+def systems():
+    """The built-in systems: name, description, dimension, defaults, parameters."""
+    return [Result(s) for s in _dynae.systems()]
+
+
+def read_colvar(path, features=None, weights_column=None):
+    """Reads a PLUMED COLVAR (or CSV / TSV with a header) as ``dynae train`` does:
+    a Result with ``trajectories`` (one array per COLVAR block: a restart starts a
+    new trajectory), ``names`` (the feature columns chosen: names or globs such
+    as 'd*'; default every column but time, bias-like ones and weights),
+    ``weights`` (with weights_column: one array per block) and ``columns``."""
+    if isinstance(features, str):
+        features = [features]
+    return Result(_dynae.read_columns(_existing(path), list(features or []), weights_column or ""))

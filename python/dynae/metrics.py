@@ -1,0 +1,28 @@
+"""Identifiability metrics: how well a latent is a rotated, scaled copy of the truth."""
+
+from . import _dynae
+from ._results import Result
+
+
+def compare(truth, latent, lengths=()):
+    """Every metric of latent Z (T, d) against truth X (T, k): r2 (linear R^2 of
+    the least-squares map truth -> latent), disparity (similarity-Procrustes),
+    anisotropy (largest / smallest singular value of that map), scale, and per
+    coordinate step variances (``lengths``: trajectory lengths, so that steps
+    never cross trajectories)."""
+    return Result(_dynae.compare_latents(truth, latent, list(lengths)))
+
+
+def procrustes(truth, latent):
+    """Similarity-Procrustes disparity of latent and truth (0: a rotated, scaled copy)."""
+    return compare(truth, latent).disparity
+
+
+def r2(truth, latent):
+    """Linear R^2 of the least-squares map truth -> latent."""
+    return compare(truth, latent).r2
+
+
+def anisotropy(truth, latent):
+    """Largest / smallest singular value of the linear map truth -> latent (1: isometric)."""
+    return compare(truth, latent).anisotropy
