@@ -175,7 +175,9 @@ void register_fit(py::module_& m) {
         try {
           py::gil_scoped_release release;
           fitted = fit_run(settings, set, &observer, &history);
-        } catch (const Interrupted&) {
+        } catch (...) {
+          // Stopped by the Python exception (Interrupted at the next step, or
+          // whatever else the stop ran into first): that one is raised.
           clear_interrupt();
           if (observer.error()) throw std::move(*observer.error());
           throw;
