@@ -1,6 +1,9 @@
 # Installs the build into PREFIX, builds tests/consumer against it and runs
 # it, and runs the installed tool on its installed examples.
-#   cmake -DBUILD=... -DPREFIX=... -DCONSUMER=... [-DTorch_DIR=...] -P check_install.cmake
+# With PYTHON (the interpreter the package was built for) and PYTHON_DIR (its
+# folder under the prefix), the installed Python package imports and trains
+# away from the build tree; nothing is installed outside PREFIX.
+#   cmake -DBUILD=... -DPREFIX=... -DCONSUMER=... [-DTorch_DIR=...] [-DPYTHON=... -DPYTHON_DIR=...] -P check_install.cmake
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
@@ -30,3 +33,11 @@ message(STATUS "consumer: ${last_output}")
 # The installed tool, away from the sources, finds its installed examples.
 run(${PREFIX}/bin/dynae demo --frames 4000 --epochs 2 --out ${PREFIX}_consumer/demo)
 message(STATUS "installed dynae demo ran")
+if(PYTHON)
+  if(NOT EXISTS ${PREFIX}/${PYTHON_DIR}/dynae/__init__.py)
+    message(FATAL_ERROR "the Python package is not installed under ${PREFIX}/${PYTHON_DIR}")
+  endif()
+  run(${CMAKE_COMMAND} -E env PYTHONPATH=${PREFIX}/${PYTHON_DIR} ${PYTHON} ${CMAKE_CURRENT_LIST_DIR}/check_installed_package.py
+      ${PREFIX})
+  message(STATUS "installed Python package: ${last_output}")
+endif()
