@@ -13,8 +13,14 @@ without a copy).
     z = est.transform(x)
 """
 
+from __future__ import annotations
+
 import errno as _errno
 import os as _os
+from typing import Sequence, Union
+
+import numpy as _np
+from numpy.typing import ArrayLike
 
 from . import _dynae
 from ._dynae import CheckpointError, Error, Model, TrainingError
@@ -36,13 +42,14 @@ def _existing(path):
     return path
 
 
-def load(path):
+def load(path: Union[str, _os.PathLike]) -> Model:
     """Reads a model.pt written by ``dynae train`` or ``Model.save`` (FileNotFoundError
     when absent, CheckpointError when it is not a model or is damaged)."""
     return Model.load(_existing(path))
 
 
-def landscape(model, x, bins=64, smoothing=1.0, min_barrier=1.0, min_population=0.005, coordinates=()):
+def landscape(model: Model, x: Union[ArrayLike, Sequence[ArrayLike]], bins: int = 64, smoothing: float = 1.0,
+              min_barrier: float = 1.0, min_population: float = 0.005, coordinates: Sequence[int] = ()) -> Result:
     """The free-energy landscape of the model's latent of frames x (an array or a
     list per trajectory): grid axes, counts, free energy (kT, NaN where unvisited),
     basins, their centres and populations, every frame's latent and basin, and the
@@ -50,16 +57,15 @@ def landscape(model, x, bins=64, smoothing=1.0, min_barrier=1.0, min_population=
     return Result(_dynae.landscape(model, x, bins, smoothing, min_barrier, min_population, list(coordinates)))
 
 
-def generate(model, z0, steps, seed=0, unit_diffusion=False):
+def generate(model: Model, z0: ArrayLike, steps: int, seed: int = 0, unit_diffusion: bool = False) -> _np.ndarray:
     """Runs the model's learned latent dynamics (DynAE, SDE-VAE) from each row of
     z0 (M, d) for ``steps`` lags: an array (steps + 1, M, d)."""
-    import numpy as np
-    z0 = np.atleast_2d(np.asarray(z0, dtype=np.float64))
+    z0 = _np.atleast_2d(_np.asarray(z0, dtype=_np.float64))
     out, _ = model.simulate_latent(z0, steps, seed, unit_diffusion)
     return out
 
 
-def simulate(system, steps=None, seed=0, **options):
+def simulate(system: str, steps: int | None = None, seed: int = 0, **options):
     """Simulates a built-in system (``dynae.systems()``): overdamped Langevin
     dynamics of a potential, an array (frames, dim), or a list of them with
     trajectories > 1. Options: dt, kT, stride, trajectories, burn_in, dim,
@@ -75,12 +81,13 @@ def _simulate_result(out):
     return Result(out) if isinstance(out, dict) else out
 
 
-def systems():
+def systems() -> list[Result]:
     """The built-in systems: name, description, dimension, defaults, parameters."""
     return [Result(s) for s in _dynae.systems()]
 
 
-def read_colvar(path, features=None, weights_column=None):
+def read_colvar(path: Union[str, _os.PathLike], features: str | Sequence[str] | None = None,
+                weights_column: str | None = None) -> Result:
     """Reads a PLUMED COLVAR (or CSV / TSV with a header) as ``dynae train`` does:
     a Result with ``trajectories`` (one array per COLVAR block: a restart starts a
     new trajectory), ``names`` (the feature columns chosen: names or globs such

@@ -1,10 +1,16 @@
 """Identifiability metrics: how well a latent is a rotated, scaled copy of the truth."""
 
+from __future__ import annotations
+
+from typing import Sequence
+
+from numpy.typing import ArrayLike
+
 from . import _dynae
 from ._results import Result
 
 
-def compare(truth, latent, lengths=()):
+def compare(truth: ArrayLike, latent: ArrayLike, lengths: Sequence[int] = ()) -> Result:
     """Every metric of latent Z (T, d) against truth X (T, k): r2 (linear R^2 of
     the least-squares map truth -> latent), disparity (similarity-Procrustes),
     anisotropy (largest / smallest singular value of that map), scale, and per
@@ -13,16 +19,16 @@ def compare(truth, latent, lengths=()):
     return Result(_dynae.compare_latents(truth, latent, list(lengths)))
 
 
-def procrustes(truth, latent):
+def procrustes(truth: ArrayLike, latent: ArrayLike) -> float:
     """Similarity-Procrustes disparity of latent and truth (0: a rotated, scaled copy)."""
     return compare(truth, latent).disparity
 
 
-def r2(truth, latent):
+def r2(truth: ArrayLike, latent: ArrayLike) -> float:
     """Linear R^2 of the least-squares map truth -> latent."""
     return compare(truth, latent).r2
 
 
-def anisotropy(truth, latent):
+def anisotropy(truth: ArrayLike, latent: ArrayLike) -> float:
     """Largest / smallest singular value of the linear map truth -> latent (1: isometric)."""
     return compare(truth, latent).anisotropy
