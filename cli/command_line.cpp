@@ -29,6 +29,7 @@ int run_command_line(int argc, char** argv) {
   add_kinetics_command(app);
   add_export_command(app);
   add_ramachandran_command(app);
+  add_align_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <random>
 
+#include "dynae/analysis/alignment.h"
 #include "dynae/analysis/metrics.h"
 #include "dynae/errors.h"
 
@@ -74,4 +75,50 @@ TEST(Metrics, MismatchedInputsAreErrors) {
   Array nan = random_walk(10, 2, 1.0, 4);
   nan.at(3, 1) = NAN;
   EXPECT_THROW(compare_latents(random_walk(10, 2, 1.0, 5), nan), DataError);
+}
+
+// dynae align's measures: known answers.
+TEST(Alignment, IsometricCopiesAlignAndIndependentLatentsDoNot) {
+  const int64_t t = 4000;
+  Array z = Array::zeros({t, 2}), copy = Array::zeros({t, 2}), other = Array::zeros({t, 2});
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> n01;
+  double x = 0, y = 0;
+  for (int64_t i = 0; i < t; ++i) {
+    x = 0.95 * x + n01(rng);
+    y = 0.9 * y + 2 * n01(rng);
+    z.data[2 * i] = x;
+    z.data[2 * i + 1] = y;
+    other.data[2 * i] = n01(rng);
+    other.data[2 * i + 1] = n01(rng);
+    const double c = std::cos(0.8), s = std::sin(0.8);
+    // rotated, reflected (second axis), scaled by 3, shifted
+    copy.data[2 * i] = 3 * (c * x - s * y) + 7;
+    copy.data[2 * i + 1] = -3 * (s * x + c * y) - 1;
+  }
+  const LatentAlignment same = align_latents(z, copy);
+  EXPECT_NEAR(same.disparity, 0.0, 1e-12);
+  EXPECT_NEAR(same.cka, 1.0, 1e-12);
+  EXPECT_NEAR(same.knn_overlap, 1.0, 1e-12);
+  const LatentAlignment apart = align_latents(z, other);
+  EXPECT_LT(apart.cka, 0.01);
+  EXPECT_GT(apart.disparity, 0.95);
+  EXPECT_LT(apart.knn_overlap, 0.05);
+  // A warp keeps CKA below 1 and the disparity above 0.
+  Array warped = z;
+  for (int64_t i = 0; i < t; ++i) warped.data[2 * i + 1] *= 4;
+  EXPECT_GT(align_latents(z, warped).disparity, 0.05);
+  EXPECT_LT(align_latents(z, warped).cka, 0.95);
+  // Symmetric.
+  EXPECT_NEAR(align_latents(warped, z).disparity, align_latents(z, warped).disparity, 1e-12);
+  // The consensus of rotated, reflected, shifted copies is the original up to an isometry.
+  std::vector<double> residuals;
+  const Array c = consensus_latent({z, copy, copy}, &residuals);
+  EXPECT_NEAR(align_latents(c, z).disparity, 0.0, 1e-10);
+  ASSERT_EQ(residuals.size(), 3u);
+  for (double r : residuals) EXPECT_NEAR(r, 0.0, 1e-10);
+  // ... and at the first latent's scale.
+  EXPECT_NEAR(compare_latents(z, c).scale, 1.0, 1e-9);
+  EXPECT_THROW(align_latents(z, Array::zeros({t - 1, 2})), DataError);
+  EXPECT_THROW(align_latents(z, Array::zeros({t, 2})), DataError);  // constant
 }

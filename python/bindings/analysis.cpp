@@ -2,6 +2,7 @@
 // the identifiability metrics, arrays in and dicts of arrays out (the
 // package wraps them in result objects).
 #include "common.h"
+#include "dynae/analysis/alignment.h"
 #include "dynae/analysis/ck_test.h"
 #include "dynae/analysis/discretise.h"
 #include "dynae/analysis/metrics.h"
@@ -99,6 +100,28 @@ void register_analysis(py::module_& m) {
         return d;
       },
       py::arg("truth"), py::arg("latent"), py::arg("lengths") = std::vector<int64_t>{});
+
+  m.def(
+      "align_latents",
+      [](const py::handle& a, const py::handle& b, int64_t k) {
+        const LatentAlignment r = align_latents(to_array(a, "a"), to_array(b, "b"), k);
+        py::dict d;
+        d["disparity"] = r.disparity;
+        d["cka"] = r.cka;
+        d["knn_overlap"] = r.knn_overlap;
+        return d;
+      },
+      py::arg("a"), py::arg("b"), py::arg("k") = 10);
+  m.def(
+      "consensus_latent",
+      [](const py::list& latents) {
+        std::vector<Array> in;
+        for (size_t i = 0; i < latents.size(); ++i) in.push_back(to_array(latents[i], "latents[" + std::to_string(i) + "]"));
+        std::vector<double> residuals;
+        Array c = consensus_latent(in, &residuals);
+        return py::make_tuple(to_numpy(std::move(c)), to_numpy(std::move(residuals)));
+      },
+      py::arg("latents"));
 
   m.def(
       "kmeans_states",

@@ -32,3 +32,17 @@ def r2(truth: ArrayLike, latent: ArrayLike) -> float:
 def anisotropy(truth: ArrayLike, latent: ArrayLike) -> float:
     """Largest / smallest singular value of the linear map truth -> latent (1: isometric)."""
     return compare(truth, latent).anisotropy
+
+
+def align(a: ArrayLike, b: ArrayLike, k: int = 10) -> Result:
+    """How alike two latents of the same frames are, up to a rotation, reflection,
+    shift and one scale: disparity (Procrustes, 0 = alike), cka (linear CKA, 1 =
+    alike) and knn_overlap (shared nearest neighbours). What ``dynae align``
+    reports per pair."""
+    return Result(_dynae.align_latents(a, b, k))
+
+
+def consensus(latents: Sequence[ArrayLike]) -> tuple:
+    """The generalised Procrustes mean of latents of the same frames (at the first
+    one's scale), and each latent's disparity to it."""
+    return _dynae.consensus_latent(list(latents))

@@ -22,13 +22,17 @@ std::shared_ptr<FrameNetImpl> make_encoder(const ModelOptions& options, const st
   const int64_t out = options.variational() ? 2 * options.latent_dim : options.latent_dim;
   if (model_kind(options.model).linear) return std::make_shared<LinearMapImpl>(shape_product(in_shape), options.latent_dim);
   if (options.encoder_type == "conv") return std::make_shared<ConvEncoderImpl>(in_shape, options.encoder_hidden, out);
-  return std::make_shared<MlpImpl>(MlpOptions(shape_product(in_shape), options.encoder_hidden, out));
+  return std::make_shared<MlpImpl>(MlpOptions(shape_product(in_shape), options.encoder_hidden, out)
+                                       .inner_layers(options.encoder_layers - 1)
+                                       .activation(activation_of(options.activation)));
 }
 
 std::shared_ptr<FrameNetImpl> make_decoder(const ModelOptions& options, const std::vector<int64_t>& out_shape) {
   if (model_kind(options.model).linear) return std::make_shared<LinearMapImpl>(options.latent_dim, shape_product(out_shape));
   if (options.decoder_type == "deconv") return std::make_shared<DeconvDecoderImpl>(options.latent_dim, options.decoder_hidden, out_shape);
-  return std::make_shared<MlpImpl>(MlpOptions(options.latent_dim, options.decoder_hidden, shape_product(out_shape)));
+  return std::make_shared<MlpImpl>(MlpOptions(options.latent_dim, options.decoder_hidden, shape_product(out_shape))
+                                       .inner_layers(options.decoder_layers - 1)
+                                       .activation(activation_of(options.activation)));
 }
 
 void copy_weights(const torch::nn::Module& from, torch::nn::Module& to) {

@@ -35,6 +35,9 @@ std::vector<OptionChoice> standardize_choices() {
   return {{"auto", "auto", {}}, {"True", "True", {"true", "1", "yes", "on"}}, {"False", "False", {"false", "0", "no", "off"}}};
 }
 std::vector<OptionChoice> warm_start_choices() { return {{"auto", "auto", {}}, {"tica", "tica", {}}, {"none", "none", {"random"}}}; }
+std::vector<OptionChoice> activation_choices() {
+  return {{"relu", "relu", {"ReLU"}}, {"tanh", "tanh", {}}, {"silu", "silu", {"swish", "SiLU"}}, {"elu", "elu", {"ELU"}}};
+}
 std::vector<OptionChoice> decoder_choices() { return {{"fc", "fc_decoder", {}}, {"deconv", "deconv_decoder", {}}}; }
 
 }  // namespace

@@ -33,6 +33,36 @@ void init_layers(torch::nn::Module& module, at::Generator& gen) {
   }
 }
 
+namespace {
+
+torch::Tensor activate(const torch::Tensor& h, Activation a) {
+  switch (a) {
+    case Activation::Tanh:
+      return torch::tanh(h);
+    case Activation::SiLU:
+      return torch::silu(h);
+    case Activation::ELU:
+      return torch::elu(h);
+    default:
+      return torch::relu(h);
+  }
+}
+
+const char* script_activation(Activation a) {
+  switch (a) {
+    case Activation::Tanh:
+      return "torch.tanh";
+    case Activation::SiLU:
+      return "torch.nn.functional.silu";
+    case Activation::ELU:
+      return "torch.nn.functional.elu";
+    default:
+      return "torch.relu";
+  }
+}
+
+}  // namespace
+
 MlpImpl::MlpImpl(const MlpOptions& options) : options_(options) {
   TORCH_CHECK(options.in() > 0 && options.hidden() > 0 && options.out() > 0,
               "Mlp sizes must be positive, got in=", options.in(), " hidden=", options.hidden(),
@@ -54,9 +84,7 @@ void MlpImpl::write_script(ScriptWriter& w, const std::string& prefix, const std
     const std::string k = std::to_string(i);
     w.line(out + " = torch.linear(" + out + ", " + w.tensor(prefix + "_w" + k, layers_[i]->weight) + ", " +
            w.tensor(prefix + "_b" + k, layers_[i]->bias) + ")");
-    if (i + 1 < layers_.size()) {
-      w.line(out + " = " + (options_.activation() == Activation::ReLU ? "torch.relu(" : "torch.tanh(") + out + ")");
-    }
+    if (i + 1 < layers_.size()) w.line(out + " = " + script_activation(options_.activation()) + "(" + out + ")");
   }
 }
 
@@ -107,7 +135,7 @@ torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
   torch::Tensor h = x.dim() == 2 ? x : x.reshape({x.size(0), -1});
   for (size_t i = 0; i < layers_.size(); ++i) {
     h = layers_[i]->forward(h);
-    if (i + 1 < layers_.size()) h = options_.activation() == Activation::ReLU ? torch::relu(h) : torch::tanh(h);
+    if (i + 1 < layers_.size()) h = activate(h, options_.activation());
   }
   return h;
 }

@@ -13,7 +13,8 @@ namespace dynae {
 class MlpImpl;
 
 /// Appends `net`'s weights and biases to `segments`; false when one is not
-/// a contiguous float32 CPU tensor (the fused kernels do not apply).
+/// a contiguous float32 CPU tensor or its activation is not ReLU or Tanh
+/// (the fused kernels do not apply).
 bool collect_mlp_parameters(const MlpImpl& net, std::vector<FlatAdam::Segment>& segments);
 
 /// `net`'s layers, their gradients in `optimizer`'s buffer from segment
