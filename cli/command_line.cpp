@@ -30,8 +30,11 @@ int run_command_line(int argc, char** argv) {
   add_export_command(app);
   add_ramachandran_command(app);
   add_align_command(app);
+  add_diagnose_command(app);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // a command's own exit status (dynae diagnose: 3 = a direction flagged)
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     // A wrong option or value: exit 2 like every configuration error.

@@ -4,6 +4,7 @@
 #include "common.h"
 #include "options.h"
 #include "dynae/errors.h"
+#include "dynae/analysis/identifiability.h"
 #include "dynae/export/torchscript.h"
 #include "dynae/models/model.h"
 
@@ -128,6 +129,22 @@ void register_model(py::module_& m) {
             }
             return out;
           }, "the model options it was trained with, keyword -> value")
+      .def_property_readonly("identifiability", [](const Model& s) -> py::object {
+            const Identifiability& id = s.identifiability();
+            if (!id.measured()) return py::none();
+            py::dict d;
+            d["substeps"] = id.substeps;
+            d["lambda"] = to_numpy(id.lambda);
+            d["kappa"] = to_numpy(id.kappa);
+            d["directions"] = to_numpy(id.directions);
+            d["diffusion"] = to_numpy(id.diffusion);
+            d["kappa_first_half"] = to_numpy(id.kappa_first_half);
+            d["kappa_second_half"] = to_numpy(id.kappa_second_half);
+            d["flagged"] = id.flagged();
+            d["text"] = identifiability_text(id, s.options().lag);
+            return d;
+          }, "what the run could not identify: kappa (relaxation per lag) per direction of the learned force, the "
+             "measured diffusion, the two halves' kappa, flagged directions (kappa > 1); None when not measured")
       .def("to_bytes", [](const Model& s) { return py::bytes(s.to_bytes()); }, "the model.pt file's bytes")
       .def_static("from_bytes", [](const py::bytes& b) { return Model::from_bytes(std::string(b), "bytes"); })
       .def(py::pickle([](const Model& s) { return py::bytes(s.to_bytes()); },

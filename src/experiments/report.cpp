@@ -99,6 +99,28 @@ void write_quality_section(std::ostream& html, const Model& model) {
   html << "</table>\n";
 }
 
+/// What the run could not identify (dynae diagnose): kappa per direction.
+void write_identifiability_section(std::ostream& html, const Model& model) {
+  const Identifiability& id = model.identifiability();
+  if (!id.measured()) return;
+  const auto d = static_cast<int64_t>(id.kappa.size());
+  html << "<h2>What the dynamics identify</h2>\n<p>Relaxation per lag kappa along each eigen-direction of the learned "
+          "force's mean Jacobian over the encoded frames (lag "
+       << model.options().lag << " frames). A direction with kappa &gt; 1 relaxes within one lag: the moves do not "
+          "fix the latent's scale along it, and the isometry to the true slow coordinates does not hold there "
+          "(train at a shorter lag, or with --prior-substeps).</p>\n<table><tr><th>direction</th><th>kappa</th>"
+          "<th>first half</th><th>second half</th><th>measured diffusion (trained to 1)</th><th></th></tr>\n";
+  for (int64_t i = 0; i < d; ++i) {
+    html << "<tr><td>(";
+    for (int64_t k = 0; k < d; ++k) html << (k ? ", " : "") << fmt(id.directions.data[static_cast<size_t>(i * d + k)], "%.3f");
+    html << ")</td><td>" << fmt(id.kappa[i], "%.3g") << "</td><td>" << fmt(id.kappa_first_half[i], "%.3g") << "</td><td>"
+         << fmt(id.kappa_second_half[i], "%.3g") << "</td><td>"
+         << (id.diffusion.empty() ? std::string("n/a") : fmt(id.diffusion[i], "%.3g")) << "</td><td>"
+         << (id.kappa[i] <= 1.0 ? "identified" : "<b>relaxes within one lag</b>") << "</td></tr>\n";
+  }
+  html << "</table>\n";
+}
+
 /// Metrics of the latent against the truth, and the aligned latent's figure.
 void write_truth_section(std::ostream& html, const std::string& dir, const ModelLandscape& landscape,
                          const std::vector<std::string>& truth_paths) {
@@ -279,6 +301,7 @@ std::string write_report(const std::string& run, const ReportOptions& options) {
   std::ostringstream html;
   write_header(html, run, model, data);
   write_quality_section(html, model);
+  write_identifiability_section(html, model);
   const ModelLandscape landscape = model_landscape(model, data, options.landscape);
   if (!options.truth_paths.empty()) write_truth_section(html, dir, landscape, options.truth_paths);
   write_landscape_section(html, dir, landscape, options.landscape);

@@ -157,6 +157,47 @@ TrainingQuality quality_from(const std::vector<double>& v) {
   return q;
 }
 
+/// The identifiability diagnosis as numbers: substeps, d, then lambda,
+/// kappa, the directions (row-major), the diffusion (NaN: not measured) and
+/// the two halves' kappa, d (or d^2) values each; kappa may be infinite.
+std::vector<double> identifiability_values(const Identifiability& id) {
+  const size_t d = id.kappa.size();
+  std::vector<double> v = {static_cast<double>(id.substeps), static_cast<double>(d)};
+  auto add = [&](const std::vector<double>& x) {
+    for (size_t i = 0; i < d; ++i) v.push_back(i < x.size() ? x[i] : NAN);
+  };
+  add(id.lambda);
+  add(id.kappa);
+  v.insert(v.end(), id.directions.data.begin(), id.directions.data.end());
+  add(id.diffusion);
+  add(id.kappa_first_half);
+  add(id.kappa_second_half);
+  return v;
+}
+
+Identifiability identifiability_from(const std::vector<double>& v) {
+  Identifiability id;
+  const bool sized = v.size() >= 2 && v[0] >= 1 && v[1] >= 1 && v[1] <= 1024 && v[0] == std::floor(v[0]) &&
+                     v[1] == std::floor(v[1]);
+  const size_t d = sized ? static_cast<size_t>(v[1]) : 0;
+  if (!sized || v.size() != 2 + 5 * d + d * d) throw CheckpointError("its identifiability diagnosis is damaged");
+  id.substeps = static_cast<int64_t>(v[0]);
+  size_t at = 2;
+  auto take = [&](size_t n) {
+    std::vector<double> x(v.begin() + static_cast<std::ptrdiff_t>(at), v.begin() + static_cast<std::ptrdiff_t>(at + n));
+    at += n;
+    return x;
+  };
+  id.lambda = take(d);
+  id.kappa = take(d);
+  id.directions = Array({static_cast<int64_t>(d), static_cast<int64_t>(d)}, Values(take(d * d)));
+  id.diffusion = take(d);
+  if (std::isnan(id.diffusion[0])) id.diffusion.clear();
+  id.kappa_first_half = take(d);
+  id.kappa_second_half = take(d);
+  return id;
+}
+
 /// CRC-32 of everything a checkpoint holds, computed the same way from the
 /// model being saved and from the model just loaded.
 int64_t content_checksum(const Model::Impl& m) {
@@ -173,6 +214,10 @@ int64_t content_checksum(const Model::Impl& m) {
   if (m.quality.measured()) {  // (likewise: absent in older checkpoints)
     const std::vector<double> q = quality_values(m.quality);
     crc.process_bytes(q.data(), q.size() * sizeof(double));
+  }
+  if (m.identifiability.measured()) {  // (absent in older checkpoints)
+    const std::vector<double> v = identifiability_values(m.identifiability);
+    crc.process_bytes(v.data(), v.size() * sizeof(double));
   }
   for (const auto& n : m.feature_names) add_bytes(crc, n);
   for (const FeatureScaling* s : {&m.input_scaling, &m.target_scaling}) {
@@ -199,6 +244,9 @@ std::string Model::to_bytes() const {
   ar.write("eigenvalues", m.eigenvalues.size() ? to_tensor(m.eigenvalues, torch::kFloat64) : torch::empty({0}, torch::kFloat64));
   if (m.latent_diffusion.size()) ar.write("latent_diffusion", to_tensor(m.latent_diffusion, torch::kFloat64));
   if (m.quality.measured()) ar.write("quality", torch::tensor(quality_values(m.quality), torch::kFloat64));
+  if (m.identifiability.measured()) {
+    ar.write("identifiability", torch::tensor(identifiability_values(m.identifiability), torch::kFloat64));
+  }
   torch::serialize::OutputArchive enc, dec, pri;
   m.encoder->save(enc);
   m.decoder->save(dec);
@@ -328,6 +376,15 @@ Model Model::from_bytes(const std::string& bytes, const std::string& path) {
       }
       const torch::Tensor c = quality.contiguous();
       impl->quality = quality_from(std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel()));
+    }
+    torch::Tensor identifiability;
+    if (ar.try_read("identifiability", identifiability)) {
+      if (!is_backed(identifiability) || identifiability.scalar_type() != torch::kFloat64 || identifiability.dim() != 1) {
+        throw CheckpointError("its identifiability diagnosis is damaged");
+      }
+      const torch::Tensor c = identifiability.contiguous();
+      impl->identifiability =
+          identifiability_from(std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel()));
     }
     c10::IValue names;
     if (ar.try_read("feature_names", names) && names.isString()) {

@@ -76,6 +76,7 @@ std::shared_ptr<Model::Impl> Model::Impl::clone() const {
   c->latent_diffusion = latent_diffusion;
   c->epochs_trained = epochs_trained;
   c->quality = quality;
+  c->identifiability = identifiability;
   c->feature_names = feature_names;
   c->input_scaling = input_scaling;
   c->target_scaling = target_scaling;
@@ -354,5 +355,14 @@ const std::vector<int64_t>& Model::target_frame_shape() const { return impl_->ta
 int64_t Model::epochs_trained() const { return impl_->epochs_trained; }
 
 const TrainingQuality& Model::quality() const { return impl_->quality; }
+const Identifiability& Model::identifiability() const { return impl_->identifiability; }
+
+std::vector<int64_t> Identifiability::flagged() const {
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < kappa.size(); ++i) {
+    if (!(kappa[i] <= 1.0)) out.push_back(static_cast<int64_t>(i));
+  }
+  return out;
+}
 
 }  // namespace dynae

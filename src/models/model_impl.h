@@ -37,6 +37,7 @@ struct Model::Impl {
   Array latent_diffusion;
   int64_t epochs_trained = 0;
   TrainingQuality quality;  ///< measured at the end of training (neural models)
+  Identifiability identifiability;  ///< measured at the end of training (DynAE)
   std::vector<std::string> feature_names;  ///< input columns by name (COLVAR / CSV inputs); empty for .npy
   /// Option standardize: the networks see (x - shift) / scale and give
   /// standardised targets; Model's encode / decode and the export apply these.

@@ -13,6 +13,7 @@
 #include "cpu/phase_clock.h"
 #include "data/frame_rows.h"
 #include "data/tensor_convert.h"
+#include "dynae/analysis/identifiability.h"
 #include "dynae/analysis/slow_timescale.h"
 #include "dynae/data/feature_scaling.h"
 #include "dynae/data/frame_weights.h"
@@ -188,7 +189,10 @@ class TrainingLoop {
     const BlasThreadsGuard blas_threads(step_->blas_threads());
     const TorchThreadsGuard torch_threads(step_->torch_threads());
     finish();
-    const SlowTimescale q = score_latent();
+    const std::vector<Array> latents = encode_all();
+    SlowTimescaleOptions so;
+    so.lag = score_lag();
+    const SlowTimescale q = slowest_timescale(latents, so);
     model_->quality.lag = q.lag;
     model_->quality.timescale = q.timescale;
     model_->quality.second = q.second;
@@ -198,12 +202,30 @@ class TrainingLoop {
          << q.timescale << " frames at lag " << q.lag << " (a 50-state MSM; the next slowest " << q.second << ")";
       observer_->on_note(os.str());
     }
+    if (kind_.has_dynamics()) {
+      const PhaseScope phase(Phase::quality);
+      model_->identifiability = diagnose_identifiability(Model(model_->clone()), latents);
+      if (observer_) {
+        const std::string text = identifiability_text(model_->identifiability, options_.lag);
+        observer_->on_note(text.substr(0, text.size() - 1));
+        if (!model_->identifiability.flagged().empty()) {
+          observer_->on_warning("a latent direction relaxes within one lag: see the identifiability lines above");
+        }
+      }
+    }
     return Model(model_->clone());
   }
 
   /// The slowest implied timescale of the current latent of every frame
   /// (analysis/slow_timescale.h) at the option's score_lag.
   SlowTimescale score_latent() {
+    SlowTimescaleOptions o;
+    o.lag = score_lag();
+    return slowest_timescale(encode_all(), o);
+  }
+
+  /// The current latent of every training frame, one array per trajectory.
+  std::vector<Array> encode_all() {
     const PhaseScope phase(Phase::quality);
     torch::NoGradGuard no_grad;
     const BlasThreadsGuard blas_threads(step_->blas_threads());
@@ -226,9 +248,7 @@ class TrainingLoop {
       offset += n;
       latents.push_back(std::move(a));
     }
-    SlowTimescaleOptions o;
-    o.lag = score_lag();
-    return slowest_timescale(latents, o);
+    return latents;
   }
 
   int64_t score_lag() const {

@@ -25,6 +25,30 @@ struct TrainingQuality {
   bool measured() const { return lag > 0; }
 };
 
+/// What the training's dynamics could not identify, measured without ground
+/// truth (analysis/identifiability.h) on the encoded training frames: along
+/// each eigen-direction of the learned force's mean Jacobian (population
+/// weighted: the mean over the frames), the relaxation per lag kappa. A
+/// direction with kappa > 1 relaxes within one lag: its scale is not fixed by
+/// the moves, and the isometry claim does not hold along it.
+struct Identifiability {
+  int64_t substeps = 1;           ///< the prior's Euler substeps per lag
+  /// Per direction, descending: lambda, the eigenvalue of -(J + J^T)/2 of the
+  /// mean Jacobian J of the force (per lag), and kappa = -S ln(1 - lambda / S)
+  /// (S substeps), the continuous relaxation rate times the lag that S Euler
+  /// steps of that drift stand for (curvature x lag for a harmonic well);
+  /// infinite when lambda >= S.
+  std::vector<double> lambda, kappa;
+  Array directions;               ///< (d, d): row i is direction i (unit length)
+  std::vector<double> diffusion;  ///< the latent's measured diffusion along each direction (empty: not measured)
+  /// kappa along the same directions from the first and the second half of
+  /// the frames: the run's own two independent estimates.
+  std::vector<double> kappa_first_half, kappa_second_half;
+  bool measured() const { return !kappa.empty(); }
+  /// Directions with kappa > 1 (relaxed within one lag).
+  std::vector<int64_t> flagged() const;
+};
+
 /// A fitted model. Immutable: training further never changes a model that
 /// was handed out. Cheap to copy (shares its weights).
 class Model {
@@ -98,6 +122,9 @@ class Model {
   int64_t epochs_trained() const;
   /// The run's own quality figure and the starts' (see TrainingQuality).
   const TrainingQuality& quality() const;
+  /// What the run could not identify (DynAE; not measured for other models
+  /// and for checkpoints written before it was).
+  const Identifiability& identifiability() const;
 
   /// Writes a checkpoint atomically (serialised in memory, written to a
   /// temporary file, then renamed); CheckpointError when it cannot be
