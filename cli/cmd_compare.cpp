@@ -11,6 +11,7 @@
 #include "dynae/experiments/comparison.h"
 #include "dynae/config/run_settings.h"
 #include "dynae/errors.h"
+#include "dynae/experiments/alignment_report.h"
 #include "dynae/experiments/sweep.h"
 
 namespace dynae::cli {
@@ -122,7 +123,7 @@ void run(const CompareArgs& a) {
     OutputPlan plan("compare", true);
     for (const auto& p : a.inputs) plan.input("--input", p);
     for (const auto& p : a.truth) plan.input("--truth", p);
-    plan.folder("--out", a.out, {"comparison.md", "comparison.csv", "summary.md", "summary.csv"});
+    plan.folder("--out", a.out, {"comparison.md", "comparison.csv", "summary.md", "summary.csv", "align/"});
     plan.check();
   }
   std::fprintf(stderr, "%zu models x %zu seeds = %zu runs -> %s\n", specs.size(), seeds.size(), runs.size(),
@@ -145,6 +146,21 @@ void run(const CompareArgs& a) {
   write_comparison(a.out, rows);
   std::printf("%s\nper run: %s/summary.md; table: %s/comparison.md and %s/comparison.csv\n", md.c_str(),
               a.out.c_str(), a.out.c_str(), a.out.c_str());
+  // Alignment of every run's latent with every other's, within and between
+  // the models (an architecture axis is a model spec with overrides).
+  std::vector<std::string> labels, groups;
+  std::vector<Array> latents;
+  for (size_t i = 0; i < done.size(); ++i) {
+    if (done[i].latent.shape.empty()) continue;
+    labels.push_back(done[i].label.empty() ? done[i].dir : done[i].label);
+    groups.push_back(labels.back().substr(0, labels.back().rfind('/')));
+    latents.push_back(done[i].latent);
+  }
+  if (latents.size() >= 2) {
+    const AlignmentReport alignment = align_latent_set(labels, latents, groups);
+    write_alignment(a.out + "/align", alignment);
+    std::printf("alignment (%s/align/align.md):\n%s", a.out.c_str(), alignment_summary(alignment).c_str());
+  }
 }
 
 }  // namespace
