@@ -43,3 +43,29 @@ def test_models_without_dynamics_have_no_diagnosis(cli, tmp_path):
     est.save(tmp_path / "m.pt")
     r = subprocess.run([cli, "diagnose", str(tmp_path / "m.pt")], capture_output=True, text=True)
     assert r.returncode == 2 and "no learned latent dynamics" in r.stderr
+
+
+def test_dynae_align_writes_its_table_and_consensus(cli, tmp_path):
+    rng = np.random.default_rng(2)
+    z = np.cumsum(rng.normal(size=(3000, 2)), axis=0)
+    c, s = np.cos(0.3), np.sin(0.3)
+    np.save(tmp_path / "a.npy", z)
+    np.save(tmp_path / "b.npy", -2 * z @ np.array([[c, -s], [s, c]]) + 4)
+    np.save(tmp_path / "c.npy", rng.normal(size=(3000, 2)))
+    r = subprocess.run([cli, "align", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), str(tmp_path / "c.npy"),
+                        "--groups", "x,x,y", "--out", str(tmp_path / "al")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    rows = (tmp_path / "al" / "align.csv").read_text().splitlines()
+    assert rows[0] == "a,b,disparity,cka,knn_overlap" and len(rows) == 4
+    ab = rows[1].split(",")
+    assert float(ab[2]) < 1e-9 and float(ab[3]) > 1 - 1e-9
+    assert "within x: worst disparity 0" in r.stdout and "between groups" in r.stdout
+    consensus = np.load(tmp_path / "al" / "consensus_latent.npy")
+    assert consensus.shape == (3000, 2) and (tmp_path / "al" / "align.png").stat().st_size > 1000
+    again = subprocess.run([cli, "align", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), "--out",
+                            str(tmp_path / "al")], capture_output=True, text=True)
+    assert again.returncode == 2 and "overwrite" in again.stderr  # a finished alignment is not replaced unasked
+    np.save(tmp_path / "short.npy", z[:100])
+    bad = subprocess.run([cli, "align", str(tmp_path / "a.npy"), str(tmp_path / "short.npy"), "--out",
+                          str(tmp_path / "al2")], capture_output=True, text=True)
+    assert bad.returncode == 1 and "frames" in bad.stderr
