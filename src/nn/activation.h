@@ -6,8 +6,9 @@
 
 namespace dynae {
 
-/// ReLU and Tanh also run in the fused kernels; SiLU (x sigmoid(x)) and ELU
-/// (alpha 1) on the LibTorch path only.
+/// ReLU, Tanh and ELU (alpha 1) also run in the fused kernels; SiLU
+/// (x sigmoid(x)), whose gradient needs more than its output, on the LibTorch
+/// path only.
 enum class Activation { ReLU, Tanh, SiLU, ELU };
 
 /// The option's value ("relu", "tanh", "silu", "elu") as an Activation; ReLU otherwise.

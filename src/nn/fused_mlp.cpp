@@ -35,7 +35,12 @@ DYNAE_CPU_CLONES void bias_activation(float* __restrict v, const float* __restri
   for (int64_t r = 0; r < rows; ++r, p += out) {
     for (int64_t o = 0; o < out; ++o) p[o] += b[o];
   }
-  if (!last) tanh_in_place(v, rows * out);  // vectorised for the kernel set (libm's tanhf cost more than the GEMMs)
+  if (last) return;
+  if (act == Activation::ELU) {  // x for x > 0, e^x - 1 otherwise (alpha 1, as torch::elu)
+    for (int64_t j = 0; j < rows * out; ++j) v[j] = v[j] > 0.0f ? v[j] : std::expm1(v[j]);
+    return;
+  }
+  tanh_in_place(v, rows * out);  // vectorised for the kernel set (libm's tanhf cost more than the GEMMs)
 }
 
 // d = g * act'(a), from the activation's output y = act(a)
@@ -43,6 +48,8 @@ DYNAE_CPU_CLONES void activation_grad(float* __restrict d, const float* __restri
                                       int64_t n, Activation act) {
   if (act == Activation::ReLU) {
     for (int64_t j = 0; j < n; ++j) d[j] = y[j] > 0.0f ? g[j] : 0.0f;
+  } else if (act == Activation::ELU) {  // ELU' = 1 for x > 0, e^x = y + 1 otherwise
+    for (int64_t j = 0; j < n; ++j) d[j] = y[j] > 0.0f ? g[j] : g[j] * (y[j] + 1.0f);
   } else {
     for (int64_t j = 0; j < n; ++j) d[j] = g[j] * (1.0f - y[j] * y[j]);
   }

@@ -13,7 +13,7 @@ namespace dynae {
 class MlpImpl;
 
 /// Appends `net`'s weights and biases to `segments`; false when one is not
-/// a contiguous float32 CPU tensor or its activation is not ReLU or Tanh
+/// a contiguous float32 CPU tensor or its activation is not ReLU, Tanh or ELU
 /// (the fused kernels do not apply).
 bool collect_mlp_parameters(const MlpImpl& net, std::vector<FlatAdam::Segment>& segments);
 
