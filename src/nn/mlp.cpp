@@ -48,16 +48,18 @@ torch::Tensor activate(const torch::Tensor& h, Activation a) {
   }
 }
 
-const char* script_activation(Activation a) {
+/// The activation of `v` as a TorchScript expression (builtins only: the
+/// script is compiled without torch.nn.functional).
+std::string script_activation(Activation a, const std::string& v) {
   switch (a) {
     case Activation::Tanh:
-      return "torch.tanh";
+      return "torch.tanh(" + v + ")";
     case Activation::SiLU:
-      return "torch.nn.functional.silu";
+      return v + " * torch.sigmoid(" + v + ")";
     case Activation::ELU:
-      return "torch.nn.functional.elu";
+      return "torch.where(" + v + " > 0, " + v + ", torch.expm1(" + v + "))";
     default:
-      return "torch.relu";
+      return "torch.relu(" + v + ")";
   }
 }
 
@@ -84,7 +86,7 @@ void MlpImpl::write_script(ScriptWriter& w, const std::string& prefix, const std
     const std::string k = std::to_string(i);
     w.line(out + " = torch.linear(" + out + ", " + w.tensor(prefix + "_w" + k, layers_[i]->weight) + ", " +
            w.tensor(prefix + "_b" + k, layers_[i]->bias) + ")");
-    if (i + 1 < layers_.size()) w.line(out + " = " + script_activation(options_.activation()) + "(" + out + ")");
+    if (i + 1 < layers_.size()) w.line(out + " = " + script_activation(options_.activation(), out));
   }
 }
 
