@@ -21,7 +21,7 @@ def test_kappa_of_a_harmonic_well_is_curvature_times_lag(stride):
 
 
 def test_mueller_brown_is_flagged_at_a_coarse_lag_not_at_a_fine_one(cli, tmp_path):
-    coarse = dynae.simulate("mueller_brown", steps=600000, stride=10, seed=1)  # curvature x lag ~ 2-4 in the wells
+    coarse = dynae.simulate("mueller_brown", steps=400000, stride=10, seed=1)  # curvature x lag ~ 2-4 in the wells
     with pytest.warns(RuntimeWarning, match="relaxes within one lag"):
         model = dynae.DynAE(d=2, epochs=5, seed=0).fit(coarse, progress=False).model_
     d = model.identifiability
@@ -31,7 +31,7 @@ def test_mueller_brown_is_flagged_at_a_coarse_lag_not_at_a_fine_one(cli, tmp_pat
     r = subprocess.run([cli, "diagnose", str(tmp_path / "model.pt")], capture_output=True, text=True)
     assert r.returncode == 3, r.stdout + r.stderr
     assert "warning: direction(s) 0" in r.stdout
-    fine = dynae.simulate("mueller_brown", steps=60000, stride=1, seed=1)
+    fine = dynae.simulate("mueller_brown", steps=40000, stride=1, seed=1)
     d = dynae.DynAE(d=2, epochs=5, seed=0).fit(fine, progress=False).model_.identifiability
     assert d["flagged"] == [] and max(d["kappa"]) < 1, d["text"]
 
