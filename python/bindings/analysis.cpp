@@ -127,20 +127,9 @@ void register_analysis(py::module_& m) {
       "kmeans_states",
       [](const py::object& z, int64_t k, uint64_t seed) {
         const std::vector<Array> parts = to_arrays(z, "z");
-        Array all;
         std::vector<int64_t> lengths;
-        for (const Array& p : parts) {
-          if (all.shape.empty()) {
-            all = p;
-            all.data = Values(p.data.to_vector());
-          } else {
-            if (p.frame_size() != all.frame_size()) throw DataError("z: trajectories of different widths");
-            all.data.append(p.data.begin(), p.data.end());
-            all.shape[0] += p.frames();
-          }
-          lengths.push_back(p.frames());
-        }
-        return label_lists(standardised_kmeans_states(all, lengths, k, seed));
+        for (const Array& p : parts) lengths.push_back(p.frames());
+        return label_lists(standardised_kmeans_states(Array::concat_frames(parts), lengths, k, seed));
       },
       py::arg("z"), py::arg("k"), py::arg("seed") = 0);
 

@@ -24,10 +24,6 @@ def _option_doc(row):
     return text
 
 
-def _as_model(model):
-    return model
-
-
 class Estimator:
     """A model's hyper-parameters; ``fit`` trains and keeps the fitted model.
 

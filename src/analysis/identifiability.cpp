@@ -53,19 +53,13 @@ double kappa_of(double lambda, int64_t substeps) {
 Identifiability diagnose_identifiability(const Model& model, const std::vector<Array>& latents, int64_t max_frames) {
   if (!model.has_dynamics()) throw Error("identifiability: this model has no learned dynamics");
   const int64_t d = model.options().latent_dim;
-  Array z;
   for (const Array& l : latents) {
     if (l.rank() != 2 || l.frame_size() != d) {
       throw DataError("identifiability: latents of width " + std::to_string(l.frame_size()) + ", the model's is " +
                       std::to_string(d));
     }
-    if (z.shape.empty()) {
-      z = Array(l.shape, Values(l.data.to_vector()));
-    } else {
-      z.data.append(l.data.begin(), l.data.end());
-      z.shape[0] += l.frames();
-    }
   }
+  const Array z = Array::concat_frames(latents);
   if (z.shape.empty() || z.frames() < 4) throw DataError("identifiability: fewer than 4 latent frames");
   const int64_t t = z.frames(), n = std::min(t, std::max<int64_t>(4, max_frames));
   std::vector<int64_t> rows, first, second;
@@ -85,13 +79,15 @@ Identifiability diagnose_identifiability(const Model& model, const std::vector<A
     m /= static_cast<double>(n);
     h[k] = 1e-3 * std::max(1e-6, std::sqrt(std::max(0.0, m2 / static_cast<double>(n) - m * m)));
   }
-  const Matrix j = mean_jacobian(model, z, rows, h);
+  // The halves partition the frames: the whole mean is their weighted mean.
+  const Matrix j1 = mean_jacobian(model, z, first, h), j2 = mean_jacobian(model, z, second, h);
+  const Matrix j = (static_cast<double>(first.size()) * j1 + static_cast<double>(second.size()) * j2) /
+                   static_cast<double>(rows.size());
   const Matrix relax = -(j + j.transpose()) / 2;
   Eigen::SelfAdjointEigenSolver<Matrix> eig(relax);
   Identifiability id;
   id.substeps = std::max<int64_t>(1, model.options().prior_substeps);
   id.directions = Array::zeros({d, d});
-  const Matrix j1 = mean_jacobian(model, z, first, h), j2 = mean_jacobian(model, z, second, h);
   const Array& diffusion = model.latent_diffusion();
   for (int64_t o = 0; o < d; ++o) {
     const int64_t i = d - 1 - o;  // descending

@@ -53,24 +53,22 @@ Array read_latent(const std::string& path) {
     if (a.rank() != 2) throw DataError("'" + path + "': expected a latent (frames, d), got " + a.shape_string());
     return a;
   }
-  Array all;
+  std::vector<Array> parts;
   for (int i = 0;; ++i) {
     const std::string f = path + "/latent_traj" + std::to_string(i) + ".npy";
     if (!is_file(f)) break;
-    Array part = read_npy(f);
-    if (part.rank() != 2) throw DataError("'" + f + "': expected a latent (frames, d), got " + part.shape_string());
-    if (all.shape.empty()) {
-      all = Array(part.shape, Values(part.data.to_vector()));
-    } else {
-      if (part.frame_size() != all.frame_size()) throw DataError("'" + f + "': another latent width than latent_traj0.npy");
-      all.data.append(part.data.begin(), part.data.end());
-      all.shape[0] += part.frames();
+    parts.push_back(read_npy(f));
+    if (parts.back().rank() != 2) {
+      throw DataError("'" + f + "': expected a latent (frames, d), got " + parts.back().shape_string());
+    }
+    if (parts.back().frame_size() != parts[0].frame_size()) {
+      throw DataError("'" + f + "': another latent width than latent_traj0.npy");
     }
   }
-  if (all.shape.empty()) {
+  if (parts.empty()) {
     throw DataError("'" + path + "' holds no latent_traj0.npy (expected a run directory of dynae train, or a latent .npy)");
   }
-  return all;
+  return Array::concat_frames(parts);
 }
 
 AlignmentReport align_latent_set(const std::vector<std::string>& labels, const std::vector<Array>& latents,

@@ -190,9 +190,7 @@ class TrainingLoop {
     const TorchThreadsGuard torch_threads(step_->torch_threads());
     finish();
     const std::vector<Array> latents = encode_all();
-    SlowTimescaleOptions so;
-    so.lag = score_lag();
-    const SlowTimescale q = slowest_timescale(latents, so);
+    const SlowTimescale q = score(latents);
     model_->quality.lag = q.lag;
     model_->quality.timescale = q.timescale;
     model_->quality.second = q.second;
@@ -218,10 +216,13 @@ class TrainingLoop {
 
   /// The slowest implied timescale of the current latent of every frame
   /// (analysis/slow_timescale.h) at the option's score_lag.
-  SlowTimescale score_latent() {
+  SlowTimescale score_latent() { return score(encode_all()); }
+
+  /// The quality figure of latents of every training frame.
+  SlowTimescale score(const std::vector<Array>& latents) const {
     SlowTimescaleOptions o;
     o.lag = score_lag();
-    return slowest_timescale(encode_all(), o);
+    return slowest_timescale(latents, o);
   }
 
   /// The current latent of every training frame, one array per trajectory.
