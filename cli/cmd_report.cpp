@@ -26,6 +26,9 @@ void add_report_command(CLI::App& app) {
       "report", "write RUN_DIR/report.html: metrics, free energy, force field, generated dynamics, kinetics, training curves");
   cmd->add_option("run_dir", args->run, "a training run's output directory")->required();
   cmd->add_option("--truth,-t", args->options.truth_paths, "ground truth .npy per input: metrics and latent-vs-truth figure");
+  cmd->add_option("--align", args->options.align_with,
+                  "other runs' directories or latent .npy files of the same frames: an alignment section (disparity, "
+                  "CKA, consensus)");
   add_number(cmd, "--steps", args->options.generate_steps, "learned-dynamics steps [as many as the data has frames]", 1,
              kMaxCount);
   add_number(cmd, "--seed", args->options.seed, "noise seed of the generated dynamics", 0, kMaxSeed)
@@ -41,6 +44,7 @@ void add_report_command(CLI::App& app) {
     // input may lie among its files.
     OutputPlan plan("report", true);
     for (const auto& p : args->options.truth_paths) plan.input("--truth", p);
+    for (const auto& p : args->options.align_with) plan.input("--align", p);
     plan.folder("run_dir", args->run, {"report.html", "report/"});
     plan.check();
     set_num_threads(args->threads);

@@ -52,6 +52,41 @@ TEST(Checkpoint, SaveLoadGivesIdenticalEncodingsAndSettings) {
   }
 }
 
+TEST(Checkpoint, WidthPerLayerBuildsThoseLayersAndRoundTrips) {
+  const std::string dir = test::scratch_dir("ckpt_widths");
+  const ModelOptions o = ModelOptions().set_latent_dim(2).set_encoder_widths("24- 8").set_decoder_widths("5-7-9")
+                             .set_activation("silu");
+  EXPECT_EQ(o.encoder_hidden_widths(), (std::vector<int64_t>{24, 8}));
+  EXPECT_EQ(ModelOptions().set_decoder_layers(2).set_decoder_hidden(6).decoder_hidden_widths(),
+            (std::vector<int64_t>{6, 6}));
+  const Model m = untrained_model(o, 3);
+  std::vector<std::vector<int64_t>> shapes;
+  for (const auto& p : m.impl().encoder->named_parameters()) {
+    if (p.key().find("weight") != std::string::npos) shapes.push_back(p.value().sizes().vec());
+  }
+  for (const auto& p : m.impl().decoder->named_parameters()) {
+    if (p.key().find("weight") != std::string::npos) shapes.push_back(p.value().sizes().vec());
+  }
+  // (out, in) per Linear: 3 -> 24 -> 8 -> 2, then 2 -> 5 -> 7 -> 9 -> 3
+  const std::vector<std::vector<int64_t>> want{{24, 3}, {8, 24}, {2, 8}, {5, 2}, {7, 5}, {9, 7}, {3, 9}};
+  EXPECT_EQ(shapes, want);
+  m.save(dir + "/m.pt");
+  const Model back = Model::load(dir + "/m.pt");
+  const Array x = random_frames(40, 3, 2);
+  EXPECT_EQ(back.encode(x).data, m.encode(x).data);
+  EXPECT_EQ(back.decode(m.encode(x)).data, m.decode(m.encode(x)).data);
+  EXPECT_EQ(back.options().encoder_widths, "24- 8");
+  for (const char* bad : {"64-x", "0", "8--8", "-4", "1234567", "-", "8 8", "", "Auto", "8-"}) {
+    EXPECT_THROW(
+        try { ModelOptions().set_encoder_widths(bad).validate(); } catch (const ConfigError& e) {
+          EXPECT_NE(std::string(e.what()).find("encoder_widths"), std::string::npos) << e.what();
+          throw;
+        },
+        ConfigError)
+        << bad;
+  }
+}
+
 TEST(Checkpoint, CorruptAndForeignFilesAreClearErrors) {
   const std::string dir = test::scratch_dir("ckpt_bad");
   test::write_file(dir + "/junk.pt", "not a checkpoint at all");

@@ -217,6 +217,34 @@ TEST(Cli, LandscapeGenerateAndReportOnATrainedRun) {
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("has no learned latent dynamics"), std::string::npos) << r.output;
 
+  // The report's alignment section: a rotated, reflected, shifted and scaled copy of the run's latent is the same
+  // latent (disparity 0, CKA 1); TICA's linear latent is another row.
+  {
+    const Array z = read_npy(dir + "/run/latent_traj0.npy");
+    Array moved = z;
+    const double c = std::cos(0.7), s = std::sin(0.7);
+    for (int64_t t = 0; t < z.shape[0]; ++t) {
+      const double a = z.data[static_cast<size_t>(2 * t)], b = z.data[static_cast<size_t>(2 * t + 1)];
+      moved.data[static_cast<size_t>(2 * t)] = 2.5 * (c * a - s * b) + 3.0;
+      moved.data[static_cast<size_t>(2 * t + 1)] = -2.5 * (s * a + c * b) - 1.0;  // reflected
+    }
+    write_npy(dir + "/moved.npy", moved);
+  }
+  r = run_cli("report " + dir + "/run --align " + dir + "/moved.npy " + dir + "/tica", dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  {
+    const std::string page = test::read_file(dir + "/run/report.html");
+    ASSERT_NE(page.find("Alignment with other runs"), std::string::npos);
+    const size_t row = page.find("moved.npy</td><td>");
+    ASSERT_NE(row, std::string::npos);
+    EXPECT_EQ(page.substr(row + 18, 25), "0.0000</td><td>1.00000</t") << page.substr(row, 80);
+    EXPECT_NE(page.find(dir + "/tica</td><td>"), std::string::npos);
+    EXPECT_TRUE(test::file_exists(dir + "/run/report/alignment.svg"));
+  }
+  r = run_cli("report " + dir + "/run --align " + dir + "/nowhere.npy", dir);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("nowhere.npy"), std::string::npos) << r.output;
+
   // Kinetics of the DynAE latent beside the truth's and the learned dynamics', with TICA ranked by VAMP-2.
   r = run_cli("kinetics -m " + dir + "/run/model.pt -i " + dir + "/x.npy --truth " + dir + "/t.npy --lags 10,50,100 "
               "--bootstrap 5 --vamp-model " + dir + "/tica/model.pt -o " + dir + "/kin", dir);

@@ -108,6 +108,11 @@ TEST(FusedMlp, TanhForceNetMatchesAutograd) {
   for_each_kernel_set([] { check_mlp_against_autograd(MlpOptions(11, 37, 6).activation(Activation::Tanh), 203); });
 }
 
+TEST(FusedMlp, SiluNetsMatchAutograd) {
+  for_each_kernel_set([] { check_mlp_against_autograd(MlpOptions(7, 32, 2).activation(Activation::SiLU), 300); });
+  for_each_kernel_set([] { check_mlp_against_autograd(MlpOptions(2, 19, 5).inner_layers(0).activation(Activation::SiLU), 77); });
+}
+
 TEST(FusedMlp, EluNetsMatchAutograd) {
   for_each_kernel_set([] { check_mlp_against_autograd(MlpOptions(7, 32, 2).activation(Activation::ELU), 300); });
   for_each_kernel_set([] { check_mlp_against_autograd(MlpOptions(2, 19, 5).inner_layers(0).activation(Activation::ELU), 77); });

@@ -2,6 +2,9 @@
 // set this CPU runs, the thread team (cpu/thread_team.h), and the fused
 // path's promise that the number of threads does not change a bit.
 #include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
 #include <sched.h>
 #include <torch/torch.h>
 
@@ -277,6 +280,27 @@ TEST(ThreadTeam, NThreadsTrainTheModelOfNShardsOnOneThread) {
 // threads = 0 (auto) splits each batch into one piece per 128 pairs whatever
 // the machine: on one core the two pieces of the default batch are computed
 // one after the other, and the model is the one 2 threads (2 pieces) train.
+TEST(ThreadTeam, OmpNumThreadsCapsTheCoresAutoUses) {
+  const char* was = std::getenv("OMP_NUM_THREADS");
+  const std::string saved = was ? was : "";
+  ::unsetenv("OMP_NUM_THREADS");
+  const int64_t cores = available_cores();
+  ASSERT_GE(cores, 1);
+  ::setenv("OMP_NUM_THREADS", "1", 1);
+  EXPECT_EQ(available_cores(), 1);
+  for (const char* ignored : {"0", "-3", "two", "", "4x"}) {
+    ::setenv("OMP_NUM_THREADS", ignored, 1);
+    EXPECT_EQ(available_cores(), cores) << ignored;
+  }
+  ::setenv("OMP_NUM_THREADS", "100000", 1);
+  EXPECT_EQ(available_cores(), cores);  // a cap, never more than the affinity allows
+  if (was) {
+    ::setenv("OMP_NUM_THREADS", saved.c_str(), 1);
+  } else {
+    ::unsetenv("OMP_NUM_THREADS");
+  }
+}
+
 TEST(ThreadTeam, AutoTrainsTheSameModelOnOneCoreAsOnTwo) {
   const auto [x, data] = bundled_subset(12000);
   const ModelOptions o = ModelOptions().set_epochs(2).set_seed(6).set_prior_refit_steps(20);

@@ -4,8 +4,10 @@
 #include <random>
 
 #include "dynae/analysis/alignment.h"
+#include "dynae/analysis/identifiability.h"
 #include "dynae/analysis/metrics.h"
 #include "dynae/errors.h"
+#include "dynae/models/model.h"
 
 using namespace dynae;
 
@@ -121,4 +123,24 @@ TEST(Alignment, IsometricCopiesAlignAndIndependentLatentsDoNot) {
   EXPECT_NEAR(compare_latents(z, c).scale, 1.0, 1e-9);
   EXPECT_THROW(align_latents(z, Array::zeros({t - 1, 2})), DataError);
   EXPECT_THROW(align_latents(z, Array::zeros({t, 2})), DataError);  // constant
+}
+
+TEST(Identifiability, HalvesSpreadIsTheLargestRelativeDifferenceAndTheTextSaysIt) {
+  Identifiability id;
+  id.lambda = {0.2, 0.1};
+  id.kappa = {0.2, 0.1};
+  id.directions = Array({2, 2}, {1, 0, 0, 1});
+  id.kappa_first_half = {0.21, 0.095};
+  id.kappa_second_half = {0.19, 0.105};
+  EXPECT_NEAR(id.halves_spread(), 0.1, 1e-12);  // |0.21 - 0.19| / 0.2 and |0.095 - 0.105| / 0.1
+  std::string text = identifiability_text(id, 10);
+  EXPECT_NE(text.find("agree on kappa within 10 %"), std::string::npos) << text;
+  EXPECT_EQ(text.find("not settled"), std::string::npos) << text;
+  id.kappa_second_half = {0.09, 0.095};  // 0.12 / 0.15 = 0.8
+  EXPECT_NEAR(id.halves_spread(), 0.8, 1e-12);
+  text = identifiability_text(id, 10);
+  EXPECT_NE(text.find("agree on kappa within 80 %"), std::string::npos) << text;
+  EXPECT_NE(text.find("not settled"), std::string::npos) << text;
+  id.kappa_second_half.clear();
+  EXPECT_TRUE(std::isnan(id.halves_spread()));
 }

@@ -26,7 +26,8 @@ int64_t batch_pieces(int64_t batch_size);
 /// The threads that compute those pieces: the thread count when one was set,
 /// else one per piece, at most one per core this process may use.
 int64_t kernel_threads(int64_t batch_size);
-/// The cores this process may run on (its CPU affinity: taskset, Slurm, cgroups).
+/// The cores this process may run on (its CPU affinity: taskset, Slurm,
+/// cgroups), at most OMP_NUM_THREADS when that is set to a positive integer.
 int64_t available_cores();
 
 /// Asks glibc's malloc to keep freed blocks of up to 32 MB for reuse instead

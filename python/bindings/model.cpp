@@ -139,12 +139,13 @@ void register_model(py::module_& m) {
             d["directions"] = to_numpy(id.directions);
             d["diffusion"] = to_numpy(id.diffusion);
             d["kappa_first_half"] = to_numpy(id.kappa_first_half);
+            d["halves_spread"] = id.halves_spread();
             d["kappa_second_half"] = to_numpy(id.kappa_second_half);
             d["flagged"] = id.flagged();
             d["text"] = identifiability_text(id, s.options().lag);
             return d;
           }, "what the run could not identify: kappa (relaxation per lag) per direction of the learned force, the "
-             "measured diffusion, the two halves' kappa, flagged directions (kappa > 1); None when not measured")
+             "measured diffusion, the two halves' kappa and their largest relative difference (halves_spread), flagged directions (kappa > 1); None when not measured")
       .def("to_bytes", [](const Model& s) { return py::bytes(s.to_bytes()); }, "the model.pt file's bytes")
       .def_static("from_bytes", [](const py::bytes& b) { return Model::from_bytes(std::string(b), "bytes"); })
       .def(py::pickle([](const Model& s) { return py::bytes(s.to_bytes()); },

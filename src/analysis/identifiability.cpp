@@ -134,6 +134,14 @@ std::string identifiability_text(const Identifiability& id, int64_t lag) {
     }
     out += "\n";
   }
+  const double spread = id.halves_spread();
+  if (std::isfinite(spread)) {
+    std::snprintf(line, sizeof line,
+                  "  the two halves of the frames agree on kappa within %.0f %% (largest relative difference over the "
+                  "directions%s)\n",
+                  100 * spread, spread > 0.2 ? ": the estimate is not settled, more frames would firm it up" : "");
+    out += line;
+  }
   const std::vector<int64_t> flagged = id.flagged();
   if (flagged.empty()) {
     out += "  every direction relaxes over more than one lag: the dynamics fix the latent's scale along each\n";

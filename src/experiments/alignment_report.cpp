@@ -162,6 +162,10 @@ void write_alignment(const std::string& dir, const AlignmentReport& r) {
   }
   write_text_atomically(dir + "/align.md", md.str());
   write_npy(dir + "/consensus_latent.npy", r.consensus);
+  plot_alignment(r, dir + "/align", false);
+}
+
+void plot_alignment(const AlignmentReport& r, const std::string& stem, bool svg) {
   // Heatmaps: disparity (left) and CKA (right), latent index on both axes.
   const size_t n = r.labels.size();
   std::vector<double> dis(n * n, 0.0), cka(n * n, 1.0);
@@ -170,9 +174,6 @@ void write_alignment(const std::string& dir, const AlignmentReport& r) {
     cka[p.a * n + p.b] = cka[p.b * n + p.a] = p.alignment.cka;
   }
   std::ostringstream gp;
-  gp << "set terminal pngcairo size 1100,500 noenhanced\nset output '" << dir << "/align.png'\n"
-     << "set multiplot layout 1,2\nset xrange [-0.5:" << n - 0.5 << "]\nset yrange [-0.5:" << n - 0.5 << "] reverse\n"
-     << "set xtics 1\nset ytics 1\nset xlabel 'latent (the order given)'\nset ylabel 'latent'\n";
   auto block = [&](const std::vector<double>& v, const char* title, const char* palette) {
     gp << "set title '" << title << "'\nset palette " << palette << "\nplot '-' matrix with image notitle\n";
     for (size_t i = 0; i < n; ++i) {
@@ -180,9 +181,18 @@ void write_alignment(const std::string& dir, const AlignmentReport& r) {
     }
     gp << "e\n";
   };
-  block(dis, "Procrustes disparity (0 = aligned)", "defined (0 'white', 1 'red')");
-  block(cka, "linear CKA (1 = aligned)", "defined (0 'red', 1 'white')");
-  gp << "unset multiplot\n";
+  for (int format = 0; format < (svg ? 2 : 1); ++format) {
+    if (format == 0) {
+      gp << "set terminal pngcairo size 1100,500 noenhanced\nset output '" << stem << ".png'\n";
+    } else {
+      gp << "set terminal svg size 1100,500 noenhanced background '#ffffff'\nset output '" << stem << ".svg'\n";
+    }
+    gp << "set multiplot layout 1,2\nset xrange [-0.5:" << n - 0.5 << "]\nset yrange [-0.5:" << n - 0.5
+       << "] reverse\nset xtics 1\nset ytics 1\nset xlabel 'latent (the order given)'\nset ylabel 'latent'\n";
+    block(dis, "Procrustes disparity (0 = aligned)", "defined (0 'white', 1 'red')");
+    block(cka, "linear CKA (1 = aligned)", "defined (0 'red', 1 'white')");
+    gp << "unset multiplot\n";
+  }
   run_gnuplot(gp.str(), "the alignment heatmaps");
 }
 

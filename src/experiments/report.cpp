@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "dynae/analysis/metrics.h"
+#include "dynae/experiments/alignment_report.h"
 #include "dynae/experiments/kinetics.h"
 #include "dynae/experiments/model_landscape.h"
 #include "dynae/analysis/plots.h"
@@ -119,6 +120,45 @@ void write_identifiability_section(std::ostream& html, const Model& model) {
          << (id.kappa[i] <= 1.0 ? "identified" : "<b>relaxes within one lag</b>") << "</td></tr>\n";
   }
   html << "</table>\n";
+  const double spread = id.halves_spread();
+  if (std::isfinite(spread)) {
+    html << "<p>Agreement of the run's own two estimates: the halves of the frames agree on kappa within <b>"
+         << fmt(100 * spread, "%.0f") << " %</b> (the largest relative difference over the directions"
+         << (spread > 0.2 ? "; beyond 20 % the estimate is not settled: more frames would firm it up" : "")
+         << ").</p>\n";
+  }
+}
+
+/// This run's latent against other runs' (seeds, architectures, models):
+/// how alike they are up to an isometry, and the consensus of all.
+AlignmentReport align_with_others(const std::string& run, const std::vector<std::string>& others) {
+  std::vector<std::string> labels{run};
+  std::vector<Array> latents{read_latent(run)};
+  for (const std::string& o : others) {
+    labels.push_back(o);
+    latents.push_back(read_latent(o));
+  }
+  return align_latent_set(labels, latents);
+}
+
+void write_alignment_section(std::ostream& html, const std::string& dir, const AlignmentReport& r) {
+  plot_alignment(r, dir + "/alignment", true);
+  html << "<h2>Alignment with other runs</h2>\n<p>This run's latent against each other latent given (the same "
+          "frames): Procrustes disparity after the best rotation, reflection, shift and one scale (0 = the same up to "
+          "an isometry and scale), linear CKA (1 = the same up to an orthogonal map and scale) and the fraction of each "
+          "frame's 10 nearest neighbours shared. DynAE's claim is that its latent is the slow coordinate up to an "
+          "isometry, so runs that differ in seed or architecture should agree closely.</p>\n"
+       << "<table><tr><th>other latent</th><th>disparity</th><th>CKA</th><th>kNN overlap</th></tr>\n";
+  for (const AlignmentPair& p : r.pairs) {
+    if (p.a != 0) continue;
+    html << "<tr><td>" << escape(r.labels[p.b]) << "</td><td>" << fmt(p.alignment.disparity, "%.4f") << "</td><td>"
+         << fmt(p.alignment.cka, "%.5f") << "</td><td>" << fmt(p.alignment.knn_overlap, "%.3f") << "</td></tr>\n";
+  }
+  html << "</table>\n<p>Over all " << r.labels.size() << " latents: worst pairwise disparity <b>"
+       << fmt(r.worst_disparity(), "%.4f") << "</b>, smallest CKA <b>" << fmt(r.worst_cka(), "%.5f")
+       << "</b>; this run's disparity to their consensus (generalised Procrustes mean) <b>" << fmt(r.residuals[0], "%.4f")
+       << "</b>.</p>\n"
+       << figure(dir, "alignment", "Pairwise disparity and CKA; latent 0 is this run, then the others in the order given");
 }
 
 /// Metrics of the latent against the truth, and the aligned latent's figure.
@@ -296,6 +336,9 @@ std::string write_report(const std::string& run, const ReportOptions& options) {
   const Model model = Model::load(run + "/model.pt");
   const TrajectorySet data = load_run_data(settings);
   const std::string dir = run + "/report";
+  // Other latents first: a bad one is named before the slow sections run
+  const AlignmentReport alignment =
+      options.align_with.empty() ? AlignmentReport{} : align_with_others(run, options.align_with);
   make_directories(dir);
 
   std::ostringstream html;
@@ -304,6 +347,7 @@ std::string write_report(const std::string& run, const ReportOptions& options) {
   write_identifiability_section(html, model);
   const ModelLandscape landscape = model_landscape(model, data, options.landscape);
   if (!options.truth_paths.empty()) write_truth_section(html, dir, landscape, options.truth_paths);
+  if (!options.align_with.empty()) write_alignment_section(html, dir, alignment);
   write_landscape_section(html, dir, landscape, options.landscape);
   if (model.has_dynamics()) write_dynamics_section(html, dir, model, landscape, options);
   write_kinetics_section(html, dir, model, landscape, options);

@@ -23,7 +23,7 @@ std::shared_ptr<FrameNetImpl> make_encoder(const ModelOptions& options, const st
   if (model_kind(options.model).linear) return std::make_shared<LinearMapImpl>(shape_product(in_shape), options.latent_dim);
   if (options.encoder_type == "conv") return std::make_shared<ConvEncoderImpl>(in_shape, options.encoder_hidden, out);
   return std::make_shared<MlpImpl>(MlpOptions(shape_product(in_shape), options.encoder_hidden, out)
-                                       .inner_layers(options.encoder_layers - 1)
+                                       .widths(options.encoder_hidden_widths())
                                        .activation(activation_of(options.activation)));
 }
 
@@ -31,7 +31,7 @@ std::shared_ptr<FrameNetImpl> make_decoder(const ModelOptions& options, const st
   if (model_kind(options.model).linear) return std::make_shared<LinearMapImpl>(options.latent_dim, shape_product(out_shape));
   if (options.decoder_type == "deconv") return std::make_shared<DeconvDecoderImpl>(options.latent_dim, options.decoder_hidden, out_shape);
   return std::make_shared<MlpImpl>(MlpOptions(options.latent_dim, options.decoder_hidden, shape_product(out_shape))
-                                       .inner_layers(options.decoder_layers - 1)
+                                       .widths(options.decoder_hidden_widths())
                                        .activation(activation_of(options.activation)));
 }
 
@@ -356,6 +356,17 @@ int64_t Model::epochs_trained() const { return impl_->epochs_trained; }
 
 const TrainingQuality& Model::quality() const { return impl_->quality; }
 const Identifiability& Model::identifiability() const { return impl_->identifiability; }
+
+double Identifiability::halves_spread() const {
+  if (kappa_first_half.empty() || kappa_first_half.size() != kappa_second_half.size()) return std::nan("");
+  double worst = 0;
+  for (size_t i = 0; i < kappa_first_half.size(); ++i) {
+    const double a = kappa_first_half[i], b = kappa_second_half[i], mean = 0.5 * (std::fabs(a) + std::fabs(b));
+    if (!std::isfinite(a) || !std::isfinite(b)) return std::nan("");
+    if (mean > 0) worst = std::max(worst, std::fabs(a - b) / mean);
+  }
+  return worst;
+}
 
 std::vector<int64_t> Identifiability::flagged() const {
   std::vector<int64_t> out;

@@ -1,5 +1,6 @@
 #include "dynae/models/model_options.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "dynae/errors.h"
@@ -75,8 +76,51 @@ bool ModelOptions::conservative_force() const {
   return force_field == "conservative" && model_kind(model).dynamics == LatentDynamics::Langevin;
 }
 
+namespace {
+
+// "128-64-32" -> {128, 64, 32} (a comma would make a sweep); throws
+// ConfigError naming the option
+std::vector<int64_t> parse_widths(const std::string& key, const std::string& text) {
+  std::vector<int64_t> out;
+  const std::string expected = "option " + key + " = '" + text +
+                               "' is invalid: expected auto, or hidden-layer widths joined by '-', each an integer "
+                               "from 1 to 65536, at most 16 of them (e.g. 128-64-32)";
+  size_t at = 0;
+  while (true) {
+    const size_t dash = text.find('-', at);
+    std::string item = text.substr(at, dash == std::string::npos ? std::string::npos : dash - at);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.erase(item.begin());
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.pop_back();
+    if (item.empty() || item.size() > 6 ||
+        !std::all_of(item.begin(), item.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      throw ConfigError(expected);
+    }
+    const int64_t w = std::stoll(item);
+    if (w < 1 || w > 65536) throw ConfigError(expected);
+    out.push_back(w);
+    if (dash == std::string::npos) break;
+    at = dash + 1;
+  }
+  if (out.size() > 16) throw ConfigError(expected);
+  return out;
+}
+
+}  // namespace
+
+std::vector<int64_t> ModelOptions::encoder_hidden_widths() const {
+  if (encoder_widths != "auto") return parse_widths("encoder_widths", encoder_widths);
+  return std::vector<int64_t>(static_cast<size_t>(encoder_layers), encoder_hidden);
+}
+
+std::vector<int64_t> ModelOptions::decoder_hidden_widths() const {
+  if (decoder_widths != "auto") return parse_widths("decoder_widths", decoder_widths);
+  return std::vector<int64_t>(static_cast<size_t>(decoder_layers), decoder_hidden);
+}
+
 void ModelOptions::validate() const {
   for (const auto& option : model_option_table()) option.validate(*this);
+  encoder_hidden_widths();  // their text parses (throws otherwise)
+  decoder_hidden_widths();
   if (prior_substeps > 1 && learn_diffusion) {
     throw ConfigError("option prior_substeps = " + std::to_string(prior_substeps) +
                       " needs fixed diffusion: learn_diffusion = True is simulated in one step only");

@@ -6,9 +6,8 @@
 
 namespace dynae {
 
-/// ReLU, Tanh and ELU (alpha 1) also run in the fused kernels; SiLU
-/// (x sigmoid(x)), whose gradient needs more than its output, on the LibTorch
-/// path only.
+/// All four run on both step paths (LibTorch modules and the fused kernels);
+/// ELU with alpha 1, SiLU = x sigmoid(x).
 enum class Activation { ReLU, Tanh, SiLU, ELU };
 
 /// The option's value ("relu", "tanh", "silu", "elu") as an Activation; ReLU otherwise.

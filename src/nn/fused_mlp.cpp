@@ -22,9 +22,10 @@ namespace {
 // small-matrix kernels with a short K or M, each sum held in a register block.
 constexpr int64_t kThin = 4;
 
-// v (rows, out) += b per row, then the activation unless `last`
+// v (rows, out) += b per row, then the activation unless `last`; for SiLU
+// the sigmoid of each pre-activation goes to `sig` (its gradient needs it)
 DYNAE_CPU_CLONES void bias_activation(float* __restrict v, const float* __restrict b, int64_t rows, int64_t out,
-                                      bool last, Activation act) {
+                                      bool last, Activation act, float* __restrict sig) {
   if (!last && act == Activation::ReLU) {
     for (int64_t r = 0; r < rows; ++r, v += out) {
       for (int64_t o = 0; o < out; ++o) v[o] = std::max(v[o] + b[o], 0.0f);
@@ -40,16 +41,27 @@ DYNAE_CPU_CLONES void bias_activation(float* __restrict v, const float* __restri
     for (int64_t j = 0; j < rows * out; ++j) v[j] = v[j] > 0.0f ? v[j] : std::expm1(v[j]);
     return;
   }
+  if (act == Activation::SiLU) {  // a sigmoid(a), as torch::silu
+    for (int64_t j = 0; j < rows * out; ++j) {
+      const float s = 1.0f / (1.0f + std::exp(-v[j]));
+      sig[j] = s;
+      v[j] *= s;
+    }
+    return;
+  }
   tanh_in_place(v, rows * out);  // vectorised for the kernel set (libm's tanhf cost more than the GEMMs)
 }
 
-// d = g * act'(a), from the activation's output y = act(a)
+// d = g * act'(a), from the activation's output y = act(a) (and, for SiLU,
+// the sigmoid s of a: SiLU' = s + y (1 - s))
 DYNAE_CPU_CLONES void activation_grad(float* __restrict d, const float* __restrict g, const float* __restrict y,
-                                      int64_t n, Activation act) {
+                                      const float* __restrict sig, int64_t n, Activation act) {
   if (act == Activation::ReLU) {
     for (int64_t j = 0; j < n; ++j) d[j] = y[j] > 0.0f ? g[j] : 0.0f;
   } else if (act == Activation::ELU) {  // ELU' = 1 for x > 0, e^x = y + 1 otherwise
     for (int64_t j = 0; j < n; ++j) d[j] = y[j] > 0.0f ? g[j] : g[j] * (y[j] + 1.0f);
+  } else if (act == Activation::SiLU) {
+    for (int64_t j = 0; j < n; ++j) d[j] = g[j] * (sig[j] + y[j] * (1.0f - sig[j]));
   } else {
     for (int64_t j = 0; j < n; ++j) d[j] = g[j] * (1.0f - y[j] * y[j]);
   }
@@ -109,6 +121,7 @@ FusedMlp::FusedMlp(std::vector<DenseLayer> layers, Activation activation)
   }
   const size_t n = layers_.size();
   outputs_.resize(n);
+  sigmoids_.resize(n);
   grad_pre_.resize(n);
   grad_in_.resize(n);
   partial_w_.resize(n);
@@ -147,7 +160,8 @@ void FusedMlp::forward_rows(int64_t r0, int64_t r1, const Member& m) {
     const DenseLayer& l = layers_[i];
     float* y = outputs_[i].data() + r0 * l.out;
     dense_forward(l, h, r1 - r0, y, m.wt[i].data());
-    bias_activation(y, l.bias, r1 - r0, l.out, i + 1 == layers_.size(), activation_);
+    float* sig = activation_ == Activation::SiLU ? sigmoids_[i].data() + r0 * l.out : nullptr;
+    bias_activation(y, l.bias, r1 - r0, l.out, i + 1 == layers_.size(), activation_, sig);
     h = y;
   }
 }
@@ -158,6 +172,9 @@ const float* FusedMlp::forward(const float* x, int64_t rows) {
   for (size_t i = 0; i < layers_.size(); ++i) {
     const DenseLayer& l = layers_[i];
     if (static_cast<int64_t>(outputs_[i].size()) < rows * l.out) outputs_[i].resize(static_cast<size_t>(rows * l.out));
+    if (activation_ == Activation::SiLU && static_cast<int64_t>(sigmoids_[i].size()) < rows * l.out) {
+      sigmoids_[i].resize(static_cast<size_t>(rows * l.out));
+    }
   }
   const int64_t chunks = (rows + kRowChunk - 1) / kRowChunk;
   // Each member transposes the weights for itself (its copy stays in its
@@ -181,7 +198,8 @@ void FusedMlp::backward_chunk(int64_t c, const float* grad_out, bool input_grad,
     const float* ga = g;
     if (ii + 1 < layers_.size()) {
       float* buf = grad_pre_[ii].data() + r0 * l.out;
-      activation_grad(buf, g, outputs_[ii].data() + r0 * l.out, rows * l.out, activation_);
+      const float* sig = activation_ == Activation::SiLU ? sigmoids_[ii].data() + r0 * l.out : nullptr;
+      activation_grad(buf, g, outputs_[ii].data() + r0 * l.out, sig, rows * l.out, activation_);
       ga = buf;
     }
     if (l.grad_bias) {  // this chunk's column sums

@@ -77,6 +77,7 @@ class FusedMlp {
   const float* x_ = nullptr;
   int64_t rows_ = 0;
   std::vector<std::vector<float>> outputs_;     // per layer, after its activation
+  std::vector<std::vector<float>> sigmoids_;    // per layer, sigmoid(pre-activation): SiLU only
   std::vector<std::vector<float>> grad_pre_;    // per layer, dL/d(pre-activation) (rows, out)
   std::vector<std::vector<float>> grad_in_;     // per layer, dL/d(its input) (rows, in)
   std::vector<std::vector<float>> partial_w_;   // per layer, per chunk dL/dW (out, in)

@@ -69,10 +69,16 @@ MlpImpl::MlpImpl(const MlpOptions& options) : options_(options) {
   TORCH_CHECK(options.in() > 0 && options.hidden() > 0 && options.out() > 0,
               "Mlp sizes must be positive, got in=", options.in(), " hidden=", options.hidden(),
               " out=", options.out());
+  std::vector<int64_t> widths = options.widths();
+  if (widths.empty()) widths.assign(static_cast<size_t>(options.inner_layers() + 1), options.hidden());
+  for (int64_t w : widths) TORCH_CHECK(w > 0, "Mlp hidden widths must be positive, got ", w);
   std::vector<std::pair<int64_t, int64_t>> dims;
-  dims.emplace_back(options.in(), options.hidden());
-  for (int64_t i = 0; i < options.inner_layers(); ++i) dims.emplace_back(options.hidden(), options.hidden());
-  dims.emplace_back(options.hidden(), options.out());
+  int64_t from = options.in();
+  for (int64_t w : widths) {
+    dims.emplace_back(from, w);
+    from = w;
+  }
+  dims.emplace_back(from, options.out());
   for (size_t i = 0; i < dims.size(); ++i) {
     layers_.push_back(register_module("linear" + std::to_string(i),
                                       torch::nn::Linear(dims[i].first, dims[i].second)));

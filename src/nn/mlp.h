@@ -16,9 +16,13 @@ struct MlpOptions {
   /// Number of Linear(hidden, hidden) layers between input and output layers.
   TORCH_ARG(int64_t, inner_layers) = 2;
   TORCH_ARG(Activation, activation) = Activation::ReLU;
+  /// The hidden layers' widths, input side first; when given, hidden and
+  /// inner_layers are not used.
+  TORCH_ARG(std::vector<int64_t>, widths);
 };
 
-/// Linear(in, h) act, inner_layers x [Linear(h, h) act], Linear(h, out).
+/// Linear(in, h) act, inner_layers x [Linear(h, h) act], Linear(h, out)
+/// (or Linear(in, w1) act, Linear(w1, w2) act, ..., Linear(wn, out)).
 /// Input (N, ...) is flattened to (N, in).
 class MlpImpl : public FrameNetImpl {
  public:

@@ -14,9 +14,6 @@ bool usable(const torch::Tensor& t) {
 }  // namespace
 
 bool collect_mlp_parameters(const MlpImpl& net, std::vector<FlatAdam::Segment>& segments) {
-  // The kernels' activations (nn/fused_mlp.h); others train on the LibTorch path.
-  const Activation a = net.options().activation();
-  if (a != Activation::ReLU && a != Activation::Tanh && a != Activation::ELU) return false;
   for (const auto& lin : net.layers()) {
     for (const torch::Tensor& t : {lin->weight, lin->bias}) {
       if (!usable(t)) return false;

@@ -917,17 +917,26 @@ void check_training_memory(const ModelOptions& o, const TrajectorySet& data) {
   const std::vector<int64_t> shape = data.input_frame_shape();
   if (shape.size() != 1) return;  // image frames: convolutional nets, sized by their own checks
   const double in = static_cast<double>(shape[0]), d = static_cast<double>(o.latent_dim);
-  const double h1 = static_cast<double>(o.encoder_hidden), h2 = static_cast<double>(o.decoder_hidden);
   const double hp = static_cast<double>(o.prior_hidden);
-  const double weights = in * h1 + h1 * h1 + h1 * d + d * h2 + h2 * h2 + h2 * in + 2 * (d * hp + hp * hp + hp * d);
+  double weights = 2 * (d * hp + hp * hp + hp * d), h1 = 0, h2 = 0;
+  auto add_net = [&](double from, const std::vector<int64_t>& widths, double to, double& widest) {
+    for (int64_t w : widths) {
+      weights += from * static_cast<double>(w);
+      from = static_cast<double>(w);
+      widest = std::max(widest, from);
+    }
+    weights += from * to;
+  };
+  add_net(in, o.encoder_hidden_widths(), d, h1);
+  add_net(d, o.decoder_hidden_widths(), in, h2);
   const double frames = static_cast<double>(data.total_frames());
   const double bytes = 2 * 4 * 4 * weights + 8 * frames * (d + std::max(h1, h2)) +
                        4 * static_cast<double>(o.projections) * (d + static_cast<double>(o.batch_size));
   const double memory = physical_memory_bytes();
   if (memory > 0 && bytes > memory) {
     std::ostringstream os;
-    os << std::setprecision(3) << "d = " << o.latent_dim << ", hidden widths " << o.encoder_hidden << " / "
-       << o.decoder_hidden << " / " << o.prior_hidden << " and " << o.projections << " projections on "
+    os << std::setprecision(3) << "d = " << o.latent_dim << ", widest hidden layers " << h1 << " / " << h2
+       << " / " << o.prior_hidden << " and " << o.projections << " projections on "
        << data.total_frames() << " frames of " << shape[0] << " features need about " << bytes / 1e9
        << " GB, more than this machine's " << memory / 1e9 << " GB of memory; choose a smaller d, widths or projections";
     throw ConfigError(os.str());

@@ -4,6 +4,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <thread>
 
@@ -30,12 +31,20 @@ const OpenBlasThreads& openblas() {
 }  // namespace
 
 int64_t available_cores() {
+  int64_t cores = std::max(1u, std::thread::hardware_concurrency());
 #if defined(__linux__)
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  if (sched_getaffinity(0, sizeof set, &set) == 0) cores = std::max(1, CPU_COUNT(&set));
 #endif
-  return std::max(1u, std::thread::hardware_concurrency());
+  // A job's thread budget (Slurm scripts, CTest, notebooks sharing a node):
+  // OMP_NUM_THREADS, when it is a positive integer, caps the count
+  if (const char* omp = std::getenv("OMP_NUM_THREADS")) {
+    char* end = nullptr;
+    const long n = std::strtol(omp, &end, 10);
+    if (end != omp && *end == '\0' && n > 0) cores = std::min<int64_t>(cores, n);
+  }
+  return cores;
 }
 
 void set_num_threads(int64_t n) {

@@ -40,6 +40,8 @@ AlignmentReport align_latent_set(const std::vector<std::string>& labels, const s
 /// residual from the consensus), consensus_latent.npy, and align.png (the
 /// pairwise disparity and CKA as heatmaps) into `dir` (made if missing).
 void write_alignment(const std::string& dir, const AlignmentReport& report);
+/// The pairwise disparity and CKA heatmaps as STEM.png (and STEM.svg when `svg`).
+void plot_alignment(const AlignmentReport& report, const std::string& stem, bool svg);
 /// The files write_alignment writes (for OutputPlan).
 std::vector<std::string> alignment_output_names();
 /// The report's summary lines (worst pair, groups), for the console.

@@ -12,6 +12,10 @@ struct ReportOptions {
   std::vector<std::string> truth_paths;  ///< ground truth per input trajectory (optional)
   int64_t generate_steps = -1;           ///< learned-dynamics steps; -1 = as many as the data has frames
   uint64_t seed = 0;                     ///< noise of the generated dynamics
+  /// Other runs (directories) or latent .npy files of the same frames: the
+  /// page gets an alignment section (this run against each, and the
+  /// consensus of all). Empty: no such section.
+  std::vector<std::string> align_with;
   LandscapeOptions landscape;
   /// The Kinetics section (its landscape and seed are the report's).
   KineticsOptions kinetics = [] {

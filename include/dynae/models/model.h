@@ -47,6 +47,10 @@ struct Identifiability {
   bool measured() const { return !kappa.empty(); }
   /// Directions with kappa > 1 (relaxed within one lag).
   std::vector<int64_t> flagged() const;
+  /// How far the halves' estimates disagree: the largest over the directions
+  /// of |first - second| / their mean (0 = the same; NaN when not measured).
+  /// The kappas' own spread: a figure well beyond ~0.2 says the estimate is not settled.
+  double halves_spread() const;
 };
 
 /// A fitted model. Immutable: training further never changes a model that

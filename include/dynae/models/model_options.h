@@ -33,6 +33,11 @@ struct ModelOptions {
   /// (DynAE): f = -grad U with U a scalar network. Other models ignore it.
   bool conservative_force() const;
 
+  /// The hidden layers' widths of the fully connected encoder (decoder):
+  /// encoder_widths unless it is auto, else encoder_layers x encoder_hidden.
+  std::vector<int64_t> encoder_hidden_widths() const;
+  std::vector<int64_t> decoder_hidden_widths() const;
+
   /// Throws ConfigError naming the first out-of-range option and its value.
   void validate() const;
 };
