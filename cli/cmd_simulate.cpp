@@ -21,6 +21,7 @@
 #include "dynae/simulate/movie.h"
 #include "dynae/simulate/observation.h"
 #include "dynae/simulate/systems.h"
+#include "dynae/simulate/transformations.h"
 
 namespace dynae::cli {
 namespace {
@@ -35,7 +36,8 @@ struct SimulateArgs {
   std::vector<double> start, diffusion, box, radius_range, rotation_centre;
   double rotation = 0;
   CLI::Option* rotation_given = nullptr;
-  std::string out_truth, out_obs, out_colvar, out_positions;
+  std::string out_truth, out_obs, out_colvar, out_positions, out_moves;
+  CLI::App* command = nullptr;  ///< to ask which flags were given
   // Molecules (OpenMM).
   double temperature = 300, friction = 1;
   std::string solvent = "vacuum", constraints = "hbonds", platform = "Reference";
@@ -73,6 +75,13 @@ void print_list() {
                   "Reference|CPU\n");
       std::printf("  --observe heavy_distances (default) | dihedrals | positions; --out-colvar, --out-positions\n");
       std::printf("  OpenMM: %s\n\n", openmm_available() ? openmm_version().c_str() : "not in this build");
+      continue;
+    }
+    if (s.transformations) {
+      std::printf("  defaults: %lld frames (--steps), --frame-size 32, --noise 0; --out-moves for the moves\n",
+                  static_cast<long long>(s.steps));
+      for (const auto& p : s.parameters) std::printf("  --param %s=%g  %s\n", p.name.c_str(), p.value, p.meaning.c_str());
+      std::printf("\n");
       continue;
     }
     std::printf("  defaults: dt %g, kT %g, stride %lld, steps %lld", s.dt, s.kT, static_cast<long long>(s.stride),
@@ -145,7 +154,8 @@ void check_outputs(const SimulateArgs& a, int64_t trajectories) {
   for (const auto& [flag, path] : std::vector<std::pair<const char*, std::string>>{{"--out-truth", a.out_truth},
                                                                                    {"--out-obs", a.out_obs},
                                                                                    {"--out-colvar", a.out_colvar},
-                                                                                   {"--out-positions", a.out_positions}}) {
+                                                                                   {"--out-positions", a.out_positions},
+                                                                                   {"--out-moves", a.out_moves}}) {
     if (path.empty() && std::string(flag) != "--out-truth") continue;
     for (int64_t t = 0; t < trajectories; ++t) plan.file(flag, numbered(path, t, trajectories));
   }
@@ -264,6 +274,60 @@ void run_molecule(const SimulateArgs& a, const SystemSpec& spec) {
   std::printf("\n");
 }
 
+/// --system transformations: a shape moved by one primitive per step, its
+/// pose as the truth and its movie as the observation.
+void run_transformations(const SimulateArgs& a, const SystemSpec& spec) {
+  for (const char* flag : {"--dim", "--expr", "--dt", "--kT", "--stride", "--burn-in", "--start", "--diffusion",
+                           "--rotation", "--rotation-centre", "--scheme", "--observe", "--obs-dim", "--warp", "--shear",
+                           "--nonlinearity", "--radius", "--box", "--radius-range", "--threads"}) {
+    if (a.command->get_option(flag)->count()) {
+      throw ConfigError(std::string("simulate: ") + flag + " does not apply to " + spec.name +
+                        " (a shape moved by one primitive per step: it takes --steps (frames), --trajectories, "
+                        "--frame-size, --noise, --seed and --param translate|rotate|scale=STEP)");
+    }
+  }
+  TransformationOptions o;
+  if (a.steps_given->count()) o.frames = a.steps;
+  else o.frames = spec.steps;
+  o.size = a.frame_size;
+  o.noise = a.noise;
+  apply_transformation_parameters(o, parse_params(a.params));
+  o.validate();
+  check_memory(static_cast<double>(a.trajectories) * static_cast<double>(o.frames) *
+                   (static_cast<double>(o.size * o.size) * (a.out_obs.empty() ? 0.0 : 8.0) + 64.0),
+               "the sequences");
+  check_outputs(a, a.trajectories);
+  std::printf("simulating %s: %s\n", spec.name.c_str(), spec.description.c_str());
+  std::printf("  %lld frames of %lld x %lld pixels, typical steps: translate %g, %g px, rotate %g rad, scale %g (log "
+              "radius); pixel noise %g, %lld trajectories, seed %llu\n",
+              static_cast<long long>(o.frames), static_cast<long long>(o.size), static_cast<long long>(o.size),
+              o.step[0], o.step[1], o.step[2], o.step[3], o.noise, static_cast<long long>(a.trajectories),
+              static_cast<unsigned long long>(a.seed));
+  for (int64_t t = 0; t < a.trajectories; ++t) {
+    o.seed = a.seed;
+    o.trajectory = t;
+    const TransformationSequence seq = simulate_transformations(o);
+    std::vector<int64_t> counts(transformation_primitive_names().size(), 0);
+    for (int64_t m = 0; m < seq.moves.frames(); ++m) ++counts[static_cast<size_t>(seq.moves.at(m, 0))];
+    std::printf("  trajectory %lld, transitions per primitive:", static_cast<long long>(t));
+    for (size_t k = 0; k < counts.size(); ++k) {
+      std::printf(" %s %lld", transformation_primitive_names()[k].c_str(), static_cast<long long>(counts[k]));
+    }
+    std::printf("\n");
+    write_npy(numbered(a.out_truth, t, a.trajectories), seq.pose, NpyDtype::Float64);
+    if (!a.out_moves.empty()) write_npy(numbered(a.out_moves, t, a.trajectories), seq.moves, NpyDtype::Float64);
+    if (!a.out_obs.empty()) write_npy(numbered(a.out_obs, t, a.trajectories), seq.movie, NpyDtype::Float32);
+  }
+  std::printf("  wrote truth (x, y, radius, angle) %s%s", numbered(a.out_truth, 0, a.trajectories).c_str(),
+              a.trajectories > 1 ? " ..." : "");
+  if (!a.out_moves.empty()) {
+    std::printf(", moves (primitive 0-3 = translate_x, translate_y, rotate, scale; signed speed) %s",
+                numbered(a.out_moves, 0, a.trajectories).c_str());
+  }
+  if (!a.out_obs.empty()) std::printf(", movie %s", numbered(a.out_obs, 0, a.trajectories).c_str());
+  std::printf("\n");
+}
+
 void run(const SimulateArgs& a) {
   if (a.list) {
     print_list();
@@ -279,6 +343,17 @@ void run(const SimulateArgs& a) {
     return;
   }
   if (a.out_truth.empty()) throw ConfigError("simulate: --out-truth is required (where to write the trajectory)");
+  if (spec.transformations) {
+    bool molecular = false;
+    for (const CLI::Option* opt : a.molecular) molecular = molecular || opt->count() > 0;
+    if (molecular) throw ConfigError("simulate: the molecule options do not apply to " + spec.name);
+    run_transformations(a, spec);
+    return;
+  }
+  if (!a.out_moves.empty()) {
+    throw ConfigError("simulate: --out-moves is for --system transformations (the primitive and speed of each step); " +
+                      spec.name + " has no such moves");
+  }
   if (!spec.molecule.empty()) {
     if (a.rotation_given->count() || !a.rotation_centre.empty()) {
       throw ConfigError("simulate: --rotation drives 2-D potential systems; " + spec.name + " is a molecule");
@@ -416,6 +491,7 @@ void run(const SimulateArgs& a) {
 void add_simulate_command(CLI::App& app) {
   auto a = std::make_shared<SimulateArgs>();
   CLI::App* cmd = app.add_subcommand("simulate", "simulate a test system with known slow coordinates (and movies)");
+  a->command = cmd;
   cmd->add_flag("--list", a->list, "describe every system, its defaults, parameters and states");
   cmd->add_option("--system,-s", a->system, "system name (see --list)");
   cmd->add_option("--expr", a->expression, "potential formula in x, y, z for --system expression");
@@ -465,6 +541,9 @@ void add_simulate_command(CLI::App& app) {
                     {box, movies},            {radius_range, movies}};
   cmd->add_option("--out-truth", a->out_truth, "where to write the true coordinates (.npy, float64)")->check(non_empty_path());
   cmd->add_option("--out-obs", a->out_obs, "where to write the observations (.npy, float32)")->check(non_empty_path());
+  cmd->add_option("--out-moves", a->out_moves,
+                  "--system transformations: each transition's primitive (0-3) and signed speed, (T-1, 2) .npy")
+      ->check(non_empty_path());
   cmd->add_flag("--overwrite", a->overwrite, "replace existing output files");
   // Molecules (OpenMM); any of these given for a potential system is an error.
   auto* molecular = cmd->add_option_group("molecules", "molecular dynamics (--system alanine_dipeptide)");

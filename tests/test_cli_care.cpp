@@ -159,6 +159,30 @@ TEST(CliCare, EverySystemOfSimulateListRunsAThousandSteps) {
   }
 }
 
+TEST(CliCare, TransformationsWriteTheirMovesAndRefuseWhatDoesNotApply) {
+  const std::string dir = test::scratch_dir("care_transformations");
+  test::CliResult r = run_cli("simulate -s transformations --steps 300 --frame-size 64 --param scale=0 --seed 4 "
+                              "--out-truth p.npy --out-obs m.npy --out-moves mv.npy",
+                              dir, dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("scale 0"), std::string::npos) << r.output;
+  EXPECT_EQ(read_npy(dir + "/p.npy").shape, (std::vector<int64_t>{300, 4}));
+  EXPECT_EQ(read_npy(dir + "/m.npy").shape, (std::vector<int64_t>{300, 1, 64, 64}));
+  const Array moves = read_npy(dir + "/mv.npy");
+  ASSERT_EQ(moves.shape, (std::vector<int64_t>{299, 2}));
+  for (int64_t t = 0; t < moves.frames(); ++t) EXPECT_NE(moves.at(t, 0), 3.0);  // scale left out
+  expect_refused("simulate -s transformations --steps 100 --kT 2 --out-truth q.npy", dir, 2,
+                 "--kT does not apply to transformations");
+  expect_refused("simulate -s transformations --steps 100 --param rotate=9 --out-truth q.npy", dir, 2,
+                 "the step of rotate (9 radians) is too large");
+  expect_refused("simulate -s transformations --steps 100 --param shear=1 --out-truth q.npy", dir, 2,
+                 "unknown --param 'shear'");
+  expect_refused("simulate -s double_well_2d --steps 100 --out-truth q.npy --out-moves mv2.npy", dir, 2,
+                 "--out-moves is for --system transformations");
+  expect_refused("simulate -s transformations --steps 100 --out-truth q.npy --out-moves q.npy", dir, 2,
+                 "name the same file");
+}
+
 TEST(CliCare, NoOutputReplacesAnInputOrAnotherOutput) {
   const Scratch s("care_loss");
   const std::string& d = s.dir;

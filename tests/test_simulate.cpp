@@ -11,6 +11,7 @@
 #include "dynae/simulate/movie.h"
 #include "dynae/simulate/observation.h"
 #include "dynae/simulate/systems.h"
+#include "dynae/simulate/transformations.h"
 
 namespace dynae {
 namespace {
@@ -128,7 +129,7 @@ TEST(Potentials, ExpressionEqualsBuiltInMuellerBrown) {
 
 TEST(Potentials, BuiltInGradientsMatchFiniteDifferences) {
   for (const auto& spec : list_systems()) {
-    if (spec.name == "expression" || !spec.molecule.empty()) continue;
+    if (spec.name == "expression" || !spec.molecule.empty() || spec.transformations) continue;
     const auto pot = make_system_potential(spec.name, spec.dim == 0 ? 3 : 0);
     std::mt19937_64 rng(7);
     std::uniform_real_distribution<double> u(-1.2, 1.2);
@@ -338,4 +339,92 @@ TEST(Driven, ARotationCirculatesAtOmegaAndItsRotationalFractionIsKnown) {
   o.start = {0, 0};
   o.rotation_centre = {0};
   EXPECT_THROW(simulate_langevin(*pot, o), ConfigError);
+}
+
+TEST(Transformations, EveryMoveIsOnePrimitiveAppliedExactlyAndTheSeedReproducesIt) {
+  TransformationOptions o;
+  o.frames = 4000;
+  o.seed = 3;
+  const TransformationSequence s = simulate_transformations(o);
+  ASSERT_EQ(s.pose.shape, (std::vector<int64_t>{4000, 4}));
+  ASSERT_EQ(s.moves.shape, (std::vector<int64_t>{3999, 2}));
+  ASSERT_EQ(s.movie.shape, (std::vector<int64_t>{4000, 1, 32, 32}));
+  const double pi = 3.14159265358979323846;
+  std::vector<int> counts(4, 0);
+  for (int64_t t = 0; t + 1 < o.frames; ++t) {
+    const int k = static_cast<int>(s.moves.at(t, 0));
+    const double v = s.moves.at(t, 1);
+    ASSERT_TRUE(k >= 0 && k < 4);
+    ++counts[static_cast<size_t>(k)];
+    const double step = o.step[static_cast<size_t>(k)];
+    EXPECT_GE(std::abs(v), 0.5 * step - 1e-12);
+    EXPECT_LE(std::abs(v), 1.5 * step + 1e-12);
+    double change[4] = {s.pose.at(t + 1, 0) - s.pose.at(t, 0), s.pose.at(t + 1, 1) - s.pose.at(t, 1),
+                        std::remainder(s.pose.at(t + 1, 3) - s.pose.at(t, 3), 2 * pi),
+                        std::log(s.pose.at(t + 1, 2) / s.pose.at(t, 2))};
+    for (int j = 0; j < 4; ++j) {
+      // pose columns 0, 1, 3, 2 are the primitives 0, 1, 2, 3
+      EXPECT_NEAR(change[j], j == k ? v : 0.0, 1e-9) << "step " << t << " primitive " << k << " column " << j;
+    }
+    EXPECT_LE(std::abs(s.pose.at(t + 1, 0)), 16.0);
+    EXPECT_GT(s.pose.at(t + 1, 3), -pi - 1e-12);
+    EXPECT_LE(s.pose.at(t + 1, 3), pi + 1e-12);
+  }
+  for (int c : counts) EXPECT_NEAR(c, 1000, 120);  // uniform among the four
+  const TransformationSequence again = simulate_transformations(o);
+  EXPECT_EQ(again.pose.data, s.pose.data);
+  EXPECT_EQ(again.movie.data, s.movie.data);
+  o.trajectory = 1;
+  EXPECT_NE(simulate_transformations(o).pose.data, s.pose.data);
+  // A primitive at step 0 is never drawn
+  TransformationOptions three;
+  three.frames = 500;
+  apply_transformation_parameters(three, {{"scale", 0.0}});
+  const TransformationSequence t3 = simulate_transformations(three);
+  for (int64_t t = 0; t < t3.moves.frames(); ++t) EXPECT_NE(t3.moves.at(t, 0), 3.0);
+}
+
+TEST(Transformations, FramesShowThePoseAndBadOptionsAreNamed) {
+  // A whole-pixel translation shifts the picture by that many pixels; half a turn changes it (the L is not symmetric).
+  Array pose({3, 4}, {0, 0, 2.5, 0.3, 3, 0, 2.5, 0.3, 0, 0, 2.5, 0.3 + 3.14159265358979323846});
+  const Array f = render_transformation_frames(pose, 32);
+  double shifted = 0, turned = 0;
+  for (int64_t i = 0; i < 32; ++i) {
+    for (int64_t j = 0; j + 3 < 32; ++j) {
+      shifted = std::max(shifted, std::abs(f.data[static_cast<size_t>(32 * 32 + i * 32 + j + 3)] -
+                                           f.data[static_cast<size_t>(i * 32 + j)]));
+    }
+    for (int64_t j = 0; j < 32; ++j) {
+      turned = std::max(turned, std::abs(f.data[static_cast<size_t>(2 * 32 * 32 + i * 32 + j)] -
+                                         f.data[static_cast<size_t>(i * 32 + j)]));
+    }
+  }
+  EXPECT_LT(shifted, 1e-12);
+  EXPECT_GT(turned, 0.3);
+  auto refused = [](TransformationOptions o, const std::string& what) {
+    try {
+      o.validate();
+      ADD_FAILURE() << "accepted: " << what;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  TransformationOptions o;
+  o.step[2] = 3.0;
+  refused(o, "the step of rotate (3 radians) is too large");
+  o = TransformationOptions();
+  o.step[0] = -1;
+  refused(o, "the step of translate_x must be a number >= 0");
+  o = TransformationOptions();
+  o.step = {0, 0, 0, 0};
+  refused(o, "every primitive's step is 0");
+  o = TransformationOptions();
+  o.size = 24;
+  refused(o, "frame size = 24 is invalid");
+  o = TransformationOptions();
+  o.frames = 1;
+  refused(o, "frames = 1 is invalid");
+  TransformationOptions p;
+  EXPECT_THROW(apply_transformation_parameters(p, {{"shear", 1.0}}), ConfigError);
+  EXPECT_THROW(make_system_potential("transformations"), ConfigError);
 }

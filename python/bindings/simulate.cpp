@@ -9,6 +9,7 @@
 #include "dynae/simulate/molecular_dynamics.h"
 #include "dynae/simulate/molecule.h"
 #include "dynae/simulate/systems.h"
+#include "dynae/simulate/transformations.h"
 
 namespace dynae::python {
 
@@ -89,8 +90,40 @@ void register_simulate(py::module_& m) {
          const std::map<std::string, double>& parameters, const std::string& expression,
          std::vector<double> start, const std::string& scheme, double rotation, int threads,
          const std::string& features, std::optional<double> temperature, const std::string& solvent,
-         const std::string& platform) -> py::object {
+         const std::string& platform, int64_t frame_size, double noise) -> py::object {
         const SystemSpec& spec = find_system(system);
+        if (spec.transformations) {
+          if (dt || kT || stride || burn_in || dim || !expression.empty() || !start.empty() || rotation != 0 ||
+              temperature) {
+            throw ConfigError(spec.name + " moves a shape by transformation primitives: it takes steps (frames), seed, "
+                              "trajectories, parameters (translate, rotate, scale), frame_size and noise");
+          }
+          TransformationOptions o;
+          o.frames = steps ? *steps : spec.steps;
+          o.size = frame_size;
+          o.noise = noise;
+          o.seed = seed;
+          apply_transformation_parameters(o, parameters);
+          o.validate();
+          if (trajectories < 1) throw ConfigError("trajectories must be >= 1");
+          std::vector<Array> pose, moves, movie;
+          {
+            py::gil_scoped_release release;
+            for (int64_t t = 0; t < trajectories; ++t) {
+              o.trajectory = t;
+              TransformationSequence seq = simulate_transformations(o);
+              pose.push_back(std::move(seq.pose));
+              moves.push_back(std::move(seq.moves));
+              movie.push_back(std::move(seq.movie));
+            }
+          }
+          py::dict d;
+          d["pose"] = one_or_list(std::move(pose));
+          d["moves"] = one_or_list(std::move(moves));
+          d["movie"] = one_or_list(std::move(movie));
+          d["primitives"] = transformation_primitive_names();
+          return d;
+        }
         if (!spec.molecule.empty()) {
           if (kT || dim || !parameters.empty() || !expression.empty() || !start.empty() || rotation != 0) {
             throw ConfigError(spec.name + " is a molecule (OpenMM): it takes steps, seed, dt (fs), stride, "
@@ -128,7 +161,8 @@ void register_simulate(py::module_& m) {
       py::arg("dim") = 0, py::arg("parameters") = std::map<std::string, double>{}, py::arg("expression") = "",
       py::arg("start") = std::vector<double>{}, py::arg("scheme") = "em", py::arg("rotation") = 0.0,
       py::arg("threads") = 1, py::arg("features") = "heavy_distances", py::arg("temperature") = py::none(),
-      py::arg("solvent") = "vacuum", py::arg("platform") = "Reference");
+      py::arg("solvent") = "vacuum", py::arg("platform") = "Reference", py::arg("frame_size") = 32,
+      py::arg("noise") = 0.0);
   m.def("openmm_available", &openmm_available);
 }
 

@@ -73,7 +73,12 @@ def simulate(system: str, steps: int | None = None, seed: int = 0, **options):
     A molecule (alanine_dipeptide, where OpenMM is built) gives a Result with
     phi_psi, features (features='heavy_distances', 'dihedrals' or 'positions'),
     feature_names and positions; options dt (fs), stride, temperature (K),
-    solvent, platform."""
+    solvent, platform. ``transformations`` (a shape moved by one primitive per
+    step) gives a Result with pose (frames, 4: x, y, radius, angle), moves
+    (frames - 1, 2: primitive 0-3 = translate_x, translate_y, rotate, scale;
+    signed speed), movie (frames, 1, S, S) and primitives; options
+    trajectories, parameters (translate, rotate, scale: typical steps, 0 leaves
+    one out), frame_size (S, 32) and noise."""
     return _simulate_result(_dynae.simulate(system, steps, seed, **options))
 
 

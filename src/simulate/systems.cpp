@@ -161,6 +161,24 @@ std::vector<SystemSpec> build_specs() {
     s.push_back(a);
   }
   {
+    SystemSpec m;
+    m.name = "transformations";
+    m.transformations = true;
+    m.description =
+        "a shape (an L of three blobs) in a movie frame moved at each step by one primitive, translate_x, "
+        "translate_y, rotate or scale, at a random speed; truth its pose (x, y, radius, angle), --out-obs the "
+        "movie, --out-moves each step's primitive and speed; --param translate|rotate|scale=STEP (0 leaves it out)";
+    m.dim = 4;
+    m.stride = 1;
+    m.steps = 20000;
+    m.kT = 0;
+    m.dt = 0;
+    m.parameters = {{"translate", 1.0, "typical step of translate_x and translate_y, pixels"},
+                    {"rotate", 0.2, "typical step of rotate, radians"},
+                    {"scale", 0.06, "typical step of scale, log radius"}};
+    s.push_back(m);
+  }
+  {
     SystemSpec e;
     e.name = "expression";
     e.description =
@@ -195,6 +213,10 @@ std::unique_ptr<Potential> make_system_potential(const std::string& name, int64_
                                                  const std::map<std::string, double>& parameters,
                                                  const std::string& expression) {
   const SystemSpec& spec = find_system(name);
+  if (spec.transformations || !spec.molecule.empty()) {
+    throw ConfigError("system " + spec.name + " has no potential: " +
+                      (spec.transformations ? "it moves a shape by transformation primitives" : "it is a molecule"));
+  }
   std::map<std::string, double> p;
   for (const auto& def : spec.parameters) p[def.name] = def.value;
   for (const auto& kv : parameters) {

@@ -81,6 +81,21 @@ def test_simulate_is_the_command_lines_and_reproducible(cli, tmp_path):
         dynae.simulate("mueller_brown", steps=10, dt=-1.0)
 
 
+def test_transformation_sequences_are_the_command_lines(cli, tmp_path):
+    r = dynae.simulate("transformations", steps=300, seed=2, trajectories=2, parameters={"rotate": 0.0})
+    assert len(r.pose) == 2 and r.pose[0].shape == (300, 4) and r.moves[1].shape == (299, 2)
+    assert r.movie[0].shape == (300, 1, 32, 32) and r.primitives[2] == "rotate"
+    assert not np.any(r.moves[0][:, 0] == 2)  # rotate left out
+    run_cli(cli, "simulate", "--system", "transformations", "--steps", 300, "--seed", 2, "--trajectories", 2,
+            "--param", "rotate=0", "--out-truth", tmp_path / "p.npy", "--out-moves", tmp_path / "m.npy",
+            "--out-obs", tmp_path / "movie.npy")
+    assert np.array_equal(r.pose[1], np.load(tmp_path / "p_1.npy"))
+    assert np.array_equal(r.moves[0], np.load(tmp_path / "m_0.npy"))
+    assert np.array_equal(r.movie[1].astype(np.float32), np.load(tmp_path / "movie_1.npy"))
+    with pytest.raises(ValueError, match="kT|takes steps"):
+        dynae.simulate("transformations", steps=10, kT=2.0)
+
+
 def test_landscape_and_generated_dynamics(bundled, cli, tmp_path):
     x, _ = bundled
     est = dynae.DynAE(seed=0, epochs=2).fit(x[:40000], progress=False)

@@ -42,6 +42,9 @@ struct SystemSpec {
   /// the temperature in kelvin (`temperature`), and the truth is (phi, psi).
   std::string molecule;
   double temperature = 0;  ///< K, molecules only
+  /// A shape in a movie moved by one transformation primitive per step
+  /// (transformations.h): `steps` is then the frames, the truth its pose.
+  bool transformations = false;
 };
 
 /// Every built-in system (and "expression"), in the order --list shows them.
