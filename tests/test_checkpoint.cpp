@@ -7,6 +7,7 @@
 #include "dynae/errors.h"
 #include "dynae/models/model.h"
 #include "models/model_impl.h"
+#include "model_compare.h"
 #include "test_util.h"
 
 using namespace dynae;
@@ -85,6 +86,28 @@ TEST(Checkpoint, WidthPerLayerBuildsThoseLayersAndRoundTrips) {
         ConfigError)
         << bad;
   }
+}
+
+// Files written by earlier versions (tests/data/old_checkpoints: DynAE seed 0 on the bundled data before the
+// architecture options existed, and a depth-1 ReLU net before widths per layer) load, and encode the
+// bundled frames as they did when they were trained.
+TEST(Checkpoint, FilesOfEarlierVersionsLoadAndEncodeAsTheyDid) {
+  const Array x = read_npy(std::string(DYNAE_EXAMPLES_DIR) + "/data/three_state_transformed_traj_data200k.npy")
+                      .slice_frames(0, 500);
+  const std::string dir = std::string(DYNAE_TEST_DATA_DIR) + "/old_checkpoints/";
+  for (const std::string name : {"before_architecture_options", "before_layer_widths"}) {
+    SCOPED_TRACE(name);
+    const Model m = Model::load(dir + name + ".pt");
+    const Array then = read_npy(dir + name + "_latent500.npy");
+    const Array now = m.encode(x);
+    ASSERT_EQ(now.shape, then.shape);
+    EXPECT_LT(test::max_abs_difference(now, then), 1e-4);
+    // Saved again and read back: the same model
+    const std::string again = test::scratch_dir("ckpt_old") + "/" + name + ".pt";
+    m.save(again);
+    EXPECT_EQ(Model::load(again).encode(x).data, now.data);
+  }
+  EXPECT_EQ(Model::load(dir + "before_layer_widths.pt").options().encoder_layers, 1);
 }
 
 TEST(Checkpoint, CorruptAndForeignFilesAreClearErrors) {

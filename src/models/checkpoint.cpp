@@ -32,9 +32,15 @@ const char kFormatV1[] = "dynae-dynae-model-v1";
 
 /// The checkpointed options (model_options.def) as name=value lines.
 std::string options_text(const ModelOptions& options) {
+  // Options added later (omit_at_default) are left out while they hold their
+  // default, so that a model that does not use them is written as before.
+  const ModelOptions defaults;
   std::string text;
   for (const auto& option : model_option_table()) {
-    if (option.info.in_checkpoint) text += option.info.name + "=" + option.get(options) + "\n";
+    if (!option.info.in_checkpoint) continue;
+    const std::string value = option.get(options);
+    if (option.info.omit_at_default && value == option.get(defaults)) continue;
+    text += option.info.name + "=" + value + "\n";
   }
   return text;
 }
@@ -199,10 +205,12 @@ Identifiability identifiability_from(const std::vector<double>& v) {
 }
 
 /// CRC-32 of everything a checkpoint holds, computed the same way from the
-/// model being saved and from the model just loaded.
-int64_t content_checksum(const Model::Impl& m) {
+/// model being saved and from the model just loaded. `options` is the options
+/// block as the file holds it (a later version knows more options: their
+/// defaults must not change an older file's sum).
+int64_t content_checksum(const Model::Impl& m, const std::string& options) {
   boost::crc_32_type crc;
-  add_bytes(crc, options_text(m.options));
+  add_bytes(crc, options);
   for (const auto* shape : {&m.input_shape, &m.target_shape}) {
     for (int64_t k : *shape) crc.process_bytes(&k, sizeof k);
     add_bytes(crc, "|");
@@ -267,7 +275,7 @@ std::string Model::to_bytes() const {
     ar.write(std::string(name) + "_shift", torch::tensor(s->shift, torch::kFloat64));
     ar.write(std::string(name) + "_scale", torch::tensor(s->scale, torch::kFloat64));
   }
-  ar.write("checksum", c10::IValue(content_checksum(m)));
+  ar.write("checksum", c10::IValue(content_checksum(m, options_text(m.options))));
   std::ostringstream bytes;
   try {
     ar.save_to(bytes);
@@ -414,7 +422,8 @@ Model Model::from_bytes(const std::string& bytes, const std::string& path) {
       }
     }
     c10::IValue checksum;
-    if (ar.try_read("checksum", checksum) && (!checksum.isInt() || checksum.toInt() != content_checksum(*impl))) {
+    if (ar.try_read("checksum", checksum) &&
+        (!checksum.isInt() || checksum.toInt() != content_checksum(*impl, opts.toStringRef()))) {
       throw CheckpointError("'" + path + "': the checkpoint's contents do not match its checksum (a damaged file)");
     }
     if (!impl->weights_finite()) {
