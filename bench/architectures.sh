@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Universality across architectures (issue 38): DynAE, and the VAE and TAE
-# baselines beside it, on the bundled warped three-state data with 12
+# baselines beside it, on the bundled warped three-state data with 18
 # encoder/decoder architectures (depth 1-3 hidden layers, width 16-128, ReLU,
 # tanh, ELU and SiLU, two with a width per layer), seeds 0 and 1; each run
 # scored against the truth, then
