@@ -50,6 +50,10 @@ struct SimulateArgs {
   std::vector<std::pair<CLI::Option*, std::vector<std::string>>> observation;
 };
 
+bool any_given(const std::vector<CLI::Option*>& options) {
+  return std::any_of(options.begin(), options.end(), [](const CLI::Option* o) { return o->count() > 0; });
+}
+
 /// An observation option given for a map it does not apply to would be
 /// ignored without a word: refused, naming the maps it is for.
 void check_observation_options(const SimulateArgs& a) {
@@ -303,10 +307,10 @@ void run_transformations(const SimulateArgs& a, const SystemSpec& spec) {
               static_cast<long long>(o.frames), static_cast<long long>(o.size), static_cast<long long>(o.size),
               o.step[0], o.step[1], o.step[2], o.step[3], o.noise, static_cast<long long>(a.trajectories),
               static_cast<unsigned long long>(a.seed));
+  o.seed = a.seed;
+  const std::vector<TransformationSequence> sequences = simulate_transformations(o, a.trajectories);
   for (int64_t t = 0; t < a.trajectories; ++t) {
-    o.seed = a.seed;
-    o.trajectory = t;
-    const TransformationSequence seq = simulate_transformations(o);
+    const TransformationSequence& seq = sequences[static_cast<size_t>(t)];
     std::vector<int64_t> counts(transformation_primitive_names().size(), 0);
     for (int64_t m = 0; m < seq.moves.frames(); ++m) ++counts[static_cast<size_t>(seq.moves.at(m, 0))];
     std::printf("  trajectory %lld, transitions per primitive:", static_cast<long long>(t));
@@ -344,9 +348,7 @@ void run(const SimulateArgs& a) {
   }
   if (a.out_truth.empty()) throw ConfigError("simulate: --out-truth is required (where to write the trajectory)");
   if (spec.transformations) {
-    bool molecular = false;
-    for (const CLI::Option* opt : a.molecular) molecular = molecular || opt->count() > 0;
-    if (molecular) throw ConfigError("simulate: the molecule options do not apply to " + spec.name);
+    if (any_given(a.molecular)) throw ConfigError("simulate: the molecule options do not apply to " + spec.name);
     run_transformations(a, spec);
     return;
   }
@@ -361,9 +363,7 @@ void run(const SimulateArgs& a) {
     run_molecule(a, spec);
     return;
   }
-  bool molecular = false;
-  for (const CLI::Option* opt : a.molecular) molecular = molecular || opt->count() > 0;
-  if (molecular) {
+  if (any_given(a.molecular)) {
     throw ConfigError("simulate: --temperature, --friction, --solvent, --constraints, --platform, --equilibration, "
                       "--out-colvar, --out-positions and --energy are for molecules (e.g. --system alanine_dipeptide); " +
                       spec.name + " takes --kT");

@@ -345,7 +345,7 @@ TEST(Transformations, EveryMoveIsOnePrimitiveAppliedExactlyAndTheSeedReproducesI
   TransformationOptions o;
   o.frames = 4000;
   o.seed = 3;
-  const TransformationSequence s = simulate_transformations(o);
+  const TransformationSequence s = simulate_transformations(o)[0];
   ASSERT_EQ(s.pose.shape, (std::vector<int64_t>{4000, 4}));
   ASSERT_EQ(s.moves.shape, (std::vector<int64_t>{3999, 2}));
   ASSERT_EQ(s.movie.shape, (std::vector<int64_t>{4000, 1, 32, 32}));
@@ -371,16 +371,18 @@ TEST(Transformations, EveryMoveIsOnePrimitiveAppliedExactlyAndTheSeedReproducesI
     EXPECT_LE(s.pose.at(t + 1, 3), pi + 1e-12);
   }
   for (int c : counts) EXPECT_NEAR(c, 1000, 120);  // uniform among the four
-  const TransformationSequence again = simulate_transformations(o);
+  const TransformationSequence again = simulate_transformations(o)[0];
   EXPECT_EQ(again.pose.data, s.pose.data);
   EXPECT_EQ(again.movie.data, s.movie.data);
-  o.trajectory = 1;
-  EXPECT_NE(simulate_transformations(o).pose.data, s.pose.data);
+  const std::vector<TransformationSequence> two = simulate_transformations(o, 2);
+  EXPECT_EQ(two[0].pose.data, s.pose.data);  // the first of several is the one alone
+  EXPECT_NE(two[1].pose.data, s.pose.data);
+  EXPECT_THROW(simulate_transformations(o, 0), ConfigError);
   // A primitive at step 0 is never drawn
   TransformationOptions three;
   three.frames = 500;
   apply_transformation_parameters(three, {{"scale", 0.0}});
-  const TransformationSequence t3 = simulate_transformations(three);
+  const TransformationSequence t3 = simulate_transformations(three)[0];
   for (int64_t t = 0; t < t3.moves.frames(); ++t) EXPECT_NE(t3.moves.at(t, 0), 3.0);
 }
 

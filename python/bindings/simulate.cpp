@@ -105,13 +105,10 @@ void register_simulate(py::module_& m) {
           o.seed = seed;
           apply_transformation_parameters(o, parameters);
           o.validate();
-          if (trajectories < 1) throw ConfigError("trajectories must be >= 1");
           std::vector<Array> pose, moves, movie;
           {
             py::gil_scoped_release release;
-            for (int64_t t = 0; t < trajectories; ++t) {
-              o.trajectory = t;
-              TransformationSequence seq = simulate_transformations(o);
+            for (TransformationSequence& seq : simulate_transformations(o, trajectories)) {
               pose.push_back(std::move(seq.pose));
               moves.push_back(std::move(seq.moves));
               movie.push_back(std::move(seq.movie));

@@ -1,7 +1,6 @@
 #include "cpu/thread_team.h"
 
 #include <chrono>
-#include <thread>
 
 #include "cpu/phase_clock.h"
 
@@ -52,20 +51,7 @@ void ThreadTeam::run_impl(void (*fn)(void*, int), void* ctx) {
   }
   const int others = size_ - 1;
   const PhaseScope waiting(Phase::wait);
-  // Spin while the others are likely running; past kSpin give the core away
-  // on every check, so that a member that lost its core (more threads than
-  // free cores: a shared node, a parallel test run) gets it back at once
-  // instead of after this thread's whole time slice.
-  const auto start = std::chrono::steady_clock::now();
-  bool yielding = false;
-  for (int spins = 1; done_.load(std::memory_order_acquire) != others; ++spins) {
-    if (yielding) {
-      std::this_thread::yield();
-    } else {
-      cpu_relax();
-      yielding = spins % 64 == 0 && std::chrono::steady_clock::now() - start >= kSpin;
-    }
-  }
+  while (done_.load(std::memory_order_acquire) != others) cpu_relax();
   for (std::exception_ptr& e : errors_) {
     if (e) {
       std::exception_ptr first = e;

@@ -41,17 +41,15 @@ torch::Tensor FlowFieldsImpl::forward(const torch::Tensor& z) {
   for (int64_t k = 0; k < options_.rotational(); ++k) {
     // v_i = sum_j dA_ij/dz_j: for each pair i < j, A_ij adds its z_j-derivative
     // to v_i and A_ji = -A_ij subtracts its z_i-derivative from v_j.
-    std::vector<torch::Tensor> v(static_cast<size_t>(d));
+    torch::Tensor v = torch::zeros_like(z);
     int64_t p = 0;
     for (int64_t i = 0; i < d; ++i) {
       for (int64_t j = i + 1; j < d; ++j, ++p) {
         const torch::Tensor g = stream_nets_[static_cast<size_t>(k * pairs + p)]->input_gradient(z);  // (N, d)
-        const torch::Tensor to_i = g.select(1, j), to_j = -g.select(1, i);
-        v[static_cast<size_t>(i)] = v[static_cast<size_t>(i)].defined() ? v[static_cast<size_t>(i)] + to_i : to_i;
-        v[static_cast<size_t>(j)] = v[static_cast<size_t>(j)].defined() ? v[static_cast<size_t>(j)] + to_j : to_j;
+        v = v.index_add(1, torch::tensor({i, j}), torch::stack({g.select(1, j), -g.select(1, i)}, 1));
       }
     }
-    fields.push_back(torch::stack(v, 1));
+    fields.push_back(v);
   }
   if (fields.empty()) return torch::zeros({z.size(0), 0, d}, z.options());
   return torch::stack(fields, 1);

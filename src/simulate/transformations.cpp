@@ -71,7 +71,6 @@ void TransformationOptions::validate() const {
   }
   if (!any) throw ConfigError("transformations: every primitive's step is 0; at least one must move the shape");
   if (!std::isfinite(noise) || noise < 0) throw ConfigError("transformations: the pixel noise must be a number >= 0");
-  if (trajectory < 0) throw ConfigError("transformations: the trajectory index must be >= 0");
 }
 
 void apply_transformation_parameters(TransformationOptions& o, const std::map<std::string, double>& params) {
@@ -121,9 +120,10 @@ Array render_transformation_frames(const Array& pose, int64_t size) {
   return movie;
 }
 
-TransformationSequence simulate_transformations(const TransformationOptions& o) {
-  o.validate();
-  std::mt19937_64 rng((o.seed ^ 0x7472616e73666d73ULL) + static_cast<uint64_t>(o.trajectory) * 0x9e3779b97f4a7c15ULL);
+namespace {
+
+TransformationSequence simulate_one(const TransformationOptions& o, int64_t trajectory) {
+  std::mt19937_64 rng((o.seed ^ 0x7472616e73666d73ULL) + static_cast<uint64_t>(trajectory) * 0x9e3779b97f4a7c15ULL);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   std::vector<int> active;
   for (size_t k = 0; k < o.step.size(); ++k) {
@@ -174,6 +174,18 @@ TransformationSequence simulate_transformations(const TransformationOptions& o) 
     std::normal_distribution<double> normal(0.0, o.noise);
     for (double& p : out.movie.data) p += normal(rng);
   }
+  return out;
+}
+
+}  // namespace
+
+std::vector<TransformationSequence> simulate_transformations(const TransformationOptions& o, int64_t trajectories) {
+  o.validate();
+  if (trajectories < 1) {
+    throw ConfigError("transformations: trajectories = " + std::to_string(trajectories) + " is invalid: expected >= 1");
+  }
+  std::vector<TransformationSequence> out;
+  for (int64_t t = 0; t < trajectories; ++t) out.push_back(simulate_one(o, t));
   return out;
 }
 

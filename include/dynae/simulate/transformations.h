@@ -25,7 +25,6 @@ struct TransformationOptions {
   std::vector<double> step = {1.0, 1.0, 0.2, 0.06};
   double noise = 0.0;  ///< std of additive Gaussian pixel noise
   uint64_t seed = 0;
-  int64_t trajectory = 0;  ///< which of the seed's independent sequences
 
   /// Throws ConfigError naming the bad value.
   void validate() const;
@@ -53,8 +52,10 @@ struct TransformationSequence {
 /// Draws one primitive per step uniformly among those with a step > 0; a move
 /// that would take the shape past the frame's margin (or its radius out of
 /// [0.75, 1.35] of the start's) is made in the opposite direction instead, so
-/// that every recorded move is the one applied. Reproducible per seed.
-TransformationSequence simulate_transformations(const TransformationOptions& options);
+/// that every recorded move is the one applied. `trajectories` independent
+/// sequences (at least 1), each reproducible from the seed and its index.
+std::vector<TransformationSequence> simulate_transformations(const TransformationOptions& options,
+                                                             int64_t trajectories = 1);
 
 /// Renders poses (T, 4) as simulate_transformations draws them.
 Array render_transformation_frames(const Array& pose, int64_t size);
