@@ -313,7 +313,7 @@ TEST(ModelKinds, RegistryFindsEverySpellingAndEachKindIsFittedOneWay) {
   }
   EXPECT_EQ(find_model_kind("gan"), nullptr);
   EXPECT_THROW(model_kind("gan"), ConfigError);
-  EXPECT_EQ(model_names(), (std::vector<std::string>{"dynae", "vae", "swae", "sdevae", "tae", "tica"}));
+  EXPECT_EQ(model_names(), (std::vector<std::string>{"dynae", "vae", "swae", "sdevae", "tae", "tica", "sta"}));
   for (const ModelKind* kind : model_kinds()) {
     EXPECT_NE(kind->objective == nullptr, kind->fit_closed_form == nullptr) << kind->name;
     EXPECT_EQ(model_display_name(kind->name), kind->display_name);

@@ -7,6 +7,7 @@
 #include "dynae/analysis/discretise.h"
 #include "dynae/analysis/metrics.h"
 #include "dynae/analysis/msm.h"
+#include "dynae/analysis/transformations.h"
 #include "dynae/analysis/vamp.h"
 #include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
@@ -62,6 +63,47 @@ py::dict landscape_dict(const ModelLandscape& m) {
 }  // namespace
 
 void register_analysis(py::module_& m) {
+  m.def(
+      "transformations",
+      [](const Model& model, const py::object& x, int64_t lag, const py::object& labels) {
+        const std::vector<Array> frames = to_arrays(x, "x");
+        TransformationAnalysis a;
+        NextFrameError e;
+        const bool flows = model.flow_field_count() > 0;
+        {
+          py::gil_scoped_release release;
+          if (flows) a = analyse_transformations(model, frames, {}, lag);
+          e = flows ? a.next_frame : next_frame_error(model, frames, {}, lag);
+        }
+        py::dict d;
+        d["next_frame_mse"] = e.mse;
+        d["next_frame_relative_error"] = e.relative;
+        d["next_frame_log_likelihood"] = e.log_likelihood();
+        d["transitions"] = e.transitions;
+        if (!flows) return d;
+        py::list speeds;
+        for (const auto& s : a.speeds) speeds.append(to_numpy(s));
+        d["speeds"] = speeds;
+        d["field_scale"] = a.field_scale;
+        d["field_share"] = a.field_share;
+        d["active_fields"] = a.active_fields;
+        d["latent_equivariance_error"] = a.latent_equivariance;
+        if (!labels.is_none()) {
+          const std::vector<int64_t> l = labels.cast<std::vector<int64_t>>();
+          py::list carry;
+          for (const PrimitiveCarry& c : primitive_carry(a.speeds, l)) {
+            py::dict row;
+            row["label"] = c.label;
+            row["transitions"] = c.transitions;
+            row["field"] = c.field;
+            row["share"] = c.share;
+            carry.append(row);
+          }
+          d["primitive_carry"] = carry;
+        }
+        return d;
+      },
+      py::arg("model"), py::arg("x"), py::arg("lag") = 1, py::arg("labels") = py::none());
   m.def(
       "landscape",
       [](const Model& model, const py::object& x, int64_t bins, double smoothing, double min_barrier,

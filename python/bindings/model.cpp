@@ -53,6 +53,33 @@ void register_model(py::module_& m) {
            py::arg("z"), "The model's own free energy U(z) in kT (a conservative force only)")
       .def("diffusion", [](const Model& s, const py::handle& z) { return apply(s, z, "z", [](const Model& mo, const Array& a) { return mo.diffusion(a); }); },
            py::arg("z"), "Diagonal diffusion D(z) (N, d); ones when it is not learned")
+      .def("flow_fields", [](const Model& s, const py::handle& z) { return apply(s, z, "z", [](const Model& mo, const Array& a) { return mo.flow_fields(a); }); },
+           py::arg("z"), "STA: every learned flow field at latents z (N, d): (N, K, d), the curl-free ones first")
+      .def(
+          "transition_speeds",
+          [](const Model& s, const py::handle& x0, const py::handle& x1) {
+            const Array a = to_array(x0, "x0"), b = to_array(x1, "x1");
+            Array out;
+            {
+              py::gil_scoped_release release;
+              out = s.transition_speeds(a, b);
+            }
+            return to_numpy(out);
+          },
+          py::arg("x0"), py::arg("x1"), "STA: the inferred speeds (N, K) of the transitions x0[i] -> x1[i] (posterior means)")
+      .def(
+          "transport",
+          [](const Model& s, const py::handle& z, const py::handle& speeds) {
+            const Array a = to_array(z, "z"), b = to_array(speeds, "speeds");
+            Array out;
+            {
+              py::gil_scoped_release release;
+              out = s.transport(a, b);
+            }
+            return to_numpy(out);
+          },
+          py::arg("z"), py::arg("speeds"), "STA: latents z (N, d) moved for unit time along sum_k s_k v_k")
+      .def_property_readonly("flow_field_count", &Model::flow_field_count, "STA: the number K of flow fields (0 for other models)")
       .def(
           "simulate_latent",
           [](const Model& s, const py::handle& z0, int64_t steps, uint64_t seed, bool unit_diffusion) {

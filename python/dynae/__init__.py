@@ -31,7 +31,7 @@ from . import kinetics, metrics
 globals().update(_ESTIMATORS)
 
 __all__ = ["Estimator", "Model", "Result", "Error", "CheckpointError", "TrainingError", "load", "landscape",
-           "generate", "simulate", "systems", "read_colvar", "kinetics", "metrics", "OPTIONS"] + list(_ESTIMATORS)
+           "generate", "transformations", "simulate", "systems", "read_colvar", "kinetics", "metrics", "OPTIONS"] + list(_ESTIMATORS)
 __version__ = "0.1.0"
 
 
@@ -63,6 +63,24 @@ def generate(model: Model, z0: ArrayLike, steps: int, seed: int = 0, unit_diffus
     z0 = _np.atleast_2d(_np.asarray(z0, dtype=_np.float64))
     out, _ = model.simulate_latent(z0, steps, seed, unit_diffusion)
     return out
+
+
+def transformations(model: Model, x: Union[ArrayLike, Sequence[ArrayLike]], lag: int = 1,
+                    labels: ArrayLike | None = None) -> Result:
+    """How well a model predicts each frame t + lag of x (an array or a list per
+    trajectory): next_frame_mse, next_frame_relative_error (against predicting no
+    change) and next_frame_log_likelihood (Gaussian, per value). STA models also
+    give each transition's speeds (one (T - lag, K) array per trajectory, in
+    latent units: posterior means times each field's scale), field_scale,
+    field_share, active_fields (fields carrying >= 10 % of a transition's
+    |speed|, on average) and latent_equivariance_error; with ``labels`` (each
+    transition's true primitive, e.g. ``moves[:, 0]`` of
+    ``simulate('transformations')``; negative = unlabelled) primitive_carry: per
+    primitive, its dominant field and the share of |speed| that field carries.
+    Other models predict frame t + lag by their reconstruction of it."""
+    if labels is not None:
+        labels = [int(v) for v in _np.asarray(labels).ravel()]
+    return Result(_dynae.transformations(model, x, lag, labels))
 
 
 def simulate(system: str, steps: int | None = None, seed: int = 0, **options):

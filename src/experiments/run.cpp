@@ -10,9 +10,11 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <iomanip>
 #include <memory>
 #include <sstream>
 
+#include "dynae/analysis/transformations.h"
 #include "dynae/data/npy.h"
 #include "dynae/errors.h"
 #include "dynae/output_plan.h"
@@ -154,6 +156,73 @@ std::vector<std::string> unpack_fields(const std::string& bytes) {
     pos = colon + 1 + n;
   }
   return fields;
+}
+
+/// STA's outputs (model kind sta): each transition's speeds per trajectory,
+/// the fields on a grid over the latent's first two coordinates (the others
+/// at their mean), and the summary figures in transformations.txt and the log.
+void write_transformation_outputs(const Model& model, const TrajectorySet& data, int64_t lag,
+                                  const std::string& out_dir, std::FILE* progress) {
+  std::vector<Array> inputs, targets;
+  for (const auto& t : data.trajectories()) {
+    inputs.push_back(t.input);
+    targets.push_back(t.target());
+  }
+  const TransformationAnalysis a = analyse_transformations(model, inputs, targets, lag);
+  for (size_t i = 0; i < a.speeds.size(); ++i) write_npy(out_dir + "/speeds_traj" + std::to_string(i) + ".npy", a.speeds[i]);
+  // The grid: 25 x 25 over mean +- 3 sd of the latent's first two coordinates.
+  const int64_t d = model.options().latent_dim, g = 25;
+  std::vector<double> mean(static_cast<size_t>(d), 0.0), sd(static_cast<size_t>(d), 0.0);
+  double n = 0;
+  for (const Array& x : inputs) {
+    const Array z = model.encode(x);
+    for (int64_t t = 0; t < z.frames(); ++t) {
+      for (int64_t j = 0; j < d; ++j) {
+        mean[j] += z.at(t, j);
+        sd[j] += z.at(t, j) * z.at(t, j);
+      }
+    }
+    n += static_cast<double>(z.frames());
+  }
+  for (int64_t j = 0; j < d; ++j) {
+    mean[j] /= n;
+    sd[j] = std::sqrt(std::max(0.0, sd[j] / n - mean[j] * mean[j]));
+  }
+  Array points = Array::zeros({g * g, d});
+  for (int64_t r = 0; r < g * g; ++r) {
+    for (int64_t j = 0; j < d; ++j) points.at(r, j) = mean[j];
+    points.at(r, 0) = mean[0] + sd[0] * (-3.0 + 6.0 * static_cast<double>(r / g) / (g - 1));
+    if (d > 1) points.at(r, 1) = mean[1] + sd[1] * (-3.0 + 6.0 * static_cast<double>(r % g) / (g - 1));
+  }
+  write_npy(out_dir + "/flow_field_points.npy", points);
+  write_npy(out_dir + "/flow_fields.npy", model.flow_fields(points));
+  std::ostringstream os;
+  os << std::setprecision(5);
+  auto list = [&os](const std::vector<double>& v) {
+    for (size_t k = 0; k < v.size(); ++k) os << (k ? ", " : "") << v[k];
+    os << "\n";
+  };
+  os << "potential_fields = " << model.options().sta_potential_fields << "\n";
+  os << "rotational_fields = " << model.options().sta_rotational_fields << "\n";
+  os << "lag = " << lag << "\n";
+  os << "transitions = " << a.next_frame.transitions << "\n";
+  os << "field_scale = ";
+  list(a.field_scale);
+  os << "field_share = ";
+  list(a.field_share);
+  os << "active_fields = " << a.active_fields << "\n";
+  os << "latent_equivariance_error = " << a.latent_equivariance << "\n";
+  os << "next_frame_relative_error = " << a.next_frame.relative << "\n";
+  os << "next_frame_mse = " << a.next_frame.mse << "\n";
+  write_text_atomically(out_dir + "/transformations.txt", os.str());
+  if (progress) {
+    std::fprintf(progress,
+                 "transformations: %.2f fields active per transition (of %lld; >= 10 %% of its |speed|), "
+                 "equivariance error %.4f in the latent and %.4f in the frames (the next one from the fields, relative to "
+                 "no change), speeds in speeds_traj*.npy\n",
+                 a.active_fields, static_cast<long long>(model.flow_field_count()), a.latent_equivariance,
+                 a.next_frame.relative);
+  }
 }
 
 }  // namespace
@@ -322,6 +391,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
     if (s.save_traj_results) write_npy(out_dir + "/reconstruction_traj" + idx + ".npy", model.decode(z));
   }
   if (model.cluster_centers().size()) write_npy(out_dir + "/cluster_centers.npy", model.cluster_centers());
+  if (model.flow_field_count() > 0) write_transformation_outputs(model, data, s.options.lag, out_dir, progress);
   // Written last: its presence marks a finished run (see run_sweep's reuse).
   char done[128];
   std::snprintf(done, sizeof done, "training_seconds = %.6f\ntrajectories = %zu\ndata_parallel_shards = %lld\n", seconds,

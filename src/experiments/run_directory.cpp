@@ -27,7 +27,8 @@ std::vector<std::string> run_output_names() {
   return {"config.ini",       "data_fingerprint.txt", "checkpoint.pt",     "losses.csv",
           "train.log",        "model.pt",             "tica_eigenvalues.npy", "latent_traj*.npy",
           "latent_logvar_traj*.npy", "reconstruction_traj*.npy", "cluster_centers.npy", "finished.txt",
-          "progress/",        "report.html",          "report/"};
+          "progress/",        "report.html",          "report/",
+          "speeds_traj*.npy", "flow_fields.npy",      "flow_field_points.npy", "transformations.txt"};
 }
 
 RunDirectory::RunDirectory(std::string path) : path_(std::move(path)) {

@@ -235,6 +235,7 @@ int64_t content_checksum(const Model::Impl& m, const std::string& options) {
   add_module(crc, *m.encoder);
   add_module(crc, *m.decoder);
   add_module(crc, *m.prior);
+  if (m.transformations) add_module(crc, *m.transformations);  // STA only: other kinds keep their sums
   return static_cast<int64_t>(crc.checksum());
 }
 
@@ -267,6 +268,11 @@ std::string Model::to_bytes() const {
     ar.write("feature_names", c10::IValue(names));
   }
   ar.write("prior", pri);
+  if (m.transformations) {
+    torch::serialize::OutputArchive sta;
+    m.transformations->save(sta);
+    ar.write("transformations", sta);
+  }
   // Option standardize: shift and scale of inputs and targets (absent otherwise).
   const std::pair<const char*, const FeatureScaling*> scalings[] = {{"input", &m.input_scaling},
                                                                      {"target", &m.target_scaling}};
@@ -355,6 +361,15 @@ Model Model::from_bytes(const std::string& bytes, const std::string& path) {
     check_loaded(path, "encoder", *impl->encoder, enc_layout);
     check_loaded(path, "decoder", *impl->decoder, dec_layout);
     check_loaded(path, "prior", *impl->prior, pri_layout);
+    if (impl->transformations) {
+      const auto sta_layout = layout(*impl->transformations);
+      torch::serialize::InputArchive sta;
+      if (!ar.try_read("transformations", sta)) {
+        throw CheckpointError("its STA flow fields and speed net are missing (the 'transformations' block)");
+      }
+      impl->transformations->load(sta);
+      check_loaded(path, "transformations", *impl->transformations, sta_layout);
+    }
     if (!is_backed(centers) || (centers.numel() && centers.dim() != 2)) throw CheckpointError("its cluster centres are damaged");
     impl->centers = centers.numel() ? to_array(centers) : Array();
     if (!v1) {

@@ -54,6 +54,12 @@ Model::Impl::Impl(ModelOptions options_, std::vector<int64_t> input_shape_,
   prior = LangevinPrior(options.latent_dim, options.prior_hidden, options.learn_diffusion,
                         std::max<int64_t>(1, options.prior_substeps),  // 0: auto, not chosen yet
                         options.conservative_force());
+  if (model_kind(options.model).flow_fields) {
+    transformations = std::make_shared<SparseTransformationsImpl>(
+        SparseTransformationsOptions(options.latent_dim, options.sta_potential_fields, options.sta_rotational_fields)
+            .hidden(options.sta_hidden)
+            .steps(options.sta_flow_steps));
+  }
 }
 
 Model::Impl::Impl(ModelOptions options_, std::vector<int64_t> input_shape_,
@@ -62,6 +68,7 @@ Model::Impl::Impl(ModelOptions options_, std::vector<int64_t> input_shape_,
   init_layers(*encoder, gen);
   init_layers(*decoder, gen);
   init_layers(*prior, gen);
+  if (transformations) init_layers(*transformations, gen);
 }
 
 const std::vector<std::string>& Model::feature_names() const { return impl_->feature_names; }
@@ -71,6 +78,7 @@ std::shared_ptr<Model::Impl> Model::Impl::clone() const {
   copy_weights(*encoder, *c->encoder);
   copy_weights(*decoder, *c->decoder);
   copy_weights(*prior, *c->prior);
+  if (transformations) copy_weights(*transformations, *c->transformations);
   c->centers = centers;
   c->eigenvalues = eigenvalues;
   c->latent_diffusion = latent_diffusion;
@@ -88,6 +96,7 @@ void Model::Impl::train(bool on) const {
   encoder->train(on);
   decoder->train(on);
   prior->train(on);
+  if (transformations) transformations->train(on);
 }
 
 torch::Tensor Model::Impl::encode(const torch::Tensor& x) const {
@@ -138,6 +147,9 @@ std::vector<ParameterGroup> Model::Impl::parameter_groups() const {
   if (kind.prior == PriorTraining::WithAutoencoder) {
     for (auto& t : prior->parameters()) ae.parameters.push_back(t);
   }
+  if (transformations) {
+    for (auto& t : transformations->parameters()) ae.parameters.push_back(t);
+  }
   std::vector<ParameterGroup> groups{ae};
   if (kind.prior == PriorTraining::OwnStep) groups.push_back({"prior", prior->parameters()});
   return groups;
@@ -146,7 +158,9 @@ std::vector<ParameterGroup> Model::Impl::parameter_groups() const {
 bool Model::Impl::weights_finite() const {
   for (const auto* m : {static_cast<const torch::nn::Module*>(encoder.get()),
                         static_cast<const torch::nn::Module*>(decoder.get()),
-                        static_cast<const torch::nn::Module*>(prior.get())}) {
+                        static_cast<const torch::nn::Module*>(prior.get()),
+                        static_cast<const torch::nn::Module*>(transformations.get())}) {
+    if (!m) continue;
     for (const auto& p : m->parameters()) {
       if (!torch::isfinite(p).all().item<bool>()) return false;
     }
@@ -342,6 +356,50 @@ Array Model::simulate_latent(const Array& z0, int64_t steps, uint64_t seed, doub
   }
   if (acceptance) *acceptance = metropolis && steps > 0 ? accepted / static_cast<double>(steps * substeps) : NAN;
   return to_array(out);
+}
+
+namespace {
+
+SparseTransformationsImpl& require_flow_fields(const Model::Impl& m, const char* what) {
+  if (!m.transformations) {
+    throw Error(std::string(what) + ": model '" + m.options.model +
+                "' has no learned flow fields (only sta, Sparse Transformation Analysis, does)");
+  }
+  return *m.transformations;
+}
+
+}  // namespace
+
+int64_t Model::flow_field_count() const { return impl_->transformations ? impl_->transformations->count() : 0; }
+
+Array Model::flow_fields(const Array& z) const {
+  SparseTransformationsImpl& sta = require_flow_fields(*impl_, "flow_fields");
+  check_latents(z, impl_->options.latent_dim, "flow_fields");
+  torch::NoGradGuard no_grad;
+  return to_array(sta.fields(to_tensor(z)));
+}
+
+Array Model::transition_speeds(const Array& x0, const Array& x1) const {
+  SparseTransformationsImpl& sta = require_flow_fields(*impl_, "transition_speeds");
+  if (x0.frames() != x1.frames()) {
+    throw DataError("transition_speeds: expected as many frames after as before, got " + std::to_string(x0.frames()) +
+                    " and " + std::to_string(x1.frames()));
+  }
+  const Array z0 = encode(x0), z1 = encode(x1);
+  torch::NoGradGuard no_grad;
+  return to_array(sta.speed_posterior(to_tensor(z0), to_tensor(z1)).first);
+}
+
+Array Model::transport(const Array& z, const Array& speeds) const {
+  SparseTransformationsImpl& sta = require_flow_fields(*impl_, "transport");
+  check_latents(z, impl_->options.latent_dim, "transport");
+  if (speeds.rank() != 2 || speeds.shape[0] != z.frames() || speeds.shape[1] != sta.count()) {
+    throw DataError("transport: expected speeds of shape (" + std::to_string(z.frames()) + ", " +
+                    std::to_string(sta.count()) + "), got " + speeds.shape_string());
+  }
+  check_finite(speeds, "transport speeds");
+  torch::NoGradGuard no_grad;
+  return to_array(sta.flow(to_tensor(z), to_tensor(speeds)));
 }
 
 const Array& Model::cluster_centers() const { return impl_->centers; }

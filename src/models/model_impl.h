@@ -12,6 +12,7 @@
 #include "dynae/data/feature_scaling.h"
 #include "dynae/models/model.h"
 #include "nn/frame_net.h"
+#include "nn/sparse_transformations.h"
 #include "priors/langevin_prior.h"
 
 namespace dynae {
@@ -29,6 +30,8 @@ struct Model::Impl {
   std::shared_ptr<FrameNetImpl> encoder;
   std::shared_ptr<FrameNetImpl> decoder;
   mutable LangevinPrior prior{nullptr};  // ModuleHolder is const-deep; forward is logically const
+  /// STA only (null otherwise): the flow-field dictionary and the speed inference net.
+  std::shared_ptr<SparseTransformationsImpl> transformations;
   Array centers;      ///< (K, d), may be empty
   Array eigenvalues;  ///< TICA: every eigenvalue of the generalized problem, descending
   /// DynAE with a free force and unit diffusion: the latent's own diffusion
@@ -68,7 +71,7 @@ struct Model::Impl {
   /// `log_variance` the posterior log-variances instead of the means.
   torch::Tensor encode_all(const torch::Tensor& x, bool log_variance = false, int64_t chunk = 8192) const;
 
-  /// "autoencoder" (encoder, decoder, and the SDE-VAE's force net), then
+  /// "autoencoder" (encoder, decoder, the SDE-VAE's force net, STA's fields and speed net), then
   /// "prior" (DynAE: force and diffusion nets, trained by their own step).
   /// Empty for TICA.
   std::vector<ParameterGroup> parameter_groups() const;

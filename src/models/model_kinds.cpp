@@ -13,11 +13,12 @@ const ModelKind& swae_model_kind();
 const ModelKind& sdevae_model_kind();
 const ModelKind& tae_model_kind();
 const ModelKind& tica_model_kind();
+const ModelKind& sta_model_kind();
 
 const std::vector<const ModelKind*>& model_kinds() {
   static const std::vector<const ModelKind*> kinds{
       &dynae_model_kind(),  &vae_model_kind(), &swae_model_kind(),
-      &sdevae_model_kind(), &tae_model_kind(), &tica_model_kind(),
+      &sdevae_model_kind(), &tae_model_kind(), &tica_model_kind(), &sta_model_kind(),
   };
   return kinds;
 }

@@ -39,6 +39,9 @@ std::vector<OptionChoice> warm_start_choices() { return {{"auto", "auto", {}}, {
 std::vector<OptionChoice> activation_choices() {
   return {{"relu", "relu", {"ReLU"}}, {"tanh", "tanh", {}}, {"silu", "silu", {"swish", "SiLU"}}, {"elu", "elu", {"ELU"}}};
 }
+std::vector<OptionChoice> speed_prior_choices() {
+  return {{"laplace", "laplace", {"sparse"}}, {"normal", "normal", {"gaussian", "dense"}}};
+}
 std::vector<OptionChoice> decoder_choices() { return {{"fc", "fc_decoder", {}}, {"deconv", "deconv_decoder", {}}}; }
 
 }  // namespace
@@ -124,6 +127,18 @@ void ModelOptions::validate() const {
   if (prior_substeps > 1 && learn_diffusion) {
     throw ConfigError("option prior_substeps = " + std::to_string(prior_substeps) +
                       " needs fixed diffusion: learn_diffusion = True is simulated in one step only");
+  }
+  if (model_kind(model).flow_fields) {
+    if (sta_potential_fields + sta_rotational_fields < 1) {
+      throw ConfigError("options sta_potential_fields = " + std::to_string(sta_potential_fields) +
+                        " and sta_rotational_fields = " + std::to_string(sta_rotational_fields) +
+                        " are invalid: STA needs at least one flow field");
+    }
+    if (sta_rotational_fields > 0 && latent_dim < 2) {
+      throw ConfigError("option sta_rotational_fields = " + std::to_string(sta_rotational_fields) +
+                        " needs a latent of at least 2 dimensions (d = " + std::to_string(latent_dim) +
+                        "): a divergence-free field in 1-D is constant; use sta_rotational_fields = 0");
+    }
   }
   if (warmup_epochs > epochs) {
     throw ConfigError("option warmup_epochs = " + std::to_string(warmup_epochs) +

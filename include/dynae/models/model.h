@@ -107,7 +107,20 @@ class Model {
   Array simulate_latent(const Array& z0, int64_t steps, uint64_t seed, double* acceptance = nullptr,
                         bool unit_diffusion = false) const;
 
-  /// The canonical model name: "dynae", "vae", "swae", "sdevae", "tae", "tica".
+  /// STA (Sparse Transformation Analysis) only; others throw Error (see
+  /// flow_field_count()). The number K of learned flow fields, the curl-free
+  /// ones first (options sta_potential_fields, sta_rotational_fields); 0 for other models.
+  int64_t flow_field_count() const;
+  /// Every field at latents z (N, d): (N, K, d).
+  Array flow_fields(const Array& z) const;
+  /// The inferred speeds of the transitions x0[i] -> x1[i] (frames, N each):
+  /// the posterior means of q(s | x0, x1), (N, K), in the fields' own units.
+  Array transition_speeds(const Array& x0, const Array& x1) const;
+  /// Latents z (N, d) moved for unit time along sum_k s_k v_k by speeds s
+  /// (N, K): the model's latent transformation of each row.
+  Array transport(const Array& z, const Array& speeds) const;
+
+  /// The canonical model name: "dynae", "vae", "swae", "sdevae", "tae", "tica", "sta".
   const std::string& model_name() const;
   bool is_variational() const;
   bool has_dynamics() const;

@@ -39,6 +39,7 @@ struct ModelKind {
   bool resamples = false;            ///< pairs resampled by regular-space clustering each epoch
   bool linear = false;               ///< linear encoder and decoder maps
   bool fused_kernels = false;        ///< the fused training kernels implement its step
+  bool flow_fields = false;          ///< a dictionary of latent flow fields with per-transition speeds (STA)
   PriorTraining prior = PriorTraining::None;
   LatentDynamics dynamics = LatentDynamics::None;
   /// Trained by gradient descent: its minibatch loss (internal).
@@ -71,6 +72,10 @@ struct ModelKind {
   }
   ModelKind& set_fused_kernels(bool v) {
     fused_kernels = v;
+    return *this;
+  }
+  ModelKind& set_flow_fields(bool v) {
+    flow_fields = v;
     return *this;
   }
   ModelKind& set_prior(PriorTraining v) {

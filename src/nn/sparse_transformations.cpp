@@ -1,0 +1,40 @@
+#include "nn/sparse_transformations.h"
+
+#include "dynae/errors.h"
+
+namespace dynae {
+
+SparseTransformationsImpl::SparseTransformationsImpl(const SparseTransformationsOptions& options) : options_(options) {
+  if (options.potential() + options.rotational() < 1) {
+    throw ConfigError("sparse transformations: expected at least one flow field (potential + rotational >= 1)");
+  }
+  if (options.steps() < 1) throw ConfigError("sparse transformations: expected at least one flow step");
+  fields_ = register_module(
+      "fields", FlowFields(FlowFieldsOptions(options.dim(), options.potential(), options.rotational()).hidden(options.hidden())));
+  speeds_ = register_module("speeds", Mlp(MlpOptions(2 * options.dim(), options.hidden(), 2 * count()).inner_layers(1)));
+}
+
+torch::Tensor SparseTransformationsImpl::fields(const torch::Tensor& z) { return fields_->forward(z); }
+
+std::pair<torch::Tensor, torch::Tensor> SparseTransformationsImpl::speed_posterior(const torch::Tensor& z0,
+                                                                                 const torch::Tensor& z1) {
+  const torch::Tensor out = speeds_->forward(torch::cat({z0, z1 - z0}, 1));
+  return {out.slice(1, 0, count()), out.slice(1, count())};
+}
+
+torch::Tensor SparseTransformationsImpl::velocity(const torch::Tensor& z, const torch::Tensor& s) {
+  return (fields_->forward(z) * s.unsqueeze(2)).sum(1);
+}
+
+torch::Tensor SparseTransformationsImpl::flow(const torch::Tensor& z, const torch::Tensor& s) {
+  const double h = 1.0 / static_cast<double>(options_.steps());
+  torch::Tensor x = z;
+  for (int64_t i = 0; i < options_.steps(); ++i) {
+    const torch::Tensor k1 = velocity(x, s);
+    const torch::Tensor k2 = velocity(x + h * k1, s);
+    x = x + (0.5 * h) * (k1 + k2);
+  }
+  return x;
+}
+
+}  // namespace dynae

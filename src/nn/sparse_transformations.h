@@ -1,0 +1,50 @@
+#pragma once
+// The networks of Sparse Transformation Analysis (issue 42) beside the
+// autoencoder: a dictionary of K = K_c + K_r latent flow fields
+// (nn/flow_fields.h: K_c curl-free v = -grad U_k, K_r divergence-free
+// v = div A), an inference net for each transition's speeds
+// q(s | z_t, z_t+1) = N(m, diag exp(logvar)), and the flow that moves z_t
+// along sum_k s_k v_k(z) for unit time.
+#include <torch/torch.h>
+
+#include <utility>
+
+#include "nn/flow_fields.h"
+#include "nn/mlp.h"
+
+namespace dynae {
+
+struct SparseTransformationsOptions {
+  SparseTransformationsOptions(int64_t dim, int64_t potential, int64_t rotational)
+      : dim_(dim), potential_(potential), rotational_(rotational) {}
+  TORCH_ARG(int64_t, dim);         ///< latent dimension d
+  TORCH_ARG(int64_t, potential);   ///< K_c
+  TORCH_ARG(int64_t, rotational);  ///< K_r
+  TORCH_ARG(int64_t, hidden) = 32;  ///< width of the field nets and of the speed net
+  TORCH_ARG(int64_t, steps) = 2;    ///< Heun (RK2) steps of the unit-time flow
+};
+
+class SparseTransformationsImpl : public torch::nn::Module {
+ public:
+  explicit SparseTransformationsImpl(const SparseTransformationsOptions& options);
+  /// Every field at z (N, d): (N, K, d), the potential fields first.
+  torch::Tensor fields(const torch::Tensor& z);
+  /// The speeds' posterior from the pair's latents (each (N, d)): mean and
+  /// log-variance, each (N, K). The net sees z_t and the move z_t+1 - z_t.
+  std::pair<torch::Tensor, torch::Tensor> speed_posterior(const torch::Tensor& z0, const torch::Tensor& z1);
+  /// The velocity sum_k s_k v_k(z), (N, d), for speeds s (N, K).
+  torch::Tensor velocity(const torch::Tensor& z, const torch::Tensor& s);
+  /// z (N, d) moved for unit time along velocity(., s) by options.steps Heun
+  /// steps; differentiable in z, s and the fields' weights.
+  torch::Tensor flow(const torch::Tensor& z, const torch::Tensor& s);
+  int64_t count() const { return options_.potential() + options_.rotational(); }
+  const SparseTransformationsOptions& options() const { return options_; }
+
+ private:
+  SparseTransformationsOptions options_;
+  FlowFields fields_{nullptr};
+  Mlp speeds_{nullptr};
+};
+TORCH_MODULE(SparseTransformations);
+
+}  // namespace dynae
