@@ -171,6 +171,8 @@ TEST(Sta, FitSavesLoadsReproducesAndIsAnalysed) {
   const TransformationAnalysis t = analyse_transformations(a, {x}, {}, 1);
   ASSERT_EQ(t.speeds.size(), 1u);
   EXPECT_EQ(t.speeds[0].shape, (std::vector<int64_t>{x.frames() - 1, 4}));
+  // The norms stored at the end of training make each field unit RMS over the training latents.
+  for (double scale : t.field_scale) EXPECT_NEAR(scale, 1.0, 1e-3);
   double share = 0;
   for (double v : t.field_share) share += v;
   EXPECT_NEAR(share, 1.0, 1e-12);

@@ -190,6 +190,11 @@ class TrainingLoop {
     const TorchThreadsGuard torch_threads(step_->torch_threads());
     finish();
     const std::vector<Array> latents = encode_all();
+    if (model_->transformations) {
+      // STA's fields from now on divided by their magnitude over every training frame.
+      const Array all = Array::concat_frames(latents);
+      model_->transformations->store_norms(to_tensor(all));
+    }
     const SlowTimescale q = score(latents);
     model_->quality.lag = q.lag;
     model_->quality.timescale = q.timescale;

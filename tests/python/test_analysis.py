@@ -139,3 +139,33 @@ def test_alanine_dipeptide_through_openmm(cli, tmp_path):
     assert np.array_equal(r.phi_psi, np.load(tmp_path / "t.npy"))
     with pytest.raises(ValueError, match="molecule"):
         dynae.simulate("alanine_dipeptide", steps=10, kT=1.0)
+
+
+def test_sta_through_python_matches_the_library_and_checks_its_inputs():
+    r = dynae.simulate("transformations", steps=400, seed=3, frame_size=16)
+    movie = r.movie.reshape(len(r.movie), -1)
+    est = dynae.STA(d=3, epochs=2, batch_size=64, beta=0.01, seed=1).fit(movie, progress=False)
+    m = est.model_
+    assert m.name == "sta" and m.flow_field_count == 4
+    t = dynae.transformations(m, movie, lag=1, labels=r.moves[:, 0])
+    speeds = t.speeds[0]
+    assert speeds.shape == (399, 4)
+    assert sum(t.field_share) == pytest.approx(1.0)
+    raw = m.transition_speeds(movie[:-1], movie[1:])
+    assert speeds == pytest.approx(raw * np.asarray(t.field_scale), rel=1e-9, abs=1e-12)
+    assert t.field_scale == pytest.approx([1.0] * 4, abs=1e-3)  # normalised on its training frames
+    assert sorted(c["label"] for c in t.primitive_carry) == [0, 1, 2, 3]
+    assert all(0.25 <= c["share"] <= 1.0 for c in t.primitive_carry)
+    # the next-frame error of the fields' prediction, by hand
+    z = m.encode(movie[:-1])
+    pred = m.decode(m.transport(z, raw))
+    assert t.next_frame_mse == pytest.approx(np.mean((pred.reshape(399, -1) - movie[1:]) ** 2), rel=1e-6)
+    assert m.flow_fields(z[:5]).shape == (5, 4, 3)
+    with pytest.raises(ValueError):
+        m.transport(z, raw[:, :3])
+    vae = dynae.VAE(d=3, epochs=1, batch_size=64, seed=1).fit(movie, progress=False).model_
+    assert vae.flow_field_count == 0
+    v = dynae.transformations(vae, movie)
+    assert "speeds" not in v and v.next_frame_relative_error > 0
+    with pytest.raises(dynae.Error):
+        vae.transition_speeds(movie[:-1], movie[1:])

@@ -34,7 +34,8 @@ NextFrameError next_frame_error(const Model& model, const std::vector<Array>& in
 
 struct TransformationAnalysis {
   int64_t lag = 1;
-  /// Each field's scale: the root mean square of |v_k(z)| over the frames' latents (K).
+  /// Each field's scale: the root mean square of |v_k(z)| over the frames' latents (K);
+  /// 1 on an STA model's own training frames (its fields are normalised there).
   std::vector<double> field_scale;
   /// Per trajectory (T - lag, K): each transition's speed along each field
   /// times that field's scale, so in latent units moved per transition and
