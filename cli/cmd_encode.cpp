@@ -33,7 +33,7 @@ void run(const EncodeArgs& a) {
   const Model model = Model::load(a.model);
   if (!a.log_variance.empty() && !model.is_variational()) {
     throw ConfigError("--log-variance: model '" + a.model + "' is a " + model_display_name(model.model_name()) +
-                      ", which has no posterior variance (only VAE and SDE-VAE)");
+                      ", which has no posterior variance (only VAE, SDE-VAE and STA)");
   }
   // .npy, or a COLVAR / CSV file read with the model's feature columns; the
   // segments of a restarted COLVAR are encoded one after another.

@@ -181,6 +181,15 @@ TEST(Sta, FitSavesLoadsReproducesAndIsAnalysed) {
   EXPECT_EQ(t.next_frame.transitions, x.frames() - 1);
   EXPECT_TRUE(std::isfinite(t.next_frame.relative));
   EXPECT_TRUE(std::isfinite(t.latent_equivariance));
+  {
+    // The evidence bound takes off the speeds' information, per value.
+    const Array kl = a.speed_kl(x.slice_frames(0, x.frames() - 1), x.slice_frames(1, x.frames()));
+    double mean = 0;
+    for (int64_t i = 0; i < kl.size(); ++i) mean += kl.data[i] / static_cast<double>(kl.size());
+    EXPECT_GT(mean, 0.0);
+    EXPECT_NEAR(t.next_frame.kl, mean, 1e-9 * mean);
+    EXPECT_NEAR(t.next_frame.elbo(), t.next_frame.log_likelihood() - mean / 256.0, 1e-9);
+  }
   // The speeds are the posterior means times the fields' scales.
   EXPECT_NEAR(t.speeds[0].at(0, 2), s.at(0, 2) * t.field_scale[2], 1e-9 * (1 + std::fabs(t.speeds[0].at(0, 2))));
 
@@ -194,6 +203,14 @@ TEST(Sta, FitSavesLoadsReproducesAndIsAnalysed) {
   double sq = 0;
   for (int64_t i = 0; i < r.size(); ++i) sq += std::pow(r.data[i] - x.data[i + x.frame_size()], 2);
   EXPECT_NEAR(e.mse, sq / static_cast<double>(r.size()), 1e-9);
+  const Array kl = vae.posterior_kl(x.slice_frames(1, x.frames()));
+  double mean = 0;
+  for (int64_t i = 0; i < kl.size(); ++i) mean += kl.data[i] / static_cast<double>(kl.size());
+  EXPECT_NEAR(e.kl, mean, 1e-9 * mean);
+  // Deterministic models have no bound.
+  const Model tae = Estimator(sta_test::small_sta(1).set_model("tae").set_epochs(1)).fit(data);
+  EXPECT_TRUE(std::isnan(next_frame_error(tae, {x}, {}, 1).elbo()));
+  EXPECT_THROW(tae.posterior_kl(x0), Error);
 }
 
 TEST(Sta, PrimitiveCarryKnownAnswers) {

@@ -79,6 +79,8 @@ void register_analysis(py::module_& m) {
         d["next_frame_mse"] = e.mse;
         d["next_frame_relative_error"] = e.relative;
         d["next_frame_log_likelihood"] = e.log_likelihood();
+        d["next_frame_kl"] = e.kl;
+        d["next_frame_elbo"] = e.elbo();
         d["transitions"] = e.transitions;
         if (!flows) return d;
         py::list speeds;
@@ -88,6 +90,7 @@ void register_analysis(py::module_& m) {
         d["field_share"] = a.field_share;
         d["active_fields"] = a.active_fields;
         d["latent_equivariance_error"] = a.latent_equivariance;
+        d["rotational_share"] = a.rotational_share;
         if (!labels.is_none()) {
           const std::vector<int64_t> l = labels.cast<std::vector<int64_t>>();
           py::list carry;

@@ -42,7 +42,7 @@ void register_model(py::module_& m) {
       .def("encode", [](const Model& s, const py::handle& x) { return apply(s, x, "x", [](const Model& mo, const Array& a) { return mo.encode(a); }); },
            py::arg("x"), "Latents (N, d) of frames x (N, ...); the posterior mean for the VAE and SDE-VAE")
       .def("log_variance", [](const Model& s, const py::handle& x) { return apply(s, x, "x", [](const Model& mo, const Array& a) { return mo.log_variance(a); }); },
-           py::arg("x"), "Posterior log-variances (N, d) (VAE, SDE-VAE)")
+           py::arg("x"), "Posterior log-variances (N, d) (VAE, SDE-VAE, STA)")
       .def("decode", [](const Model& s, const py::handle& z) { return apply(s, z, "z", [](const Model& mo, const Array& a) { return mo.decode(a); }); },
            py::arg("z"), "Reconstructions (N, ...) of latents z (N, d)")
       .def("reconstruct", [](const Model& s, const py::handle& x) { return apply(s, x, "x", [](const Model& mo, const Array& a) { return mo.reconstruct(a); }); },
@@ -67,6 +67,20 @@ void register_model(py::module_& m) {
             return to_numpy(out);
           },
           py::arg("x0"), py::arg("x1"), "STA: the inferred speeds (N, K) of the transitions x0[i] -> x1[i] (posterior means)")
+      .def(
+          "speed_kl",
+          [](const Model& s, const py::handle& x0, const py::handle& x1) {
+            const Array a = to_array(x0, "x0"), b = to_array(x1, "x1");
+            Array out;
+            {
+              py::gil_scoped_release release;
+              out = s.speed_kl(a, b);
+            }
+            return to_numpy(out);
+          },
+          py::arg("x0"), py::arg("x1"), "STA: each transition's KL(q(s | x0, x1) || p(s)) in nats (N)")
+      .def("posterior_kl", [](const Model& s, const py::handle& x) { return apply(s, x, "x", [](const Model& mo, const Array& a) { return mo.posterior_kl(a); }); },
+           py::arg("x"), "KL(q(z | x) || N(0, I)) per frame in nats (VAE, SDE-VAE, STA)")
       .def(
           "transport",
           [](const Model& s, const py::handle& z, const py::handle& speeds) {

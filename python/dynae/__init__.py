@@ -69,7 +69,10 @@ def transformations(model: Model, x: Union[ArrayLike, Sequence[ArrayLike]], lag:
                     labels: ArrayLike | None = None) -> Result:
     """How well a model predicts each frame t + lag of x (an array or a list per
     trajectory): next_frame_mse, next_frame_relative_error (against predicting no
-    change) and next_frame_log_likelihood (Gaussian, per value). STA models also
+    change), next_frame_log_likelihood (Gaussian at the maximum-likelihood noise,
+    per value), next_frame_kl (nats per transition that the prediction took from
+    frame t + lag: STA its speeds', a VAE its latent's) and next_frame_elbo
+    (log-likelihood - kl per value: the held-out evidence bound). STA models also
     give each transition's speeds (one (T - lag, K) array per trajectory, in
     latent units: posterior means times each field's scale), field_scale,
     field_share, active_fields (fields carrying >= 10 % of a transition's

@@ -39,11 +39,15 @@ double NextFrameError::log_likelihood() const {
   return -0.5 * std::log(2.0 * pi * std::exp(1.0) * mse);
 }
 
+double NextFrameError::elbo() const {
+  return values_per_frame > 0 ? log_likelihood() - kl / static_cast<double>(values_per_frame) : NAN;
+}
+
 NextFrameError next_frame_error(const Model& model, const std::vector<Array>& inputs, const std::vector<Array>& targets,
                                 int64_t lag) {
   check_lists(inputs, targets, lag, "next-frame error");
   const bool flows = model.flow_field_count() > 0;
-  double err = 0, still = 0, values = 0;
+  double err = 0, still = 0, values = 0, kl = 0;
   NextFrameError out;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Array& x = inputs[i];
@@ -51,13 +55,17 @@ NextFrameError next_frame_error(const Model& model, const std::vector<Array>& in
     for (int64_t b = 0; b + lag < x.frames(); b += kChunk) {
       const int64_t e = std::min(x.frames() - lag, b + kChunk);
       const Array x1 = x.slice_frames(b + lag, e + lag);
-      Array prediction;
+      Array prediction, information;
       if (flows) {
         const Array x0 = x.slice_frames(b, e);
         prediction = model.decode(model.transport(model.encode(x0), model.transition_speeds(x0, x1)));
+        information = model.speed_kl(x0, x1);
       } else {
         prediction = model.reconstruct(x1);
+        if (model.is_variational()) information = model.posterior_kl(x1);
       }
+      for (int64_t t = 0; t < information.size(); ++t) kl += information.data[t];
+      if (!flows && !model.is_variational()) kl = NAN;
       const int64_t m = e - b, f = y.frame_size();
       if (prediction.size() != m * f) throw DataError("next-frame error: the model's frames do not match the targets'");
       for (int64_t t = 0; t < m; ++t) {
@@ -74,6 +82,8 @@ NextFrameError next_frame_error(const Model& model, const std::vector<Array>& in
   }
   if (out.transitions == 0) throw DataError("next-frame error: no trajectory is longer than the lag");
   out.mse = err / values;
+  out.kl = kl / static_cast<double>(out.transitions);
+  out.values_per_frame = target_of(inputs, targets, 0).frame_size();
   out.relative = still > 0 ? err / still : NAN;
   return out;
 }
@@ -106,6 +116,9 @@ TransformationAnalysis analyse_transformations(const Model& model, const std::ve
   for (double s : sq) out.field_scale.push_back(frames > 0 ? std::sqrt(s / frames) : 0.0);
   std::vector<double> total(static_cast<size_t>(k_fields), 0.0);
   double active = 0, transitions = 0, missed = 0, moved = 0;
+  const int64_t k_potential = model.options().sta_potential_fields, d = model.options().latent_dim;
+  // Per transition: z_t's first two coordinates and the two parts of its velocity (d each).
+  std::vector<double> where, curl_free, div_free;
   for (const Array& x : inputs) {
     const int64_t n = std::max<int64_t>(0, x.frames() - lag);
     Array speeds = Array::zeros({n, k_fields});
@@ -117,6 +130,21 @@ TransformationAnalysis analyse_transformations(const Model& model, const std::ve
       for (int64_t i = 0; i < z0.size(); ++i) {
         missed += std::pow(carried.data[i] - z1.data[i], 2);
         moved += std::pow(z0.data[i] - z1.data[i], 2);
+      }
+      if (k_potential < k_fields) {
+        const Array v = model.flow_fields(z0);  // (m, K, d)
+        for (int64_t t = 0; t < e - b; ++t) {
+          where.push_back(z0.at(t, 0));
+          where.push_back(d > 1 ? z0.at(t, 1) : 0.0);
+          for (int64_t j = 0; j < d; ++j) {
+            double c = 0, r = 0;
+            for (int64_t k = 0; k < k_fields; ++k) {
+              (k < k_potential ? c : r) += s.data[t * k_fields + k] * v.data[(t * k_fields + k) * d + j];
+            }
+            curl_free.push_back(c);
+            div_free.push_back(r);
+          }
+        }
       }
       for (int64_t t = 0; t < e - b; ++t) {
         double sum = 0;
@@ -139,6 +167,43 @@ TransformationAnalysis analyse_transformations(const Model& model, const std::ve
   for (double t : total) out.field_share.push_back(all > 0 ? t / all : 0.0);
   out.active_fields = transitions > 0 ? active / transitions : 0.0;
   out.latent_equivariance = moved > 0 ? missed / moved : NAN;
+  if (!where.empty()) {
+    constexpr int64_t kCells = 20, kMinCount = 20;
+    const int64_t n = static_cast<int64_t>(where.size() / 2);
+    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    for (int64_t t = 0; t < n; ++t) {
+      for (int a = 0; a < 2; ++a) {
+        lo[a] = std::min(lo[a], where[2 * t + a]);
+        hi[a] = std::max(hi[a], where[2 * t + a]);
+      }
+    }
+    std::vector<double> sum_c(kCells * kCells * d, 0.0), sum_r(kCells * kCells * d, 0.0);
+    std::vector<int64_t> count(kCells * kCells, 0);
+    for (int64_t t = 0; t < n; ++t) {
+      int64_t cell = 0;
+      for (int a = 0; a < 2; ++a) {
+        const double span = hi[a] - lo[a];
+        const int64_t i = span > 0 ? std::min<int64_t>(kCells - 1, static_cast<int64_t>((where[2 * t + a] - lo[a]) / span * kCells)) : 0;
+        cell = cell * kCells + i;
+      }
+      ++count[cell];
+      for (int64_t j = 0; j < d; ++j) {
+        sum_c[cell * d + j] += curl_free[t * d + j];
+        sum_r[cell * d + j] += div_free[t * d + j];
+      }
+    }
+    double rotational = 0, total = 0;
+    for (int64_t cell = 0; cell < kCells * kCells; ++cell) {
+      if (count[cell] < kMinCount) continue;
+      const double c = static_cast<double>(count[cell]);
+      for (int64_t j = 0; j < d; ++j) {
+        const double r = sum_r[cell * d + j] / c, all = (sum_c[cell * d + j] + sum_r[cell * d + j]) / c;
+        rotational += c * r * r;
+        total += c * all * all;
+      }
+    }
+    out.rotational_share = total > 0 ? rotational / total : NAN;
+  }
   out.next_frame = next_frame_error(model, inputs, targets, lag);
   return out;
 }

@@ -211,6 +211,7 @@ void write_transformation_outputs(const Model& model, const TrajectorySet& data,
   os << "field_share = ";
   list(a.field_share);
   os << "active_fields = " << a.active_fields << "\n";
+  os << "rotational_share = " << a.rotational_share << "\n";
   os << "latent_equivariance_error = " << a.latent_equivariance << "\n";
   os << "next_frame_relative_error = " << a.next_frame.relative << "\n";
   os << "next_frame_mse = " << a.next_frame.mse << "\n";

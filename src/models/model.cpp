@@ -10,6 +10,8 @@
 #include "dynae/models/model_kind.h"
 #include "models/latent_diffusion.h"
 #include "models/model_impl.h"
+#include "models/sta_terms.h"
+#include "losses/gaussian.h"
 #include "dynae/runtime.h"
 #include "nn/conv_nets.h"
 #include "nn/linear_map.h"
@@ -204,7 +206,7 @@ Array Model::encode(const Array& x) const {
 
 Array Model::log_variance(const Array& x) const {
   if (!impl_->variational()) {
-    throw Error("log_variance: model '" + impl_->options.model + "' is deterministic (only vae and sdevae have one)");
+    throw Error("log_variance: model '" + impl_->options.model + "' is deterministic (only vae, sdevae and sta have one)");
   }
   check_frames(x, impl_->input_shape, "log_variance");
   check_finite(x, "log_variance input");
@@ -388,6 +390,27 @@ Array Model::transition_speeds(const Array& x0, const Array& x1) const {
   const Array z0 = encode(x0), z1 = encode(x1);
   torch::NoGradGuard no_grad;
   return to_array(sta.speed_posterior(to_tensor(z0), to_tensor(z1)).first);
+}
+
+Array Model::speed_kl(const Array& x0, const Array& x1) const {
+  SparseTransformationsImpl& sta = require_flow_fields(*impl_, "speed_kl");
+  if (x0.frames() != x1.frames()) {
+    throw DataError("speed_kl: expected as many frames after as before, got " + std::to_string(x0.frames()) + " and " +
+                    std::to_string(x1.frames()));
+  }
+  const Array z0 = encode(x0), z1 = encode(x1);
+  torch::NoGradGuard no_grad;
+  const auto [mean, logvar] = sta.speed_posterior(to_tensor(z0), to_tensor(z1));
+  return to_array(sta_speed_kl(*impl_, mean, logvar));
+}
+
+Array Model::posterior_kl(const Array& x) const {
+  if (!impl_->variational()) {
+    throw Error("posterior_kl: model '" + impl_->options.model + "' is deterministic (only vae, sdevae and sta have a posterior)");
+  }
+  const Array mean = encode(x), logvar = log_variance(x);
+  torch::NoGradGuard no_grad;
+  return to_array(kl_to_standard_normal(to_tensor(mean), to_tensor(logvar)));
 }
 
 Array Model::transport(const Array& z, const Array& speeds) const {

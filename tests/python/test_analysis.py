@@ -160,6 +160,9 @@ def test_sta_through_python_matches_the_library_and_checks_its_inputs():
     z = m.encode(movie[:-1])
     pred = m.decode(m.transport(z, raw))
     assert t.next_frame_mse == pytest.approx(np.mean((pred.reshape(399, -1) - movie[1:]) ** 2), rel=1e-6)
+    kl = m.speed_kl(movie[:-1], movie[1:])
+    assert kl.shape == (399,) and np.all(kl > 0)
+    assert t.next_frame_elbo == pytest.approx(t.next_frame_log_likelihood - kl.mean() / 256, rel=1e-9)
     assert m.flow_fields(z[:5]).shape == (5, 4, 3)
     with pytest.raises(ValueError):
         m.transport(z, raw[:, :3])
@@ -167,5 +170,6 @@ def test_sta_through_python_matches_the_library_and_checks_its_inputs():
     assert vae.flow_field_count == 0
     v = dynae.transformations(vae, movie)
     assert "speeds" not in v and v.next_frame_relative_error > 0
+    assert v.next_frame_kl == pytest.approx(vae.posterior_kl(movie[1:]).mean(), rel=1e-9)
     with pytest.raises(dynae.Error):
         vae.transition_speeds(movie[:-1], movie[1:])

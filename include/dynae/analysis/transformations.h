@@ -21,9 +21,18 @@ struct NextFrameError {
   /// sum |prediction - y_t+lag|^2 / sum |y_t - y_t+lag|^2: 0 = exact, 1 = no
   /// better than predicting no change. For STA: the equivariance error.
   double relative = 0;
+  /// What the prediction learned from frame t + lag, nats per transition: STA
+  /// the speeds' KL to their prior; the VAE and SDE-VAE the KL of frame t +
+  /// lag's posterior to N(0, I); NaN for deterministic models.
+  double kl = 0;
+  int64_t values_per_frame = 0;
   /// Gaussian log-likelihood per target value at the maximum-likelihood noise
   /// variance (the mse): -0.5 log(2 pi e mse). Larger is better.
   double log_likelihood() const;
+  /// The held-out evidence bound of frame t + lag given frame t, per value:
+  /// log_likelihood() - kl / values_per_frame (for the VAE, of frame t + lag
+  /// alone: it has no dynamics). Larger is better.
+  double elbo() const;
 };
 
 /// Over every transition t -> t + lag within each trajectory; `targets` may
@@ -50,6 +59,14 @@ struct TransformationAnalysis {
   /// z_t+lag|^2 / sum |z_t - z_t+lag|^2 (0 = the fields carry each latent
   /// exactly to the next; 1 = no better than staying).
   double latent_equivariance = 0;
+  /// The divergence-free fields' share of the mean flow: each transition's
+  /// velocity sum_k s_k v_k(z_t) split into the curl-free fields' part and
+  /// the divergence-free fields' part, both averaged per cell of a 20 x 20
+  /// grid over the latent's first two coordinates (cells with >= 20
+  /// transitions; the noise of single moves averages out, the drift stays),
+  /// then sum_cells n |mean rotational part|^2 / sum_cells n |mean total|^2.
+  /// 0 without divergence-free fields; NaN when no cell has enough transitions.
+  double rotational_share = 0;
   /// In frame space (next_frame.relative): the same through the decoder.
   NextFrameError next_frame;
 };

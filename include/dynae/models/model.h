@@ -59,12 +59,15 @@ class Model {
  public:
   struct Impl;
 
-  /// Latents of frames x (N, ...) -> (N, d); for the VAE and SDE-VAE the
+  /// Latents of frames x (N, ...) -> (N, d); for the VAE, SDE-VAE and STA the
   /// posterior mean.
   Array encode(const Array& x) const;
-  /// Posterior log-variances (N, d) of the VAE and SDE-VAE; throws Error for
+  /// Posterior log-variances (N, d) of the VAE, SDE-VAE and STA; throws Error for
   /// deterministic models (see is_variational()).
   Array log_variance(const Array& x) const;
+  /// KL(q(z | x) || N(0, I)) per frame (N), nats: what locating each frame in
+  /// the latent costs (VAE, SDE-VAE, STA; others throw Error).
+  Array posterior_kl(const Array& x) const;
   /// Reconstructions of latents z (N, d) -> (N, ...target frame shape).
   Array decode(const Array& z) const;
   /// Encode then decode.
@@ -116,6 +119,9 @@ class Model {
   /// The inferred speeds of the transitions x0[i] -> x1[i] (frames, N each):
   /// the posterior means of q(s | x0, x1), (N, K), in the fields' own units.
   Array transition_speeds(const Array& x0, const Array& x1) const;
+  /// The information (nats) each transition's speeds cost: KL(q(s | x0, x1) ||
+  /// p(s)) under the learned speed prior, (N).
+  Array speed_kl(const Array& x0, const Array& x1) const;
   /// Latents z (N, d) moved for unit time along sum_k s_k v_k by speeds s
   /// (N, K): the model's latent transformation of each row.
   Array transport(const Array& z, const Array& speeds) const;

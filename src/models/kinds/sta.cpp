@@ -16,8 +16,17 @@
 #include "dynae/models/model_kind.h"
 #include "losses/gaussian.h"
 #include "models/objective.h"
+#include "models/sta_terms.h"
 
 namespace dynae {
+
+torch::Tensor sta_speed_kl(const Model::Impl& model, const torch::Tensor& mean, const torch::Tensor& logvar) {
+  // KL(N(m, v) || p_b) = KL(N(m / b, v / b^2) || p_1): the prior's learned scale b.
+  const torch::Tensor log_b = model.transformations->log_speed_scale();
+  const torch::Tensor m = mean * torch::exp(-log_b), lv = logvar - 2 * log_b;
+  return model.options.sta_speed_prior == "normal" ? kl_to_standard_normal(m, lv) : kl_normal_to_laplace(m, lv).sum(1);
+}
+
 namespace {
 
 class STAObjective : public Objective {
@@ -36,11 +45,7 @@ class STAObjective : public Objective {
     terms.z0 = mean0;
     terms.z1 = mean1;
     terms.reconstruction = pair_reconstruction(model.decode(torch::cat({z0, z1})), batch);
-    // KL(N(m, v) || p_b) = KL(N(m / b, v / b^2) || p_1): the prior's learned scale b.
-    const torch::Tensor log_b = sta.log_speed_scale();
-    const torch::Tensor m = speed_mean * torch::exp(-log_b), lv = speed_logvar - 2 * log_b;
-    const torch::Tensor kl_speeds = model.options.sta_speed_prior == "normal" ? kl_to_standard_normal(m, lv)
-                                                                              : kl_normal_to_laplace(m, lv).sum(1);
+    const torch::Tensor kl_speeds = sta_speed_kl(model, speed_mean, speed_logvar);
     terms.regularization = kl_to_standard_normal(mean0, logvar0).mean() + model.options.sta_speed_weight * kl_speeds.mean();
     terms.loss = terms.reconstruction + beta * terms.regularization;
     return terms;
