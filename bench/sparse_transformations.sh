@@ -15,7 +15,8 @@
 # Issue 42's bars: share >= 0.8 for every primitive, active <= 1.5, STA's
 # held-out next-frame evidence above the VAE's and the non-sparse version's.
 #   bash bench/sparse_transformations.sh [OUT_DIR] [SEEDS...]   (INPUTS="pose blur", EXTRA="..." adds flags)
-# About 3 min per pose run and 15 min per image run on 2 cores.
+# About 7 min per pose run and 20 min per image run (200 epochs) on 2 cores: the whole
+# bench (three inputs, three models, one seed) about 2 h.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-bench-out/sparse_transformations}
@@ -23,13 +24,16 @@ shift || true
 seeds=${*:-0}
 inputs=${INPUTS:-pose blur movie}
 extra=${EXTRA:-}
+# The Python the build's package was made for (it has numpy), unless PYTHON says otherwise.
+py=${PYTHON:-$(sed -n 's/^Python3_EXECUTABLE:[A-Z]*=//p' build/CMakeCache.txt 2>/dev/null)}
+py=${py:-python3}
 mkdir -p "$out"
 if [ ! -f "$out/test_pose.npy" ]; then
   for part in train:8000:1 test:3000:2; do
     IFS=: read -r name steps seed <<< "$part"
     build/dynae simulate --system transformations --steps "$steps" --frame-size 32 --seed "$seed" \
       --out-obs "$out/${name}_movie.npy" --out-truth "$out/${name}_truth.npy" --out-moves "$out/${name}_moves.npy"
-    python3 bench/sta_inputs.py "$out/${name}_movie.npy" "$out/${name}_truth.npy" "$out/$name"
+    "$py" bench/sta_inputs.py "$out/${name}_movie.npy" "$out/${name}_truth.npy" "$out/$name"
   done
 fi
 for input in $inputs; do
@@ -48,5 +52,5 @@ for input in $inputs; do
     done
   done
   echo "== $input"
-  PYTHONPATH=build/python python3 bench/sta_eval.py "$out/test_$input.npy" "$out/test_moves.npy" "${runs[@]}"
+  PYTHONPATH=build/python "$py" bench/sta_eval.py "$out/test_$input.npy" "$out/test_moves.npy" "${runs[@]}"
 done
