@@ -24,6 +24,19 @@ py::array apply(const Model& model, const py::handle& x, const std::string& what
   return to_numpy(std::move(out));
 }
 
+/// f(model, a, b) for two arrays read from numpy, likewise.
+template <class F>
+py::array apply2(const Model& model, const py::handle& a, const char* a_name, const py::handle& b, const char* b_name,
+                 F f) {
+  const Array in_a = to_array(a, a_name), in_b = to_array(b, b_name);
+  Array out;
+  {
+    py::gil_scoped_release release;
+    out = f(model, in_a, in_b);
+  }
+  return to_numpy(std::move(out));
+}
+
 py::dict quality_dict(const TrainingQuality& q) {
   py::dict d;
   d["lag"] = q.lag;
@@ -58,25 +71,13 @@ void register_model(py::module_& m) {
       .def(
           "transition_speeds",
           [](const Model& s, const py::handle& x0, const py::handle& x1) {
-            const Array a = to_array(x0, "x0"), b = to_array(x1, "x1");
-            Array out;
-            {
-              py::gil_scoped_release release;
-              out = s.transition_speeds(a, b);
-            }
-            return to_numpy(out);
+            return apply2(s, x0, "x0", x1, "x1", [](const Model& m, const Array& a, const Array& b) { return m.transition_speeds(a, b); });
           },
           py::arg("x0"), py::arg("x1"), "STA: the inferred speeds (N, K) of the transitions x0[i] -> x1[i] (posterior means)")
       .def(
           "speed_kl",
           [](const Model& s, const py::handle& x0, const py::handle& x1) {
-            const Array a = to_array(x0, "x0"), b = to_array(x1, "x1");
-            Array out;
-            {
-              py::gil_scoped_release release;
-              out = s.speed_kl(a, b);
-            }
-            return to_numpy(out);
+            return apply2(s, x0, "x0", x1, "x1", [](const Model& m, const Array& a, const Array& b) { return m.speed_kl(a, b); });
           },
           py::arg("x0"), py::arg("x1"), "STA: each transition's KL(q(s | x0, x1) || p(s)) in nats (N)")
       .def("posterior_kl", [](const Model& s, const py::handle& x) { return apply(s, x, "x", [](const Model& mo, const Array& a) { return mo.posterior_kl(a); }); },
@@ -84,13 +85,7 @@ void register_model(py::module_& m) {
       .def(
           "transport",
           [](const Model& s, const py::handle& z, const py::handle& speeds) {
-            const Array a = to_array(z, "z"), b = to_array(speeds, "speeds");
-            Array out;
-            {
-              py::gil_scoped_release release;
-              out = s.transport(a, b);
-            }
-            return to_numpy(out);
+            return apply2(s, z, "z", speeds, "speeds", [](const Model& m, const Array& a, const Array& b) { return m.transport(a, b); });
           },
           py::arg("z"), py::arg("speeds"), "STA: latents z (N, d) moved for unit time along sum_k s_k v_k")
       .def_property_readonly("flow_field_count", &Model::flow_field_count, "STA: the number K of flow fields (0 for other models)")

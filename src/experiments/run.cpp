@@ -161,8 +161,8 @@ std::vector<std::string> unpack_fields(const std::string& bytes) {
 /// STA's outputs (model kind sta): each transition's speeds per trajectory,
 /// the fields on a grid over the latent's first two coordinates (the others
 /// at their mean), and the summary figures in transformations.txt and the log.
-void write_transformation_outputs(const Model& model, const TrajectorySet& data, int64_t lag,
-                                  const std::string& out_dir, std::FILE* progress) {
+void write_transformation_outputs(const Model& model, const TrajectorySet& data, const std::vector<Array>& latents,
+                                  int64_t lag, const std::string& out_dir, std::FILE* progress) {
   std::vector<Array> inputs, targets;
   for (const auto& t : data.trajectories()) {
     inputs.push_back(t.input);
@@ -174,8 +174,7 @@ void write_transformation_outputs(const Model& model, const TrajectorySet& data,
   const int64_t d = model.options().latent_dim, g = 25;
   std::vector<double> mean(static_cast<size_t>(d), 0.0), sd(static_cast<size_t>(d), 0.0);
   double n = 0;
-  for (const Array& x : inputs) {
-    const Array z = model.encode(x);
+  for (const Array& z : latents) {
     for (int64_t t = 0; t < z.frames(); ++t) {
       for (int64_t j = 0; j < d; ++j) {
         mean[j] += z.at(t, j);
@@ -381,9 +380,11 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
     }
   }
   RunResult result{model, out_dir, {}, observer->history(), seconds};
+  std::vector<Array> latents;
   for (size_t i = 0; i < data.size(); ++i) {
     const std::string idx = std::to_string(i);
     const Array z = model.encode(data.trajectories()[i].input);
+    if (model.flow_field_count() > 0) latents.push_back(z);  // (STA's outputs use them again)
     result.latent_paths.push_back(out_dir + "/latent_traj" + idx + ".npy");
     write_npy(result.latent_paths.back(), z);
     if (model.is_variational()) {
@@ -392,7 +393,7 @@ RunResult run_training(const RunSettings& s, const std::string& out_dir, std::FI
     if (s.save_traj_results) write_npy(out_dir + "/reconstruction_traj" + idx + ".npy", model.decode(z));
   }
   if (model.cluster_centers().size()) write_npy(out_dir + "/cluster_centers.npy", model.cluster_centers());
-  if (model.flow_field_count() > 0) write_transformation_outputs(model, data, s.options.lag, out_dir, progress);
+  if (model.flow_field_count() > 0) write_transformation_outputs(model, data, latents, s.options.lag, out_dir, progress);
   // Written last: its presence marks a finished run (see run_sweep's reuse).
   char done[128];
   std::snprintf(done, sizeof done, "training_seconds = %.6f\ntrajectories = %zu\ndata_parallel_shards = %lld\n", seconds,

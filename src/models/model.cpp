@@ -381,26 +381,31 @@ Array Model::flow_fields(const Array& z) const {
   return to_array(sta.fields(to_tensor(z)));
 }
 
+namespace {
+
+/// The speeds' posterior (mean, log-variance), each (N, K), of the transitions x0[i] -> x1[i].
+std::pair<torch::Tensor, torch::Tensor> speed_posterior_of(const Model& model, SparseTransformationsImpl& sta,
+                                                           const Array& x0, const Array& x1, const char* what) {
+  if (x0.frames() != x1.frames()) {
+    throw DataError(std::string(what) + ": expected as many frames after as before, got " +
+                    std::to_string(x0.frames()) + " and " + std::to_string(x1.frames()));
+  }
+  const Array z0 = model.encode(x0), z1 = model.encode(x1);
+  torch::NoGradGuard no_grad;
+  return sta.speed_posterior(to_tensor(z0), to_tensor(z1));
+}
+
+}  // namespace
+
 Array Model::transition_speeds(const Array& x0, const Array& x1) const {
   SparseTransformationsImpl& sta = require_flow_fields(*impl_, "transition_speeds");
-  if (x0.frames() != x1.frames()) {
-    throw DataError("transition_speeds: expected as many frames after as before, got " + std::to_string(x0.frames()) +
-                    " and " + std::to_string(x1.frames()));
-  }
-  const Array z0 = encode(x0), z1 = encode(x1);
-  torch::NoGradGuard no_grad;
-  return to_array(sta.speed_posterior(to_tensor(z0), to_tensor(z1)).first);
+  return to_array(speed_posterior_of(*this, sta, x0, x1, "transition_speeds").first);
 }
 
 Array Model::speed_kl(const Array& x0, const Array& x1) const {
   SparseTransformationsImpl& sta = require_flow_fields(*impl_, "speed_kl");
-  if (x0.frames() != x1.frames()) {
-    throw DataError("speed_kl: expected as many frames after as before, got " + std::to_string(x0.frames()) + " and " +
-                    std::to_string(x1.frames()));
-  }
-  const Array z0 = encode(x0), z1 = encode(x1);
+  const auto [mean, logvar] = speed_posterior_of(*this, sta, x0, x1, "speed_kl");
   torch::NoGradGuard no_grad;
-  const auto [mean, logvar] = sta.speed_posterior(to_tensor(z0), to_tensor(z1));
   return to_array(sta_speed_kl(*impl_, mean, logvar));
 }
 

@@ -42,10 +42,6 @@ std::pair<torch::Tensor, torch::Tensor> SparseTransformationsImpl::speed_posteri
   return {out.slice(1, 0, count()), out.slice(1, count()) + kLogVarOffset};
 }
 
-torch::Tensor SparseTransformationsImpl::velocity(const torch::Tensor& z, const torch::Tensor& s) {
-  return (fields(z) * s.unsqueeze(2)).sum(1);
-}
-
 torch::Tensor SparseTransformationsImpl::flow(const torch::Tensor& z, const torch::Tensor& s, const torch::Tensor& norms) {
   const double h = 1.0 / static_cast<double>(options_.steps());
   const torch::Tensor& n = norms.defined() ? norms : norms_;

@@ -48,9 +48,7 @@ class SparseTransformationsImpl : public torch::nn::Module {
   /// its log-variance output starts near -4 (speeds' sd ~0.14), so that the
   /// first epochs' sampled speeds do not swamp the fields being learned.
   std::pair<torch::Tensor, torch::Tensor> speed_posterior(const torch::Tensor& z0, const torch::Tensor& z1);
-  /// The velocity sum_k s_k v_k(z), (N, d), for speeds s (N, K).
-  torch::Tensor velocity(const torch::Tensor& z, const torch::Tensor& s);
-  /// z (N, d) moved for unit time along velocity(., s) by options.steps Heun
+  /// z (N, d) moved for unit time along sum_k s_k v_k(z) by options.steps Heun
   /// steps, the fields divided by `norms` (K; undefined: the stored ones);
   /// differentiable in z, s, norms and the fields' weights.
   torch::Tensor flow(const torch::Tensor& z, const torch::Tensor& s, const torch::Tensor& norms = {});
