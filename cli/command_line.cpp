@@ -31,6 +31,7 @@ int run_command_line(int argc, char** argv) {
   add_ramachandran_command(app);
   add_align_command(app);
   add_diagnose_command(app);
+  add_options_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

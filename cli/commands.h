@@ -21,6 +21,7 @@ void add_export_command(CLI::App& app);
 void add_ramachandran_command(CLI::App& app);
 void add_align_command(CLI::App& app);
 void add_diagnose_command(CLI::App& app);
+void add_options_command(CLI::App& app);
 
 /// The landscape flags (--grid, --coords, --smoothing, ...) shared by
 /// landscape, generate and report.

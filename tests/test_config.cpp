@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
+#include "dynae/config/option_reference.h"
 #include "dynae/config/run_settings.h"
 #include "dynae/errors.h"
 #include "test_util.h"
@@ -258,4 +261,27 @@ TEST(Config, PathItemsKeepCommasAndQuotes) {
   const auto runs = spec.expand();
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].input_paths, (std::vector<std::string>{"runs/a,b.npy", "it's.npy"}));
+}
+
+// The checked-in option page is what the options table generates (rewrite it
+// with `cmake --build build --target option_reference`).
+TEST(OptionReference, PageMatchesTheTable) {
+  std::ifstream in(std::string(DYNAE_DOCS_DIR) + "/options.md", std::ios::binary);
+  ASSERT_TRUE(in) << "docs/options.md is missing: cmake --build build --target option_reference";
+  std::ostringstream page;
+  page << in.rdbuf();
+  EXPECT_TRUE(page.str() == dynae::option_reference_markdown())
+      << "docs/options.md differs from the options table: cmake --build build --target option_reference";
+}
+
+TEST(OptionReference, EveryOptionHasARowWithItsDefaultAndRange) {
+  const std::string page = dynae::option_reference_markdown();
+  for (const auto& option : dynae::run_option_table()) {
+    EXPECT_NE(page.find("| `" + option.info.key + "`"), std::string::npos) << option.info.key;
+    if (!option.info.flag.empty()) EXPECT_NE(page.find("`--" + option.info.flag + "`"), std::string::npos);
+  }
+  // Known rows: the latent dimension and the batch size with their defaults and ranges
+  EXPECT_NE(page.find("| `d` (latent_dim)"), std::string::npos);
+  EXPECT_NE(page.find("| `batch_size` | `--batch-size` | `batch_size` | `256` | an integer >= 2 and <= 1e+08 |"), std::string::npos)
+      << page.substr(0, 2000);
 }

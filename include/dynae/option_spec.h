@@ -58,6 +58,10 @@ struct OptionInfo {
   /// Throws ConfigError when the number `value` is outside the range:
   /// "option KEY (name) = V is invalid: expected ...".
   void check_range(double value, const std::string& shown) const;
+  /// The Python package's keyword: the flag with '_' for '-', else the name.
+  std::string python_keyword() const;
+  /// What a valid number is: `expected`, else from the range ("an integer >= 1").
+  std::string expected_range() const;
   /// Throws ConfigError when a Text option with choices holds another value.
   void check_choice(const std::string& value) const;
   /// The value as the INI file writes it (a choice's `written` spelling).

@@ -72,12 +72,7 @@ std::string option_text(const std::string& keyword, const py::handle& value) {
 
 }  // namespace
 
-std::string keyword_of(const OptionInfo& info) {
-  if (info.flag.empty()) return info.name;
-  std::string k = info.flag;
-  std::replace(k.begin(), k.end(), '-', '_');
-  return k;
-}
+std::string keyword_of(const OptionInfo& info) { return info.python_keyword(); }
 
 RunSettings settings_from(const std::string& model, const py::dict& params) {
   ConfigSpec spec;

@@ -172,17 +172,25 @@ void OptionInfo::check_range(double value, const std::string& shown) const {
   const bool ok =
       std::isfinite(value) && (min_open ? value > min : value >= min) && (max_open ? value < max : value <= max);
   if (ok) return;
-  std::string e = expected;
-  if (e.empty()) {
-    std::ostringstream os;
-    os << (type == OptionType::Float ? "a number" : "an integer");
-    if (std::isfinite(min)) os << (min_open ? " > " : " >= ") << option_number_text(min);
-    if (std::isfinite(max))
-      os << (std::isfinite(min) ? " and" : "") << (max_open ? " < " : " <= ") << option_number_text(max);
-    e = os.str();
-  }
   throw ConfigError("option " + key + (name != key ? " (" + name + ")" : "") + " = " + shown +
-                    " is invalid: expected " + e);
+                    " is invalid: expected " + expected_range());
+}
+
+std::string OptionInfo::python_keyword() const {
+  if (flag.empty()) return name;
+  std::string k = flag;
+  std::replace(k.begin(), k.end(), '-', '_');
+  return k;
+}
+
+std::string OptionInfo::expected_range() const {
+  if (!expected.empty()) return expected;
+  std::ostringstream os;
+  os << (type == OptionType::Float ? "a number" : "an integer");
+  if (std::isfinite(min)) os << (min_open ? " > " : " >= ") << option_number_text(min);
+  if (std::isfinite(max))
+    os << (std::isfinite(min) ? " and" : "") << (max_open ? " < " : " <= ") << option_number_text(max);
+  return os.str();
 }
 
 void OptionInfo::check_choice(const std::string& value) const {
