@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "path_option.h"
 #include "number_option.h"
+#include "dynae/models/model_inputs.h"
 #include "dynae/data/npy.h"
 #include "dynae/data/trajectory_set.h"
 #include "dynae/errors.h"
@@ -37,7 +38,7 @@ void run(const EncodeArgs& a) {
   }
   // .npy, or a COLVAR / CSV file read with the model's feature columns; the
   // segments of a restarted COLVAR are encoded one after another.
-  const TrajectorySet data = load_trajectories({a.input}, {}, ColumnSelection{model.feature_names(), ""});
+  const TrajectorySet data = load_frames_for(model, {a.input});
   std::vector<Array> parts, inputs;
   for (const auto& t : data.trajectories()) {
     parts.push_back(model.encode(t.input));

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "number_option.h"
+#include "dynae/models/model_inputs.h"
 #include "dynae/output_plan.h"
 #include "dynae/experiments/model_landscape.h"
 #include "dynae/atomic_file.h"
@@ -72,7 +73,7 @@ void run(const GenerateArgs& a) {
     throw ConfigError("'" + a.model + "' is a " + model_display_name(model.model_name()) +
                       ", which has no learned latent dynamics to run (only DynAE and SDE-VAE)");
   }
-  const ModelLandscape m = model_landscape(model, load_trajectories(a.from, {}, ColumnSelection{model.feature_names(), ""}), a.options,
+  const ModelLandscape m = model_landscape(model, load_frames_for(model, a.from), a.options,
                                            /*helmholtz=*/false);
   const int64_t d = model.options().latent_dim;
   std::vector<double> start;

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "number_option.h"
+#include "dynae/models/model_inputs.h"
 #include "dynae/output_plan.h"
 #include "dynae/data/npy.h"
 #include "dynae/data/trajectory_set.h"
@@ -51,7 +52,7 @@ void run(KineticsArgs a) {
   Model model(nullptr);
   if (!a.model.empty()) {
     model = Model::load(a.model);
-    const TrajectorySet data = load_trajectories(a.inputs, {}, ColumnSelection{model.feature_names(), ""});
+    const TrajectorySet data = load_frames_for(model, a.inputs);
     std::fprintf(stderr, "encoding %zu trajector%s with %s\n", data.size(), data.size() == 1 ? "y" : "ies", a.model.c_str());
     std::vector<Array> inputs;
     for (const auto& t : data.trajectories()) {

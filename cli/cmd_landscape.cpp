@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "number_option.h"
+#include "dynae/models/model_inputs.h"
 #include "dynae/output_plan.h"
 #include "dynae/analysis/plots.h"
 #include "dynae/errors.h"
@@ -34,7 +35,7 @@ void run(const LandscapeArgs& a) {
   set_num_threads(a.threads);
   const Model model = Model::load(a.model);
   const ModelLandscape m = model_landscape(
-      model, load_trajectories(a.inputs, {}, ColumnSelection{model.feature_names(), ""}, a.weights.spec()), a.options);
+      model, load_frames_for(model, a.inputs, a.weights.spec()), a.options);
   write_landscape(a.out, m);
   if (m.weighted) std::printf("reweighted: each frame counts its weight (populations are fractions of the total weight)\n");
   std::printf("%s", landscape_summary(m.landscape).c_str());

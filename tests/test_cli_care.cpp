@@ -386,6 +386,16 @@ TEST(CliCare, MessagesNameTheFileTheOptionAndWhatWasExpected) {
     fs::permissions(d + "/locked", fs::perms::owner_read | fs::perms::owner_exec);
     expect_refused("export -m run/model.pt -o locked/cv.pt", d, 2, "the folder 'locked' is not writable");
   }
+  // Frames of another width than the model's: the file is named, with both shapes.
+  Array wide = Array::zeros({60, 3});
+  for (int64_t t = 0; t < 60; ++t) {
+    for (int64_t k = 0; k < 3; ++k) wide.at(t, k) = std::sin(0.3 * static_cast<double>(t * (k + 1)));
+  }
+  write_npy(d + "/wide.npy", wide);
+  for (const char* cmd : {"encode -m run/model.pt -i wide.npy -o w.npy", "landscape -m run/model.pt -i wide.npy -o l",
+                          "kinetics -m run/model.pt -i wide.npy -o k", "generate -m run/model.pt --from wide.npy -n 10 -o g"}) {
+    expect_refused(cmd, d, 1, "'wide.npy': frames of shape (3,) (60 frames); the model takes frames of shape (2,) (those it was trained on)");
+  }
   // A model and seed asked twice: refused before any training.
   expect_refused("compare -i x.npy -t truth.npy -m tica,tica -s 0 -o cmp", d, 2, "the run tica/seed0 is asked twice");
   expect_refused("compare -i x.npy -t truth.npy -m tica -s 1,1 -o cmp", d, 2, "is asked twice");

@@ -94,6 +94,22 @@ std::shared_ptr<Model::Impl> Model::Impl::clone() const {
   return c;
 }
 
+void Model::check_input_frames(const Array& x, const std::string& source) const {
+  const std::vector<int64_t>& want = input_frame_shape();
+  std::vector<int64_t> got(x.shape.begin() + (x.shape.empty() ? 0 : 1), x.shape.end());
+  if (x.rank() >= 1 && shape_product(got) == shape_product(want) && (got.size() <= 1 || got == want)) return;
+  auto shape_text = [](const std::vector<int64_t>& s) {
+    std::string t = "(";
+    for (size_t k = 0; k < s.size(); ++k) t += (k ? ", " : "") + std::to_string(s[k]);
+    return t + (s.size() == 1 ? ",)" : ")");
+  };
+  std::string trained = "those it was trained on";
+  if (!feature_names().empty()) trained += ", " + std::to_string(feature_names().size()) + " named columns";
+  throw DataError("'" + source + "': frames of shape " + shape_text(got) + " (" + std::to_string(x.rank() ? x.shape[0] : 0) +
+                  " frames); the model takes frames of shape " + shape_text(want) + " (" + trained +
+                  "): give the same features, in the same order");
+}
+
 void Model::Impl::train(bool on) const {
   encoder->train(on);
   decoder->train(on);

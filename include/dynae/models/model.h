@@ -141,6 +141,10 @@ class Model {
   /// Names of the input features it was trained on (columns of COLVAR / CSV
   /// inputs, in input order); empty when it was trained on .npy arrays.
   const std::vector<std::string>& feature_names() const;
+  /// Throws DataError naming the frames' source (`source`, e.g. a file) when
+  /// `x`'s frames are not of the shape this model takes: "'z.npy': frames of
+  /// shape (2); the model takes frames of shape (45) ...".
+  void check_input_frames(const Array& x, const std::string& source) const;
   /// Epochs this model was trained for.
   int64_t epochs_trained() const;
   /// The run's own quality figure and the starts' (see TrainingQuality).
