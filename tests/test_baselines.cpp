@@ -48,7 +48,7 @@ Array rotated_ou(int64_t frames, double k1, double k2, double theta, uint64_t se
   return x;
 }
 
-TrajectorySet set_of(const Array& x) {
+TrajectorySet data_set(const Array& x) {
   TrajectorySet s;
   s.add("data", x);
   return s;
@@ -77,7 +77,7 @@ TEST(Tica, RecoversTheSlowEigenvectorOfARotatedOrnsteinUhlenbeckProcess) {
   const double k1 = 0.05, k2 = 1.0, theta = 0.5;
   const Array x = rotated_ou(200000, k1, k2, theta, 7);
   for (int64_t lag : {1, 5}) {
-    const Model m = Estimator(ModelOptions().set_model("tica").set_latent_dim(2).set_lag(lag)).fit(set_of(x));
+    const Model m = Estimator(ModelOptions().set_model("tica").set_latent_dim(2).set_lag(lag)).fit(data_set(x));
     ASSERT_EQ(m.eigenvalues().size(), 2);
     EXPECT_NEAR(m.eigenvalues().data[0], std::exp(-k1 * lag), 0.01) << "lag " << lag;
     EXPECT_NEAR(m.eigenvalues().data[1], std::exp(-k2 * lag), 0.02) << "lag " << lag;
@@ -111,23 +111,23 @@ TEST(Tica, ConstantAndDependentFeaturesAreClearErrors) {
   }
   const Array with_constant({x.frames(), 3}, c), duplicated({x.frames(), 3}, d);
   try {
-    Estimator(ModelOptions().set_model("tica")).fit(set_of(with_constant));
+    Estimator(ModelOptions().set_model("tica")).fit(data_set(with_constant));
     FAIL() << "constant feature accepted";
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("constant (feature 2)"), std::string::npos) << e.what();
   }
   try {
-    Estimator(ModelOptions().set_model("tica").set_tica_ridge(0)).fit(set_of(duplicated));
+    Estimator(ModelOptions().set_model("tica").set_tica_ridge(0)).fit(data_set(duplicated));
     FAIL() << "singular C(0) accepted without a ridge";
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("singular"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("tica_ridge"), std::string::npos) << e.what();
   }
   // The default ridge regularises the same data: the slow component is still found.
-  const Model m = Estimator(ModelOptions().set_model("tica")).fit(set_of(duplicated));
+  const Model m = Estimator(ModelOptions().set_model("tica")).fit(data_set(duplicated));
   EXPECT_GT(m.eigenvalues().data[0], 0.9);
   EXPECT_NEAR(m.eigenvalues().data[2], 0.0, 1e-6);
-  EXPECT_THROW(Estimator(ModelOptions().set_model("tica").set_latent_dim(3)).fit(set_of(x)), DataError);
+  EXPECT_THROW(Estimator(ModelOptions().set_model("tica").set_latent_dim(3)).fit(data_set(x)), DataError);
 }
 
 TEST(Gaussian, KlAndReparameterisationKnownValues) {
@@ -155,7 +155,7 @@ TEST_P(NeuralModel, LossFallsAndCheckpointRoundTrips) {
   const std::string name = GetParam();
   const Array& x = three_state(20000);
   const ModelOptions o = ModelOptions().set_model(name).set_epochs(10).set_beta(name == "vae" ? 1.0 : 10.0).set_seed(2);
-  const Model trained = Estimator(o).fit(set_of(x));
+  const Model trained = Estimator(o).fit(data_set(x));
   EXPECT_EQ(trained.model_name(), name);
   EXPECT_EQ(trained.epochs_trained(), 10);
 
@@ -204,7 +204,7 @@ INSTANTIATE_TEST_SUITE_P(Baselines, NeuralModel, ::testing::Values("dynae", "vae
 
 TEST(Tica, CheckpointRoundTrip) {
   const Array& x = three_state(5000);
-  const Model m = Estimator(ModelOptions().set_model("tica")).fit(set_of(x));
+  const Model m = Estimator(ModelOptions().set_model("tica")).fit(data_set(x));
   const std::string dir = test::scratch_dir("tica_ckpt");
   m.save(dir + "/t.pt");
   const Model l = Model::load(dir + "/t.pt");
