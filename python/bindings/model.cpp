@@ -160,7 +160,7 @@ void register_model(py::module_& m) {
             py::dict all = settings_values(r);
             py::dict out;
             for (const auto& option : model_option_table()) {
-              const std::string k = keyword_of(option.info);
+              const std::string k = option.info.python_keyword();
               if (all.contains(k)) out[py::str(k)] = all[py::str(k)];
             }
             return out;

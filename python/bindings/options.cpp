@@ -1,8 +1,6 @@
 // The estimators' keywords, from the one options table.
 #include "options.h"
 
-#include <algorithm>
-
 #include "dynae/errors.h"
 #include "dynae/models/model_options.h"
 
@@ -72,8 +70,6 @@ std::string option_text(const std::string& keyword, const py::handle& value) {
 
 }  // namespace
 
-std::string keyword_of(const OptionInfo& info) { return info.python_keyword(); }
-
 RunSettings settings_from(const std::string& model, const py::dict& params) {
   ConfigSpec spec;
   spec.set("model", model, "model");
@@ -82,11 +78,11 @@ RunSettings settings_from(const std::string& model, const py::dict& params) {
     if (value.is_none()) continue;
     const BoundOption<RunSettings>* option = nullptr;
     for (const auto* o : keyword_options()) {
-      if (keyword_of(o->info) == keyword) option = o;
+      if (o->info.python_keyword() == keyword) option = o;
     }
     if (!option) {
       std::string known;
-      for (const auto* o : keyword_options()) known += (known.empty() ? "" : ", ") + keyword_of(o->info);
+      for (const auto* o : keyword_options()) known += (known.empty() ? "" : ", ") + o->info.python_keyword();
       throw ConfigError("unknown keyword '" + keyword + "' (known: " + known + ")");
     }
     if (option->info.key == "model") {
@@ -101,7 +97,7 @@ RunSettings settings_from(const std::string& model, const py::dict& params) {
 
 py::dict settings_values(const RunSettings& settings) {
   py::dict out;
-  for (const auto* o : keyword_options()) out[py::str(keyword_of(o->info))] = typed_value(o->info, o->get(settings));
+  for (const auto* o : keyword_options()) out[py::str(o->info.python_keyword())] = typed_value(o->info, o->get(settings));
   return out;
 }
 
@@ -114,7 +110,7 @@ void register_options(py::module_& m) {
         for (const auto* o : keyword_options()) {
           const OptionInfo& info = o->info;
           py::dict row;
-          row["keyword"] = keyword_of(info);
+          row["keyword"] = info.python_keyword();
           row["key"] = info.key;
           row["flag"] = info.flag.empty() ? "" : "--" + info.flag;
           row["section"] = info.section;

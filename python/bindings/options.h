@@ -9,10 +9,6 @@
 
 namespace dynae::python {
 
-/// The Python keyword of an option: its flag with '_' for '-' ("min_dist"),
-/// else its member's name.
-std::string keyword_of(const OptionInfo& info);
-
 /// Validated settings of one training from a model name and keywords (a
 /// dict keyword -> value; None keeps the default). ValueError naming the
 /// keyword for an unknown one, a bad value or an out-of-range one.

@@ -94,22 +94,6 @@ std::shared_ptr<Model::Impl> Model::Impl::clone() const {
   return c;
 }
 
-void Model::check_input_frames(const Array& x, const std::string& source) const {
-  const std::vector<int64_t>& want = input_frame_shape();
-  std::vector<int64_t> got(x.shape.begin() + (x.shape.empty() ? 0 : 1), x.shape.end());
-  if (x.rank() >= 1 && shape_product(got) == shape_product(want) && (got.size() <= 1 || got == want)) return;
-  auto shape_text = [](const std::vector<int64_t>& s) {
-    std::string t = "(";
-    for (size_t k = 0; k < s.size(); ++k) t += (k ? ", " : "") + std::to_string(s[k]);
-    return t + (s.size() == 1 ? ",)" : ")");
-  };
-  std::string trained = "those it was trained on";
-  if (!feature_names().empty()) trained += ", " + std::to_string(feature_names().size()) + " named columns";
-  throw DataError("'" + source + "': frames of shape " + shape_text(got) + " (" + std::to_string(x.rank() ? x.shape[0] : 0) +
-                  " frames); the model takes frames of shape " + shape_text(want) + " (" + trained +
-                  "): give the same features, in the same order");
-}
-
 void Model::Impl::train(bool on) const {
   encoder->train(on);
   decoder->train(on);
@@ -192,15 +176,24 @@ Model::Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
 
 namespace {
 
+/// The shape of one of x's frames (its shape after the first axis).
+std::vector<int64_t> frame_shape_of(const Array& x) {
+  return std::vector<int64_t>(x.shape.begin() + (x.shape.empty() ? 0 : 1), x.shape.end());
+}
+
+/// Whether x holds frames a network of `frame_shape` takes (a flat frame of
+/// as many values also fits).
+bool frames_fit(const Array& x, const std::vector<int64_t>& frame_shape) {
+  const std::vector<int64_t> got = frame_shape_of(x);
+  return x.rank() >= 1 && shape_product(got) == shape_product(frame_shape) && (got.size() <= 1 || got == frame_shape);
+}
+
 void check_frames(const Array& x, const std::vector<int64_t>& frame_shape, const std::string& what) {
-  std::vector<int64_t> got(x.shape.begin() + (x.shape.empty() ? 0 : 1), x.shape.end());
-  if (x.rank() < 1 || shape_product(got) != shape_product(frame_shape) || (got.size() > 1 && got != frame_shape)) {
-    Array expect;
-    expect.shape = {-1};
-    expect.shape.insert(expect.shape.end(), frame_shape.begin(), frame_shape.end());
-    throw DataError(what + ": expected frames of shape " + expect.shape_string() + " (first axis = frames), got " +
-                    x.shape_string());
-  }
+  if (frames_fit(x, frame_shape)) return;
+  std::vector<int64_t> expect = {-1};
+  expect.insert(expect.end(), frame_shape.begin(), frame_shape.end());
+  throw DataError(what + ": expected frames of shape " + shape_string(expect) + " (first axis = frames), got " +
+                  x.shape_string());
 }
 
 void check_latents(const Array& z, int64_t d, const std::string& what) {
@@ -210,6 +203,16 @@ void check_latents(const Array& z, int64_t d, const std::string& what) {
 }
 
 }  // namespace
+
+void Model::check_input_frames(const Array& x, const std::string& source) const {
+  const std::vector<int64_t>& want = input_frame_shape();
+  if (frames_fit(x, want)) return;
+  std::string trained = "those it was trained on";
+  if (!feature_names().empty()) trained += ", " + std::to_string(feature_names().size()) + " named columns";
+  throw DataError("'" + source + "': frames of shape " + shape_string(frame_shape_of(x)) + " (" +
+                  std::to_string(x.frames()) + " frames); the model takes frames of shape " + shape_string(want) +
+                  " (" + trained + "): give the same features, in the same order");
+}
 
 Array Model::encode(const Array& x) const {
   check_frames(x, impl_->input_shape, "encode");
