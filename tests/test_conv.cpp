@@ -102,7 +102,10 @@ TEST(ConvNets, ShortTrainingOnAMovieFindsThePosition) {
   // latent is already a near-isometric copy of the spot's position. Measured:
   // seed 0 r2 0.932, disparity 0.073, anisotropy 1.16; seed 1 r2 0.960,
   // disparity 0.041, anisotropy 1.04. Collapsed (as after 6 epochs with 32
-  // hidden units) r2 is below 0.1.
+  // hidden units) r2 is below 0.1. The figures depend on the CPU (oneDNN picks
+  // its convolution kernels by instruction set): on an AVX-512 CPU (AMD family
+  // 26) seed 0 gave r2 0.871, disparity 0.133 (0.901 and 0.101 with
+  // ONEDNN_MAX_CPU_ISA=AVX2), hence bars below every CPU's figure.
   set_num_threads(1);
   const auto pot = make_system_potential("double_well_2d");
   LangevinOptions so;
@@ -133,7 +136,7 @@ TEST(ConvNets, ShortTrainingOnAMovieFindsThePosition) {
               m.anisotropy);
   const auto& h = estimator.history();
   EXPECT_LT(h.back().train.reconstruction, 0.25 * h.front().train.reconstruction);
-  EXPECT_GT(m.r2, 0.88);
+  EXPECT_GT(m.r2, 0.85);
   EXPECT_LT(m.disparity, 0.15);
   EXPECT_LT(m.anisotropy, 1.5);
 }

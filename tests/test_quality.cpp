@@ -181,6 +181,21 @@ TEST(Starts, OneStartWhenTheRunIsNoLongerThanTheStarts) {
   test::expect_same_weights(a, b);
 }
 
+TEST(Starts, AutomaticStartsTakeATenthOfTheRunEachFromTwentyEpochs) {
+  // start_epochs = 0: a tenth of max_epochs, at least 2; starts = 0: 4 for DynAE from 20 epochs
+  EXPECT_EQ(ModelOptions().set_epochs(50).epochs_per_start(), 5);
+  EXPECT_EQ(ModelOptions().set_epochs(20).epochs_per_start(), 2);
+  EXPECT_EQ(ModelOptions().set_epochs(129).epochs_per_start(), 12);
+  EXPECT_EQ(ModelOptions().set_epochs(6).epochs_per_start(), 2);
+  EXPECT_EQ(ModelOptions().set_epochs(50).set_start_epochs(7).epochs_per_start(), 7);
+  EXPECT_EQ(ModelOptions().set_epochs(50).starts_asked(), 4);
+  EXPECT_EQ(ModelOptions().set_epochs(20).starts_asked(), 4);
+  EXPECT_EQ(ModelOptions().set_epochs(19).starts_asked(), 1);
+  EXPECT_EQ(ModelOptions().set_epochs(6).set_starts(3).starts_asked(), 3);
+  EXPECT_EQ(ModelOptions().set_model("vae").set_epochs(50).starts_asked(), 1);
+  EXPECT_EQ(ModelOptions().set_model("tae").set_epochs(50).set_starts(2).starts_asked(), 2);
+}
+
 TEST(Standardize, AutoScalesFeaturesWhoseSpreadsDifferAndLeavesSimilarOnesAlone) {
   set_num_threads(1);
   const Array x = read_npy(kData + "three_state_transformed_traj_data200k.npy").slice_frames(0, 3000);

@@ -91,7 +91,7 @@ void write_quality_section(std::ostream& html, const Model& model) {
           "principle), so of two latents of the same data the one with the larger figure resolves it better; one "
           "lag or less says the latent holds no process slower than the lag.</p>\n";
   if (q.start_timescales.empty()) return;
-  html << "<table><tr><th>start</th><th>slowest timescale after " << model.options().start_epochs
+  html << "<table><tr><th>start</th><th>slowest timescale after " << model.options().epochs_per_start()
        << " epochs (frames)</th><th></th></tr>\n";
   for (size_t k = 0; k < q.start_timescales.size(); ++k) {
     html << "<tr><td>" << k + 1 << "</td><td>" << fmt(q.start_timescales[k], "%.4g") << "</td><td>"

@@ -79,6 +79,15 @@ bool ModelOptions::conservative_force() const {
   return force_field == "conservative" && model_kind(model).dynamics == LatentDynamics::Langevin;
 }
 
+int64_t ModelOptions::starts_asked() const {
+  if (starts > 0) return starts;
+  return canonical_model_name(model) == "dynae" && epochs >= 20 ? 4 : 1;
+}
+
+int64_t ModelOptions::epochs_per_start() const {
+  return start_epochs > 0 ? start_epochs : std::max<int64_t>(2, epochs / 10);
+}
+
 namespace {
 
 // "128-64-32" -> {128, 64, 32} (a comma would make a sweep); throws

@@ -900,12 +900,12 @@ bool scales_differ(const FeatureScaling& s, double* smallest, double* largest) {
 
 /// Starts the option `starts` asks for in this training (1 when it cannot choose).
 int64_t starts_to_train(const ModelOptions& options, TrainingObserver* observer) {
-  const int64_t asked = options.starts > 0 ? options.starts : (options.model == "dynae" ? 4 : 1);
+  const int64_t asked = options.starts_asked();
   if (asked <= 1) return 1;
-  if (options.epochs <= options.start_epochs) {
+  if (options.epochs <= options.epochs_per_start()) {
     if (observer && options.starts > 1) {
       observer->on_note("starts = " + std::to_string(asked) + " needs max_epochs (" + std::to_string(options.epochs) +
-                        ") > start_epochs (" + std::to_string(options.start_epochs) + "): one start is trained");
+                        ") > start_epochs (" + std::to_string(options.epochs_per_start()) + "): one start is trained");
     }
     return 1;
   }
@@ -1027,7 +1027,7 @@ Model train_model(const ModelOptions& options, const TrajectorySet& data, Traini
     loop->prepare(make_step, "", warm_start);
     std::vector<EpochReport> h;
     try {
-      loop->train_epochs(0, options.start_epochs, h);
+      loop->train_epochs(0, options.epochs_per_start(), h);
     } catch (const Interrupted& e) {
       // No checkpoint is written among the starts (each is a few epochs).
       const std::string what = e.what();
@@ -1042,7 +1042,7 @@ Model train_model(const ModelOptions& options, const TrajectorySet& data, Traini
     if (observer) {
       std::ostringstream os;
       os << std::setprecision(4) << "start " << k + 1 << " of " << starts << ": slowest implied timescale "
-         << score << " frames at lag " << q.lag << " after " << options.start_epochs << " epochs";
+         << score << " frames at lag " << q.lag << " after " << options.epochs_per_start() << " epochs";
       observer->on_note(os.str());
     }
     loop->set_observer(nullptr);
@@ -1067,7 +1067,7 @@ Model train_model(const ModelOptions& options, const TrajectorySet& data, Traini
     best->checkpoint();
   }
   history = best_history;
-  best->train_epochs(options.start_epochs, options.epochs, history);
+  best->train_epochs(options.epochs_per_start(), options.epochs, history);
   return best->finish_model();
 }
 

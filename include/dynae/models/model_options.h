@@ -38,6 +38,14 @@ struct ModelOptions {
   std::vector<int64_t> encoder_hidden_widths() const;
   std::vector<int64_t> decoder_hidden_widths() const;
 
+  /// Starts of a training (option starts, auto resolved): 4 for DynAE trained
+  /// for at least 20 epochs, else 1. One start is trained when it is 1 or
+  /// max_epochs <= epochs_per_start().
+  int64_t starts_asked() const;
+  /// Epochs of each start (option start_epochs, auto resolved): a tenth of
+  /// max_epochs, at least 2.
+  int64_t epochs_per_start() const;
+
   /// Throws ConfigError naming the first out-of-range option and its value.
   void validate() const;
 };
