@@ -31,36 +31,49 @@ void check_points(const Array& z, const char* what) {
 
 }  // namespace
 
+namespace {
+
+/// The centres (k, d) held coordinate by coordinate, for nearest_of.
+std::vector<double> by_coordinate(const Array& centers) {
+  const int64_t k = centers.frames(), d = centers.frame_size();
+  std::vector<double> out(static_cast<size_t>(k * d));
+  for (int64_t c = 0; c < k; ++c) {
+    for (int64_t j = 0; j < d; ++j) out[j * k + c] = centers.data[c * d + j];
+  }
+  return out;
+}
+
+/// The nearest centre of point p: the squared distances to every centre in
+/// one loop over the centres held coordinate by coordinate (vectorised; each
+/// distance the same sum as squared_distance) into s (k), then the first
+/// smallest: the label a scan with a strict comparison gives, without its
+/// unpredictable branches.
+int64_t nearest_of(const double* p, const double* by_coord, int64_t k, int64_t d, double* s, double& smallest) {
+  std::fill(s, s + k, 0.0);
+  for (int64_t j = 0; j < d; ++j) {
+    const double pj = p[j];
+    const double* cj = by_coord + j * k;
+    for (int64_t c = 0; c < k; ++c) {
+      const double e = pj - cj[c];
+      s[c] += e * e;
+    }
+  }
+  return first_smallest(s, k, smallest);
+}
+
+}  // namespace
+
 std::vector<int64_t> assign_nearest(const Array& z, const Array& centers) {
   const int64_t d = z.frame_size(), k = centers.frames();
   if (k < 1 || centers.frame_size() != d) {
     throw DataError("nearest-centre assignment: " + std::to_string(k) + " centres of " + std::to_string(centers.frame_size()) +
                     " values for frames of " + std::to_string(d));
   }
-  // Per frame, the squared distances to every centre in one loop over the
-  // centres held coordinate by coordinate (vectorised; each distance the
-  // same sum as squared_distance), then the first smallest: the label a scan
-  // with a strict comparison gives, without its unpredictable branches.
-  std::vector<double> by_coordinate(static_cast<size_t>(k * d)), dist(static_cast<size_t>(k));
-  for (int64_t c = 0; c < k; ++c) {
-    for (int64_t j = 0; j < d; ++j) by_coordinate[j * k + c] = centers.data[c * d + j];
-  }
+  const std::vector<double> coord = by_coordinate(centers);
+  std::vector<double> dist(static_cast<size_t>(k));
   std::vector<int64_t> out(static_cast<size_t>(z.frames()));
-  for (int64_t t = 0; t < z.frames(); ++t) {
-    const double* p = &z.data[t * d];
-    double* s = dist.data();
-    std::fill(s, s + k, 0.0);
-    for (int64_t j = 0; j < d; ++j) {
-      const double pj = p[j];
-      const double* cj = by_coordinate.data() + j * k;
-      for (int64_t c = 0; c < k; ++c) {
-        const double e = pj - cj[c];
-        s[c] += e * e;
-      }
-    }
-    double smallest;
-    out[t] = first_smallest(s, k, smallest);
-  }
+  double smallest;
+  for (int64_t t = 0; t < z.frames(); ++t) out[t] = nearest_of(&z.data[t * d], coord.data(), k, d, dist.data(), smallest);
   return out;
 }
 
@@ -111,8 +124,35 @@ Array kmeans_centers(const Array& all, int64_t k, uint64_t seed, int64_t max_ite
   const double tol = 1e-16 * std::max(spread, 1e-300);
   std::vector<double> sum(static_cast<size_t>(k * d));
   std::vector<int64_t> members(static_cast<size_t>(k));
+  // Each iteration's labels are assign_nearest(z, c)'s, but a frame is
+  // only measured against every centre when its bounds allow another label
+  // (Hamerly's k-means): `upper` bounds the distance to its own centre and
+  // `lower` the distance to any other, both moved by how far the centres
+  // moved; while upper + margin < lower its own centre is the strictly
+  // nearest, the label any scan gives. The margin (1e-9 of the largest
+  // coordinate) exceeds the rounding of every distance and shift, so the
+  // labels, and the centres, are those of the full scan bit for bit.
+  double largest = 0;
+  for (double v : z.data) largest = std::max(largest, std::abs(v));
+  const double margin = 1e-9 * largest;
+  std::vector<int64_t> label(static_cast<size_t>(n), -1);
+  std::vector<double> upper(static_cast<size_t>(n)), lower(static_cast<size_t>(n));
+  std::vector<double> dist(static_cast<size_t>(k)), shift(static_cast<size_t>(k));
+  Array before = c;
   for (int64_t it = 0; it < max_iterations; ++it) {
-    const std::vector<int64_t> label = assign_nearest(z, c);
+    const std::vector<double> coord = by_coordinate(c);
+    for (int64_t t = 0; t < n; ++t) {
+      if (label[t] >= 0 && upper[t] + margin < lower[t]) continue;
+      double smallest;
+      label[t] = nearest_of(&z.data[t * d], coord.data(), k, d, dist.data(), smallest);
+      double second = std::numeric_limits<double>::infinity();
+      for (int64_t a = 0; a < k; ++a) {
+        if (a != label[t]) second = std::min(second, dist[a]);
+      }
+      upper[t] = std::sqrt(smallest);
+      lower[t] = std::sqrt(second);
+    }
+    before.data = c.data;
     std::fill(sum.begin(), sum.end(), 0.0);
     std::fill(members.begin(), members.end(), 0);
     for (int64_t t = 0; t < n; ++t) {
@@ -145,6 +185,20 @@ Array kmeans_centers(const Array& all, int64_t k, uint64_t seed, int64_t max_ite
       moved = std::max(moved, m);
     }
     if (moved <= tol) break;
+    // How far each centre moved (re-seeded ones included): the bounds follow.
+    int64_t farthest = 0;
+    for (int64_t a = 0; a < k; ++a) {
+      shift[a] = std::sqrt(squared_distance(&before.data[a * d], &c.data[a * d], d));
+      if (shift[a] > shift[farthest]) farthest = a;
+    }
+    double runner_up = 0;
+    for (int64_t a = 0; a < k; ++a) {
+      if (a != farthest) runner_up = std::max(runner_up, shift[a]);
+    }
+    for (int64_t t = 0; t < n; ++t) {
+      upper[t] += shift[label[t]];
+      lower[t] -= label[t] == farthest ? runner_up : shift[farthest];
+    }
   }
   return c;
 }

@@ -11,12 +11,6 @@
 
 namespace dynae {
 
-uint32_t float_order_key(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
-
 namespace {
 
 // The float whose float_order_key is k

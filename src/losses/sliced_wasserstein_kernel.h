@@ -4,6 +4,7 @@
 // version of losses/sliced_wasserstein.h (LibTorch autograd), tested to give
 // the same value and gradient. Torch-free.
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace dynae {
@@ -38,7 +39,11 @@ double sliced_wasserstein_fused(const float* a, const float* b, const float* dir
                                 ThreadTeam* team = nullptr);
 
 /// Maps a float to an unsigned integer of the same order (floats are sorted
-/// as integers).
-uint32_t float_order_key(float f);
+/// as integers). Inline: the sorts call it per value.
+inline uint32_t float_order_key(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
 
 }  // namespace dynae
