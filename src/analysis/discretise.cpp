@@ -29,10 +29,6 @@ void check_points(const Array& z, const char* what) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 /// The centres (k, d) held coordinate by coordinate, for nearest_of.
 std::vector<double> by_coordinate(const Array& centers) {
   const int64_t k = centers.frames(), d = centers.frame_size();
